@@ -1,0 +1,46 @@
+# rebond — `make help` lists the targets.
+GO       ?= go
+DATA_DIR ?= ./data
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 30s
+
+.PHONY: help run build test test-short vet fmt bench fuzz services clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS)
+	@mkdir -p $(DATA_DIR)
+	@if [ -z "$$REBOND_ADMIN_TOKEN" ] && [ ! -s $(DATA_DIR)/admin-token ]; then \
+		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DATA_DIR)/admin-token; fi
+	@[ -n "$$REBOND_ADMIN_TOKEN" ] || echo "rebond: admin token (Authorization: Bearer ...) is in $(DATA_DIR)/admin-token"
+	REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
+	REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \
+		./bin/rebond serve
+
+build: ## build bin/rebond
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/rebond ./cmd/rebond
+
+services: ## check PostgreSQL and Redis, start them if they are down
+	@bash deploy/local/services.sh
+
+test: ## the whole suite with the race detector, against real PostgreSQL, Redis and NATS
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-short: ## unit tests only (no services)
+	$(GO) test -short ./...
+
+bench: ## Go benchmarks of the hot paths
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz: ## run every fuzz target for FUZZTIME each
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; done
+
+clean: ## remove build output and local data
+	rm -rf bin $(DATA_DIR)

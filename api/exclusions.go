@@ -1,0 +1,68 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// Reasons the API gives for input it cannot look up (REASONS.md, pre-send).
+const (
+	reasonMissing   = "address_missing"
+	reasonInvalid   = "address_invalid"
+	reasonDuplicate = "duplicate"
+)
+
+type exclusionsRequest struct {
+	Channel    channels.Channel `json:"channel"`
+	Recipients []string         `json:"recipients"`
+}
+
+// postExclusions answers the pre-send question for a batch, in input order.
+// Input hygiene happens here: empty and malformed recipients, and repeats
+// of an earlier recipient of the request, are excluded without a lookup;
+// the rest go to the store once.
+func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
+	var req exclusionsRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if !req.Channel.Valid() {
+		return errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", req.Channel)
+	}
+	if len(req.Recipients) > s.cfg.MaxBatch {
+		return errorf(http.StatusRequestEntityTooLarge, "%d recipients in one request; at most %d", len(req.Recipients), s.cfg.MaxBatch)
+	}
+	results := make([]store.Exclusion, len(req.Recipients))
+	lookup := make([]string, 0, len(req.Recipients))
+	at := make([]int, 0, len(req.Recipients))
+	seen := make(map[string]bool, len(req.Recipients))
+	for i, given := range req.Recipients {
+		results[i] = store.Exclusion{Recipient: given, Excluded: true, State: store.StateActive}
+		norm, err := channels.NormalizeRecipient(req.Channel, given)
+		switch {
+		case strings.TrimSpace(given) == "":
+			results[i].Reason = reasonMissing
+		case err != nil:
+			results[i].Reason = reasonInvalid
+		case seen[norm]:
+			results[i].Reason = reasonDuplicate
+		default:
+			seen[norm] = true
+			lookup = append(lookup, norm)
+			at = append(at, i)
+		}
+	}
+	found, err := s.reader.Exclusions(r.Context(), req.Channel, lookup, s.now())
+	if err != nil {
+		return err
+	}
+	for j, x := range found {
+		x.Recipient = req.Recipients[at[j]]
+		results[at[j]] = x
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	return nil
+}

@@ -1,0 +1,23 @@
+package api
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	ingested *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebond_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rebond_http_request_duration_seconds", Help: "HTTP request duration by route.",
+			Buckets: prometheus.DefBuckets}, []string{"route"}),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebond_events_ingested_total", Help: "Events received over HTTP by channel and result."}, []string{"channel", "result"}),
+	}
+	reg.MustRegister(m.requests, m.duration, m.ingested)
+	return m
+}

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// getRates answers GET /v1/rates as JSON, or CSV when asked with
+// Accept: text/csv or ?format=csv.
+func (s *Server) getRates(w http.ResponseWriter, r *http.Request) error {
+	q, err := ratesQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	rows, err := s.reader.Rates(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		return writeRatesCSV(w, rows)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rows": rows})
+	return nil
+}
+
+func ratesQuery(v url.Values) (store.RatesQuery, error) {
+	q := store.RatesQuery{Channel: channels.Channel(v.Get("channel")), Campaign: v.Get("campaign")}
+	if q.Channel != "" && !q.Channel.Valid() {
+		return q, errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", q.Channel)
+	}
+	var err error
+	if q.From, err = parseTime("from", v.Get("from")); err != nil {
+		return q, err
+	}
+	if q.To, err = parseTime("to", v.Get("to")); err != nil {
+		return q, err
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, errorf(http.StatusBadRequest, "from: must be before to")
+	}
+	valid := store.RateGroups()
+	for _, g := range strings.Split(v.Get("group_by"), ",") {
+		g = strings.TrimSpace(g)
+		if g == "" {
+			continue
+		}
+		if !contains(valid, g) && g != "channel" {
+			return q, errorf(http.StatusBadRequest, "group_by: unknown group %q (want any of %s)", g, strings.Join(valid, ", "))
+		}
+		q.GroupBy = append(q.GroupBy, g)
+	}
+	if contains(q.GroupBy, "day") && contains(q.GroupBy, "hour") {
+		return q, errorf(http.StatusBadRequest, "group_by: choose one of day and hour")
+	}
+	return q, nil
+}
+
+func parseTime(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, errorf(http.StatusBadRequest, "%s: %q is neither RFC 3339 nor YYYY-MM-DD", name, s)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "soft_rate", "hard_rate"}
+
+func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="rates.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write(rateColumns)
+	for _, r := range rows {
+		bucket := ""
+		if r.Bucket != nil {
+			bucket = r.Bucket.Format(time.RFC3339)
+		}
+		i := func(n int64) string { return strconv.FormatInt(n, 10) }
+		f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
+		_ = cw.Write([]string{string(r.Channel), r.Campaign, r.Domain, bucket, i(r.Sent), i(r.Delivered),
+			i(r.Soft), i(r.Hard), i(r.Complaints), f(r.SoftRate), f(r.HardRate)})
+	}
+	cw.Flush()
+	return cw.Error()
+}

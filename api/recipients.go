@@ -1,0 +1,30 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// getRecipient returns a recipient's state and history. A recipient rebond
+// never changed is active with an empty history (sendable), not a 404.
+func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
+	ch := channels.Channel(r.PathValue("channel"))
+	if !ch.Valid() {
+		return errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", ch)
+	}
+	addr, err := channels.NormalizeRecipient(ch, r.PathValue("address"))
+	if err != nil {
+		return errorf(http.StatusBadRequest, "address: %v", err)
+	}
+	v, err := s.reader.Recipient(r.Context(), ch, addr)
+	if errors.Is(err, store.ErrNotFound) {
+		v = store.RecipientView{Channel: ch, Address: addr, State: store.StateActive, History: []store.Transition{}}
+	} else if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}

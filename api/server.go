@@ -1,0 +1,150 @@
+// Package api is rebond's HTTP interface: event ingestion, the read APIs
+// (rates, exclusions, recipients), health, readiness and metrics.
+//
+// Every /v1 route requires a bearer token. Handlers share one JSON writer
+// and one error shape ({"error": "..."}), bound every body, and never panic
+// (a recover middleware answers 500).
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// Config configures the HTTP server.
+type Config struct {
+	// Addr is the listen address (default ":8080").
+	Addr string
+	// AdminToken is the bearer token of every /v1 route; required.
+	AdminToken string
+	// MaxBodyBytes bounds request bodies (default 8 MiB).
+	MaxBodyBytes int64
+	// MaxBatch bounds events or recipients per request (default 10000).
+	MaxBatch int
+}
+
+// Validate names the offending field.
+func (c Config) Validate() error {
+	if c.AdminToken == "" {
+		return errors.New("admin_token: required (REBOND_ADMIN_TOKEN)")
+	}
+	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 {
+		return errors.New("http.max_body_bytes and http.max_batch: must not be negative")
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 8 << 20
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 10000
+	}
+	return c
+}
+
+// Reader is what the read routes need from the store.
+type Reader interface {
+	Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error)
+	Exclusions(ctx context.Context, ch channels.Channel, recipients []string, now time.Time) ([]store.Exclusion, error)
+	Recipient(ctx context.Context, ch channels.Channel, address string) (store.RecipientView, error)
+}
+
+// Pinger is a dependency /readyz checks.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg     Config
+	pub     channels.Publisher
+	reader  Reader
+	ready   map[string]Pinger
+	log     *slog.Logger
+	metrics *metrics
+	handler http.Handler
+	now     func() time.Time
+}
+
+// New builds the server and its routes.
+func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pinger, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
+		metrics: newMetrics(reg), now: time.Now}
+	mux := http.NewServeMux()
+	s.route(mux, "GET /healthz", s.healthz, false)
+	s.route(mux, "GET /readyz", s.readyz, false)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.route(mux, "POST /v1/events", s.postEvents, true)
+	s.route(mux, "GET /v1/rates", s.getRates, true)
+	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
+	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
+	})
+	s.handler = mux
+	return s, nil
+}
+
+// handlerFunc is a route handler that returns its error instead of writing
+// it, so every route reports errors the same way.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route registers pattern with the middleware chain: metrics and logging,
+// panic recovery, and authentication when auth is set.
+func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc, auth bool) {
+	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+	if auth {
+		next = s.authenticate(next)
+	}
+	mux.Handle(pattern, s.observe(pattern, s.recover(next)))
+}
+
+// Handler returns the routed handler (for tests and embedding).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Run serves until ctx ends, then shuts down gracefully: in-flight
+// requests get up to 10s to finish.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{
+		Addr: s.cfg.Addr, Handler: s.handler,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http %s: %w", s.cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}

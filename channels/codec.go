@@ -1,0 +1,170 @@
+package channels
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+)
+
+// ErrMalformed marks an event that cannot be accepted as it is; the wrapped
+// message names the offending field.
+var ErrMalformed = errors.New("malformed event")
+
+// MaxIDLen bounds event ids, message ids and campaign names, so one producer
+// cannot bloat every index.
+const MaxIDLen = 256
+
+// FieldError says which field of an event is wrong and why.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// Unwrap lets callers test any FieldError with errors.Is(err, ErrMalformed).
+func (e *FieldError) Unwrap() error { return ErrMalformed }
+
+// DecodeEvent reads one event in the JSON schema, rejecting unknown fields
+// (a misspelt field is a bug the producer wants to hear about), then
+// normalizes and validates it. The returned event always has an ID.
+func DecodeEvent(data []byte) (Event, error) {
+	var e Event
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if dec.More() {
+		return Event{}, fmt.Errorf("%w: trailing data after the event", ErrMalformed)
+	}
+	if err := e.Normalize(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// SplitBatch splits a JSON body holding one event object or an array of them
+// into the raw elements, so each can be decoded (and rejected) on its own.
+func SplitBatch(body []byte) ([]json.RawMessage, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, fmt.Errorf("%w: empty body", ErrMalformed)
+	}
+	if body[0] != '[' {
+		return []json.RawMessage{json.RawMessage(body)}, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return items, nil
+}
+
+// Normalize fills defaults (schema version, id), canonicalizes the
+// recipient and checks every field; it returns a *FieldError naming the
+// first field that is wrong.
+func (e *Event) Normalize() error {
+	if e.Schema == 0 {
+		e.Schema = SchemaVersion
+	}
+	if e.Schema > SchemaVersion || e.Schema < 0 {
+		return &FieldError{"schema", fmt.Sprintf("version %d is not supported (max %d)", e.Schema, SchemaVersion)}
+	}
+	if !e.Channel.Valid() {
+		return &FieldError{"channel", fmt.Sprintf("%q is not one of email, sms", e.Channel)}
+	}
+	if !e.Type.Valid() {
+		return &FieldError{"type", fmt.Sprintf("%q is not one of sent, delivered, failed, deferred, complaint", e.Type)}
+	}
+	if e.OccurredAt.IsZero() {
+		return &FieldError{"occurred_at", "required, an RFC 3339 time"}
+	}
+	rcpt, err := NormalizeRecipient(e.Channel, e.Recipient)
+	if err != nil {
+		return &FieldError{"recipient", err.Error()}
+	}
+	e.Recipient = rcpt
+	if e.Type == Sent && e.MessageID == "" {
+		return &FieldError{"message_id", "required on sent events: failures join their send through it"}
+	}
+	for name, v := range map[string]string{"id": e.ID, "message_id": e.MessageID, "campaign": e.Campaign, "provider": e.Provider} {
+		if len(v) > MaxIDLen {
+			return &FieldError{name, fmt.Sprintf("longer than %d bytes", MaxIDLen)}
+		}
+	}
+	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {
+		return &FieldError{"smtp.code", fmt.Sprintf("%d is not an SMTP reply code (RFC 5321 section 4.2)", e.SMTP.Code)}
+	}
+	e.OccurredAt = e.OccurredAt.UTC()
+	if e.ID == "" {
+		e.ID = DeriveID(*e)
+	}
+	return nil
+}
+
+// NormalizeRecipient returns the canonical form of an address: an email
+// address lower-cased without display name or angle brackets, or a phone
+// number as E.164 digits without "+", spaces or punctuation. It is what the
+// recipient state machine is keyed by, so every path must use it.
+func NormalizeRecipient(ch Channel, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("required")
+	}
+	switch ch {
+	case Email:
+		return normalizeEmail(s)
+	case SMS:
+		return normalizeNumber(s)
+	}
+	return "", fmt.Errorf("unknown channel %q", ch)
+}
+
+func normalizeEmail(s string) (string, error) {
+	if len(s) > 320 { // RFC 5321 4.5.3.1: 64 local + @ + 255 domain
+		return "", errors.New("longer than 320 bytes")
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", fmt.Errorf("%q is not an email address", s)
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	if at <= 0 || at == len(a.Address)-1 {
+		return "", fmt.Errorf("%q has no domain", s)
+	}
+	return strings.ToLower(a.Address), nil
+}
+
+func normalizeNumber(s string) (string, error) {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		case unicode.IsSpace(r):
+		default:
+			return "", fmt.Errorf("%q is not a phone number", s)
+		}
+	}
+	n := b.String()
+	if len(n) < 3 || len(n) > 15 { // ITU-T E.164: at most 15 digits
+		return "", fmt.Errorf("%q is not an E.164 number (3 to 15 digits)", s)
+	}
+	return n, nil
+}
+
+// Domain returns the part after the last "@" of an email recipient, the key
+// of per-domain rates; "" for anything else.
+func Domain(recipient string) string {
+	at := strings.LastIndexByte(recipient, '@')
+	if at < 0 {
+		return ""
+	}
+	return recipient[at+1:]
+}

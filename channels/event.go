@@ -1,0 +1,125 @@
+package channels
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// SchemaVersion is the version of the event JSON schema this build writes and
+// the highest one it reads.
+const SchemaVersion = 1
+
+// Channel is the medium a message travelled through.
+type Channel string
+
+// The channels rebond knows.
+const (
+	Email Channel = "email"
+	SMS   Channel = "sms"
+)
+
+// Valid reports whether c is a channel rebond knows.
+func (c Channel) Valid() bool { return c == Email || c == SMS }
+
+// Subject is the NATS subject events of this channel are published on.
+func (c Channel) Subject() string { return "rebond.events." + string(c) }
+
+// Type says what a producer observed about a message.
+type Type string
+
+// The event types of schema version 1.
+const (
+	// Sent: the sender handed the message to the next hop (submit_sm_resp,
+	// 250 after DATA, provider accepted). It is the denominator of every rate.
+	Sent Type = "sent"
+	// Delivered: the recipient's server or handset accepted the message.
+	Delivered Type = "delivered"
+	// Failed: a rejection, synchronous (SMTP reply) or asynchronous (DSN,
+	// receipt). Whether it is hard or soft is the classifier's decision.
+	Failed Type = "failed"
+	// Deferred: a temporary failure the sender will retry by itself.
+	Deferred Type = "deferred"
+	// Complaint: the recipient reported the message as unwanted (ARF).
+	Complaint Type = "complaint"
+)
+
+// Valid reports whether t is an event type of the current schema.
+func (t Type) Valid() bool {
+	switch t {
+	case Sent, Delivered, Failed, Deferred, Complaint:
+		return true
+	}
+	return false
+}
+
+// SMTPReply holds what an SMTP reply or a DSN said: the basic reply code
+// (RFC 5321 section 4.2), the enhanced status code (RFC 3463, "5.1.1") and
+// the diagnostic text.
+type SMTPReply struct {
+	Code   int    `json:"code,omitempty"`
+	Status string `json:"status,omitempty"`
+	Text   string `json:"text,omitempty"`
+}
+
+// SMSReceipt holds what an SMS delivery receipt said. Stat and Err are the
+// SMPP 3.4 Appendix B receipt fields; Dialect names the err: code table of
+// the connection the receipt came from (err values are vendor-specific);
+// NetworkError is the network_error_code TLV (SMPP 3.4 section 5.3.2.31) as
+// six lowercase hex digits, type octet then code; MessageState is the
+// message_state TLV (section 5.3.2.35).
+type SMSReceipt struct {
+	Stat         string `json:"stat,omitempty"`
+	Err          string `json:"err,omitempty"`
+	Dialect      string `json:"dialect,omitempty"`
+	NetworkError string `json:"network_error,omitempty"`
+	MessageState *int   `json:"message_state,omitempty"`
+}
+
+// Event is one delivery-status fact, the unit every ingestion path produces
+// and every worker consumes. JSON field names are part of rebond's public
+// API: external senders publish them straight onto NATS.
+type Event struct {
+	// Schema is the schema version; 0 on input means SchemaVersion.
+	Schema int `json:"schema,omitempty"`
+	// ID identifies the fact; see DeriveID for events that arrive without.
+	ID      string  `json:"id,omitempty"`
+	Channel Channel `json:"channel"`
+	Type    Type    `json:"type"`
+	// MessageID is the sender's id for the message (or the SMSC id for SMS);
+	// it joins failures to their send for rates and retries.
+	MessageID string `json:"message_id,omitempty"`
+	// Recipient is an email address or an E.164 number, normalized by
+	// NormalizeRecipient.
+	Recipient string `json:"recipient"`
+	Campaign  string `json:"campaign,omitempty"`
+	// OccurredAt is when the fact happened at its source (RFC 3339).
+	OccurredAt time.Time `json:"occurred_at"`
+	// Sync is true for a reply received during the SMTP transaction or the
+	// submit_sm exchange, false for anything reported afterwards.
+	Sync     bool        `json:"sync,omitempty"`
+	Provider string      `json:"provider,omitempty"`
+	SMTP     *SMTPReply  `json:"smtp,omitempty"`
+	SMS      *SMSReceipt `json:"sms,omitempty"`
+	// Raw is the source payload exactly as it arrived (a bounce mail, a
+	// receipt text, a webhook body); kept for audits and replays.
+	Raw string `json:"raw,omitempty"`
+}
+
+// DeriveID returns the deterministic id of e's content: the same channel,
+// type, message, recipient, time and diagnostics give the same id, whatever
+// path the event took and however its JSON was spaced. ID and Raw do not take
+// part, so re-encoding a payload does not change the identity of the fact.
+func DeriveID(e Event) string {
+	e.ID, e.Raw, e.Schema = "", "", 0
+	e.OccurredAt = e.OccurredAt.UTC()
+	b, err := json.Marshal(e)
+	if err != nil {
+		// Event holds only strings, ints, bools and a time: Marshal cannot
+		// fail on it. Keep a defined result anyway.
+		b = []byte(e.Recipient + e.MessageID)
+	}
+	sum := sha256.Sum256(b)
+	return "ev_" + hex.EncodeToString(sum[:16])
+}

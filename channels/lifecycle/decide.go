@@ -1,0 +1,189 @@
+package lifecycle
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// ActorApply is the audit actor of transitions decided by the apply path.
+const ActorApply = "rebond:apply"
+
+// Classifier gives an event its verdict; channels/rules.Set implements it.
+type Classifier interface {
+	Classify(e channels.Event) channels.Verdict
+}
+
+// Decide classifies the snapshot's events in time order and returns the
+// plan that applies them. It never fails: every event gets a verdict.
+func Decide(p Policy, c Classifier, snap Snapshot) Plan {
+	d := &decider{
+		policy:     p,
+		snap:       snap,
+		messages:   make(map[MessageKey]Message),
+		recipients: make(map[RecipientKey]Recipient),
+		plan:       Plan{Buckets: make(map[BucketKey]Counts)},
+	}
+	events := slices.Clone(snap.Events)
+	slices.SortStableFunc(events, func(a, b channels.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
+	for _, e := range events {
+		v := c.Classify(e)
+		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.ID, Channel: e.Channel, Verdict: v})
+		enteredSoft := d.applyMessage(e, v)
+		d.applyRecipient(e, v, enteredSoft)
+	}
+	d.flush()
+	return d.plan
+}
+
+type decider struct {
+	policy     Policy
+	snap       Snapshot
+	messages   map[MessageKey]Message // touched in this batch
+	recipients map[RecipientKey]Recipient
+	plan       Plan
+}
+
+func (d *decider) message(k MessageKey) (Message, bool) {
+	if m, ok := d.messages[k]; ok {
+		return m, true
+	}
+	m, ok := d.snap.Messages[k]
+	return m, ok
+}
+
+// applyMessage updates the message's status and buckets and reports
+// whether the message entered the soft status with this event, which is
+// what the recipient's soft count counts.
+func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
+	if e.MessageID == "" {
+		return v.Outcome == channels.OutcomeSoft
+	}
+	k := MessageKey{e.Channel, e.MessageID}
+	m, ok := d.message(k)
+	if !ok {
+		m = Message{Channel: e.Channel, MessageID: e.MessageID, Status: StatusPending}
+	}
+	fill(&m.Recipient, e.Recipient)
+	fill(&m.Domain, channels.Domain(e.Recipient))
+	if e.Type == channels.Sent {
+		if e.Campaign != "" {
+			m.Campaign = e.Campaign
+		}
+		d.send(&m, e)
+		d.messages[k] = m
+		return false
+	}
+	fill(&m.Campaign, e.Campaign)
+	entered := d.moveStatus(&m, e, v)
+	if v.Outcome == channels.OutcomeComplaint && !m.Complained {
+		m.Complained = true
+		d.count(m, Counts{Complaints: 1})
+	}
+	d.messages[k] = m
+	return entered
+}
+
+// send records the first sent event of a message and counts it, with
+// whatever status earlier events already gave it.
+func (d *decider) send(m *Message, e channels.Event) {
+	if !m.SentAt.IsZero() {
+		return // a second "sent" for the same message counts once
+	}
+	m.SentAt = e.OccurredAt
+	m.EventID = e.ID
+	c := statusCounts(m.Status, 1)
+	c.Sent = 1
+	if m.Complained {
+		c.Complaints = 1
+	}
+	d.count(*m, c)
+}
+
+func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) bool {
+	next := nextStatus(m.Status, v.Outcome)
+	if next == m.Status {
+		return false
+	}
+	old := m.Status
+	d.count(*m, addCounts(statusCounts(old, -1), statusCounts(next, 1)))
+	m.Status, m.Reason, m.EventID = next, string(v.Reason), e.ID
+	if next != StatusSoft {
+		m.RetryDueAt = time.Time{}
+		return false
+	}
+	if m.RetryAttempt == 0 && m.RetryDueAt.IsZero() {
+		if due, ok := d.policy.NextRetry(e.Channel, v.Reason, 1, e.OccurredAt); ok {
+			m.RetryDueAt, m.RetryReason = due, string(v.Reason)
+			d.plan.Retries = append(d.plan.Retries, Retry{Channel: e.Channel, MessageID: e.MessageID, Attempt: 1, DueAt: due})
+		}
+	}
+	return true
+}
+
+// nextStatus is the message status machine of the package documentation.
+func nextStatus(cur Status, o channels.Outcome) Status {
+	switch {
+	case o == channels.OutcomeHard:
+		return StatusHard
+	case o == channels.OutcomeDelivered && (cur == StatusPending || cur == StatusSoft):
+		return StatusDelivered
+	case o == channels.OutcomeSoft && cur == StatusPending:
+		return StatusSoft
+	}
+	return cur
+}
+
+func statusCounts(s Status, n int64) Counts {
+	switch s {
+	case StatusDelivered:
+		return Counts{Delivered: n}
+	case StatusSoft:
+		return Counts{Soft: n}
+	case StatusHard:
+		return Counts{Hard: n}
+	}
+	return Counts{}
+}
+
+func addCounts(a, b Counts) Counts {
+	return Counts{
+		Sent: a.Sent + b.Sent, Delivered: a.Delivered + b.Delivered,
+		Soft: a.Soft + b.Soft, Hard: a.Hard + b.Hard, Complaints: a.Complaints + b.Complaints,
+	}
+}
+
+// count adds c to the bucket of m's send; a message not yet sent has no
+// bucket, and is counted whole when its sent event comes.
+func (d *decider) count(m Message, c Counts) {
+	if m.SentAt.IsZero() || c == (Counts{}) {
+		return
+	}
+	k := BucketKey{m.Channel, m.Campaign, m.Domain, m.SentAt.UTC().Truncate(time.Hour)}
+	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], c)
+}
+
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// flush moves the touched rows into the plan in key order, so concurrent
+// batches lock rows in the same order and cannot deadlock on each other.
+func (d *decider) flush() {
+	for _, m := range d.messages {
+		d.plan.Messages = append(d.plan.Messages, m)
+	}
+	slices.SortFunc(d.plan.Messages, func(a, b Message) int {
+		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
+	})
+	for _, r := range d.recipients {
+		d.plan.Recipients = append(d.plan.Recipients, r)
+	}
+	slices.SortFunc(d.plan.Recipients, func(a, b Recipient) int {
+		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Address, b.Address))
+	})
+}

@@ -1,0 +1,38 @@
+// Package lifecycle decides what a batch of classified events does to the
+// messages and recipients they concern: message status, the recipient state
+// machine, rate-bucket deltas, audit rows and retry schedules.
+//
+// It is pure (no I/O, no clock): the store loads a Snapshot under row locks,
+// Decide turns it into a Plan, and the store writes the Plan in the same
+// transaction. That keeps every policy decision a table-testable function
+// and keeps SQL out of it.
+//
+// # Message status
+//
+// A message counts once in its send's rate bucket, by its current status:
+//
+//	pending ──soft──► soft ──delivered──► delivered
+//	   │                │
+//	   └──delivered─────┴───────hard───────► hard (final)
+//
+// A delivery after a soft failure moves the message to delivered (the
+// retry worked); a soft failure after a delivery is ignored for the message
+// (the delivery stands); a hard failure wins over everything. A complaint is
+// a flag counted on its own, not a status. Events that arrive before their
+// "sent" event update the message; the bucket is counted when "sent" comes.
+//
+// # Recipient state machine (defaults; all in Policy)
+//
+//   - hard ⇒ quarantined at once, for the reason's duration (0 = until an
+//     operator releases it; user_unknown is never auto-released).
+//   - soft ⇒ the soft count grows by one per message that enters soft (the
+//     retries of one message do not count again); at SoftThreshold ⇒
+//     quarantined, for the reason's duration (mailbox_full: 30 days).
+//   - a reason with action "suspend" ⇒ suspended for its window (24 h).
+//   - a reason with action "sender" (sender-side: reputation, policy, rate
+//     limits…) never touches the recipient.
+//   - complaint ⇒ quarantined (reason complaint), never auto-released.
+//   - delivered ⇒ soft count back to 0.
+//   - allowlisted recipients are never quarantined or suspended
+//     automatically ("error ignored"); the verdict is still recorded.
+package lifecycle

@@ -1,0 +1,105 @@
+package lifecycle
+
+import (
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+func (d *decider) recipient(k RecipientKey) Recipient {
+	if r, ok := d.recipients[k]; ok {
+		return r
+	}
+	if r, ok := d.snap.Recipients[k]; ok {
+		return r
+	}
+	return Recipient{Channel: k.Channel, Address: k.Address, State: StateActive}
+}
+
+// applyRecipient runs the recipient state machine for one verdict.
+func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSoft bool) {
+	k := RecipientKey{e.Channel, e.Recipient}
+	if d.snap.Allowed[k] && v.Outcome != channels.OutcomeDelivered {
+		return // allowlisted: errors are recorded, never acted on
+	}
+	r := d.recipient(k)
+	rp := d.policy.For(e.Channel, v.Reason)
+	switch v.Outcome {
+	case channels.OutcomeDelivered:
+		if r.SoftCount == 0 {
+			return
+		}
+		r.SoftCount = 0
+	case channels.OutcomeHard:
+		if rp.Action == ActionSender || rp.Action == ActionNone {
+			return
+		}
+		d.quarantine(&r, e, v, rp.QuarantineFor)
+	case channels.OutcomeComplaint:
+		if !d.policy.QuarantineComplaints {
+			return
+		}
+		d.quarantine(&r, e, v, 0)
+	case channels.OutcomeSoft:
+		if !d.soft(&r, e, v, rp, enteredSoft) {
+			return
+		}
+	default:
+		return
+	}
+	d.recipients[k] = r
+}
+
+// soft applies a soft verdict's action and reports whether r changed.
+func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp ReasonPolicy, entered bool) bool {
+	switch rp.Action {
+	case ActionSuspend:
+		d.suspend(r, e, v, rp.SuspendFor)
+	case ActionQuarantine:
+		d.quarantine(r, e, v, rp.QuarantineFor)
+	case ActionCount:
+		if !entered {
+			return false
+		}
+		r.SoftCount++
+		if r.SoftCount >= d.policy.SoftThreshold {
+			d.quarantine(r, e, v, rp.QuarantineFor)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// quarantine moves r to quarantined for dur (0: until an operator releases
+// it). A permanent quarantine is never shortened by a later, timed one.
+func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
+	if r.State == StateQuarantined && r.Until.IsZero() {
+		return
+	}
+	until := time.Time{}
+	if dur > 0 {
+		until = e.OccurredAt.Add(dur)
+	}
+	d.transition(r, e, v, StateQuarantined, until)
+}
+
+// suspend moves r to suspended for dur, unless it is quarantined already
+// (the stronger state) or suspended for longer.
+func (d *decider) suspend(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
+	until := e.OccurredAt.Add(dur)
+	if r.State == StateQuarantined || (r.State == StateSuspended && !r.Until.Before(until)) {
+		return
+	}
+	d.transition(r, e, v, StateSuspended, until)
+}
+
+func (d *decider) transition(r *Recipient, e channels.Event, v channels.Verdict, to string, until time.Time) {
+	d.plan.Audit = append(d.plan.Audit, Audit{
+		Channel: r.Channel, Address: r.Address, At: e.OccurredAt,
+		From: r.State, To: to, Reason: string(v.Reason),
+		Actor: ActorApply, EventID: e.ID, Rule: v.Rule,
+	})
+	r.State, r.Reason, r.Since, r.Until = to, string(v.Reason), e.OccurredAt, until
+	r.EventID, r.Rule = e.ID, v.Rule
+}

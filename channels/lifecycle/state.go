@@ -1,0 +1,138 @@
+package lifecycle
+
+import (
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// Status is a message's counted status in its rate bucket.
+type Status string
+
+// Message statuses; see the package documentation for the transitions.
+const (
+	StatusPending   Status = "pending"
+	StatusDelivered Status = "delivered"
+	StatusSoft      Status = "soft"
+	StatusHard      Status = "hard"
+)
+
+// Recipient states. A recipient without a row is active.
+const (
+	StateActive      = "active"
+	StateQuarantined = "quarantined"
+	StateSuspended   = "suspended"
+)
+
+// MessageKey identifies a message.
+type MessageKey struct {
+	Channel   channels.Channel
+	MessageID string
+}
+
+// Message is the stored state of one message.
+type Message struct {
+	Channel    channels.Channel
+	MessageID  string
+	Recipient  string
+	Campaign   string
+	Domain     string
+	SentAt     time.Time // zero until its sent event arrives
+	Status     Status
+	Complained bool
+	Reason     string
+	EventID    string // the last event that changed it
+	// RetryAttempt is the number of retry notices already published;
+	// RetryDueAt is when the next one is due (zero: none scheduled).
+	RetryAttempt int
+	RetryDueAt   time.Time
+	RetryReason  string
+}
+
+// RecipientKey identifies a recipient.
+type RecipientKey struct {
+	Channel channels.Channel
+	Address string
+}
+
+// Recipient is the stored state of one recipient.
+type Recipient struct {
+	Channel   channels.Channel
+	Address   string
+	State     string
+	Reason    string
+	SoftCount int
+	Since     time.Time
+	Until     time.Time // zero: no automatic release
+	EventID   string
+	Rule      string
+}
+
+// ListEntry is a deny or allow list entry that matched a recipient of the
+// batch; the store only loads entries that apply.
+type ListEntry struct {
+	Channel channels.Channel
+	Address string // the recipient it matched
+	List    string // "deny" or "allow"
+}
+
+// Snapshot is what Decide reads: the batch's events in order and the
+// current state of every message and recipient they name (absent = new).
+type Snapshot struct {
+	Events     []channels.Event
+	Messages   map[MessageKey]Message
+	Recipients map[RecipientKey]Recipient
+	Allowed    map[RecipientKey]bool
+}
+
+// Applied is the verdict recorded on one event.
+type Applied struct {
+	EventID string
+	Channel channels.Channel
+	Verdict channels.Verdict
+}
+
+// Audit is one recipient state transition.
+type Audit struct {
+	Channel  channels.Channel
+	Address  string
+	At       time.Time
+	From, To string
+	Reason   string
+	Actor    string
+	EventID  string
+	Rule     string
+}
+
+// BucketKey is a rate bucket: channel, campaign, recipient domain (or
+// carrier) and the hour of the send.
+type BucketKey struct {
+	Channel  channels.Channel
+	Campaign string
+	Domain   string
+	Hour     time.Time
+}
+
+// Counts are rate-bucket counters, used as deltas in a Plan.
+type Counts struct {
+	Sent, Delivered, Soft, Hard, Complaints int64
+}
+
+// Retry is a retry notice to schedule once the plan is committed.
+type Retry struct {
+	Channel   channels.Channel
+	MessageID string
+	Attempt   int
+	DueAt     time.Time
+}
+
+// Plan is everything one batch changes, written by the store in one
+// transaction.
+type Plan struct {
+	Applied    []Applied
+	Messages   []Message
+	Recipients []Recipient
+	Audit      []Audit
+	Buckets    map[BucketKey]Counts
+	Retries    []Retry
+}

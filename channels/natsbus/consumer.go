@@ -1,0 +1,76 @@
+package natsbus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Consumer is a durable pull consumer on the event stream.
+type Consumer struct {
+	c jetstream.Consumer
+}
+
+// Consumer creates or updates the durable consumer name. Several processes
+// using the same name share the work; AckWait is 30s, redelivery unlimited.
+func (b *Bus) Consumer(ctx context.Context, name string) (*Consumer, error) {
+	c, err := b.events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
+		MaxDeliver: -1, MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create consumer %s: %w", name, err)
+	}
+	return &Consumer{c: c}, nil
+}
+
+// Delivery is one fetched message.
+type Delivery struct {
+	Subject      string
+	MsgID        string
+	Data         []byte
+	NumDelivered uint64
+	msg          jetstream.Msg
+}
+
+// Ack acknowledges the delivery (asynchronously: a lost ack means one
+// harmless redelivery, caught by the inbox's unique key).
+func (d Delivery) Ack() error { return d.msg.Ack() }
+
+// Nak asks for redelivery after delay.
+func (d Delivery) Nak(delay time.Duration) error { return d.msg.NakWithDelay(delay) }
+
+// Term stops redelivery of a message that can never be processed.
+func (d Delivery) Term(reason string) error { return d.msg.TermWithReason(reason) }
+
+// Fetch pulls up to max messages, waiting at most wait for them; it
+// returns what arrived (possibly nothing) and an error only when the pull
+// itself failed.
+func (c *Consumer) Fetch(ctx context.Context, max int, wait time.Duration) ([]Delivery, error) {
+	batch, err := c.c.Fetch(max, jetstream.FetchMaxWait(wait))
+	if err != nil {
+		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	var out []Delivery
+	for m := range batch.Messages() {
+		md, _ := m.Metadata()
+		d := Delivery{Subject: m.Subject(), Data: m.Data(), msg: m}
+		if md != nil {
+			d.NumDelivered = md.NumDelivered
+		}
+		if h := m.Headers(); h != nil {
+			d.MsgID = h.Get(jetstream.MsgIDHeader)
+		}
+		out = append(out, d)
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && len(out) == 0 {
+		return nil, fmt.Errorf("fetch: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,53 @@
+// Package rules classifies delivery-status events with versioned rules kept
+// as data: it turns a channels.Event into a channels.Verdict (outcome,
+// reason, the rule that decided and the evidence it matched).
+//
+// The built-in rule sets live in configs/rules/*.yaml and are loaded with
+//
+//	set, err := rules.Load(configs.Files, "rules/*.yaml")
+//
+// # Rules
+//
+// A Rule belongs to one channel and has an id, a version, a priority, a
+// Match and a Verdict. A Match is a conjunction: every condition it sets
+// must hold. A condition that takes a list holds when any value does. The
+// conditions are the event type, and for email the RFC 3463 enhanced status
+// (dot-aligned prefixes: "5.1" matches 5.1.*, never 5.10.*), the RFC 5321
+// reply code and a case-insensitive regular expression on the diagnostic
+// text; for SMS the SMPP receipt stat, the err: code together with the
+// connection's err dialect, the network_error_code TLV (hex prefix) and the
+// message_state TLV; for both, the provider.
+//
+// # Versions
+//
+// A verdict records "id@version", so what a version means must never
+// change: to change a rule, add it again with a higher version. Only the
+// highest version of an id is evaluated (and not at all if it is disabled);
+// older versions stay in the Set so that Set.Rule can explain verdicts they
+// made.
+//
+// # Evaluation
+//
+// Classify evaluates the rules of the event's channel in a fixed order:
+// priority descending, then specificity descending (one point per condition,
+// plus the depth of the status prefix: 5.1.1 before 5.1 before 5), then id.
+// The first rule that matches decides. The order is total, so the order of
+// rules in the files never changes a verdict. When no rule matches, the
+// fallback verdict applies (see Set.Classify); it is never hard.
+//
+// The shipped files document their priority tiers in their headers: the
+// event type first for email (the producer's own fact), then exact status
+// codes, high-confidence texts, generic statuses and bare reply codes; for
+// SMS the message_state TLV outranks the receipt's stat, as Kannel and Jasmin
+// read receipts.
+//
+// # Cost
+//
+// Classify runs on the worker's hot path. NewSet compiles everything once
+// (regular expressions, upper-cased stats, status prefixes with their dot,
+// the set of event fields each rule reads), so a call skips most rules with
+// one AND and compares bytes for the rest. Regular expressions, the only
+// costly test, run last and only behind a prefilter: literals one of which
+// every match must contain, derived from the expression (see prefilter.go).
+// A call allocates only the evidence string.
+package rules

@@ -1,0 +1,109 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPrefilter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, pattern string
+		want          []string // nil: no prefilter, the expression always runs
+	}{
+		{"literal", "(?i)User Unknown", []string{"user unknown"}},
+		{"alternation", "(?i)virus|malware", []string{"virus", "malware"}},
+		{"product", "(?i)no such (user|mailbox)", []string{"no such user", "no such mailbox"}},
+		{"optional part", "(?i)mailbox (is )?full", []string{"mailbox is full", "mailbox full"}},
+		{"best part of a concat", `(?i)\bip \S* blocked`, []string{" blocked"}},
+		{"class breaks the run", "(?i)does n[o']t exist", []string{"t exist"}},
+		{"empty branch", "(?i)spam|", nil},
+		{"star only", "(?i).*", nil},
+		{"optional only", "(?i)(spam)?", nil},
+		{"non-ascii literal", "(?i)é", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []string
+			for _, l := range prefilter(tt.pattern) {
+				got = append(got, string(l.text))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("prefilter(%q) (-want +got):\n%s", tt.pattern, diff)
+			}
+		})
+	}
+}
+
+// TestFoldToASCII proves appendFold's premise: ſ (U+017F) and the Kelvin
+// sign (U+212A) are the only non-ASCII runes that case-fold to an ASCII
+// letter, so folding ASCII plus those two keeps every (?i) literal match.
+func TestFoldToASCII(t *testing.T) {
+	t.Parallel()
+	var got []rune
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < 0x80 {
+				got = append(got, r)
+				break
+			}
+		}
+	}
+	if diff := cmp.Diff([]rune{0x17F, 0x212A}, got); diff != "" {
+		t.Errorf("non-ASCII runes folding to ASCII (-want +got):\n%s", diff)
+	}
+	if got := string(appendFold(nil, "ÉTÉ ſpam \u212Aill OK")); got != "ÉtÉ spam kill ok" {
+		t.Errorf("appendFold = %q", got)
+	}
+}
+
+// TestPrefilterShipped checks, on texts around every shipped expression,
+// that a prefilter never rejects a text its expression matches.
+func TestPrefilterShipped(t *testing.T) {
+	t.Parallel()
+	set := loadShipped(t)
+	texts := []string{
+		"550 5.1.1 User Unknown", "MAILBOX FULL", "Message Size Exceeds limit", "ſender address rejected",
+		"blocked using zen.spamhaus.org", "Relaying Denied", "SPF check failed", "Too Many Connections",
+		"rate limited", "account disabled", "no such domain", "Host or domain name not found", "virus found",
+	}
+	for _, c := range set.email.live {
+		if c.text == nil {
+			continue
+		}
+		for _, text := range texts {
+			checkPrefilter(t, c.rule.Key(), c.text, c.textLits, text)
+			checkPrefilter(t, c.rule.Key(), c.text, c.textLits, strings.ToUpper(text))
+		}
+	}
+}
+
+func checkPrefilter(t *testing.T, name string, re *regexp.Regexp, lits []literal, text string) {
+	t.Helper()
+	var sc scratch
+	sc.load(text)
+	if lits != nil && re.MatchString(text) && !sc.containsAny(lits) {
+		t.Errorf("%s: prefilter rejects %q, which the expression matches", name, text)
+	}
+}
+
+// FuzzPrefilter checks the prefilter's one promise on arbitrary patterns
+// and texts: when the expression matches, a literal is present.
+func FuzzPrefilter(f *testing.F) {
+	f.Add("no such (user|mailbox)", "550 No Such User")
+	f.Add("mailbox (is )?full", "MAILBOX IS FULL")
+	f.Add(`\bip \S* ?(is )?blocked`, "IP 192.0.2.1 is BLOCKED")
+	f.Add("ks", "\u212Aſ")
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		re, err := regexp.Compile("(?i)" + pattern)
+		if err != nil {
+			return
+		}
+		checkPrefilter(t, pattern, re, prefilter("(?i)"+pattern), text)
+	})
+}

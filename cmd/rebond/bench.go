@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+type benchFlags struct {
+	url, token, campaign string
+	messages, batch      int
+	concurrency          int
+	timeout              time.Duration
+}
+
+func newBenchCmd(g *globals) *cobra.Command {
+	var f benchFlags
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Drive a running rebond with a realistic email mix and report events/s end to end",
+		Long: `bench posts a mix of events to a running rebond's /v1/events — for every
+message a "sent", then 80% "delivered", 10% soft failures (4.2.2), 5% hard
+failures (5.1.1), 5% nothing — from several concurrent clients, and waits
+until /v1/rates shows every message's outcome. It reports the ingestion rate
+(events accepted per second) and the end-to-end rate (events applied per
+second, from the first post to the last verdict). Each run uses a fresh
+campaign name, so runs do not disturb each other or real data.`,
+		Example: `  rebond bench --url http://127.0.0.1:8080 --token $(cat data/admin-token) --messages 100000`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.token == "" {
+				f.token = os.Getenv("REBOND_ADMIN_TOKEN")
+			}
+			if f.token == "" {
+				return errors.New("--token: required (or REBOND_ADMIN_TOKEN)")
+			}
+			if f.messages < 1 || f.batch < 1 || f.concurrency < 1 {
+				return errors.New("--messages, --batch and --concurrency must be positive")
+			}
+			if f.campaign == "" {
+				f.campaign = fmt.Sprintf("bench-%d", time.Now().UnixNano())
+			}
+			return runBench(cmd.Context(), f, g)
+		},
+	}
+	cmd.Flags().StringVar(&f.url, "url", "http://127.0.0.1:8080", "base URL of the rebond API")
+	cmd.Flags().StringVar(&f.token, "token", "", "admin token (default $REBOND_ADMIN_TOKEN)")
+	cmd.Flags().StringVar(&f.campaign, "campaign", "", "campaign name for the generated events (default: bench-<time>)")
+	cmd.Flags().IntVar(&f.messages, "messages", 50000, "messages to simulate (about 1.95 events each)")
+	cmd.Flags().IntVar(&f.batch, "batch", 1000, "events per POST")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "concurrent HTTP clients")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up waiting for verdicts after this long")
+	return cmd
+}
+
+// benchMix returns the events of message i: its send and its outcome.
+func benchMix(f benchFlags, i int, t0 time.Time) []map[string]any {
+	msg := fmt.Sprintf("%s-%d", f.campaign, i)
+	rcpt := fmt.Sprintf("u%d@d%d.example", i, i%97)
+	at := t0.Add(time.Duration(i) * time.Millisecond)
+	evs := []map[string]any{{"channel": "email", "type": "sent", "message_id": msg, "recipient": rcpt,
+		"campaign": f.campaign, "occurred_at": at}}
+	fail := func(code int, status string) map[string]any {
+		return map[string]any{"channel": "email", "type": "failed", "message_id": msg, "recipient": rcpt,
+			"occurred_at": at.Add(time.Second), "smtp": map[string]any{"code": code, "status": status}}
+	}
+	switch p := i % 20; {
+	case p < 16:
+		evs = append(evs, map[string]any{"channel": "email", "type": "delivered", "message_id": msg,
+			"recipient": rcpt, "occurred_at": at.Add(time.Second)})
+	case p < 18:
+		evs = append(evs, fail(452, "4.2.2"))
+	case p < 19:
+		evs = append(evs, fail(550, "5.1.1"))
+	}
+	return evs
+}
+
+func runBench(ctx context.Context, f benchFlags, g *globals) error {
+	t0 := time.Now().UTC().Truncate(time.Hour)
+	batches := make(chan []map[string]any)
+	var decided int64
+	go func() {
+		defer close(batches)
+		var b []map[string]any
+		for i := range f.messages {
+			evs := benchMix(f, i, t0)
+			if len(evs) > 1 {
+				decided++
+			}
+			b = append(b, evs...)
+			if len(b) >= f.batch {
+				select {
+				case batches <- b:
+				case <-ctx.Done():
+					return
+				}
+				b = nil
+			}
+		}
+		if len(b) > 0 {
+			batches <- b
+		}
+	}()
+	start := time.Now()
+	var posted atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, f.concurrency)
+	for range f.concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if err := benchPost(ctx, f, b); err != nil {
+					errc <- err
+					return
+				}
+				posted.Add(int64(len(b)))
+			}
+		}()
+	}
+	stopProgress := progress(g, "posted", &posted, int64(f.messages*2))
+	wg.Wait()
+	stopProgress()
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	ingest := time.Since(start)
+	fmt.Fprintf(g.stderr, "posted %d events in %v (%.0f events/s accepted)\n", posted.Load(), ingest.Round(time.Millisecond),
+		float64(posted.Load())/ingest.Seconds())
+	if err := benchWait(ctx, f, int64(f.messages), decided); err != nil {
+		return err
+	}
+	e2e := time.Since(start)
+	fmt.Fprintf(g.stdout, "bench: %d messages, %d events\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
+		f.messages, posted.Load(), float64(posted.Load())/ingest.Seconds(), e2e.Round(time.Millisecond), float64(posted.Load())/e2e.Seconds())
+	return nil
+}
+
+func benchPost(ctx context.Context, f benchFlags, evs []map[string]any) error {
+	body, err := json.Marshal(evs)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url+"/v1/events", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("post events: %w", err)
+		}
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusAccepted:
+			return nil
+		case resp.StatusCode == http.StatusServiceUnavailable && attempt < 5:
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		default:
+			return fmt.Errorf("post events: %s: %s", resp.Status, msg)
+		}
+	}
+}
+
+// benchWait polls the rates until every message is sent and decided.
+func benchWait(ctx context.Context, f benchFlags, sent, decided int64) error {
+	deadline := time.Now().Add(f.timeout)
+	for time.Now().Before(deadline) {
+		var r struct {
+			Rows []struct{ Sent, Delivered, Soft, Hard int64 } `json:"rows"`
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.url+"/v1/rates?campaign="+url.QueryEscape(f.campaign), nil)
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return fmt.Errorf("poll rates: %w", err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		if err == nil && len(r.Rows) == 1 && r.Rows[0].Sent == sent &&
+			r.Rows[0].Delivered+r.Rows[0].Soft+r.Rows[0].Hard == decided {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("verdicts incomplete after %v", f.timeout)
+}
+
+// progress prints a progress line on stderr every second until stopped.
+func progress(g *globals, what string, n *atomic.Int64, total int64) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(g.stderr, "\r%s %d/~%d", what, n.Load(), total)
+			}
+		}
+	}()
+	return func() { close(done); fmt.Fprintln(g.stderr) }
+}

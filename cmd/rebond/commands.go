@@ -1,0 +1,184 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+func newMigrateCmd(g *globals) *cobra.Command {
+	var create bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending database migrations (embedded, numbered, under an advisory lock)",
+		Long: `migrate applies the embedded SQL migrations the database does not have yet, in
+one transaction under a PostgreSQL advisory lock, so several replicas may run it
+at once. serve migrates too unless --migrate=false.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := g.load()
+			if err != nil {
+				return err
+			}
+			if create {
+				created, err := store.CreateDatabase(cmd.Context(), cfg.Database)
+				if err != nil {
+					return err
+				}
+				if created {
+					fmt.Fprintln(g.stdout, "created the database")
+				}
+			}
+			st, err := store.Open(cmd.Context(), cfg.Database)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			applied, err := st.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(applied) == 0 {
+				fmt.Fprintln(g.stdout, "database is up to date")
+			}
+			for _, name := range applied {
+				fmt.Fprintln(g.stdout, "applied", name)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&create, "create-database", false, "create the database first if it does not exist")
+	return cmd
+}
+
+type ratesFlags struct {
+	channel, campaign, from, to string
+	groupBy                     []string
+	json                        bool
+}
+
+func newRatesCmd(g *globals) *cobra.Command {
+	var f ratesFlags
+	cmd := &cobra.Command{
+		Use:   "rates",
+		Short: "Print soft and hard rejection rates per channel and campaign",
+		Long: `rates prints, per channel and campaign (and the --group-by dimensions), the
+messages sent and how many were delivered, soft-rejected and hard-rejected,
+with soft_rate = soft / sent and hard_rate = hard / sent. Messages are counted
+by their send time (--from inclusive, --to exclusive; RFC 3339 or YYYY-MM-DD).`,
+		Example: `  rebond rates
+  rebond rates --channel email --group-by domain,day --from 2026-11-01
+  rebond rates --campaign spring-sale --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			q, err := f.query()
+			if err != nil {
+				return err
+			}
+			cfg, _, err := g.load()
+			if err != nil {
+				return err
+			}
+			st, err := store.Open(cmd.Context(), cfg.Database)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			rows, err := st.Rates(cmd.Context(), q)
+			if err != nil {
+				return err
+			}
+			if f.json {
+				enc := json.NewEncoder(g.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"rows": rows})
+			}
+			printRates(g, rows)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&f.channel, "channel", "", "email or sms (default: both)")
+	cmd.Flags().StringVar(&f.campaign, "campaign", "", "only this campaign")
+	cmd.Flags().StringVar(&f.from, "from", "", "sent at or after (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&f.to, "to", "", "sent before (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(store.RateGroups(), ","))
+	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	return cmd
+}
+
+func (f ratesFlags) query() (store.RatesQuery, error) {
+	q := store.RatesQuery{Channel: channels.Channel(f.channel), Campaign: f.campaign, GroupBy: f.groupBy}
+	if f.channel != "" && !q.Channel.Valid() {
+		return q, fmt.Errorf("--channel: %q is not one of email, sms", f.channel)
+	}
+	var err error
+	if q.From, err = parseDay("--from", f.from); err != nil {
+		return q, err
+	}
+	q.To, err = parseDay("--to", f.to)
+	return q, err
+}
+
+func parseDay(flag, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%s: %q is neither RFC 3339 nor YYYY-MM-DD", flag, s)
+}
+
+func printRates(g *globals, rows []store.RateRow) {
+	if len(rows) == 0 {
+		fmt.Fprintln(g.stdout, "no messages sent in this range")
+		return
+	}
+	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\tBUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tSOFT RATE\tHARD RATE\t")
+	for _, r := range rows {
+		bucket := ""
+		if r.Bucket != nil {
+			bucket = r.Bucket.Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f%%\t%.2f%%\t\n", r.Channel, dash(r.Campaign), dash(r.Domain),
+			dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, 100*r.SoftRate, 100*r.HardRate)
+	}
+	w.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newConfigCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "config",
+		Short: "Print the effective configuration (defaults + file + environment), secrets masked",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := g.load()
+			if err != nil {
+				return err
+			}
+			if cfg.AdminToken != "" {
+				cfg.AdminToken = "********"
+			}
+			enc := json.NewEncoder(g.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(cfg)
+		},
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+
+	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/workers"
+)
+
+// Config is rebond's whole configuration: configs/rebond.yaml documents
+// every key. Only cmd reads it; each package gets its own part.
+type Config struct {
+	DataDir    string `koanf:"data_dir"`
+	AdminToken string `koanf:"admin_token"`
+	Log        struct {
+		Level  string `koanf:"level"`
+		Format string `koanf:"format"`
+	} `koanf:"log"`
+	Database store.Config `koanf:"database"`
+	Redis    struct {
+		URL string `koanf:"url"`
+	} `koanf:"redis"`
+	NATS struct {
+		URL          string        `koanf:"url"`
+		EmbeddedAddr string        `koanf:"embedded_addr"`
+		Replicas     int           `koanf:"replicas"`
+		MaxAge       time.Duration `koanf:"max_age"`
+		Duplicates   time.Duration `koanf:"duplicates"`
+	} `koanf:"nats"`
+	HTTP struct {
+		Addr         string `koanf:"addr"`
+		MaxBodyBytes int64  `koanf:"max_body_bytes"`
+		MaxBatch     int    `koanf:"max_batch"`
+	} `koanf:"http"`
+	Workers workers.Config   `koanf:"workers"`
+	Policy  lifecycle.Policy `koanf:"policy"`
+}
+
+// envPrefix starts every environment override.
+const envPrefix = "REBOND_"
+
+// LoadConfig reads the embedded defaults, then the file at path (if any),
+// then REBOND_* environment variables, and validates the result.
+func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	k := koanf.New(".")
+	def, err := configs.Files.ReadFile("rebond.yaml")
+	if err != nil {
+		return Config{}, fmt.Errorf("read embedded defaults: %w", err)
+	}
+	if err := k.Load(rawbytes.Provider(def), yaml.Parser()); err != nil {
+		return Config{}, fmt.Errorf("embedded defaults: %w", err)
+	}
+	if path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(k, getenv); err != nil {
+		return Config{}, err
+	}
+	var c Config
+	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(",")),
+		Result:           &c,
+		WeaklyTypedInput: true,
+		ErrorUnused:      true,
+	}})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c.Workers.RedisURL = c.Redis.URL
+	c.Workers = c.Workers.WithDefaults()
+	return c, c.Validate()
+}
+
+// applyEnv overrides every known key (those of the defaults and the file)
+// from its REBOND_* variable. Deriving the names from the keys means a
+// misspelt variable is simply not a key, and every documented key has one.
+func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
+	for _, key := range k.Keys() {
+		name := envPrefix + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		var val any = v
+		if _, isList := k.Get(key).([]any); isList {
+			val = strings.Split(v, ",")
+		}
+		if err := k.Set(key, val); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks what serve needs, naming the key at fault.
+func (c Config) Validate() error {
+	var errs []error
+	if err := c.Database.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Workers.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Policy.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.NATS.URL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data_dir: required when nats.url is empty (the embedded NATS server stores its data there)"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	return errors.Join(errs...)
+}

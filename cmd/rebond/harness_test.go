@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rebond/rebond/internal/testsvc"
+	"github.com/rebond/rebond/store"
+)
+
+const testToken = "test-token"
+
+// instance is one in-process `rebond serve` with its own database, Redis
+// database number and embedded NATS server.
+type instance struct {
+	t       *testing.T
+	cfg     Config
+	base    string
+	store   *store.Store
+	redis   *redis.Client
+	stop    context.CancelFunc
+	stopped chan error
+}
+
+// freeAddr returns a loopback address with a free port.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// testConfig builds a configuration for one test: redisDB must be unique
+// per test in this package (tests run in parallel and flush their own db).
+func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
+	t.Helper()
+	vars := map[string]string{
+		"REBOND_DATABASE_URL":                testsvc.Postgres(t),
+		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
+		"REBOND_DATA_DIR":                    t.TempDir(),
+		"REBOND_ADMIN_TOKEN":                 testToken,
+		"REBOND_HTTP_ADDR":                   freeAddr(t),
+		"REBOND_NATS_EMBEDDED_ADDR":          freeAddr(t),
+		"REBOND_WORKERS_FETCH_WAIT":          "50ms",
+		"REBOND_WORKERS_RECONCILE_EVERY":     "500ms",
+		"REBOND_WORKERS_RECONCILE_AFTER":     "2s",
+		"REBOND_WORKERS_RELEASE_EVERY":       "1s",
+		"REBOND_WORKERS_TASK_CHECK_INTERVAL": "200ms",
+		"REBOND_LOG_LEVEL":                   "warn",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := LoadConfig("", func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: testsvc.RedisAddr(t), DB: redisDB})
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	rdb.Close()
+	return cfg
+}
+
+// start runs serve with cfg until the test ends or stop is called.
+func start(t *testing.T, cfg Config, roles ...string) *instance {
+	t.Helper()
+	if len(roles) == 0 {
+		roles = allRoles
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	in := &instance{t: t, cfg: cfg, base: "http://" + cfg.HTTP.Addr, stop: cancel, stopped: make(chan error, 1)}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	go func() {
+		in.stopped <- serve(ctx, cfg, serveOptions{roles: roles, migrate: true, ready: func(a string) { ready <- a }}, log)
+	}()
+	select {
+	case <-ready:
+	case err := <-in.stopped:
+		t.Fatalf("serve stopped at start: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not become ready in 30s")
+	}
+	st, err := store.Open(context.Background(), cfg.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.store = st
+	opt, _ := redis.ParseURL(cfg.Redis.URL)
+	in.redis = redis.NewClient(opt)
+	t.Cleanup(func() { in.shutdown() })
+	return in
+}
+
+// shutdown stops serve (as SIGTERM would) and waits for it.
+func (in *instance) shutdown() {
+	if in.stop == nil {
+		return
+	}
+	in.stop()
+	in.stop = nil
+	select {
+	case err := <-in.stopped:
+		if err != nil {
+			in.t.Errorf("serve: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		in.t.Error("serve did not stop in 40s")
+	}
+	in.store.Close()
+	in.redis.Close()
+}
+
+// do sends an authenticated request and decodes a JSON answer into out.
+func (in *instance) do(method, path string, body any, out any) int {
+	in.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			in.t.Fatal(err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, in.base+path, r)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			in.t.Fatalf("%s %s: %d %s: %v", method, path, resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// waitApplied waits until n distinct events are applied and none is left
+// in the inbox.
+func (in *instance) waitApplied(n int, within time.Duration) {
+	in.t.Helper()
+	deadline := time.Now().Add(within)
+	var applied, pending int
+	for time.Now().Before(deadline) {
+		applied, pending = in.count()
+		if applied >= n && pending == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	in.t.Fatalf("after %v: %d events applied, %d pending; want %d applied", within, applied, pending, n)
+}
+
+func (in *instance) count() (applied, pending int) {
+	in.t.Helper()
+	a, p, err := in.store.CountEvents(context.Background())
+	if err != nil {
+		in.t.Fatal(err)
+	}
+	return int(a), int(p)
+}
+
+func ev(typ, msg, rcpt, campaign string, at time.Time, status string) map[string]any {
+	e := map[string]any{"channel": "email", "type": typ, "message_id": msg, "recipient": rcpt,
+		"campaign": campaign, "occurred_at": at.Format(time.RFC3339Nano)}
+	if status != "" {
+		code := 550
+		if status[0] == '4' {
+			code = 452
+		}
+		e["smtp"] = map[string]any{"code": code, "status": status, "text": fmt.Sprintf("%d %s test", code, status)}
+	}
+	return e
+}
+
+// publishJS publishes one event through JetStream and waits for its ack.
+func publishJS(t *testing.T, nc *nats.Conn, e map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := nc.Request("rebond.events."+e["channel"].(string), b, 5*time.Second)
+	if err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if bytes.Contains(m.Data, []byte(`"error"`)) {
+		t.Fatalf("publish refused: %s", m.Data)
+	}
+}

@@ -1,0 +1,90 @@
+// Command rebond is the delivery-status platform's single binary: `serve`
+// runs the pipeline (HTTP API, NATS bridge, Asynq workers, scheduler),
+// `migrate` upgrades the database, `rates` prints rejection rates, and
+// `version` says which build this is. `rebond help <command>` explains each.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "rebond:", err)
+		os.Exit(1)
+	}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "rebond",
+		Short: "Delivery-status platform for email and SMS: bounces and receipts in, verdicts, exclusions and rates out",
+		Long: `rebond ingests delivery facts (SMTP replies, bounce mails, ESP webhooks, SMPP and
+HTTP delivery receipts), classifies them with versioned rules, keeps every
+recipient's state (quarantined, suspended, active) and reports soft and hard
+rejection rates per campaign.
+
+Configuration: the embedded defaults (configs/rebond.yaml), then --config FILE,
+then REBOND_* environment variables (REBOND_DATABASE_URL, REBOND_REDIS_URL,
+REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&g.configPath, "config", "", "YAML file overriding the embedded defaults")
+	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g))
+	return root
+}
+
+// load reads the configuration and builds the logger.
+func (g *globals) load() (Config, *slog.Logger, error) {
+	cfg, err := LoadConfig(g.configPath, os.Getenv)
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, newLogger(g.stderr, cfg), nil
+}
+
+func newLogger(w io.Writer, cfg Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print rebond's version and the event schema version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(g.stdout, "rebond %s (event schema %d)\n", version, schemaVersion())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/rebond/rebond/api"
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/workers"
+)
+
+// allRoles are the parts serve can run; by default it runs them all.
+var allRoles = []string{"api", "bridge", "worker", "scheduler"}
+
+func newServeCmd(g *globals) *cobra.Command {
+	var roles []string
+	var migrate bool
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the pipeline: HTTP API, NATS bridge, Asynq workers and periodic jobs",
+		Long: `serve runs rebond. With no NATS URL configured it starts an embedded NATS
+server with JetStream in data_dir/nats. --roles runs only some parts, to scale
+them apart: api (HTTP ingestion and reads), bridge (NATS -> inbox -> Asynq),
+worker (apply and retry tasks), scheduler (reconciler, releases, lost retries).
+SIGINT or SIGTERM stops it gracefully: running tasks finish or go back to
+their queue, and nothing acknowledged is lost.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, r := range roles {
+				if !slices.Contains(allRoles, r) {
+					return fmt.Errorf("--roles: unknown role %q (want any of %s)", r, strings.Join(allRoles, ","))
+				}
+			}
+			cfg, log, err := g.load()
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, serveOptions{roles: roles, migrate: migrate}, log)
+		},
+	}
+	cmd.Flags().StringSliceVar(&roles, "roles", allRoles, "parts to run: "+strings.Join(allRoles, ","))
+	cmd.Flags().BoolVar(&migrate, "migrate", true, "apply pending database migrations before serving")
+	return cmd
+}
+
+type serveOptions struct {
+	roles   []string
+	migrate bool
+	// ready, if set, is called with the API's address once it listens.
+	ready func(addr string)
+}
+
+// serve wires every part and runs them until ctx ends or one fails.
+func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) error {
+	has := func(r string) bool { return slices.Contains(opt.roles, r) }
+	if has("api") && cfg.AdminToken == "" {
+		return errors.New("admin_token: required to serve the API (set REBOND_ADMIN_TOKEN)")
+	}
+	st, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return fmt.Errorf("%w\n  is PostgreSQL running and does the database exist? (make run creates it)", err)
+	}
+	defer st.Close()
+	if opt.migrate {
+		applied, err := st.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) > 0 {
+			log.Info("database migrated", "applied", applied)
+		}
+	}
+	natsURL, stopNATS, err := natsServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopNATS()
+	bus, err := natsbus.Connect(ctx, natsbus.Config{URL: natsURL, Replicas: cfg.NATS.Replicas,
+		MaxAge: cfg.NATS.MaxAge, Duplicates: cfg.NATS.Duplicates, Name: "rebond"})
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	redisOpt, err := workers.ParseRedisURL(cfg.Redis.URL)
+	if err != nil {
+		return err
+	}
+	rdb, err := redisPinger(cfg.Redis.URL)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	client := asynq.NewClient(redisOpt)
+	defer client.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := workers.NewMetrics(reg)
+	enq := workers.NewEnqueuer(client, cfg.Workers.BatchSize)
+
+	var parts []part
+	if has("api") {
+		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken,
+			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch},
+			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, part{"api", srv.Run})
+		if opt.ready != nil {
+			parts = append(parts, part{"api-ready", announce(cfg.HTTP.Addr, opt.ready)})
+		}
+	}
+	if has("bridge") {
+		consumer, err := bus.Consumer(ctx, "bridge")
+		if err != nil {
+			return err
+		}
+		parts = append(parts, part{"bridge", workers.NewBridge(cfg.Workers, consumer, st, enq, metrics, log).Run})
+	}
+	if has("worker") {
+		rs, err := rules.Load(configs.Files, "rules/*.yaml")
+		if err != nil {
+			return fmt.Errorf("load rules: %w", err)
+		}
+		apply := workers.NewApplyHandler(st, rs, cfg.Policy, enq, metrics, log)
+		retry := workers.NewRetryHandler(st, bus, cfg.Policy, enq, metrics, log)
+		parts = append(parts, part{"worker", workers.NewServer(cfg.Workers, redisOpt, apply, retry, log).Run})
+	}
+	if has("scheduler") {
+		parts = append(parts, part{"scheduler", workers.NewScheduler(cfg.Workers, st, enq, metrics, log).Run})
+	}
+	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
+	return runParts(ctx, parts, log)
+}
+
+// natsServer returns the NATS URL to use, starting the embedded server when
+// none is configured.
+func natsServer(cfg Config, log *slog.Logger) (string, func(), error) {
+	if cfg.NATS.URL != "" {
+		return cfg.NATS.URL, func() {}, nil
+	}
+	host, port, err := net.SplitHostPort(cfg.NATS.EmbeddedAddr)
+	if err != nil {
+		return "", nil, fmt.Errorf("nats.embedded_addr: %w", err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", nil, fmt.Errorf("nats.embedded_addr: port %q: %w", port, err)
+	}
+	dir := filepath.Join(cfg.DataDir, "nats")
+	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: p})
+	if err != nil {
+		return "", nil, fmt.Errorf("start embedded NATS (is port %d taken? set nats.url to use an external server): %w", p, err)
+	}
+	log.Info("embedded NATS server started", "url", srv.URL(), "store", dir)
+	return srv.URL(), srv.Shutdown, nil
+}
+
+// redisClient answers /readyz for Redis.
+type redisClient struct{ *redis.Client }
+
+func (r redisClient) Ping(ctx context.Context) error { return r.Client.Ping(ctx).Err() }
+
+func redisPinger(url string) (redisClient, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return redisClient{}, fmt.Errorf("redis.url: %w", err)
+	}
+	return redisClient{redis.NewClient(opt)}, nil
+}
+
+func schemaVersion() int { return channels.SchemaVersion }

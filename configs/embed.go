@@ -1,0 +1,11 @@
+// Package configs embeds rebond's default configuration (rebond.yaml) and
+// its built-in rule sets (rules/*.yaml), so a bare binary runs with sane
+// defaults and every rule it applies is visible as data in the repository.
+package configs
+
+import "embed"
+
+// Files holds rebond.yaml and rules/*.yaml as shipped with this build.
+//
+//go:embed rebond.yaml rules/*.yaml
+var Files embed.FS

@@ -1,0 +1,20 @@
+// Package sms turns SMS delivery receipts into channels.Event values.
+//
+// It reads every shape a receipt arrives in: the short_message text of a
+// deliver_sm laid out as SMPP 3.4 Appendix B (and its vendor variants), the
+// receipt TLVs of SMPP 3.4 section 5.3.2 (receipted_message_id,
+// message_state, network_error_code), a whole deliver_sm PDU (decoded with
+// go-smpp's pdu codec), and the HTTP delivery callbacks of Kannel, Jasmin,
+// Twilio, Vonage, Infobip, Plivo and Sinch. ParseReceipt is the entry
+// point; each format also has its own function.
+//
+// The package decides nothing. Every format is normalized into
+// channels.SMSReceipt: Stat is the SMPP stat or the provider's status, Err
+// the err: field or the provider's error code, Dialect the err: table of
+// the connection (map, twilio-smpp, 8x8, w2wts) or the provider's name.
+// What a value means lives in configs/rules/sms*.yaml, applied by
+// channels/rules.
+//
+// CheckText is the pre-send check: GSM 03.38 or UCS-2, and how many
+// segments a text takes.
+package sms

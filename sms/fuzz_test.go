@@ -1,0 +1,163 @@
+package sms_test
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
+)
+
+// corpusSeeds returns the payloads of the corpus rows of one format, as
+// the fuzz target reads them: the raw text, the raw query of a Kannel
+// request, a form as a query string, or a JSON body.
+func corpusSeeds(tb testing.TB, format string) []string {
+	tb.Helper()
+	var out []string
+	for _, r := range readCorpus(tb) {
+		if r.format != format {
+			continue
+		}
+		var env struct {
+			RawQuery string            `json:"raw_query"`
+			Form     map[string]string `json:"form"`
+			Body     json.RawMessage   `json:"body"`
+		}
+		if json.Unmarshal([]byte(r.payload), &env) != nil {
+			out = append(out, r.payload)
+			continue
+		}
+		switch {
+		case env.RawQuery != "":
+			out = append(out, env.RawQuery)
+		case env.Form != nil:
+			v := url.Values{}
+			for k, s := range env.Form {
+				v.Set(k, s)
+			}
+			out = append(out, v.Encode())
+		case env.Body != nil:
+			out = append(out, string(env.Body))
+		default:
+			out = append(out, r.payload)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatalf("no corpus rows of format %s", format)
+	}
+	return out
+}
+
+// checkEvent fails on an event a parser must never return without error.
+func checkEvent(t *testing.T, e channels.Event) {
+	t.Helper()
+	if e.Channel != channels.SMS || !e.Type.Valid() || e.SMS == nil || e.ID == "" || len(e.ID) > channels.MaxIDLen || len(e.MessageID) > channels.MaxIDLen {
+		t.Fatalf("bad event: %+v", e)
+	}
+}
+
+func FuzzParseReceiptText(f *testing.F) {
+	for _, s := range append(corpusSeeds(f, sms.FormatText), "stat:DELIVERED TO CARRIER", "Text:id:1", "id: done date:") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		rt, err := sms.ParseReceiptText(s)
+		if err != nil {
+			return
+		}
+		if rt.ID == "" && rt.Stat == "" {
+			t.Fatalf("receipt without id and stat from %q", s)
+		}
+		if e, err := sms.ParseTextEvent(s, "map"); err == nil {
+			checkEvent(t, e)
+		}
+	})
+}
+
+func FuzzParsePDU(f *testing.F) {
+	b, _ := hex.DecodeString(corpusPDU)
+	f.Add(b)
+	f.Add(buildDeliverSM(f, 0x04, "id:1 stat:DELIVRD err:000", nil))
+	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if e, err := sms.ParsePDUHex(hex.EncodeToString(b), ""); err == nil {
+			checkEvent(t, e)
+		}
+	})
+}
+
+// fuzzValues runs a url.Values decoder on fuzzed query strings.
+func fuzzValues(f *testing.F, format string, parse func(url.Values) (channels.Event, error)) {
+	for _, s := range corpusSeeds(f, format) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := url.ParseQuery(s)
+		if err != nil {
+			return
+		}
+		if e, err := parse(v); err == nil {
+			checkEvent(t, e)
+		}
+	})
+}
+
+// fuzzBody runs a JSON body decoder on fuzzed bodies.
+func fuzzBody(f *testing.F, format string, parse func([]byte) ([]channels.Event, error)) {
+	for _, s := range corpusSeeds(f, format) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		evs, err := parse([]byte(s))
+		if err != nil {
+			return
+		}
+		for _, e := range evs {
+			checkEvent(t, e)
+		}
+	})
+}
+
+func one(parse func([]byte) (channels.Event, error)) func([]byte) ([]channels.Event, error) {
+	return func(b []byte) ([]channels.Event, error) {
+		e, err := parse(b)
+		return []channels.Event{e}, err
+	}
+}
+
+func FuzzParseKannel(f *testing.F) {
+	fuzzValues(f, sms.FormatKannel, func(v url.Values) (channels.Event, error) { return sms.ParseKannel(v, "map") })
+}
+
+func FuzzParseJasmin(f *testing.F) {
+	fuzzValues(f, sms.FormatJasmin, func(v url.Values) (channels.Event, error) { return sms.ParseJasmin(v, "") })
+}
+
+func FuzzParseTwilio(f *testing.F) { fuzzValues(f, sms.FormatTwilio, sms.ParseTwilio) }
+
+func FuzzParsePlivo(f *testing.F) { fuzzValues(f, sms.FormatPlivo, sms.ParsePlivo) }
+
+func FuzzParseVonage(f *testing.F) { fuzzBody(f, sms.FormatVonage, one(sms.ParseVonage)) }
+
+func FuzzParseSinch(f *testing.F) { fuzzBody(f, sms.FormatSinch, one(sms.ParseSinch)) }
+
+func FuzzParseInfobip(f *testing.F) { fuzzBody(f, sms.FormatInfobip, sms.ParseInfobip) }
+
+// FuzzParseReceipt drives the entry point with any format name, so the
+// envelope decoding is fuzzed too.
+func FuzzParseReceipt(f *testing.F) {
+	for _, r := range readCorpus(f) {
+		f.Add(r.format, r.payload, r.dialect)
+	}
+	f.Fuzz(func(t *testing.T, format, payload, dialect string) {
+		evs, err := sms.ParseReceipts(format, []byte(payload), dialect)
+		if err != nil {
+			return
+		}
+		for _, e := range evs {
+			checkEvent(t, e)
+		}
+	})
+}

@@ -1,0 +1,182 @@
+package sms
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// Kannel's DLR types, the %d of a dlr-url (Kannel user guide, chapter
+// "Delivery reports"; gw/dlr.h): a bit mask.
+const (
+	kannelSuccess     = 1  // delivered to the handset
+	kannelFail        = 2  // not delivered
+	kannelBuffered    = 4  // queued at the SMSC
+	kannelSMSCSuccess = 8  // accepted by the SMSC (submit_sm_resp OK)
+	kannelSMSCFail    = 16 // rejected by the SMSC
+)
+
+// The stat words a Kannel callback gets when it carries no receipt text;
+// configs/rules/sms-providers.yaml gives them their meaning.
+var kannelStats = []struct {
+	bit  int
+	stat string
+	typ  channels.Type
+}{
+	{kannelSuccess, "DLR_SUCCESS", channels.Delivered},
+	{kannelFail, "DLR_FAIL", channels.Failed},
+	{kannelSMSCFail, "DLR_SMSC_FAIL", channels.Failed},
+	{kannelBuffered, "DLR_BUFFERED", channels.Deferred},
+	{kannelSMSCSuccess, "DLR_SMSC_SUCCESS", channels.Sent},
+}
+
+// ParseKannel reads the parameters of a request Kannel's smsbox made to a
+// dlr-url. The names are the ones the dlr-url gives the escapes: type=%d
+// (required; also dlr or status), answer=%A (the SMSC's answer: receipt
+// text, "ACK/" or "NACK/…"), fid=%F (the SMSC message id), ts=%t,
+// from=%p (the handset) and meta=%D (the SMPP TLVs, among them dlr_err).
+//
+// With receipt text in answer, Stat and Err come from it and Dialect is
+// the connection's; otherwise Stat names the DLR type (DLR_SUCCESS,
+// DLR_FAIL, DLR_SMSC_FAIL, DLR_BUFFERED, DLR_SMSC_SUCCESS) with Dialect
+// "kannel", or, on an SMSC reject, the SMPP command_status name.
+func ParseKannel(v url.Values, dialect string) (channels.Event, error) {
+	mask, err := kannelType(v)
+	if err != nil {
+		return channels.Event{}, err
+	}
+	r := receipt{provider: "kannel", messageID: first(v, "fid", "foreign_id", "smsc_id"), recipient: phone(first(v, "from", "phone", "msisdn"))}
+	r.at = unixTime(first(v, "ts", "time"))
+	answer := first(v, "answer", "reply")
+	if rt, err := ParseReceiptText(answer); err == nil && rt.Stat != "" {
+		r.sms = channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect}
+		if r.messageID == "" {
+			r.messageID = rt.ID
+		}
+	} else {
+		r.sms = kannelStatus(mask, answer)
+	}
+	for _, k := range kannelStats {
+		if mask&k.bit != 0 {
+			r.typ = k.typ
+			break
+		}
+	}
+	r.sms.NetworkError = kannelDLRErr(first(v, "meta"), r.sms)
+	if r.messageID == "" {
+		r.messageID = first(v, "ref", "id", "msgid", "myId", "myid")
+	}
+	if err := checkID("fid", r.messageID); err != nil {
+		return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
+	}
+	return r.event(), nil
+}
+
+// kannelType reads the %d bit mask.
+func kannelType(v url.Values) (int, error) {
+	s := first(v, "type", "dlr", "status")
+	mask, err := strconv.Atoi(s)
+	if err != nil || mask <= 0 || mask > 0xff {
+		return 0, fmt.Errorf("parse kannel callback: type %q is not a DLR type bit mask", s)
+	}
+	if mask&0x1f == 0 {
+		return 0, fmt.Errorf("parse kannel callback: type %d sets none of the bits 1, 2, 4, 8, 16", mask)
+	}
+	return mask, nil
+}
+
+// kannelStatus is the receipt of a callback without receipt text.
+func kannelStatus(mask int, answer string) channels.SMSReceipt {
+	r := channels.SMSReceipt{Dialect: "kannel"}
+	for _, k := range kannelStats {
+		if mask&k.bit != 0 {
+			r.Stat = k.stat
+			break
+		}
+	}
+	if mask&kannelSMSCFail != 0 {
+		if code, ok := nackCode(answer); ok {
+			r.Err = strconv.FormatUint(uint64(code), 10)
+			if name := esmeName(code); name != "" {
+				r.Stat = name
+			}
+		}
+	}
+	return r
+}
+
+// nackCode reads the command_status of Kannel's "NACK/0x0000000b/…" answer.
+func nackCode(answer string) (uint32, bool) {
+	parts := strings.Split(answer, "/")
+	if len(parts) < 2 || !strings.EqualFold(parts[0], "NACK") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(parts[1]), 0, 32)
+	return uint32(n), err == nil
+}
+
+// kannelDLRErr returns the dlr_err of the meta-data's smpp group (the
+// network_error_code TLV, SMPP 3.4 section 5.3.2.31) as hex. Without that
+// TLV Kannel makes one up from the text's err, as a GSM error in decimal;
+// when the connection reads err in a dialect of its own, that made-up
+// value would misread it, so it is dropped.
+func kannelDLRErr(meta string, r channels.SMSReceipt) string {
+	raw := kannelMeta(meta)["smpp"].Get("dlr_err")
+	if raw == "" {
+		return ""
+	}
+	ne, err := NetworkErrorHex([]byte(raw))
+	if err != nil {
+		return ""
+	}
+	if r.Dialect != "" && r.Dialect != "kannel" && r.Err != "" {
+		if n, err := strconv.Atoi(r.Err); err == nil && ne == fmt.Sprintf("03%04x", n) {
+			return ""
+		}
+	}
+	return ne
+}
+
+// kannelMeta parses Kannel's meta-data, "?group?k=v&k=v&?group2?…", with
+// url-encoded values.
+func kannelMeta(s string) map[string]url.Values {
+	out := map[string]url.Values{}
+	parts := strings.Split(s, "?")
+	for i := 1; i+1 < len(parts); i += 2 {
+		q, _ := url.ParseQuery(parts[i+1]) // keep what parses
+		out[parts[i]] = q
+	}
+	return out
+}
+
+// first returns the first non-empty parameter of the names.
+func first(v url.Values, names ...string) string {
+	for _, n := range names {
+		if s := strings.TrimSpace(v.Get(n)); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// phone returns s when it looks like a phone number, else "".
+func phone(s string) string {
+	t := strings.TrimPrefix(s, "+")
+	if t == "" || len(t) > 20 || strings.Trim(t, "0123456789") != "" {
+		return ""
+	}
+	return s
+}
+
+// unixTime reads seconds since the epoch; zero when s is not a number.
+func unixTime(s string) time.Time {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0).UTC()
+}

@@ -1,0 +1,189 @@
+package sms
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// ReceiptText is the content of a delivery receipt's short_message as SMPP
+// 3.4 Appendix B lays it out:
+//
+//	id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:...
+//
+// The appendix calls the layout vendor-specific, and the wild varies it:
+// fields in another order, "Text:" capitalized, 12- and 14-digit dates,
+// stat words with spaces. Dates are zero when absent or unreadable.
+type ReceiptText struct {
+	ID         string
+	Sub        string
+	Dlvrd      string
+	SubmitDate time.Time
+	DoneDate   time.Time
+	Stat       string
+	Err        string
+	Text       string
+}
+
+// The fields of a receipt text, in the order of Appendix B.
+const (
+	fID = iota
+	fSub
+	fDlvrd
+	fSubmit
+	fDone
+	fStat
+	fErr
+	fText
+	nFields
+)
+
+// textKeys are the field names of Appendix B (without the colon) and
+// their common spellings, each with the field it fills.
+var textKeys = []struct {
+	key   string
+	field int
+}{
+	{"id", fID}, {"sub", fSub}, {"dlvrd", fDlvrd},
+	{"submit date", fSubmit}, {"submit_date", fSubmit}, {"submitdate", fSubmit},
+	{"done date", fDone}, {"done_date", fDone}, {"donedate", fDone},
+	{"stat", fStat}, {"err", fErr}, {"text", fText},
+}
+
+// ParseReceiptText reads receipt text in the Appendix B layout, in any
+// field order and key case. Everything after "text:" is the text, whatever
+// it contains. It fails with ErrNotReceipt when neither id: nor stat: is
+// present, and refuses texts longer than MaxTextLen.
+func ParseReceiptText(s string) (ReceiptText, error) {
+	if len(s) > MaxTextLen {
+		return ReceiptText{}, fmt.Errorf("parse receipt text: %d bytes, limit %d", len(s), MaxTextLen)
+	}
+	f := splitFields(s)
+	if f[fID] == "" && f[fStat] == "" {
+		return ReceiptText{}, fmt.Errorf("parse receipt text: %w: no id: or stat: field", ErrNotReceipt)
+	}
+	return ReceiptText{
+		ID: f[fID], Sub: f[fSub], Dlvrd: f[fDlvrd],
+		SubmitDate: parseReceiptDate(f[fSubmit]), DoneDate: parseReceiptDate(f[fDone]),
+		Stat: f[fStat], Err: f[fErr], Text: f[fText],
+	}, nil
+}
+
+// keyHit is one field name found in a receipt text: where the name
+// starts, where its value starts (after the colon), and its field.
+type keyHit struct{ at, end, field int }
+
+// splitFields gives each field found the text up to the next key; the
+// first occurrence of a field wins. Values are trimmed, except that the
+// text keeps its trailing spaces.
+func splitFields(s string) (f [nFields]string) {
+	hits := findKeys(asciiLower(s))
+	var seen [nFields]bool
+	for i, h := range hits {
+		if seen[h.field] {
+			continue
+		}
+		seen[h.field] = true
+		if h.field == fText {
+			f[fText] = strings.TrimLeft(s[h.end:], " ")
+			break
+		}
+		end := len(s)
+		if i+1 < len(hits) {
+			end = hits[i+1].at
+		}
+		f[h.field] = strings.TrimSpace(s[h.end:end])
+	}
+	return f
+}
+
+// findKeys finds, colon by colon, the keys that start a word; after
+// "text:" there are no more keys, only text.
+func findKeys(lower string) []keyHit {
+	hits := make([]keyHit, 0, nFields)
+	for p := 0; p < len(lower); p++ {
+		c := strings.IndexByte(lower[p:], ':')
+		if c < 0 {
+			break
+		}
+		p += c
+		if h, ok := keyBefore(lower, p); ok {
+			hits = append(hits, h)
+			if h.field == fText {
+				break
+			}
+		}
+	}
+	return hits
+}
+
+// keyBefore reports the key that ends at the colon at lower[colon], if
+// one does and it starts the text or follows a separator ("myerr:" is not
+// the key err).
+func keyBefore(lower string, colon int) (keyHit, bool) {
+	for _, k := range textKeys {
+		at := colon - len(k.key)
+		if at >= 0 && lower[at:colon] == k.key && (at == 0 || isFieldSep(lower[at-1])) {
+			return keyHit{at, colon + 1, k.field}, true
+		}
+	}
+	return keyHit{}, false
+}
+
+// asciiLower lower-cases ASCII letters only, so every byte offset of the
+// result is an offset of s (strings.ToLower rewrites invalid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func isFieldSep(b byte) bool { return b == ' ' || b == '\t' || b == ',' || b == ';' || b == 0 }
+
+// parseReceiptDate reads YYMMDDhhmm (Appendix B), YYMMDDhhmmss or
+// YYYYMMDDhhmmss, in UTC: the receipt names no zone.
+func parseReceiptDate(s string) time.Time {
+	var layout string
+	switch len(s) {
+	case 10:
+		layout = "0601021504"
+	case 12:
+		layout = "060102150405"
+	case 14:
+		layout = "20060102150405"
+	default:
+		return time.Time{}
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// ParseTextEvent reads an Appendix B receipt text into an event of
+// provider "smpp", its err: read in the connection's dialect.
+func ParseTextEvent(s, dialect string) (channels.Event, error) {
+	rt, err := ParseReceiptText(s)
+	if err != nil {
+		return channels.Event{}, err
+	}
+	if err := checkID("id", rt.ID); err != nil {
+		return channels.Event{}, fmt.Errorf("parse receipt text: %w", err)
+	}
+	return textReceipt(rt, dialect, s).event(), nil
+}
+
+// textReceipt turns parsed receipt text into a receipt of provider smpp.
+func textReceipt(rt ReceiptText, dialect, raw string) receipt {
+	return receipt{
+		provider: "smpp", messageID: rt.ID, at: rt.DoneDate, raw: raw,
+		sms: channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect},
+	}
+}

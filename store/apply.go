@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+)
+
+// Decider turns the locked state of a batch into the plan that applies it;
+// lifecycle.Decide with a classifier and a policy is the real one.
+type Decider func(lifecycle.Snapshot) lifecycle.Plan
+
+// Apply applies the inbox events named by ids that are not applied yet, in
+// ONE transaction: it locks them and every message and recipient they name,
+// asks decide for the plan, and writes verdicts, message states, recipient
+// states, audit rows and rate-bucket deltas. Events already applied, or
+// being applied by another transaction, are skipped, so calling Apply twice
+// with the same ids applies each event exactly once. The returned plan says
+// what was done (its Retries are to be scheduled by the caller).
+func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecycle.Plan, error) {
+	var plan lifecycle.Plan
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
+			return err
+		}
+		snap, err := s.lockSnapshot(ctx, tx, ids)
+		if err != nil || len(snap.Events) == 0 {
+			plan = lifecycle.Plan{}
+			return err
+		}
+		plan = decide(snap)
+		return s.writePlan(ctx, tx, plan)
+	})
+	if err != nil {
+		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
+	}
+	return plan, nil
+}
+
+type eventRow struct {
+	ID      string `db:"id"`
+	Payload []byte `db:"payload"`
+}
+
+func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, error) {
+	var rows []eventRow
+	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
+		return lifecycle.Snapshot{}, err
+	}
+	snap := lifecycle.Snapshot{Events: make([]channels.Event, 0, len(rows))}
+	for _, r := range rows {
+		var e channels.Event
+		if err := json.Unmarshal(r.Payload, &e); err != nil {
+			return snap, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+		}
+		snap.Events = append(snap.Events, e)
+	}
+	if len(snap.Events) == 0 {
+		return snap, nil
+	}
+	var err error
+	if snap.Messages, err = s.lockMessages(ctx, tx, snap.Events); err != nil {
+		return snap, err
+	}
+	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events); err != nil {
+		return snap, err
+	}
+	return snap, nil
+}
+
+type messageRow struct {
+	Channel      string         `db:"channel"`
+	MessageID    string         `db:"message_id"`
+	Recipient    string         `db:"recipient"`
+	Campaign     string         `db:"campaign"`
+	Domain       string         `db:"domain"`
+	SentAt       sql.NullTime   `db:"sent_at"`
+	Status       string         `db:"status"`
+	Complained   bool           `db:"complained"`
+	Reason       string         `db:"reason"`
+	EventID      string         `db:"event_id"`
+	RetryAttempt int            `db:"retry_attempt"`
+	RetryDueAt   sql.NullTime   `db:"retry_due_at"`
+	RetryReason  sql.NullString `db:"retry_reason"`
+}
+
+func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.MessageKey]lifecycle.Message, error) {
+	keys := make([][]string, 2)
+	seen := make(map[lifecycle.MessageKey]bool)
+	for _, e := range events {
+		k := lifecycle.MessageKey{Channel: e.Channel, MessageID: e.MessageID}
+		if e.MessageID == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		keys[0] = append(keys[0], string(e.Channel))
+		keys[1] = append(keys[1], e.MessageID)
+	}
+	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(seen))
+	if len(seen) == 0 {
+		return out, nil
+	}
+	if err := s.exec(ctx, tx, "ensure-messages", arrays(keys)...); err != nil {
+		return nil, err
+	}
+	var rows []messageRow
+	if err := s.selectTx(ctx, tx, &rows, "lock-messages", arrays(keys)...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		m := lifecycle.Message{
+			Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
+			Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
+			Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
+			RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String,
+		}
+		out[lifecycle.MessageKey{Channel: m.Channel, MessageID: m.MessageID}] = m
+	}
+	return out, nil
+}
+
+type recipientRow struct {
+	Channel   string       `db:"channel"`
+	Address   string       `db:"address"`
+	State     string       `db:"state"`
+	Reason    string       `db:"reason"`
+	SoftCount int          `db:"soft_count"`
+	Since     sql.NullTime `db:"since"`
+	Until     sql.NullTime `db:"until"`
+	EventID   string       `db:"event_id"`
+	Rule      string       `db:"rule"`
+}
+
+// lockRecipients locks the recipients of every event that can change a
+// recipient (all but "sent") and reports which of them are allowlisted.
+func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
+	keys := make([][]string, 2)
+	seen := make(map[lifecycle.RecipientKey]bool)
+	for _, e := range events {
+		k := lifecycle.RecipientKey{Channel: e.Channel, Address: e.Recipient}
+		if e.Type == channels.Sent || seen[k] {
+			continue
+		}
+		seen[k] = true
+		keys[0] = append(keys[0], string(e.Channel))
+		keys[1] = append(keys[1], e.Recipient)
+	}
+	out := make(map[lifecycle.RecipientKey]lifecycle.Recipient, len(seen))
+	allowed := make(map[lifecycle.RecipientKey]bool)
+	if len(seen) == 0 {
+		return out, allowed, nil
+	}
+	if err := s.exec(ctx, tx, "ensure-recipients", arrays(keys)...); err != nil {
+		return nil, nil, err
+	}
+	var rows []recipientRow
+	if err := s.selectTx(ctx, tx, &rows, "lock-recipients", arrays(keys)...); err != nil {
+		return nil, nil, err
+	}
+	for _, r := range rows {
+		k := lifecycle.RecipientKey{Channel: channels.Channel(r.Channel), Address: r.Address}
+		out[k] = lifecycle.Recipient{
+			Channel: k.Channel, Address: r.Address, State: r.State, Reason: r.Reason, SoftCount: r.SoftCount,
+			Since: r.Since.Time, Until: r.Until.Time, EventID: r.EventID, Rule: r.Rule,
+		}
+	}
+	var allow []struct {
+		Channel string `db:"channel"`
+		Address string `db:"address"`
+	}
+	if err := s.selectTx(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
+		return nil, nil, err
+	}
+	for _, a := range allow {
+		allowed[lifecycle.RecipientKey{Channel: channels.Channel(a.Channel), Address: a.Address}] = true
+	}
+	return out, allowed, nil
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// InsertEvents stores events in the inbox (the events table, not yet
+// applied), ignoring ids it already has, and returns the ids of the batch
+// that are still waiting to be applied, in arrival order. It is the
+// bridge's idempotent "store before ack" step: calling it again with the
+// same events changes nothing.
+func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]string, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	cols := make([][]string, 8)
+	ids := make([]string, 0, len(events))
+	for _, e := range events {
+		payload, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+		}
+		row := []string{e.ID, string(e.Channel), string(e.Type), e.MessageID, e.Recipient, e.Campaign,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano), string(payload)}
+		for i, v := range row {
+			cols[i] = append(cols[i], v)
+		}
+		ids = append(ids, e.ID)
+	}
+	var pending []string
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.exec(ctx, tx, "insert-events", arrays(cols)...); err != nil {
+			return err
+		}
+		pending = pending[:0]
+		return s.selectTx(ctx, tx, &pending, "unapplied-of", pq.Array(ids))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("insert %d events: %w", len(events), err)
+	}
+	return pending, nil
+}
+
+// InsertRejected keeps a payload that could not be decoded into an event,
+// with the reason, so nothing a producer published is silently lost.
+func (s *Store) InsertRejected(ctx context.Context, source, reason string, payload []byte) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return s.exec(ctx, tx, "insert-rejected", source, reason, payload)
+	})
+}
+
+// UnappliedBefore returns up to limit ids of inbox rows received before t
+// and never applied: the reconciler re-enqueues them.
+func (s *Store) UnappliedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	sql, err := s.query("unapplied-before")
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if err := s.db.SelectContext(ctx, &ids, sql, t, limit); err != nil {
+		return nil, fmt.Errorf("scan unapplied events: %w", err)
+	}
+	return ids, nil
+}
+
+// arrays wraps column slices for unnest($n::type[]) parameters.
+func arrays[T any](cols [][]T) []any {
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = pq.Array(c)
+	}
+	return args
+}
+
+func (s *Store) selectTx(ctx context.Context, tx *sqlx.Tx, dest any, name string, args ...any) error {
+	sql, err := s.query(name)
+	if err != nil {
+		return err
+	}
+	if err := tx.SelectContext(ctx, dest, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// ts formats an optional time for a NULLIF(x, ”)::timestamptz parameter.
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// CountEvents reports how many stored events are applied and how many are
+// still waiting in the inbox (for tests, benchmarks and operators).
+func (s *Store) CountEvents(ctx context.Context) (applied, pending int64, err error) {
+	q, err := s.query("count-events")
+	if err != nil {
+		return 0, 0, err
+	}
+	var row struct {
+		Applied int64 `db:"applied"`
+		Pending int64 `db:"pending"`
+	}
+	if err := s.db.GetContext(ctx, &row, q); err != nil {
+		return 0, 0, fmt.Errorf("count events: %w", err)
+	}
+	return row.Applied, row.Pending, nil
+}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/channels/lifecycle"
+)
+
+// writePlan writes a decided plan: a fixed number of statements whatever
+// the batch size, the rate buckets last so their hot rows stay locked only
+// until the commit.
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
+		s.writeVerdicts, s.writeMessages, s.writeRecipients, s.writeAudit, s.writeBuckets,
+	}
+	for _, step := range steps {
+		if err := step(ctx, tx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	cols := make([][]string, 5)
+	for _, a := range p.Applied {
+		v := a.Verdict
+		for i, x := range []string{a.EventID, string(v.Outcome), string(v.Reason), v.Rule, v.Evidence} {
+			cols[i] = append(cols[i], x)
+		}
+	}
+	return s.exec(ctx, tx, "mark-applied", arrays(cols)...)
+}
+
+func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	if len(p.Messages) == 0 {
+		return nil
+	}
+	text := make([][]string, 11)
+	var complained []bool
+	var attempts []int64
+	for _, m := range p.Messages {
+		row := []string{string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
+			string(m.Status), m.Reason, m.EventID, ts(m.RetryDueAt), m.RetryReason}
+		for i, x := range row {
+			text[i] = append(text[i], x)
+		}
+		complained = append(complained, m.Complained)
+		attempts = append(attempts, int64(m.RetryAttempt))
+	}
+	// Parameter order follows update-messages' unnest column list.
+	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
+		pq.Array(text[5]), pq.Array(text[6]), pq.Array(complained), pq.Array(text[7]), pq.Array(text[8]),
+		pq.Array(attempts), pq.Array(text[9]), pq.Array(text[10])}
+	return s.exec(ctx, tx, "update-messages", args...)
+}
+
+func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	if len(p.Recipients) == 0 {
+		return nil
+	}
+	text := make([][]string, 8)
+	var counts []int64
+	for _, r := range p.Recipients {
+		row := []string{string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule}
+		for i, x := range row {
+			text[i] = append(text[i], x)
+		}
+		counts = append(counts, int64(r.SoftCount))
+	}
+	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(counts),
+		pq.Array(text[4]), pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7])}
+	return s.exec(ctx, tx, "update-recipients", args...)
+}
+
+func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	if len(p.Audit) == 0 {
+		return nil
+	}
+	cols := make([][]string, 9)
+	for _, a := range p.Audit {
+		row := []string{string(a.Channel), a.Address, ts(a.At), a.From, a.To, a.Reason, a.Actor, a.EventID, a.Rule}
+		for i, x := range row {
+			cols[i] = append(cols[i], x)
+		}
+	}
+	return s.exec(ctx, tx, "insert-audit", arrays(cols)...)
+}
+
+func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	if len(p.Buckets) == 0 {
+		return nil
+	}
+	keys := make([][]string, 4)
+	nums := make([][]string, 5)
+	for k, c := range p.Buckets {
+		for i, x := range []string{string(k.Channel), k.Campaign, k.Domain, ts(k.Hour)} {
+			keys[i] = append(keys[i], x)
+		}
+		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints} {
+			nums[i] = append(nums[i], strconv.FormatInt(n, 10))
+		}
+	}
+	return s.exec(ctx, tx, "add-buckets", append(arrays(keys), arrays(nums)...)...)
+}

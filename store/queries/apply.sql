@@ -1,0 +1,104 @@
+-- name: lock-events
+-- SKIP LOCKED: a row another apply holds is that apply's job; if it rolls
+-- back, its task retry or the reconciler picks the row up again.
+SELECT id, payload FROM events
+WHERE id = ANY($1::text[]) AND applied_at IS NULL
+ORDER BY seq
+FOR UPDATE SKIP LOCKED;
+
+-- name: ensure-messages
+-- Placeholder rows (status pending, no send) mean the same as no row; they
+-- exist so that the next statement can lock keys that are new, which keeps
+-- two batches naming the same new message from both "creating" it.
+INSERT INTO messages (channel, message_id)
+SELECT channel, message_id FROM unnest($1::text[], $2::text[]) AS k(channel, message_id)
+ORDER BY channel, message_id
+ON CONFLICT (channel, message_id) DO NOTHING;
+
+-- name: lock-messages
+SELECT m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
+       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
+FROM messages m
+JOIN unnest($1::text[], $2::text[]) AS k(channel, message_id) USING (channel, message_id)
+ORDER BY m.channel, m.message_id
+FOR UPDATE OF m;
+
+-- name: ensure-recipients
+INSERT INTO recipients (channel, address)
+SELECT channel, address FROM unnest($1::text[], $2::text[]) AS k(channel, address)
+ORDER BY channel, address
+ON CONFLICT (channel, address) DO NOTHING;
+
+-- name: lock-recipients
+SELECT r.channel, r.address, r.state, r.reason, r.soft_count, r.since, r.until, r.event_id, r.rule
+FROM recipients r
+JOIN unnest($1::text[], $2::text[]) AS k(channel, address) USING (channel, address)
+ORDER BY r.channel, r.address
+FOR UPDATE OF r;
+
+-- name: allowed-recipients
+SELECT k.channel, k.address
+FROM unnest($1::text[], $2::text[]) AS k(channel, address)
+WHERE EXISTS (
+    SELECT 1 FROM recipient_lists l
+    WHERE l.list = 'allow' AND l.channel = k.channel
+      AND (l.expires_at IS NULL OR l.expires_at > now())
+      AND ((l.kind = 'exact' AND l.value = k.address)
+        OR (l.kind = 'domain' AND l.value = split_part(k.address, '@', 2))
+        OR (l.kind = 'prefix' AND starts_with(k.address, l.value))));
+
+-- name: mark-applied
+UPDATE events e
+SET applied_at = now(), outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, outcome, reason, rule, evidence)
+WHERE e.id = v.id;
+
+-- name: update-messages
+UPDATE messages m
+SET recipient = v.recipient, campaign = v.campaign, domain = v.domain,
+    sent_at = NULLIF(v.sent_at, '')::timestamptz, status = v.status, complained = v.complained,
+    reason = v.reason, event_id = v.event_id, retry_attempt = v.retry_attempt,
+    retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason,
+    updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::boolean[], $9::text[], $10::text[], $11::integer[], $12::text[], $13::text[])
+    AS v(channel, message_id, recipient, campaign, domain, sent_at, status,
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
+WHERE m.channel = v.channel AND m.message_id = v.message_id;
+
+-- name: update-recipients
+UPDATE recipients r
+SET state = v.state, reason = v.reason, soft_count = v.soft_count,
+    since = NULLIF(v.since, '')::timestamptz, until = NULLIF(v.until, '')::timestamptz,
+    event_id = v.event_id, rule = v.rule, updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[])
+    AS v(channel, address, state, reason, soft_count, since, until, event_id, rule)
+WHERE r.channel = v.channel AND r.address = v.address;
+
+-- name: insert-audit
+INSERT INTO recipient_audit (channel, address, at, from_state, to_state, reason, actor, event_id, rule)
+SELECT channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+    AS a(channel, address, at, from_state, to_state, reason, actor, event_id, rule);
+
+-- name: add-buckets
+-- Last statement of an apply: the hot rows are locked only until commit.
+INSERT INTO rate_buckets (channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+SELECT channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+ORDER BY channel, campaign, domain, hour
+ON CONFLICT (channel, campaign, domain, hour) DO UPDATE
+SET sent = rate_buckets.sent + EXCLUDED.sent,
+    delivered = rate_buckets.delivered + EXCLUDED.delivered,
+    soft = rate_buckets.soft + EXCLUDED.soft,
+    hard = rate_buckets.hard + EXCLUDED.hard,
+    complaints = rate_buckets.complaints + EXCLUDED.complaints;
+
+-- name: apply-async-commit
+-- An apply may skip waiting for its WAL flush: if the machine crashes
+-- before the flush, the whole transaction is lost together — verdicts,
+-- effects AND the applied_at mark — so the inbox row is simply applied
+-- again by the reconciler. Inbox inserts keep synchronous commits, because
+-- the NATS ack depends on them.
+SET LOCAL synchronous_commit TO off;

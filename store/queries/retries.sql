@@ -1,0 +1,18 @@
+-- name: due-retries
+SELECT channel, message_id, retry_attempt + 1 AS attempt, retry_due_at
+FROM messages
+WHERE retry_due_at IS NOT NULL AND retry_due_at <= $1
+ORDER BY retry_due_at LIMIT $2;
+
+-- name: lock-retry
+SELECT m.status, m.recipient, m.campaign, m.retry_attempt, m.retry_due_at, m.retry_reason,
+       COALESCE(r.state, 'active') AS recipient_state
+FROM messages m
+LEFT JOIN recipients r ON r.channel = m.channel AND r.address = m.recipient
+WHERE m.channel = $1 AND m.message_id = $2
+FOR UPDATE OF m;
+
+-- name: set-retry
+UPDATE messages
+SET retry_attempt = $3, retry_due_at = $4, updated_at = now()
+WHERE channel = $1 AND message_id = $2;

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// historyLimit bounds the transitions a recipient view returns.
+const historyLimit = 100
+
+type exclusionRow struct {
+	Address    string         `db:"address"`
+	State      string         `db:"state"`
+	Reason     string         `db:"reason"`
+	Since      sql.NullTime   `db:"since"`
+	Until      sql.NullTime   `db:"until"`
+	EventID    string         `db:"event_id"`
+	DenyReason sql.NullString `db:"deny_reason"`
+	DenySince  sql.NullTime   `db:"deny_since"`
+	DenyUntil  sql.NullTime   `db:"deny_until"`
+}
+
+// Exclusions answers "may I send to these recipients?" for normalized,
+// distinct recipients of one channel, in the order given. A denylist entry
+// wins over any state; a timed state that ended at now reads as active.
+func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients []string, now time.Time) ([]Exclusion, error) {
+	if err := validChannel(ch); err != nil {
+		return nil, err
+	}
+	q, err := s.query("exclusions")
+	if err != nil {
+		return nil, err
+	}
+	var rows []exclusionRow
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now); err != nil {
+		return nil, fmt.Errorf("exclusions: %w", err)
+	}
+	out := make([]Exclusion, len(rows))
+	for i, r := range rows {
+		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: r.EventID,
+			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != StateActive}
+		if r.DenyReason.Valid {
+			x = Exclusion{Recipient: r.Address, Excluded: true, State: StateDenylisted,
+				Reason: string(channels.ReasonDenylisted), Since: ptime(r.DenySince), Until: ptime(r.DenyUntil)}
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+// Recipient returns a recipient's state and history; ErrNotFound when
+// rebond never changed it.
+func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address string) (RecipientView, error) {
+	v := RecipientView{Channel: ch, Address: address, History: []Transition{}}
+	q, err := s.query("recipient")
+	if err != nil {
+		return v, err
+	}
+	var r recipientRow
+	err = s.db.GetContext(ctx, &r, q, string(ch), address)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	if err != nil {
+		return v, fmt.Errorf("recipient: %w", err)
+	}
+	v.State, v.Reason, v.SoftCount, v.Since, v.Until = r.State, r.Reason, r.SoftCount, ptime(r.Since), ptime(r.Until)
+	if q, err = s.query("recipient-history"); err != nil {
+		return v, err
+	}
+	var hist []struct {
+		At      time.Time `db:"at"`
+		From    string    `db:"from_state"`
+		To      string    `db:"to_state"`
+		Reason  string    `db:"reason"`
+		Actor   string    `db:"actor"`
+		EventID string    `db:"event_id"`
+		Rule    string    `db:"rule"`
+	}
+	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit); err != nil {
+		return v, fmt.Errorf("recipient history: %w", err)
+	}
+	for _, h := range hist {
+		v.History = append(v.History, Transition(h))
+	}
+	return v, nil
+}
+
+// ListEntry is a deny or allow list entry.
+type ListEntry struct {
+	Channel   channels.Channel
+	List      string // "deny" or "allow"
+	Kind      string // "exact", "domain" or "prefix"
+	Value     string
+	Reason    string
+	ExpiresAt time.Time // zero: never
+}
+
+// AddListEntry adds or updates a deny/allow list entry.
+func (s *Store) AddListEntry(ctx context.Context, e ListEntry) error {
+	var exp any
+	if !e.ExpiresAt.IsZero() {
+		exp = e.ExpiresAt
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp)
+	})
+}
+
+// ReleaseExpired returns up to limit recipients whose timed quarantine or
+// suspension ended at now to active, with an audit row each, and reports
+// how many it released.
+func (s *Store) ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error) {
+	q, err := s.query("release-expired")
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, q, now, limit)
+	if err != nil {
+		return 0, fmt.Errorf("release expired: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+func ptime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+)
+
+// RetryDue names a retry notice whose time has come.
+type RetryDue struct {
+	Channel   channels.Channel `db:"channel"`
+	MessageID string           `db:"message_id"`
+	Attempt   int              `db:"attempt"`
+	DueAt     time.Time        `db:"retry_due_at"`
+}
+
+// RetryState is a message's state as a retry sees it, read under lock.
+type RetryState struct {
+	Status         lifecycle.Status `db:"status"`
+	Recipient      string           `db:"recipient"`
+	Campaign       string           `db:"campaign"`
+	Done           int              `db:"retry_attempt"`
+	DueAt          sql.NullTime     `db:"retry_due_at"`
+	Reason         string           `db:"retry_reason"`
+	RecipientState string           `db:"recipient_state"`
+}
+
+// DueRetries lists up to limit retries due at now, oldest first; the
+// scheduler uses it to re-enqueue retries whose task was lost.
+func (s *Store) DueRetries(ctx context.Context, now time.Time, limit int) ([]RetryDue, error) {
+	q, err := s.query("due-retries")
+	if err != nil {
+		return nil, err
+	}
+	var out []RetryDue
+	if err := s.db.SelectContext(ctx, &out, q, now, limit); err != nil {
+		return nil, fmt.Errorf("due retries: %w", err)
+	}
+	return out, nil
+}
+
+// ErrStaleRetry means the retry was already handled or is no longer
+// scheduled (delivered, failed hard, or a newer attempt).
+var ErrStaleRetry = errors.New("retry no longer scheduled")
+
+// ClaimRetry runs retry number attempt of a message in one transaction: it
+// locks the message, hands its state to fn, and records the attempt with the
+// next due time fn returns (zero: no further retry). fn publishes the notice
+// (or decides not to); if fn fails nothing is recorded and the retry can run
+// again. ErrStaleRetry when the attempt is not the one scheduled.
+func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID string, attempt int, fn func(RetryState) (time.Time, error)) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		q, err := s.query("lock-retry")
+		if err != nil {
+			return err
+		}
+		var st RetryState
+		err = tx.GetContext(ctx, &st, q, string(ch), messageID)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && (st.Done != attempt-1 || !st.DueAt.Valid)) {
+			return ErrStaleRetry
+		}
+		if err != nil {
+			return fmt.Errorf("lock retry: %w", err)
+		}
+		next, err := fn(st)
+		if err != nil {
+			return err
+		}
+		var due any
+		if !next.IsZero() {
+			due = next
+		}
+		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due)
+	})
+}

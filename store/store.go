@@ -1,0 +1,164 @@
+// Package store is rebond's PostgreSQL persistence and the only package with
+// SQL. Statements live in queries/*.sql (one "-- name:" each), migrations in
+// migrations/NNNN_*.sql, both embedded. Every exported method that writes is
+// exactly one transaction.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// Config configures the connection pool.
+type Config struct {
+	// URL is a lib/pq connection URL; required.
+	URL string `koanf:"url"`
+	// MaxConns bounds open connections (default 16).
+	MaxConns int `koanf:"max_conns"`
+}
+
+// Validate names the offending field.
+func (c Config) Validate() error {
+	if c.URL == "" {
+		return errors.New("database.url: required (REBOND_DATABASE_URL)")
+	}
+	return nil
+}
+
+// Store is a handle on rebond's database; safe for concurrent use.
+type Store struct {
+	db *sqlx.DB
+	q  map[string]string
+}
+
+// Open connects and checks the connection; it does not migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = 16
+	}
+	q, err := loadQueries(queryFiles)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(cfg.MaxConns)
+	db.SetMaxIdleConns(cfg.MaxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{db: db, q: q}, nil
+}
+
+// Close releases the pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers (for /readyz).
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// loadQueries splits every queries/*.sql file into its "-- name: x"
+// statements.
+func loadQueries(fsys fs.FS) (map[string]string, error) {
+	files, err := fs.Glob(fsys, "queries/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	q := make(map[string]string)
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, part := range strings.Split(string(b), "-- name: ")[1:] {
+			name, body, _ := strings.Cut(part, "\n")
+			name = strings.TrimSpace(name)
+			if _, dup := q[name]; dup {
+				return nil, fmt.Errorf("%s: query %q defined twice", f, name)
+			}
+			q[name] = strings.TrimSpace(body)
+		}
+	}
+	return q, nil
+}
+
+// query returns a named statement; a missing name is a programming error
+// caught by the tests, reported as an error rather than a panic.
+func (s *Store) query(name string) (string, error) {
+	sql, ok := s.q[name]
+	if !ok {
+		return "", fmt.Errorf("store: no query named %q", name)
+	}
+	return sql, nil
+}
+
+// inTx runs fn in one transaction, retrying it a few times when PostgreSQL
+// reports a deadlock or a serialization failure (SQLSTATE 40P01, 40001):
+// both mean "try again", and the work is idempotent by construction.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.tryTx(ctx, fn)
+		if !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == "40P01" || pe.Code == "40001"
+}
+
+// exec runs a named statement in tx.
+func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, name string, args ...any) error {
+	sql, err := s.query(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}

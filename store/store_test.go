@@ -1,0 +1,287 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/internal/testsvc"
+	"github.com/rebond/rebond/store"
+)
+
+// statusClassifier decides by enhanced status only: enough to drive the
+// store through every kind of change.
+type statusClassifier struct{}
+
+func (statusClassifier) Classify(e channels.Event) channels.Verdict {
+	switch {
+	case e.Type == channels.Sent:
+		return channels.Verdict{Outcome: channels.OutcomePending, Reason: "sent", Rule: "t.sent@1"}
+	case e.Type == channels.Delivered:
+		return channels.Verdict{Outcome: channels.OutcomeDelivered, Reason: "delivered", Rule: "t.delivered@1"}
+	case e.SMTP != nil && e.SMTP.Status == "5.1.1":
+		return channels.Verdict{Outcome: channels.OutcomeHard, Reason: "user_unknown", Rule: "t.511@1", Evidence: "status=5.1.1"}
+	case e.SMTP != nil && e.SMTP.Status == "4.2.2":
+		return channels.Verdict{Outcome: channels.OutcomeSoft, Reason: "mailbox_full", Rule: "t.422@1", Evidence: "status=4.2.2"}
+	}
+	return channels.Verdict{Outcome: channels.OutcomeSoft, Reason: "undefined", Rule: "t.fallback@1"}
+}
+
+var testPolicy = lifecycle.Policy{
+	SoftThreshold: 2, SuspendFor: 24 * time.Hour,
+	Channels: map[channels.Channel]lifecycle.ChannelPolicy{
+		channels.Email: {Retry: []time.Duration{time.Hour}, Reasons: map[string]lifecycle.ReasonPolicy{
+			"mailbox_full": {QuarantineFor: 720 * time.Hour}}},
+	},
+}
+
+func decide(snap lifecycle.Snapshot) lifecycle.Plan {
+	return lifecycle.Decide(testPolicy, statusClassifier{}, snap)
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var t0 = time.Date(2026, 11, 2, 9, 15, 0, 0, time.UTC)
+
+func event(typ channels.Type, msg, rcpt, status string, at time.Time) channels.Event {
+	e := channels.Event{Channel: channels.Email, Type: typ, MessageID: msg, Recipient: rcpt, Campaign: "c1", OccurredAt: at}
+	if status != "" {
+		e.SMTP = &channels.SMTPReply{Status: status}
+	}
+	if err := e.Normalize(); err != nil {
+		panic(err)
+	}
+	return e
+}
+
+func insertApply(t *testing.T, s *store.Store, evs ...channels.Event) lifecycle.Plan {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := s.InsertEvents(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Apply(ctx, ids, decide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	applied, err := s.Migrate(context.Background())
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("second migrate: applied %v, err %v", applied, err)
+	}
+}
+
+func TestInsertEventsIdempotent(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	e := event(channels.Sent, "m1", "a@example.com", "", t0)
+	for range 2 {
+		ids, err := s.InsertEvents(ctx, []channels.Event{e, e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{e.ID}, ids); diff != "" {
+			t.Fatalf("pending ids (-want +got):\n%s", diff)
+		}
+	}
+	if _, err := s.Apply(ctx, []string{e.ID}, decide); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{e})
+	if err != nil || len(ids) != 0 {
+		t.Fatalf("applied event re-inserted: pending %v, err %v", ids, err)
+	}
+}
+
+func TestApplyRatesAndExclusions(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	var evs []channels.Event
+	for i := range 10 {
+		evs = append(evs, event(channels.Sent, fmt.Sprintf("m%d", i), fmt.Sprintf("u%d@example.com", i), "", t0))
+	}
+	evs = append(evs,
+		event(channels.Failed, "m0", "u0@example.com", "5.1.1", t0.Add(time.Minute)),
+		event(channels.Failed, "m1", "u1@example.com", "4.2.2", t0.Add(time.Minute)),
+		event(channels.Failed, "m2", "u2@example.com", "4.2.2", t0.Add(time.Minute)),
+		event(channels.Delivered, "m2", "u2@example.com", "", t0.Add(2*time.Minute)),
+	)
+	plan := insertApply(t, s, evs...)
+	if len(plan.Applied) != len(evs) {
+		t.Fatalf("applied %d of %d", len(plan.Applied), len(evs))
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{Channel: channels.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.RateRow{{Channel: "email", Campaign: "c1", Sent: 10, Delivered: 1, Soft: 1, Hard: 1, SoftRate: 0.1, HardRate: 0.1}}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("rates (-want +got):\n%s", diff)
+	}
+	byDay, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"domain", "day"}})
+	if err != nil || len(byDay) != 1 || byDay[0].Domain != "example.com" || byDay[0].Bucket == nil ||
+		!byDay[0].Bucket.Equal(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("rates by domain and day = %+v, %v", byDay, err)
+	}
+	if _, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"planet"}}); err == nil {
+		t.Error("unknown group_by accepted")
+	}
+
+	if err := s.AddListEntry(ctx, store.ListEntry{Channel: channels.Email, List: "deny", Kind: "domain", Value: "denied.example", Reason: "legal"}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := s.Exclusions(ctx, channels.Email, []string{"u0@example.com", "u1@example.com", "x@denied.example"}, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, x := range ex {
+		got = append(got, fmt.Sprintf("%s %v %s %s", x.Recipient, x.Excluded, x.State, x.Reason))
+	}
+	wantEx := []string{"u0@example.com true quarantined user_unknown", "u1@example.com false active ", "x@denied.example true denylisted denylisted"}
+	if diff := cmp.Diff(wantEx, got); diff != "" {
+		t.Errorf("exclusions (-want +got):\n%s", diff)
+	}
+
+	v, err := s.Recipient(ctx, channels.Email, "u0@example.com")
+	if err != nil || v.State != "quarantined" || len(v.History) != 1 || v.History[0].Rule != "t.511@1" {
+		t.Errorf("recipient view = %+v, %v", v, err)
+	}
+	if _, err := s.Recipient(ctx, channels.Email, "nobody@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown recipient: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestApplyConcurrentOverlap applies overlapping batches from several
+// goroutines, as duplicated tasks and the reconciler do: each event must
+// count exactly once.
+func TestApplyConcurrentOverlap(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	var evs []channels.Event
+	for i := range 200 {
+		evs = append(evs, event(channels.Sent, fmt.Sprintf("m%d", i), fmt.Sprintf("u%d@example.com", i%50), "", t0))
+		evs = append(evs, event(channels.Failed, fmt.Sprintf("m%d", i), fmt.Sprintf("u%d@example.com", i%50), "4.2.2", t0.Add(time.Minute)))
+	}
+	ids, err := s.InsertEvents(ctx, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for start := w * 7 % 50; start < len(ids); start += 50 {
+				if _, err := s.Apply(ctx, ids[start:min(start+120, len(ids))], decide); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, ids, decide); err != nil { // whatever was skipped as locked
+		t.Fatal(err)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Sent != 200 || rows[0].Soft != 200 {
+		t.Fatalf("rates = %+v, want sent=200 soft=200", rows)
+	}
+	ex, err := s.Exclusions(ctx, channels.Email, []string{"u0@example.com"}, t0)
+	if err != nil || !ex[0].Excluded || ex[0].Reason != "mailbox_full" {
+		t.Fatalf("4 soft messages with threshold 2 should quarantine: %+v, %v", ex, err)
+	}
+}
+
+func TestRetryClaimAndRelease(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	plan := insertApply(t, s,
+		event(channels.Sent, "m1", "a@example.com", "", t0),
+		event(channels.Failed, "m1", "a@example.com", "4.2.2", t0.Add(time.Minute)))
+	if len(plan.Retries) != 1 || plan.Retries[0].Attempt != 1 || !plan.Retries[0].DueAt.Equal(t0.Add(61*time.Minute)) {
+		t.Fatalf("retries = %+v", plan.Retries)
+	}
+	due, err := s.DueRetries(ctx, t0.Add(2*time.Hour), 10)
+	if err != nil || len(due) != 1 || due[0].Attempt != 1 {
+		t.Fatalf("due retries = %+v, %v", due, err)
+	}
+	calls := 0
+	claim := func(st store.RetryState) (time.Time, error) {
+		calls++
+		if st.Status != lifecycle.StatusSoft || st.Recipient != "a@example.com" || st.Reason != "mailbox_full" {
+			t.Errorf("retry state = %+v", st)
+		}
+		return time.Time{}, nil
+	}
+	if err := s.ClaimRetry(ctx, channels.Email, "m1", 1, claim); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimRetry(ctx, channels.Email, "m1", 1, claim); !errors.Is(err, store.ErrStaleRetry) {
+		t.Fatalf("second claim: err = %v, want ErrStaleRetry", err)
+	}
+	if calls != 1 {
+		t.Fatalf("claim callback ran %d times, want 1", calls)
+	}
+
+	// Two soft messages reach the threshold: mailbox_full quarantines for 30 days.
+	insertApply(t, s, event(channels.Failed, "m2", "a@example.com", "4.2.2", t0.Add(2*time.Minute)))
+	ex, _ := s.Exclusions(ctx, channels.Email, []string{"a@example.com"}, t0.Add(time.Hour))
+	if !ex[0].Excluded || ex[0].Until == nil || !ex[0].Until.Equal(t0.Add(2*time.Minute+720*time.Hour)) {
+		t.Fatalf("exclusion = %+v", ex[0])
+	}
+	n, err := s.ReleaseExpired(ctx, t0.Add(721*time.Hour), 100)
+	if err != nil || n != 1 {
+		t.Fatalf("released %d, %v", n, err)
+	}
+	v, _ := s.Recipient(ctx, channels.Email, "a@example.com")
+	if v.State != "active" || v.SoftCount != 0 || len(v.History) != 2 || v.History[0].Actor != "rebond:release" {
+		t.Fatalf("after release: %+v", v)
+	}
+}
+
+func TestInsertRejected(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	if err := s.InsertRejected(context.Background(), "rebond.events.sms", "bad json", []byte("{")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// ErrNotFound is returned by lookups of a single row that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Recipient states. A recipient with no row is active.
+const (
+	StateActive      = "active"
+	StateQuarantined = "quarantined"
+	StateSuspended   = "suspended"
+	StateDenylisted  = "denylisted"
+)
+
+// RatesQuery selects and groups rate buckets. Zero fields do not filter.
+// GroupBy takes any of "channel", "campaign", "domain", "day", "hour";
+// channel and campaign are always part of a row's key.
+type RatesQuery struct {
+	Channel  channels.Channel
+	Campaign string
+	From, To time.Time
+	GroupBy  []string
+}
+
+// RateRow is one group of messages bucketed by send time. Rates are per
+// message final outcome: SoftRate = Soft / Sent, HardRate = Hard / Sent.
+type RateRow struct {
+	Channel    channels.Channel `json:"channel"`
+	Campaign   string           `json:"campaign"`
+	Domain     string           `json:"domain,omitempty"`
+	Bucket     *time.Time       `json:"bucket,omitempty"`
+	Sent       int64            `json:"sent"`
+	Delivered  int64            `json:"delivered"`
+	Soft       int64            `json:"soft"`
+	Hard       int64            `json:"hard"`
+	Complaints int64            `json:"complaints"`
+	SoftRate   float64          `json:"soft_rate"`
+	HardRate   float64          `json:"hard_rate"`
+}
+
+// Exclusion answers the pre-send question for one recipient.
+type Exclusion struct {
+	Recipient string     `json:"recipient"`
+	Excluded  bool       `json:"excluded"`
+	State     string     `json:"state"`
+	Reason    string     `json:"reason,omitempty"`
+	Since     *time.Time `json:"since,omitempty"`
+	Until     *time.Time `json:"until,omitempty"`
+	EventID   string     `json:"event_id,omitempty"`
+}
+
+// Transition is one audit row of a recipient's state machine.
+type Transition struct {
+	At      time.Time `json:"at"`
+	From    string    `json:"from"`
+	To      string    `json:"to"`
+	Reason  string    `json:"reason,omitempty"`
+	Actor   string    `json:"actor"`
+	EventID string    `json:"event_id,omitempty"`
+	Rule    string    `json:"rule,omitempty"`
+}
+
+// RecipientView is a recipient's current state and its history, newest
+// transition first.
+type RecipientView struct {
+	Channel   channels.Channel `json:"channel"`
+	Address   string           `json:"address"`
+	State     string           `json:"state"`
+	Reason    string           `json:"reason,omitempty"`
+	SoftCount int              `json:"soft_count"`
+	Since     *time.Time       `json:"since,omitempty"`
+	Until     *time.Time       `json:"until,omitempty"`
+	History   []Transition     `json:"history"`
+}

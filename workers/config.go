@@ -1,0 +1,76 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config tunes the bridge, the Asynq server and the periodic jobs. The zero
+// value is usable: WithDefaults fills every field.
+type Config struct {
+	// RedisURL is the Asynq broker, e.g. redis://127.0.0.1:6379/0; required.
+	RedisURL string `koanf:"redis_url"`
+	// BatchSize is how many events the bridge fetches, stores and hands to
+	// one apply task at once (default 500).
+	BatchSize int `koanf:"batch_size"`
+	// FetchWait bounds how long the bridge waits to fill a batch (default
+	// 200ms): the latency floor of a lone event.
+	FetchWait time.Duration `koanf:"fetch_wait"`
+	// Bridges is the number of concurrent fetch loops (default 2).
+	Bridges int `koanf:"bridges"`
+	// Concurrency is the number of Asynq tasks run at once (default 4).
+	Concurrency int `koanf:"concurrency"`
+	// TaskCheckInterval is how often Asynq moves due scheduled tasks (retry
+	// notices) to their queue (default 1s).
+	TaskCheckInterval time.Duration `koanf:"task_check_interval"`
+	// ReconcileEvery and ReconcileAfter: how often the scheduler scans for
+	// inbox rows never applied, and how old a row must be to count (default
+	// 15s and 30s).
+	ReconcileEvery time.Duration `koanf:"reconcile_every"`
+	ReconcileAfter time.Duration `koanf:"reconcile_after"`
+	// ReleaseEvery is how often ended quarantines and suspensions are
+	// released, and lost retries re-enqueued (default 30s).
+	ReleaseEvery time.Duration `koanf:"release_every"`
+	// ShutdownTimeout bounds how long running tasks may finish on stop
+	// (default 20s); unfinished ones go back to their queue.
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defInt := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defInt(&c.BatchSize, 500)
+	defInt(&c.Bridges, 2)
+	defInt(&c.Concurrency, 4)
+	def(&c.FetchWait, 200*time.Millisecond)
+	def(&c.TaskCheckInterval, time.Second)
+	def(&c.ReconcileEvery, 15*time.Second)
+	def(&c.ReconcileAfter, 30*time.Second)
+	def(&c.ReleaseEvery, 30*time.Second)
+	def(&c.ShutdownTimeout, 20*time.Second)
+	return c
+}
+
+// Validate names the offending field.
+func (c Config) Validate() error {
+	if c.RedisURL == "" {
+		return errors.New("workers.redis_url: required (REBOND_REDIS_URL)")
+	}
+	if c.BatchSize < 1 || c.BatchSize > 10000 {
+		return fmt.Errorf("workers.batch_size: %d is out of 1..10000", c.BatchSize)
+	}
+	if c.Bridges < 1 || c.Concurrency < 1 {
+		return errors.New("workers.bridges and workers.concurrency: must be at least 1")
+	}
+	return nil
+}

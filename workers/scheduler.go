@@ -1,0 +1,108 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/rebond/rebond/store"
+)
+
+// SchedulerStore is what the periodic jobs read and write.
+type SchedulerStore interface {
+	UnappliedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
+	DueRetries(ctx context.Context, now time.Time, limit int) ([]store.RetryDue, error)
+	ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error)
+}
+
+// scanLimit bounds one pass of a periodic job; the next tick continues.
+const scanLimit = 5000
+
+// Scheduler runs rebond's periodic jobs. Running several (one per replica)
+// is safe: every job is idempotent.
+type Scheduler struct {
+	cfg     Config
+	store   SchedulerStore
+	enq     *Enqueuer
+	log     *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+}
+
+// NewScheduler builds the periodic jobs; cfg must have its defaults filled.
+func NewScheduler(cfg Config, s SchedulerStore, enq *Enqueuer, m *Metrics, log *slog.Logger) *Scheduler {
+	return &Scheduler{cfg: cfg, store: s, enq: enq, log: log, metrics: m, now: time.Now}
+}
+
+// Run runs the jobs on their tickers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) error {
+	reconcile := time.NewTicker(s.cfg.ReconcileEvery)
+	release := time.NewTicker(s.cfg.ReleaseEvery)
+	defer reconcile.Stop()
+	defer release.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reconcile.C:
+			s.logErr(ctx, "reconcile", s.Reconcile(ctx))
+		case <-release.C:
+			s.logErr(ctx, "retry scan", s.RequeueRetries(ctx))
+			s.logErr(ctx, "release", s.Release(ctx))
+		}
+	}
+}
+
+func (s *Scheduler) logErr(ctx context.Context, job string, err error) {
+	if err != nil && ctx.Err() == nil {
+		s.log.WarnContext(ctx, "periodic job failed; next tick retries", "job", job, "error", err)
+	}
+}
+
+// Reconcile re-enqueues inbox rows older than ReconcileAfter that were never
+// applied. The tag makes the task ids new each period, so a task stuck in
+// Asynq's archive under an old id cannot block the re-enqueue.
+func (s *Scheduler) Reconcile(ctx context.Context) error {
+	ids, err := s.store.UnappliedBefore(ctx, s.now().Add(-s.cfg.ReconcileAfter), scanLimit)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	tag := "reconcile:" + strconv.FormatInt(s.now().UnixNano()/int64(s.cfg.ReconcileEvery), 10)
+	if err := s.enq.EnqueueApply(ctx, ids, tag); err != nil {
+		return err
+	}
+	s.metrics.reconciled.Add(float64(len(ids)))
+	s.log.InfoContext(ctx, "re-enqueued unapplied events", "events", len(ids))
+	return nil
+}
+
+// RequeueRetries re-enqueues retries that are due but whose task was lost.
+// Only retries overdue by more than a ReleaseEvery period are taken, so a
+// task merely waiting for Asynq's next check is not touched.
+func (s *Scheduler) RequeueRetries(ctx context.Context) error {
+	due, err := s.store.DueRetries(ctx, s.now().Add(-s.cfg.ReleaseEvery), scanLimit)
+	if err != nil {
+		return err
+	}
+	for _, d := range due {
+		p := RetryPayload{Channel: d.Channel, MessageID: d.MessageID, Attempt: d.Attempt}
+		if err := s.enq.EnqueueRetry(ctx, p, d.DueAt); err != nil {
+			return fmt.Errorf("requeue retry of %s: %w", d.MessageID, err)
+		}
+	}
+	return nil
+}
+
+// Release returns recipients whose timed quarantine or suspension ended to
+// active.
+func (s *Scheduler) Release(ctx context.Context) error {
+	n, err := s.store.ReleaseExpired(ctx, s.now(), scanLimit)
+	if err != nil || n == 0 {
+		return err
+	}
+	s.metrics.released.Add(float64(n))
+	s.log.InfoContext(ctx, "released recipients whose quarantine or suspension ended", "recipients", n)
+	return nil
+}

@@ -1,0 +1,63 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/hibiken/asynq"
+)
+
+// Server runs the Asynq task handlers.
+type Server struct {
+	srv *asynq.Server
+	mux *asynq.ServeMux
+}
+
+// NewServer builds the Asynq server for the apply and retry handlers.
+func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, log *slog.Logger) *Server {
+	srv := asynq.NewServer(redis, asynq.Config{
+		Concurrency:              cfg.Concurrency,
+		Queues:                   map[string]int{QueueEvents: 6, QueueRetries: 3},
+		DelayedTaskCheckInterval: cfg.TaskCheckInterval,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		Logger:                   asynqLogger{log.With("component", "asynq")},
+		LogLevel:                 asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			log.WarnContext(ctx, "task failed; asynq will retry it", "type", t.Type(), "error", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle(TypeApply, apply)
+	mux.Handle(TypeRetry, retry)
+	return &Server{srv: srv, mux: mux}
+}
+
+// Run processes tasks until ctx ends, then stops taking new ones and waits
+// up to ShutdownTimeout for running ones; the rest go back to their queue.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.srv.Start(s.mux); err != nil {
+		return fmt.Errorf("start asynq server: %w", err)
+	}
+	<-ctx.Done()
+	s.srv.Shutdown()
+	return nil
+}
+
+// ParseRedisURL reads a redis:// URL into Asynq's connection options.
+func ParseRedisURL(url string) (asynq.RedisConnOpt, error) {
+	opt, err := asynq.ParseRedisURI(url)
+	if err != nil {
+		return nil, fmt.Errorf("workers.redis_url: %w", err)
+	}
+	return opt, nil
+}
+
+// asynqLogger routes Asynq's own log lines into slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...)) }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
