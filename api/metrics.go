@@ -6,6 +6,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	ingested *prometheus.CounterVec
+	webhooks *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -17,7 +18,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.DefBuckets}, []string{"route"}),
 		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebond_events_ingested_total", Help: "Events received over HTTP by channel and result."}, []string{"channel", "result"}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebond_webhook_calls_total", Help: "Provider webhook calls by webhook and result."}, []string{"webhook", "result"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.ingested)
+	reg.MustRegister(m.requests, m.duration, m.ingested, m.webhooks)
 	return m
 }

@@ -32,6 +32,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatch bounds events or recipients per request (default 10000).
 	MaxBatch int
+	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
+	// they authenticate calls themselves (signatures, shared secrets).
+	Webhooks map[string]channels.Webhook
 }
 
 // Validate names the offending field.
@@ -97,6 +100,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "GET /v1/rates", s.getRates, true)
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
+	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
