@@ -84,6 +84,11 @@ func (e *Event) Normalize() error {
 	if e.OccurredAt.IsZero() {
 		return &FieldError{"occurred_at", "required, an RFC 3339 time"}
 	}
+	// JSON (and so the bus) cannot carry years outside 0-9999, and a
+	// delivery fact before the Unix epoch is a producer bug.
+	if y := e.OccurredAt.UTC().Year(); y < 1970 || y > 9999 {
+		return &FieldError{"occurred_at", fmt.Sprintf("year %d is out of range (1970-9999)", y)}
+	}
 	rcpt, err := NormalizeRecipient(e.Channel, e.Recipient)
 	if err != nil {
 		return &FieldError{"recipient", err.Error()}

@@ -1,0 +1,291 @@
+package lifecycle
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// verdictOf is a test classifier: a failed event's SMTP text holds
+// "outcome/reason"; other types get the fallback's outcomes.
+type verdictOf struct{}
+
+func (verdictOf) Classify(e channels.Event) channels.Verdict {
+	switch e.Type {
+	case channels.Sent:
+		return channels.Verdict{Outcome: channels.OutcomePending, Reason: "sent", Rule: "t.sent@1"}
+	case channels.Delivered:
+		return channels.Verdict{Outcome: channels.OutcomeDelivered, Reason: "delivered", Rule: "t.delivered@1"}
+	case channels.Complaint:
+		return channels.Verdict{Outcome: channels.OutcomeComplaint, Reason: "complaint", Rule: "t.complaint@1"}
+	}
+	o, r, _ := strings.Cut(e.SMTP.Text, "/")
+	return channels.Verdict{Outcome: channels.Outcome(o), Reason: channels.Reason(r), Rule: "t." + r + "@1"}
+}
+
+// seedPolicy is the policy of configs/rebond.yaml's defaults, which
+// ARCHITECTURE.md takes from the seed documents.
+func seedPolicy() Policy {
+	h, d := time.Hour, 24*time.Hour
+	return Policy{
+		SoftThreshold: 5, SuspendFor: d, QuarantineComplaints: true,
+		Channels: map[channels.Channel]ChannelPolicy{
+			channels.Email: {
+				Retry: []time.Duration{h, h, h, h, h, d, d, d, d},
+				Reasons: map[string]ReasonPolicy{
+					"mailbox_full":   {QuarantineFor: 30 * d},
+					"filtered":       {Action: ActionSuspend},
+					"bad_reputation": {Action: ActionSender},
+					"suppressed":     {Action: ActionNone},
+				},
+			},
+			channels.SMS: {Retry: []time.Duration{15 * time.Minute, h, 6 * h}},
+		},
+	}
+}
+
+var t0 = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+// ev builds an email event at t0+min minutes; verdict is "outcome/reason"
+// for failed events.
+func ev(typ channels.Type, msg, rcpt string, min int, verdict string) channels.Event {
+	e := channels.Event{
+		ID: fmt.Sprintf("ev-%s-%s-%d-%s", typ, msg, min, verdict), Channel: channels.Email, Type: typ,
+		MessageID: msg, Recipient: rcpt, Campaign: "c1", OccurredAt: t0.Add(time.Duration(min) * time.Minute),
+	}
+	if verdict != "" {
+		e.SMTP = &channels.SMTPReply{Text: verdict}
+	}
+	return e
+}
+
+func rkey(addr string) RecipientKey { return RecipientKey{channels.Email, addr} }
+
+func decide(events ...channels.Event) Plan {
+	return Decide(seedPolicy(), verdictOf{}, Snapshot{Events: events})
+}
+
+// recipientOf returns the plan's row for addr, or the active default.
+func recipientOf(p Plan, addr string) Recipient {
+	for _, r := range p.Recipients {
+		if r.Address == addr {
+			return r
+		}
+	}
+	return Recipient{Channel: channels.Email, Address: addr, State: StateActive}
+}
+
+func TestRecipientStateMachine(t *testing.T) {
+	const a = "a@example.org"
+	softs := func(n int, verdict string) []channels.Event {
+		var es []channels.Event
+		for i := range n {
+			es = append(es, ev(channels.Failed, fmt.Sprintf("m%d", i), a, i*60, verdict))
+		}
+		return es
+	}
+	tests := []struct {
+		name      string
+		events    []channels.Event
+		state     string
+		reason    string
+		softCount int
+		until     time.Time
+	}{
+		{"hard quarantines at once, no release", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
+			StateQuarantined, "user_unknown", 0, time.Time{}},
+		{"4 soft messages: still active", softs(4, "soft/system_error"), StateActive, "", 4, time.Time{}},
+		{"5 soft messages quarantine", softs(5, "soft/system_error"), StateQuarantined, "system_error", 5, time.Time{}},
+		{"mailbox_full quarantine ends after 30 days", softs(5, "soft/mailbox_full"),
+			StateQuarantined, "mailbox_full", 5, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
+		{"retries of one message count once", []channels.Event{
+			ev(channels.Failed, "m1", a, 0, "soft/system_error"), ev(channels.Failed, "m1", a, 60, "soft/system_error"),
+			ev(channels.Failed, "m1", a, 120, "soft/system_error"), ev(channels.Failed, "m1", a, 180, "soft/system_error"),
+			ev(channels.Failed, "m1", a, 240, "soft/system_error")},
+			StateActive, "", 1, time.Time{}},
+		{"delivery resets the soft count", append(softs(4, "soft/system_error"), ev(channels.Delivered, "m9", a, 600, "")),
+			StateActive, "", 0, time.Time{}},
+		{"suspend action: 24 h", []channels.Event{ev(channels.Failed, "m1", a, 0, "soft/filtered")},
+			StateSuspended, "filtered", 0, t0.Add(24 * time.Hour)},
+		{"sender-side reason never touches the recipient", softs(6, "soft/bad_reputation"), StateActive, "", 0, time.Time{}},
+		{"action none on a hard verdict", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/suppressed")},
+			StateActive, "", 0, time.Time{}},
+		{"complaint quarantines, never released", []channels.Event{ev(channels.Complaint, "m1", a, 0, "")},
+			StateQuarantined, "complaint", 0, time.Time{}},
+		{"suspension does not weaken a quarantine", []channels.Event{
+			ev(channels.Failed, "m1", a, 0, "hard/user_unknown"), ev(channels.Failed, "m2", a, 5, "soft/filtered")},
+			StateQuarantined, "user_unknown", 0, time.Time{}},
+		{"events are applied in time order", []channels.Event{
+			ev(channels.Failed, "m2", a, 5, "soft/filtered"), ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
+			StateQuarantined, "user_unknown", 0, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := recipientOf(decide(tc.events...), a)
+			got := fmt.Sprintf("%s %s soft=%d until=%v", r.State, r.Reason, r.SoftCount, r.Until)
+			want := fmt.Sprintf("%s %s soft=%d until=%v", tc.state, tc.reason, tc.softCount, tc.until)
+			if got != want {
+				t.Errorf("recipient = %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestAllowlistedRecipientIsNeverActedOn(t *testing.T) {
+	const a = "vip@example.org"
+	p := Decide(seedPolicy(), verdictOf{}, Snapshot{
+		Events:  []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
+		Allowed: map[RecipientKey]bool{rkey(a): true},
+	})
+	if r := recipientOf(p, a); r.State != StateActive {
+		t.Errorf("allowlisted recipient went %s", r.State)
+	}
+	if len(p.Applied) != 1 || p.Applied[0].Verdict.Outcome != channels.OutcomeHard {
+		t.Errorf("the verdict must still be recorded: %+v", p.Applied)
+	}
+	if len(p.Audit) != 0 {
+		t.Errorf("no transition expected, got %+v", p.Audit)
+	}
+}
+
+func TestQuarantineIsAudited(t *testing.T) {
+	p := decide(ev(channels.Failed, "m1", "a@example.org", 0, "hard/user_unknown"))
+	want := []Audit{{Channel: channels.Email, Address: "a@example.org", At: t0, From: StateActive, To: StateQuarantined,
+		Reason: "user_unknown", Actor: ActorApply, EventID: "ev-failed-m1-0-hard/user_unknown", Rule: "t.user_unknown@1"}}
+	if diff := cmp.Diff(want, p.Audit); diff != "" {
+		t.Errorf("audit (-want +got):\n%s", diff)
+	}
+}
+
+func TestMessageStatusAndBuckets(t *testing.T) {
+	const a = "a@example.org"
+	hour := BucketKey{channels.Email, "c1", "example.org", t0}
+	tests := []struct {
+		name    string
+		snap    map[MessageKey]Message
+		events  []channels.Event
+		status  Status
+		buckets map[BucketKey]Counts
+	}{
+		{"sent only", nil, []channels.Event{ev(channels.Sent, "m", a, 0, "")},
+			StatusPending, map[BucketKey]Counts{hour: {Sent: 1}}},
+		{"sent then soft", nil, []channels.Event{ev(channels.Sent, "m", a, 0, ""), ev(channels.Failed, "m", a, 5, "soft/system_error")},
+			StatusSoft, map[BucketKey]Counts{hour: {Sent: 1, Soft: 1}}},
+		{"soft then delivered moves to delivered", nil, []channels.Event{
+			ev(channels.Sent, "m", a, 0, ""), ev(channels.Failed, "m", a, 5, "soft/system_error"), ev(channels.Delivered, "m", a, 70, "")},
+			StatusDelivered, map[BucketKey]Counts{hour: {Sent: 1, Delivered: 1}}},
+		{"a late soft never overwrites delivered", nil, []channels.Event{
+			ev(channels.Sent, "m", a, 0, ""), ev(channels.Delivered, "m", a, 5, ""), ev(channels.Failed, "m", a, 9, "soft/system_error")},
+			StatusDelivered, map[BucketKey]Counts{hour: {Sent: 1, Delivered: 1}}},
+		{"hard is final", nil, []channels.Event{
+			ev(channels.Sent, "m", a, 0, ""), ev(channels.Failed, "m", a, 5, "hard/user_unknown"), ev(channels.Delivered, "m", a, 9, "")},
+			StatusHard, map[BucketKey]Counts{hour: {Sent: 1, Hard: 1}}},
+		{"a failure before its sent counts when sent comes", nil, []channels.Event{
+			ev(channels.Failed, "m", a, 0, "hard/user_unknown"), ev(channels.Sent, "m", a, 1, "")},
+			StatusHard, map[BucketKey]Counts{hour: {Sent: 1, Hard: 1}}},
+		{"a second sent counts once", nil, []channels.Event{ev(channels.Sent, "m", a, 0, ""), ev(channels.Sent, "m", a, 1, "")},
+			StatusPending, map[BucketKey]Counts{hour: {Sent: 1}}},
+		{"stored soft message then hard: deltas only",
+			map[MessageKey]Message{{channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a, Campaign: "c1",
+				Domain: "example.org", SentAt: t0, Status: StatusSoft, RetryAttempt: 1}},
+			[]channels.Event{ev(channels.Failed, "m", a, 90, "hard/user_unknown")},
+			StatusHard, map[BucketKey]Counts{hour: {Soft: -1, Hard: 1}}},
+		{"complaint is a flag counted once", nil, []channels.Event{
+			ev(channels.Sent, "m", a, 0, ""), ev(channels.Complaint, "m", a, 5, ""), ev(channels.Complaint, "m", a, 6, "")},
+			StatusPending, map[BucketKey]Counts{hour: {Sent: 1, Complaints: 1}}},
+		{"ignored verdicts change nothing", nil, []channels.Event{ev(channels.Sent, "m", a, 0, ""), ev(channels.Failed, "m", a, 5, "ignored/auto_reply")},
+			StatusPending, map[BucketKey]Counts{hour: {Sent: 1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: tc.events, Messages: tc.snap})
+			if len(p.Messages) != 1 {
+				t.Fatalf("messages = %+v, want one", p.Messages)
+			}
+			if p.Messages[0].Status != tc.status {
+				t.Errorf("status = %s, want %s", p.Messages[0].Status, tc.status)
+			}
+			if diff := cmp.Diff(tc.buckets, p.Buckets); diff != "" {
+				t.Errorf("buckets (-want +got):\n%s", diff)
+			}
+			if len(p.Applied) != len(tc.events) {
+				t.Errorf("%d verdicts for %d events", len(p.Applied), len(tc.events))
+			}
+		})
+	}
+}
+
+func TestRetrySchedule(t *testing.T) {
+	p := seedPolicy()
+	// Seed default: 5 retries an hour apart, then one a day for 4 days.
+	want := []time.Duration{1, 2, 3, 4, 5, 29, 53, 77, 101}
+	prev := t0
+	for i, hours := range want {
+		due, ok := p.NextRetry(channels.Email, "system_error", i+1, prev)
+		if !ok || !due.Equal(t0.Add(hours*time.Hour)) {
+			t.Fatalf("retry %d due %v (%v), want t0+%dh", i+1, due, ok, hours)
+		}
+		prev = due
+	}
+	if _, ok := p.NextRetry(channels.Email, "system_error", len(want)+1, prev); ok {
+		t.Error("a 10th retry was scheduled; the seed schedule has 9")
+	}
+	if _, ok := p.NextRetry(channels.Email, "system_error", 0, prev); ok {
+		t.Error("attempt 0 must not be scheduled")
+	}
+	p.Channels[channels.Email].Reasons["mailbox_full"] = ReasonPolicy{Retry: []time.Duration{48 * time.Hour}}
+	if due, ok := p.NextRetry(channels.Email, "mailbox_full", 1, t0); !ok || !due.Equal(t0.Add(48*time.Hour)) {
+		t.Errorf("per-reason schedule: %v %v", due, ok)
+	}
+	if due, ok := p.NextRetry(channels.SMS, "absent_subscriber", 1, t0); !ok || !due.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("sms schedule: %v %v", due, ok)
+	}
+
+	plan := decide(ev(channels.Sent, "m", "a@example.org", 0, ""), ev(channels.Failed, "m", "a@example.org", 30, "soft/system_error"),
+		ev(channels.Failed, "m", "a@example.org", 40, "soft/system_error"))
+	wantRetries := []Retry{{Channel: channels.Email, MessageID: "m", Attempt: 1, DueAt: t0.Add(90 * time.Minute)}}
+	if diff := cmp.Diff(wantRetries, plan.Retries); diff != "" {
+		t.Errorf("a soft failure schedules retry 1 once (-want +got):\n%s", diff)
+	}
+	if hard := decide(ev(channels.Failed, "m", "a@example.org", 0, "hard/user_unknown")); len(hard.Retries) != 0 {
+		t.Errorf("hard failures are never retried: %+v", hard.Retries)
+	}
+}
+
+func TestPolicyValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Policy)
+		want string
+	}{
+		{"seed policy", func(*Policy) {}, ""},
+		{"threshold", func(p *Policy) { p.SoftThreshold = 0 }, "policy.soft_threshold"},
+		{"channel", func(p *Policy) { p.Channels["fax"] = ChannelPolicy{} }, "policy.channels.fax"},
+		{"retry delay", func(p *Policy) { p.Channels[channels.SMS] = ChannelPolicy{Retry: []time.Duration{0}} }, "policy.channels.sms.retry"},
+		{"action", func(p *Policy) { p.Channels[channels.Email].Reasons["x"] = ReasonPolicy{Action: "drop"} }, "reasons.x.action"},
+		{"negative window", func(p *Policy) { p.Channels[channels.Email].Reasons["x"] = ReasonPolicy{SuspendFor: -1} }, "reasons.x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := seedPolicy()
+			tc.edit(&p)
+			err := p.Validate()
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("Validate() = %v, want an error naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPlanRowsAreSorted(t *testing.T) {
+	p := decide(ev(channels.Failed, "m2", "b@example.org", 0, "hard/user_unknown"),
+		ev(channels.Failed, "m1", "a@example.org", 1, "hard/user_unknown"))
+	if len(p.Messages) != 2 || p.Messages[0].MessageID != "m1" || len(p.Recipients) != 2 || p.Recipients[0].Address != "a@example.org" {
+		t.Errorf("rows must be in key order (lock order): %+v %+v", p.Messages, p.Recipients)
+	}
+}
