@@ -1,0 +1,344 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+const token = "s3cret"
+
+// fakePublisher records what it was given, or fails.
+type fakePublisher struct {
+	mu     sync.Mutex
+	events []channels.Event
+	err    error
+}
+
+func (p *fakePublisher) Publish(_ context.Context, es []channels.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	p.events = append(p.events, es...)
+	return nil
+}
+
+// fakeReader answers from fixed data and records the lookups it got.
+type fakeReader struct {
+	rates   []store.RateRow
+	query   store.RatesQuery
+	lookups []string
+	states  map[string]store.Exclusion
+}
+
+func (f *fakeReader) Rates(_ context.Context, q store.RatesQuery) ([]store.RateRow, error) {
+	f.query = q
+	return f.rates, nil
+}
+
+func (f *fakeReader) Exclusions(_ context.Context, _ channels.Channel, rs []string, _ time.Time) ([]store.Exclusion, error) {
+	f.lookups = append(f.lookups, rs...)
+	out := make([]store.Exclusion, len(rs))
+	for i, r := range rs {
+		x, ok := f.states[r]
+		if !ok {
+			x = store.Exclusion{Recipient: r, State: store.StateActive}
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+func (f *fakeReader) Recipient(_ context.Context, ch channels.Channel, addr string) (store.RecipientView, error) {
+	x, ok := f.states[addr]
+	if !ok {
+		return store.RecipientView{}, store.ErrNotFound
+	}
+	return store.RecipientView{Channel: ch, Address: addr, State: x.State, Reason: x.Reason, History: []store.Transition{}}, nil
+}
+
+type pinger struct{ err error }
+
+func (p pinger) Ping(context.Context) error { return p.err }
+
+// hook is a webhook adapter answering fixed results.
+type hook struct {
+	res channels.WebhookResult
+	err error
+}
+
+func (h hook) Handle(*http.Request, []byte) (channels.WebhookResult, error) { return h.res, h.err }
+
+type fixture struct {
+	srv    *Server
+	pub    *fakePublisher
+	reader *fakeReader
+}
+
+func newFixture(t testing.TB, cfg Config, ready map[string]Pinger) *fixture {
+	t.Helper()
+	cfg.AdminToken = token
+	f := &fixture{pub: &fakePublisher{}, reader: &fakeReader{states: map[string]store.Exclusion{}}}
+	srv, err := New(cfg, f.pub, f.reader, ready, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = srv
+	return f
+}
+
+// do sends a request and returns the status and body.
+func (f *fixture) do(method, path, body, auth string, hdr ...string) (int, string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	f.srv.Handler().ServeHTTP(rec, req)
+	b, _ := io.ReadAll(rec.Result().Body)
+	return rec.Code, string(b)
+}
+
+func (f *fixture) authed(method, path, body string, hdr ...string) (int, string) {
+	return f.do(method, path, body, "Bearer "+token, hdr...)
+}
+
+const sentEvent = `{"channel":"email","type":"sent","message_id":"m1","recipient":"a@example.org","occurred_at":"2026-11-02T10:00:00Z"}`
+
+func TestEveryV1RouteNeedsTheToken(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	routes := [][2]string{{"POST", "/v1/events"}, {"GET", "/v1/rates"}, {"POST", "/v1/exclusions"}, {"GET", "/v1/recipients/email/a@b.c"}}
+	for _, r := range routes {
+		for _, auth := range []string{"", "Bearer wrong", "Basic " + token, "Bearer " + token + "x", token} {
+			if code, _ := f.do(r[0], r[1], "{}", auth); code != http.StatusUnauthorized {
+				t.Errorf("%s %s with %q: %d, want 401", r[0], r[1], auth, code)
+			}
+		}
+	}
+	if len(f.pub.events) != 0 {
+		t.Error("an unauthenticated request published events")
+	}
+}
+
+func TestPostEvents(t *testing.T) {
+	f := newFixture(t, Config{MaxBodyBytes: 4096, MaxBatch: 3}, nil)
+	code, body := f.authed("POST", "/v1/events", sentEvent)
+	if code != http.StatusAccepted || !strings.Contains(body, `"accepted":1`) {
+		t.Fatalf("one event: %d %s", code, body)
+	}
+	bad := `{"channel":"email","type":"failed","recipient":"nobody","occurred_at":"2026-11-02T10:00:00Z"}`
+	code, body = f.authed("POST", "/v1/events", "["+sentEvent+","+bad+"]")
+	if code != http.StatusBadRequest || !strings.Contains(body, `"accepted":1`) || !strings.Contains(body, `{"index":1,"error":"recipient: \"nobody\" is not an email address"}`) {
+		t.Errorf("partial batch: %d %s", code, body)
+	}
+	if len(f.pub.events) != 2 || f.pub.events[1].Raw != sentEvent {
+		t.Errorf("the good events must be published with their raw payload: %+v", f.pub.events)
+	}
+	code, body = f.authed("POST", "/v1/events", "["+strings.Repeat(sentEvent+",", 3)+sentEvent+"]")
+	if code != http.StatusRequestEntityTooLarge {
+		t.Errorf("4 events over a batch of 3: %d %s", code, body)
+	}
+	code, _ = f.authed("POST", "/v1/events", strings.Repeat(" ", 5000)+sentEvent)
+	if code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over the limit: %d", code)
+	}
+	for _, in := range []string{"", "[", "nope"} {
+		if code, body := f.authed("POST", "/v1/events", in); code != http.StatusBadRequest {
+			t.Errorf("body %q: %d %s", in, code, body)
+		}
+	}
+	f.pub.err = errors.New("nats down")
+	n := len(f.pub.events)
+	if code, _ := f.authed("POST", "/v1/events", sentEvent); code != http.StatusServiceUnavailable || len(f.pub.events) != n {
+		t.Errorf("bus down: %d, want 503 and nothing accepted", code)
+	}
+}
+
+func TestGetRates(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	bucket := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	f.reader.rates = []store.RateRow{{Channel: channels.Email, Campaign: "spring, \"promo\"", Bucket: &bucket, Sent: 100, Soft: 20, Hard: 10, SoftRate: 0.2, HardRate: 0.1}}
+	code, body := f.authed("GET", "/v1/rates?channel=email&campaign=c&from=2026-11-01&to=2026-11-03T00:00:00Z&group_by=campaign,day", "")
+	if code != http.StatusOK || !strings.Contains(body, `"soft_rate":0.2`) || !strings.Contains(body, `"hard_rate":0.1`) {
+		t.Errorf("json: %d %s", code, body)
+	}
+	q := f.reader.query
+	if q.Channel != channels.Email || q.Campaign != "c" || !q.From.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || len(q.GroupBy) != 2 {
+		t.Errorf("query = %+v", q)
+	}
+	code, body = f.authed("GET", "/v1/rates?format=csv", "")
+	want := "channel,campaign,domain,bucket,sent,delivered,soft,hard,complaints,soft_rate,hard_rate\n" +
+		"email,\"spring, \"\"promo\"\"\",,2026-11-02T00:00:00Z,100,0,20,10,0,0.200000,0.100000\n"
+	if code != http.StatusOK || body != want {
+		t.Errorf("csv: %d\n%s\nwant\n%s", code, body, want)
+	}
+	if code, body := f.authed("GET", "/v1/rates", "", "Accept", "text/csv"); code != http.StatusOK || !strings.HasPrefix(body, "channel,") {
+		t.Errorf("Accept: text/csv: %d %s", code, body)
+	}
+	for _, qs := range []string{"channel=fax", "group_by=colour", "group_by=day,hour", "from=yesterday", "from=2026-11-03&to=2026-11-01"} {
+		if code, body := f.authed("GET", "/v1/rates?"+qs, ""); code != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s: %d %s", qs, code, body)
+		}
+	}
+}
+
+func TestPostExclusions(t *testing.T) {
+	f := newFixture(t, Config{MaxBatch: 10}, nil)
+	f.reader.states["gone@example.org"] = store.Exclusion{Recipient: "gone@example.org", Excluded: true, State: store.StateQuarantined, Reason: "user_unknown"}
+	code, body := f.authed("POST", "/v1/exclusions",
+		`{"channel":"email","recipients":["Gone@Example.org","ok@example.org","","not an address","gone@example.org"]}`)
+	if code != http.StatusOK {
+		t.Fatalf("%d %s", code, body)
+	}
+	var resp struct{ Results []store.Exclusion }
+	if err := json.Unmarshal([]byte(body), &resp); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"Gone@Example.org true quarantined user_unknown",
+		"ok@example.org false active ",
+		" true active address_missing",
+		"not an address true active address_invalid",
+		"gone@example.org true active duplicate",
+	}
+	for i, x := range resp.Results {
+		if got := x.Recipient + " " + map[bool]string{true: "true", false: "false"}[x.Excluded] + " " + x.State + " " + x.Reason; i >= len(want) || got != want[i] {
+			t.Errorf("result %d = %q", i, got)
+		}
+	}
+	if len(resp.Results) != len(want) || strings.Join(f.reader.lookups, ",") != "gone@example.org,ok@example.org" {
+		t.Errorf("%d results; store lookups %v (each valid recipient once, normalized)", len(resp.Results), f.reader.lookups)
+	}
+	for body, code := range map[string]int{
+		`{"channel":"fax","recipients":[]}`:                      http.StatusBadRequest,
+		`{"channel":"email","recipients":[],"extra":1}`:          http.StatusBadRequest,
+		`{"channel":"email","recipients":[` + strings.Repeat(`"a@b.c",`, 10) + `"a@b.c"]}`: http.StatusRequestEntityTooLarge,
+	} {
+		if got, resp := f.authed("POST", "/v1/exclusions", body); got != code {
+			t.Errorf("%.40s: %d %s, want %d", body, got, resp, code)
+		}
+	}
+}
+
+func TestGetRecipient(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	f.reader.states["33612345678"] = store.Exclusion{State: store.StateQuarantined, Reason: "unknown_subscriber"}
+	if code, body := f.authed("GET", "/v1/recipients/sms/+33%206%2012%2034%2056%2078", ""); code != http.StatusOK || !strings.Contains(body, `"state":"quarantined"`) {
+		t.Errorf("known: %d %s", code, body)
+	}
+	if code, body := f.authed("GET", "/v1/recipients/email/New@Example.org", ""); code != http.StatusOK ||
+		!strings.Contains(body, `"address":"new@example.org","state":"active"`) || !strings.Contains(body, `"history":[]`) {
+		t.Errorf("unknown recipient must be active: %d %s", code, body)
+	}
+	for _, p := range []string{"/v1/recipients/fax/a@b.c", "/v1/recipients/email/nobody"} {
+		if code, _ := f.authed("GET", p, ""); code != http.StatusBadRequest {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	f := newFixture(t, Config{}, map[string]Pinger{"postgres": pinger{}, "redis": pinger{errors.New("connection refused")}, "nats": pinger{}})
+	if code, _ := f.do("GET", "/healthz", "", ""); code != http.StatusOK {
+		t.Errorf("healthz: %d", code)
+	}
+	code, body := f.do("GET", "/readyz", "", "")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "connection refused") {
+		t.Errorf("readyz with redis down: %d %s", code, body)
+	}
+	ok := newFixture(t, Config{}, map[string]Pinger{"postgres": pinger{}, "nats": pinger{}})
+	if code, body := ok.do("GET", "/readyz", "", ""); code != http.StatusOK {
+		t.Errorf("readyz: %d %s", code, body)
+	}
+	if code, body := ok.do("GET", "/metrics", "", ""); code != http.StatusOK || !strings.Contains(body, "rebond_http_requests_total") {
+		t.Errorf("metrics: %d %.200s", code, body)
+	}
+	if code, _ := ok.do("GET", "/nowhere", "", ""); code != http.StatusNotFound {
+		t.Errorf("unknown route: %d", code)
+	}
+}
+
+func TestWebhooks(t *testing.T) {
+	ev := channels.Event{ID: "ev1", Channel: channels.SMS, Type: channels.Delivered, Recipient: "447700900123"}
+	f := newFixture(t, Config{Webhooks: map[string]channels.Webhook{
+		"jasmin": hook{res: channels.WebhookResult{Events: []channels.Event{ev}, Body: "ACK/Jasmin"}},
+		"ses":    hook{},
+		"bad":    hook{err: channels.Unauthorized("signature mismatch")},
+		"junk":   hook{err: &channels.FieldError{Field: "Message", Msg: "not JSON"}},
+		"broken": hook{err: errors.New("disk on fire")},
+	}}, nil)
+	tests := []struct {
+		name, body string
+		code       int
+	}{
+		{"jasmin", "ACK/Jasmin", http.StatusOK},
+		{"ses", `{"accepted":0}` + "\n", http.StatusOK},
+		{"bad", `{"error":"webhook bad: authentication failed"}` + "\n", http.StatusUnauthorized},
+		{"junk", `{"error":"webhook junk: Message: not JSON"}` + "\n", http.StatusBadRequest},
+		{"broken", `{"error":"internal error; see the server log"}` + "\n", http.StatusInternalServerError},
+		{"nope", `{"error":"no webhook \"nope\" is configured"}` + "\n", http.StatusNotFound},
+	}
+	for _, tc := range tests {
+		// Providers cannot send rebond's bearer token: adapters authenticate.
+		code, body := f.do("POST", "/v1/webhooks/"+tc.name, "x=1", "")
+		if code != tc.code || body != tc.body {
+			t.Errorf("%s: %d %q, want %d %q", tc.name, code, body, tc.code, tc.body)
+		}
+	}
+	if len(f.pub.events) != 1 || f.pub.events[0].ID != "ev1" {
+		t.Errorf("published %+v", f.pub.events)
+	}
+	f.pub.err = errors.New("nats down")
+	if code, body := f.do("POST", "/v1/webhooks/jasmin", "", ""); code != http.StatusServiceUnavailable || strings.Contains(body, "ACK") {
+		t.Errorf("bus down must not acknowledge: %d %s", code, body)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	if _, err := New(Config{}, &fakePublisher{}, &fakeReader{}, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err == nil ||
+		!strings.Contains(err.Error(), "REBOND_ADMIN_TOKEN") {
+		t.Errorf("no token: %v", err)
+	}
+}
+
+// FuzzPostEvents posts arbitrary bodies: the answer is always a 2xx or a
+// 4xx with a JSON error, never a 500, and only valid events are published.
+func FuzzPostEvents(f *testing.F) {
+	f.Add(sentEvent)
+	f.Add("[" + sentEvent + `,{"channel":"sms"}]`)
+	f.Add(`{"channel":"sms","type":"failed","recipient":"+44 7700 900123","occurred_at":"2026-11-02T10:00:00Z","sms":{"stat":"UNDELIV"}}`)
+	fx := newFixture(f, Config{MaxBodyBytes: 1 << 16, MaxBatch: 50}, nil)
+	f.Fuzz(func(t *testing.T, body string) {
+		fx.pub.events = nil
+		code, resp := fx.authed("POST", "/v1/events", body)
+		if code != http.StatusAccepted && code != http.StatusBadRequest && code != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status %d: %s", code, resp)
+		}
+		if !json.Valid([]byte(resp)) {
+			t.Fatalf("answer is not JSON: %q", resp)
+		}
+		for _, e := range fx.pub.events {
+			if err := e.Normalize(); err != nil || e.ID == "" {
+				t.Fatalf("published an invalid event %+v: %v", e, err)
+			}
+		}
+	})
+}
