@@ -228,8 +228,8 @@ func TestPostExclusions(t *testing.T) {
 		t.Errorf("%d results; store lookups %v (each valid recipient once, normalized)", len(resp.Results), f.reader.lookups)
 	}
 	for body, code := range map[string]int{
-		`{"channel":"fax","recipients":[]}`:                      http.StatusBadRequest,
-		`{"channel":"email","recipients":[],"extra":1}`:          http.StatusBadRequest,
+		`{"channel":"fax","recipients":[]}`:                                                http.StatusBadRequest,
+		`{"channel":"email","recipients":[],"extra":1}`:                                    http.StatusBadRequest,
 		`{"channel":"email","recipients":[` + strings.Repeat(`"a@b.c",`, 10) + `"a@b.c"]}`: http.StatusRequestEntityTooLarge,
 	} {
 		if got, resp := f.authed("POST", "/v1/exclusions", body); got != code {
