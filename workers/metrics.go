@@ -11,6 +11,7 @@ type Metrics struct {
 	notices    *prometheus.CounterVec
 	reconciled prometheus.Counter
 	released   prometheus.Counter
+	inbound    *prometheus.CounterVec
 }
 
 // NewMetrics registers the workers' series on reg.
@@ -31,7 +32,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "rebond_reconciled_events_total", Help: "Inbox events re-enqueued by the reconciler."}),
 		released: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rebond_recipients_released_total", Help: "Recipients released when their quarantine or suspension ended."}),
+		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebond_inbound_mail_total", Help: "Mail received by the SMTP listener and parsed, by result (events, no_event)."}, []string{"result"}),
 	}
-	reg.MustRegister(m.bridged, m.rejected, m.applied, m.applyBatch, m.notices, m.reconciled, m.released)
+	reg.MustRegister(m.bridged, m.rejected, m.applied, m.applyBatch, m.notices, m.reconciled, m.released, m.inbound)
 	return m
 }

@@ -17,7 +17,16 @@ type Consumer struct {
 // Consumer creates or updates the durable consumer name. Several processes
 // using the same name share the work; AckWait is 30s, redelivery unlimited.
 func (b *Bus) Consumer(ctx context.Context, name string) (*Consumer, error) {
-	c, err := b.events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+	return consumer(ctx, b.events, name)
+}
+
+// InboundConsumer is Consumer on the inbound stream (raw mail to parse).
+func (b *Bus) InboundConsumer(ctx context.Context, name string) (*Consumer, error) {
+	return consumer(ctx, b.inbound, name)
+}
+
+func consumer(ctx context.Context, stream jetstream.Stream, name string) (*Consumer, error) {
+	c, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
 		MaxDeliver: -1, MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})

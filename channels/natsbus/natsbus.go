@@ -34,13 +34,14 @@ import (
 
 // Config configures the connection and the streams.
 type Config struct {
-	URL          string
-	Stream       string        // default REBOND_EVENTS
-	NoticeStream string        // default REBOND_NOTICES
-	Replicas     int           // default 1 (3 in a cluster)
-	MaxAge       time.Duration // default 7 days
-	Duplicates   time.Duration // default 2 minutes
-	Name         string        // client connection name
+	URL           string
+	Stream        string        // default REBOND_EVENTS
+	NoticeStream  string        // default REBOND_NOTICES
+	InboundStream string        // default REBOND_INBOUND (raw mail spooled by the SMTP listener)
+	Replicas      int           // default 1 (3 in a cluster)
+	MaxAge        time.Duration // default 7 days
+	Duplicates    time.Duration // default 2 minutes
+	Name          string        // client connection name
 }
 
 // Validate names the offending field.
@@ -61,6 +62,9 @@ func (c Config) withDefaults() Config {
 	if c.NoticeStream == "" {
 		c.NoticeStream = "REBOND_NOTICES"
 	}
+	if c.InboundStream == "" {
+		c.InboundStream = "REBOND_INBOUND"
+	}
 	if c.Replicas == 0 {
 		c.Replicas = 1
 	}
@@ -75,10 +79,11 @@ func (c Config) withDefaults() Config {
 
 // Bus is a connection with its JetStream context and streams.
 type Bus struct {
-	cfg    Config
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	events jetstream.Stream
+	cfg     Config
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	events  jetstream.Stream
+	inbound jetstream.Stream
 }
 
 // Connect dials NATS (reconnecting forever afterwards) and creates or
@@ -123,6 +128,15 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", b.cfg.NoticeStream, err)
 	}
+	// Raw mail the SMTP listener accepted: kept for MaxAge whatever its
+	// consumers did, so a parser fix can replay it.
+	b.inbound, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: b.cfg.InboundStream, Subjects: []string{"rebond.inbound.>"}, Storage: jetstream.FileStorage,
+		Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge, Duplicates: b.cfg.Duplicates,
+	})
+	if err != nil {
+		return fmt.Errorf("create stream %s: %w", b.cfg.InboundStream, err)
+	}
 	return nil
 }
 
@@ -163,8 +177,9 @@ func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 	return nil
 }
 
-// PublishNotice publishes a notice on the notice stream and waits for its
-// ack; msgID de-duplicates a notice published twice.
+// PublishNotice publishes data on subject (a notice, or a raw payload for
+// the inbound stream) and waits for JetStream's ack; msgID de-duplicates a
+// payload published twice.
 func (b *Bus) PublishNotice(ctx context.Context, subject, msgID string, data []byte) error {
 	_, err := b.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: data,
 		Header: nats.Header{jetstream.MsgIDHeader: []string{msgID}}})

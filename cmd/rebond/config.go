@@ -43,8 +43,23 @@ type Config struct {
 		MaxBodyBytes int64  `koanf:"max_body_bytes"`
 		MaxBatch     int    `koanf:"max_batch"`
 	} `koanf:"http"`
-	Workers workers.Config   `koanf:"workers"`
-	Policy  lifecycle.Policy `koanf:"policy"`
+	SMTP struct {
+		Addr            string   `koanf:"addr"`
+		Hostname        string   `koanf:"hostname"`
+		Domains         []string `koanf:"domains"`
+		MaxMessageBytes int64    `koanf:"max_message_bytes"`
+		MaxRecipients   int      `koanf:"max_recipients"`
+		TLSCert         string   `koanf:"tls_cert"`
+		TLSKey          string   `koanf:"tls_key"`
+	} `koanf:"smtp"`
+	Email struct {
+		VERPSecret string `koanf:"verp_secret"`
+		VERPDomain string `koanf:"verp_domain"`
+	} `koanf:"email"`
+	// Webhooks maps a mount name to its provider settings; see webhooks.go.
+	Webhooks map[string]map[string]any `koanf:"webhooks"`
+	Workers  workers.Config            `koanf:"workers"`
+	Policy   lifecycle.Policy          `koanf:"policy"`
 }
 
 // envPrefix starts every environment override.

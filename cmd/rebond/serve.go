@@ -27,7 +27,7 @@ import (
 )
 
 // allRoles are the parts serve can run; by default it runs them all.
-var allRoles = []string{"api", "bridge", "worker", "scheduler"}
+var allRoles = []string{"api", "bridge", "worker", "scheduler", "smtp"}
 
 func newServeCmd(g *globals) *cobra.Command {
 	var roles []string
@@ -38,7 +38,9 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: `serve runs rebond. With no NATS URL configured it starts an embedded NATS
 server with JetStream in data_dir/nats. --roles runs only some parts, to scale
 them apart: api (HTTP ingestion and reads), bridge (NATS -> inbox -> Asynq),
-worker (apply and retry tasks), scheduler (reconciler, releases, lost retries).
+worker (apply and retry tasks), scheduler (reconciler, releases, lost retries),
+smtp (the bounce listener; off while smtp.domains is empty). The bridge role
+also parses the mail the listener spooled.
 SIGINT or SIGTERM stops it gracefully: running tasks finish or go back to
 their queue, and nothing acknowledged is lost.`,
 		Args: cobra.NoArgs,
@@ -134,6 +136,20 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			return err
 		}
 		parts = append(parts, part{"bridge", workers.NewBridge(cfg.Workers, consumer, st, enq, metrics, log).Run})
+		loop, err := inboundLoop(ctx, cfg, bus, st, metrics, log)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, part{"inbound", loop})
+	}
+	if has("smtp") {
+		l, err := smtpListener(cfg, bus, log)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			parts = append(parts, part{"smtp", l.Run})
+		}
 	}
 	if has("worker") {
 		rs, err := rules.Load(configs.Files, "rules/*.yaml")

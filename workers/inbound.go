@@ -1,0 +1,87 @@
+package workers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/natsbus"
+)
+
+// RawHandler turns one spooled raw payload (a received bounce mail) into
+// events; no events with a reason when it reports nothing. Errors wrapping
+// channels.ErrMalformed are permanent; others are retried.
+type RawHandler interface {
+	Handle(ctx context.Context, data []byte) (events []channels.Event, why string, err error)
+}
+
+// Inbound moves spooled raw payloads (mail received by the SMTP listener)
+// through their parser onto the event stream. A payload is acknowledged
+// only once its events are published, or once it is kept in the rejected
+// table when it reports nothing: nothing the listener accepted is dropped.
+type Inbound struct {
+	fetcher Fetcher
+	handler RawHandler
+	pub     channels.Publisher
+	inbox   Inbox
+	source  string
+	log     *slog.Logger
+	metrics *Metrics
+}
+
+// NewInbound builds the loop; source names the payloads in the rejected
+// table ("smtp").
+func NewInbound(f Fetcher, h RawHandler, pub channels.Publisher, inbox Inbox, source string, m *Metrics, log *slog.Logger) *Inbound {
+	return &Inbound{fetcher: f, handler: h, pub: pub, inbox: inbox, source: source, log: log, metrics: m}
+}
+
+// Run fetches and handles spooled payloads until ctx ends.
+func (in *Inbound) Run(ctx context.Context) error {
+	backoff := newBackoff(100*time.Millisecond, 5*time.Second)
+	for ctx.Err() == nil {
+		ds, err := in.fetcher.Fetch(ctx, 50, time.Second)
+		if err != nil {
+			in.log.WarnContext(ctx, "inbound fetch failed; retrying", "error", err)
+			backoff.wait(ctx)
+			continue
+		}
+		backoff.reset()
+		for _, d := range ds {
+			in.handle(ctx, d)
+		}
+	}
+	return nil
+}
+
+func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
+	events, why, err := in.handler.Handle(ctx, d.Data)
+	if err != nil {
+		why = err.Error()
+	}
+	if len(events) == 0 {
+		in.keep(ctx, d, why)
+		return
+	}
+	if err := in.pub.Publish(ctx, events); err != nil {
+		in.log.WarnContext(ctx, "inbound events not published; will retry", "msg_id", d.MsgID, "error", err)
+		_ = d.Nak(5 * time.Second)
+		return
+	}
+	in.metrics.inbound.WithLabelValues("events").Inc()
+	in.log.InfoContext(ctx, "inbound mail parsed", "msg_id", d.MsgID, "events", len(events))
+	_ = d.Ack()
+}
+
+// keep stores a payload that gave no event in the rejected table, with the
+// reason, for operators (and rule qualification) to look at.
+func (in *Inbound) keep(ctx context.Context, d natsbus.Delivery, why string) {
+	if err := in.inbox.InsertRejected(ctx, in.source, why, d.Data); err != nil {
+		in.log.ErrorContext(ctx, "cannot keep inbound payload; leaving it on NATS", "msg_id", d.MsgID, "error", err)
+		_ = d.Nak(5 * time.Second)
+		return
+	}
+	in.metrics.inbound.WithLabelValues("no_event").Inc()
+	in.log.InfoContext(ctx, "inbound mail reports nothing; kept as rejected", "msg_id", d.MsgID, "why", why)
+	_ = d.Ack()
+}
