@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -173,12 +174,41 @@ func newConfigCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if cfg.AdminToken != "" {
-				cfg.AdminToken = "********"
-			}
+			maskSecrets(&cfg)
 			enc := json.NewEncoder(g.stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(cfg)
 		},
+	}
+}
+
+// maskSecrets hides every secret of cfg, so `rebond config` output can be
+// pasted into a ticket.
+func maskSecrets(cfg *Config) {
+	mask := func(s *string) {
+		if *s != "" {
+			*s = "********"
+		}
+	}
+	mask(&cfg.AdminToken)
+	mask(&cfg.Email.VERPSecret)
+	for _, u := range []*string{&cfg.Database.URL, &cfg.Redis.URL, &cfg.NATS.URL} {
+		if pu, err := url.Parse(*u); err == nil && pu.User != nil {
+			if _, has := pu.User.Password(); has {
+				pu.User = url.UserPassword(pu.User.Username(), "********")
+				*u = pu.String()
+			}
+		}
+	}
+	for name, hook := range cfg.Webhooks {
+		masked := make(map[string]any, len(hook))
+		for k, v := range hook {
+			lk := strings.ToLower(k)
+			if strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") || strings.Contains(lk, "password") {
+				v = "********"
+			}
+			masked[k] = v
+		}
+		cfg.Webhooks[name] = masked
 	}
 }
