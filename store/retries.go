@@ -80,3 +80,26 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID s
 		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due)
 	})
 }
+
+// SilentMessage is a sent message that has had no final outcome.
+type SilentMessage struct {
+	Channel   channels.Channel `db:"channel"`
+	MessageID string           `db:"message_id"`
+	Recipient string           `db:"recipient"`
+	Campaign  string           `db:"campaign"`
+	SentAt    time.Time        `db:"sent_at"`
+}
+
+// SilentMessages lists messages of ch sent before cutoff that are still
+// pending (no delivery, no failure), oldest first.
+func (s *Store) SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]SilentMessage, error) {
+	q, err := s.query("silent-messages")
+	if err != nil {
+		return nil, err
+	}
+	var out []SilentMessage
+	if err := s.db.SelectContext(ctx, &out, q, ch, cutoff, limit); err != nil {
+		return nil, fmt.Errorf("silent messages: %w", err)
+	}
+	return out, nil
+}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/store"
 )
 
@@ -15,6 +17,7 @@ type SchedulerStore interface {
 	UnappliedBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
 	DueRetries(ctx context.Context, now time.Time, limit int) ([]store.RetryDue, error)
 	ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error)
+	SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]store.SilentMessage, error)
 }
 
 // scanLimit bounds one pass of a periodic job; the next tick continues.
@@ -24,6 +27,8 @@ const scanLimit = 5000
 // is safe: every job is idempotent.
 type Scheduler struct {
 	cfg     Config
+	policy  lifecycle.Policy
+	pub     channels.Publisher
 	store   SchedulerStore
 	enq     *Enqueuer
 	log     *slog.Logger
@@ -32,8 +37,9 @@ type Scheduler struct {
 }
 
 // NewScheduler builds the periodic jobs; cfg must have its defaults filled.
-func NewScheduler(cfg Config, s SchedulerStore, enq *Enqueuer, m *Metrics, log *slog.Logger) *Scheduler {
-	return &Scheduler{cfg: cfg, store: s, enq: enq, log: log, metrics: m, now: time.Now}
+// pub receives the events the expiry job emits.
+func NewScheduler(cfg Config, p lifecycle.Policy, pub channels.Publisher, s SchedulerStore, enq *Enqueuer, m *Metrics, log *slog.Logger) *Scheduler {
+	return &Scheduler{cfg: cfg, policy: p, pub: pub, store: s, enq: enq, log: log, metrics: m, now: time.Now}
 }
 
 // Run runs the jobs on their tickers until ctx ends.
@@ -51,6 +57,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-release.C:
 			s.logErr(ctx, "retry scan", s.RequeueRetries(ctx))
 			s.logErr(ctx, "release", s.Release(ctx))
+			s.logErr(ctx, "expire", s.Expire(ctx))
 		}
 	}
 }
@@ -105,4 +112,50 @@ func (s *Scheduler) Release(ctx context.Context) error {
 	s.metrics.released.Add(float64(n))
 	s.log.InfoContext(ctx, "released recipients whose quarantine or suspension ended", "recipients", n)
 	return nil
+}
+
+// SilenceProvider is the provider of the events rebond emits itself when a
+// message's validity period ran out with no final outcome.
+const SilenceProvider = "rebond"
+
+// Expire turns silence into a verdict: for every channel with a validity
+// period, a sent message still pending after it gets a failed event with
+// stat EXPIRED (classified by the sms.silence.expired rule). The event id
+// derives from the message, so a tick that runs again before the first
+// event was applied publishes the same fact, counted once.
+func (s *Scheduler) Expire(ctx context.Context) error {
+	for ch, cp := range s.policy.Channels {
+		if cp.Validity <= 0 {
+			continue
+		}
+		msgs, err := s.store.SilentMessages(ctx, ch, s.now().Add(-cp.Validity), scanLimit)
+		if err != nil || len(msgs) == 0 {
+			return err
+		}
+		events := make([]channels.Event, len(msgs))
+		for i, m := range msgs {
+			events[i] = silenceEvent(m, cp.Validity)
+		}
+		if err := s.pub.Publish(ctx, events); err != nil {
+			return fmt.Errorf("publish %d expiries: %w", len(events), err)
+		}
+		s.log.InfoContext(ctx, "messages expired without a final outcome", "channel", ch, "messages", len(events), "validity", cp.Validity)
+	}
+	return nil
+}
+
+func silenceEvent(m store.SilentMessage, validity time.Duration) channels.Event {
+	e := channels.Event{
+		Schema: channels.SchemaVersion, Channel: m.Channel, Type: channels.Failed, MessageID: m.MessageID,
+		Recipient: m.Recipient, Campaign: m.Campaign, OccurredAt: m.SentAt.Add(validity).UTC(), Provider: SilenceProvider,
+		Raw: fmt.Sprintf("no final outcome %s after the send", validity),
+	}
+	switch m.Channel {
+	case channels.SMS:
+		e.SMS = &channels.SMSReceipt{Stat: "EXPIRED"}
+	default:
+		e.SMTP = &channels.SMTPReply{Status: "4.4.7", Text: e.Raw} // RFC 3463: delivery time expired
+	}
+	e.ID = channels.DeriveID(e)
+	return e
 }

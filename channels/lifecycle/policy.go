@@ -37,6 +37,11 @@ type ChannelPolicy struct {
 	// from the soft failure, each next one from the previous notice.
 	Retry   []time.Duration         `koanf:"retry"`
 	Reasons map[string]ReasonPolicy `koanf:"reasons"`
+	// Validity is how long a sent message may stay without a final
+	// outcome before its silence becomes a verdict (an "expired" failure
+	// rebond emits itself); 0 disables it. SMS default 48 h, the usual
+	// SMSC validity period (SMPP 3.4 section 5.2.15).
+	Validity time.Duration `koanf:"validity"`
 }
 
 // Policy is the whole lifecycle configuration.
@@ -62,6 +67,9 @@ func (p Policy) Validate() error {
 		}
 		if err := validRetry(cp.Retry); err != nil {
 			return fmt.Errorf("policy.channels.%s.retry: %w", ch, err)
+		}
+		if cp.Validity < 0 {
+			return fmt.Errorf("policy.channels.%s.validity: must not be negative", ch)
 		}
 		for r, rp := range cp.Reasons {
 			switch rp.Action {

@@ -12,13 +12,14 @@ import (
 
 type ratesResponse struct {
 	Rows []struct {
-		Channel  string  `json:"channel"`
-		Campaign string  `json:"campaign"`
-		Sent     int64   `json:"sent"`
-		Soft     int64   `json:"soft"`
-		Hard     int64   `json:"hard"`
-		SoftRate float64 `json:"soft_rate"`
-		HardRate float64 `json:"hard_rate"`
+		Channel   string  `json:"channel"`
+		Campaign  string  `json:"campaign"`
+		Sent      int64   `json:"sent"`
+		Delivered int64   `json:"delivered"`
+		Soft      int64   `json:"soft"`
+		Hard      int64   `json:"hard"`
+		SoftRate  float64 `json:"soft_rate"`
+		HardRate  float64 `json:"hard_rate"`
 	} `json:"rows"`
 }
 

@@ -161,7 +161,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		parts = append(parts, part{"worker", workers.NewServer(cfg.Workers, redisOpt, apply, retry, log).Run})
 	}
 	if has("scheduler") {
-		parts = append(parts, part{"scheduler", workers.NewScheduler(cfg.Workers, st, enq, metrics, log).Run})
+		parts = append(parts, part{"scheduler", workers.NewScheduler(cfg.Workers, cfg.Policy, bus, st, enq, metrics, log).Run})
 	}
 	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
 	return runParts(ctx, parts, log)

@@ -16,3 +16,9 @@ FOR UPDATE OF m;
 UPDATE messages
 SET retry_attempt = $3, retry_due_at = $4, updated_at = now()
 WHERE channel = $1 AND message_id = $2;
+
+-- name: silent-messages
+SELECT channel, message_id, recipient, campaign, sent_at
+FROM messages
+WHERE channel = $1 AND status = 'pending' AND sent_at IS NOT NULL AND sent_at < $2
+ORDER BY sent_at LIMIT $3;
