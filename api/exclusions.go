@@ -18,6 +18,9 @@ const (
 type exclusionsRequest struct {
 	Channel    channels.Channel `json:"channel"`
 	Recipients []string         `json:"recipients"`
+	// For SMS, the text about to be sent: when it fails the pre-send
+	// check, every recipient is excluded with the check's reason.
+	textCheckRequest
 }
 
 // postExclusions answers the pre-send question for a batch, in input order.
@@ -34,6 +37,17 @@ func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(req.Recipients) > s.cfg.MaxBatch {
 		return errorf(http.StatusRequestEntityTooLarge, "%d recipients in one request; at most %d", len(req.Recipients), s.cfg.MaxBatch)
+	}
+	var textCheck *TextCheck
+	if req.Text != nil {
+		if req.Channel != channels.SMS {
+			return errorf(http.StatusBadRequest, "text: only SMS sends have a text check")
+		}
+		c, err := s.check(req.textCheckRequest)
+		if err != nil {
+			return err
+		}
+		textCheck = &c
 	}
 	results := make([]store.Exclusion, len(req.Recipients))
 	lookup := make([]string, 0, len(req.Recipients))
@@ -61,8 +75,15 @@ func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
 	}
 	for j, x := range found {
 		x.Recipient = req.Recipients[at[j]]
+		if textCheck != nil && !textCheck.OK && !x.Excluded {
+			x.Excluded, x.Reason = true, textCheck.Reason
+		}
 		results[at[j]] = x
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	resp := map[string]any{"results": results}
+	if textCheck != nil {
+		resp["text_check"] = textCheck
+	}
+	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

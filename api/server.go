@@ -35,6 +35,13 @@ type Config struct {
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// TextCheck is the SMS pre-send text check (POST /v1/sms/check and the
+	// text of an SMS exclusion request); nil disables both.
+	TextCheck TextChecker
+	// SMSMaxSegments and SMSRequireGSM are the check's defaults when a
+	// request does not say (0 segments: no limit).
+	SMSMaxSegments int
+	SMSRequireGSM  bool
 }
 
 // Validate names the offending field.
@@ -99,6 +106,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/events", s.postEvents, true)
 	s.route(mux, "GET /v1/rates", s.getRates, true)
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
+	s.route(mux, "POST /v1/sms/check", s.postSMSCheck, true)
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
 	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

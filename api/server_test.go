@@ -125,7 +125,7 @@ const sentEvent = `{"channel":"email","type":"sent","message_id":"m1","recipient
 
 func TestEveryV1RouteNeedsTheToken(t *testing.T) {
 	f := newFixture(t, Config{}, nil)
-	routes := [][2]string{{"POST", "/v1/events"}, {"GET", "/v1/rates"}, {"POST", "/v1/exclusions"}, {"GET", "/v1/recipients/email/a@b.c"}}
+	routes := [][2]string{{"POST", "/v1/events"}, {"GET", "/v1/rates"}, {"POST", "/v1/exclusions"}, {"GET", "/v1/recipients/email/a@b.c"}, {"POST", "/v1/sms/check"}}
 	for _, r := range routes {
 		for _, auth := range []string{"", "Bearer wrong", "Basic " + token, "Bearer " + token + "x", token} {
 			if code, _ := f.do(r[0], r[1], "{}", auth); code != http.StatusUnauthorized {
@@ -341,4 +341,57 @@ func FuzzPostEvents(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fakeCheck: "€" needs UCS-2 here, and every 10 characters are a segment.
+func fakeCheck(text string, maxSegments int, requireGSM bool) TextCheck {
+	c := TextCheck{Encoding: "gsm7", Units: len([]rune(text)), Segments: (len([]rune(text)) + 9) / 10}
+	if strings.Contains(text, "€") {
+		c.Encoding = "ucs2"
+		if requireGSM {
+			c.Reason, c.Unsupported = "unsupported_character", []string{"€"}
+			return c
+		}
+	}
+	if maxSegments > 0 && c.Segments > maxSegments {
+		c.Reason = "text_too_long"
+	}
+	return c
+}
+
+func TestSMSCheck(t *testing.T) {
+	f := newFixture(t, Config{TextCheck: fakeCheck, SMSMaxSegments: 2}, nil)
+	tests := []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"text":"hello"}`, 200, `{"ok":true,"encoding":"gsm7","units":5,"segments":1}`},
+		{`{"text":"hello hello hello"}`, 200, `"segments":2}`},
+		{`{"text":"hello hello hello hello"}`, 200, `"ok":false,"encoding":"gsm7","units":23,"segments":3,"reason":"text_too_long"}`},
+		{`{"text":"hello hello hello hello","max_segments":0}`, 200, `"ok":true`},
+		{`{"text":"5 €","require_gsm":true}`, 200, `"reason":"unsupported_character","unsupported":["€"]}`},
+		{`{"text":"5 €"}`, 200, `"ok":true,"encoding":"ucs2"`},
+		{`{}`, 400, `text: required`},
+		{`{"text":"x","max_segments":300}`, 400, `max_segments`},
+		{`{"text":"` + strings.Repeat("x", maxSMSText+1) + `"}`, 400, `at most`},
+	}
+	for _, tc := range tests {
+		code, body := f.authed("POST", "/v1/sms/check", tc.body)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("%.40s: %d %s, want %d with %s", tc.body, code, body, tc.code, tc.want)
+		}
+	}
+	code, body := f.authed("POST", "/v1/exclusions", `{"channel":"sms","recipients":["+447700900001",""],"text":"hello hello hello hello"}`)
+	if code != 200 || !strings.Contains(body, `{"recipient":"+447700900001","excluded":true,"state":"active","reason":"text_too_long"}`) ||
+		!strings.Contains(body, `"reason":"address_missing"`) || !strings.Contains(body, `"text_check":{"ok":false`) {
+		t.Errorf("exclusions with a text: %d %s", code, body)
+	}
+	if code, _ := f.authed("POST", "/v1/exclusions", `{"channel":"email","recipients":["a@b.c"],"text":"hi"}`); code != 400 {
+		t.Errorf("an email text check: %d, want 400", code)
+	}
+	off := newFixture(t, Config{}, nil)
+	if code, _ := off.authed("POST", "/v1/sms/check", `{"text":"hi"}`); code != http.StatusNotImplemented {
+		t.Errorf("no checker: %d", code)
+	}
 }

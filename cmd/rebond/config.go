@@ -56,6 +56,10 @@ type Config struct {
 		VERPSecret string `koanf:"verp_secret"`
 		VERPDomain string `koanf:"verp_domain"`
 	} `koanf:"email"`
+	SMS struct {
+		MaxSegments int  `koanf:"max_segments"`
+		RequireGSM  bool `koanf:"require_gsm"`
+	} `koanf:"sms"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
