@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open("postgres", cfg.URL)
+	db, err := sqlx.Open("postgres", withSessionDefaults(cfg.URL))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -161,4 +162,23 @@ func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, name string, args ...any)
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// withSessionDefaults adds rebond's planner settings to a URL-form DSN
+// unless the URL sets them: random_page_cost 1.1 (SSD or cached storage,
+// PostgreSQL's own advice for them) makes the planner probe primary keys
+// for a batch of recipients instead of hashing a whole table, which is what
+// keeps a 10,000-recipient exclusion call fast as the table grows. lib/pq
+// passes unknown URL parameters to the server as session settings.
+func withSessionDefaults(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return dsn // key=value DSNs are used as given
+	}
+	q := u.Query()
+	if q.Get("random_page_cost") == "" {
+		q.Set("random_page_cost", "1.1")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
