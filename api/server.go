@@ -109,6 +109,9 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/sms/check", s.postSMSCheck, true)
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
 	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
+	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
+	// when configured so. The adapter reads the query either way.
+	s.route(mux, "GET /v1/webhooks/{name}", s.postWebhook, false)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
