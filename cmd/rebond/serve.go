@@ -119,9 +119,14 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 
 	var parts []part
 	if has("api") {
+		hooks, err := buildWebhooks(cfg.Webhooks)
+		if err != nil {
+			return err
+		}
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
-			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM},
+			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
+			Webhooks: hooks},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
 			return err

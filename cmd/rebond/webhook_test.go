@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuildWebhooks(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  map[string]map[string]any
+		want string
+	}{
+		{"kannel", map[string]map[string]any{"kannel": {"provider": "kannel", "token": "0123456789abcdef0123", "dialect": "map"}}, ""},
+		{"twilio", map[string]map[string]any{"tw": {"provider": "twilio", "secret": "auth-token-1234567890", "url": "https://r.example/v1/webhooks/tw"}}, ""},
+		{"unknown provider", map[string]map[string]any{"x": {"provider": "pigeon"}}, `webhooks.x.provider: "pigeon" is not one of`},
+		{"no provider", map[string]map[string]any{"x": {"token": "0123456789abcdef0123"}}, `webhooks.x.provider: ""`},
+		{"misspelt key", map[string]map[string]any{"k": {"provider": "kannel", "tokn": "0123456789abcdef0123"}}, "webhooks.k:"},
+		{"no secret", map[string]map[string]any{"k": {"provider": "kannel"}}, "webhooks.k:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hooks, err := buildWebhooks(tc.cfg)
+			if tc.want == "" {
+				if err != nil || len(hooks) != len(tc.cfg) {
+					t.Fatalf("%d hooks, %v", len(hooks), err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestWebhookDeliveredThreeTimes: a gateway that calls its dlr-url three
+// times for one receipt (it got no answer in time) counts once, through
+// the real HTTP server, bus, inbox and apply path.
+func TestWebhookDeliveredThreeTimes(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, 14, nil)
+	const token = "kannel-shared-token-0123"
+	cfg.Webhooks = map[string]map[string]any{"kannel": {"provider": "kannel", "token": token, "dialect": "map"}}
+	in := start(t, cfg)
+	now := time.Now().UTC().Truncate(time.Second)
+	sent := smsEv("sent", "5F3A1B09", "+447700900123", "dlr", now.Add(-time.Minute), "")
+	if code := in.do("POST", "/v1/events", sent, nil); code != 202 {
+		t.Fatalf("sent: %d", code)
+	}
+	q := url.Values{"token": {token}, "type": {"2"}, "fid": {"5F3A1B09"}, "from": {"447700900123"},
+		"ts": {fmt.Sprint(now.Unix())}, "smsc": {"nodesmsc"},
+		"answer": {"id:5F3A1B09 sub:001 dlvrd:000 submit date:2611221200 done date:2611221201 stat:UNDELIV err:001 text:hi"}}
+	for i := range 3 {
+		resp, err := http.Get(in.base + "/v1/webhooks/kannel?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("call %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	bad := url.Values{"token": {"not-the-token-at-all-0"}, "type": {"1"}, "fid": {"X"}, "from": {"447700900123"}}
+	if resp, err := http.Get(in.base + "/v1/webhooks/kannel?" + bad.Encode()); err != nil || resp.StatusCode != 401 {
+		t.Fatalf("a wrong token: %v %v", resp.StatusCode, err)
+	}
+	in.waitApplied(2, 30*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if applied, pending := in.count(); applied != 2 || pending != 0 {
+		t.Fatalf("%d applied, %d pending; want the sent event and one receipt", applied, pending)
+	}
+	var rates ratesResponse
+	in.do("GET", "/v1/rates?channel=sms&campaign=dlr", nil, &rates)
+	if len(rates.Rows) != 1 || rates.Rows[0].Sent != 1 || rates.Rows[0].Hard != 1 {
+		t.Fatalf("rates %+v", rates.Rows)
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/go-viper/mapstructure/v2"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
+)
+
+// webhookBuilders build one provider family's adapters from the keys of a
+// webhooks.<name> entry (without "provider").
+var webhookBuilders = []struct {
+	providers func() []string
+	build     func(name, provider string, keys map[string]any) (channels.Webhook, error)
+}{
+	{sms.WebhookProviders, func(_, provider string, keys map[string]any) (channels.Webhook, error) {
+		var c sms.WebhookConfig
+		if err := decodeKeys(keys, &c); err != nil {
+			return nil, err
+		}
+		return sms.NewWebhook(provider, c)
+	}},
+}
+
+// buildWebhooks turns the webhooks section of the configuration into the
+// adapters mounted at /v1/webhooks/<name>. An entry that names no known
+// provider, or lacks its secret, stops the start: a webhook that would
+// accept unsigned calls, or none at all, is worse than no start.
+func buildWebhooks(cfg map[string]map[string]any) (map[string]channels.Webhook, error) {
+	out := make(map[string]channels.Webhook, len(cfg))
+	var known []string
+	for _, b := range webhookBuilders {
+		known = append(known, b.providers()...)
+	}
+	sort.Strings(known)
+	for name, entry := range cfg {
+		provider, _ := entry["provider"].(string)
+		keys := make(map[string]any, len(entry))
+		for k, v := range entry {
+			if k != "provider" {
+				keys[k] = v
+			}
+		}
+		var hook channels.Webhook
+		var err error
+		found := false
+		for _, b := range webhookBuilders {
+			if slices.Contains(b.providers(), provider) {
+				found = true
+				hook, err = b.build(name, provider, keys)
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("webhooks.%s.provider: %q is not one of %v", name, provider, known)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("webhooks.%s: %w", name, err)
+		}
+		out[name] = hook
+	}
+	return out, nil
+}
+
+// decodeKeys decodes configuration keys into an adapter's config struct
+// (koanf tags), refusing unknown keys so a misspelt secret is an error.
+func decodeKeys(keys map[string]any, out any) error {
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		TagName: "koanf", Result: out, ErrorUnused: true, WeaklyTypedInput: true,
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")),
+	})
+	if err != nil {
+		return err
+	}
+	return dec.Decode(keys)
+}
