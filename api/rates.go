@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +19,12 @@ func (s *Server) getRates(w http.ResponseWriter, r *http.Request) error {
 	q, err := ratesQuery(r.URL.Query())
 	if err != nil {
 		return err
+	}
+	q.MinVolume = s.cfg.RatesMinVolume
+	if v := r.URL.Query().Get("min_volume"); v != "" {
+		if q.MinVolume, err = strconv.ParseInt(v, 10, 64); err != nil || q.MinVolume < 0 {
+			return errorf(http.StatusBadRequest, "min_volume: %q is not a count", v)
+		}
 	}
 	rows, err := s.reader.Rates(r.Context(), q)
 	if err != nil {
@@ -83,11 +90,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "soft_rate", "hard_rate"}
+var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
+	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
+	"complaint_rate_low", "complaint_rate_high", "low_volume"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="rates.csv"`)
+	return WriteRatesCSV(w, rows)
+}
+
+// WriteRatesCSV writes rate rows as CSV (RFC 4180) with a header line; the
+// API and `rebond rates --csv` share it, so both give the same columns.
+func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(rateColumns)
 	for _, r := range rows {
@@ -98,7 +113,9 @@ func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 		i := func(n int64) string { return strconv.FormatInt(n, 10) }
 		f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
 		_ = cw.Write([]string{string(r.Channel), r.Campaign, r.Domain, bucket, i(r.Sent), i(r.Delivered),
-			i(r.Soft), i(r.Hard), i(r.Complaints), f(r.SoftRate), f(r.HardRate)})
+			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
+			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
+			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume)})
 	}
 	cw.Flush()
 	return cw.Error()

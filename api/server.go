@@ -32,6 +32,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatch bounds events or recipients per request (default 10000).
 	MaxBatch int
+	// RatesMinVolume flags rate rows with fewer sent messages as
+	// low_volume (default 100; ?min_volume= overrides it per request).
+	RatesMinVolume int64
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
@@ -64,6 +67,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = 10000
+	}
+	if c.RatesMinVolume == 0 {
+		c.RatesMinVolume = 100
 	}
 	return c
 }

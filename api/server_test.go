@@ -175,7 +175,8 @@ func TestPostEvents(t *testing.T) {
 func TestGetRates(t *testing.T) {
 	f := newFixture(t, Config{}, nil)
 	bucket := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	f.reader.rates = []store.RateRow{{Channel: channels.Email, Campaign: "spring, \"promo\"", Bucket: &bucket, Sent: 100, Soft: 20, Hard: 10, SoftRate: 0.2, HardRate: 0.1}}
+	f.reader.rates = []store.RateRow{{Channel: channels.Email, Campaign: "spring, \"promo\"", Bucket: &bucket, Sent: 100, Soft: 20, Hard: 10, Pending: 70, SoftRate: 0.2, HardRate: 0.1,
+		SoftRateCI: store.Interval{Low: 0.1333, High: 0.2888}, HardRateCI: store.Interval{Low: 0.0552, High: 0.1744}, ComplaintRateCI: store.Interval{High: 0.037}}}
 	code, body := f.authed("GET", "/v1/rates?channel=email&campaign=c&from=2026-11-01&to=2026-11-03T00:00:00Z&group_by=campaign,day", "")
 	if code != http.StatusOK || !strings.Contains(body, `"soft_rate":0.2`) || !strings.Contains(body, `"hard_rate":0.1`) {
 		t.Errorf("json: %d %s", code, body)
@@ -185,15 +186,17 @@ func TestGetRates(t *testing.T) {
 		t.Errorf("query = %+v", q)
 	}
 	code, body = f.authed("GET", "/v1/rates?format=csv", "")
-	want := "channel,campaign,domain,bucket,sent,delivered,soft,hard,complaints,soft_rate,hard_rate\n" +
-		"email,\"spring, \"\"promo\"\"\",,2026-11-02T00:00:00Z,100,0,20,10,0,0.200000,0.100000\n"
+	want := "channel,campaign,domain,bucket,sent,delivered,soft,hard,complaints,pending,soft_rate,hard_rate,complaint_rate," +
+		"soft_rate_low,soft_rate_high,hard_rate_low,hard_rate_high,complaint_rate_low,complaint_rate_high,low_volume\n" +
+		"email,\"spring, \"\"promo\"\"\",,2026-11-02T00:00:00Z,100,0,20,10,0,70,0.200000,0.100000,0.000000," +
+		"0.133300,0.288800,0.055200,0.174400,0.000000,0.037000,false\n"
 	if code != http.StatusOK || body != want {
 		t.Errorf("csv: %d\n%s\nwant\n%s", code, body, want)
 	}
 	if code, body := f.authed("GET", "/v1/rates", "", "Accept", "text/csv"); code != http.StatusOK || !strings.HasPrefix(body, "channel,") {
 		t.Errorf("Accept: text/csv: %d %s", code, body)
 	}
-	for _, qs := range []string{"channel=fax", "group_by=colour", "group_by=day,hour", "from=yesterday", "from=2026-11-03&to=2026-11-01"} {
+	for _, qs := range []string{"channel=fax", "min_volume=-1", "min_volume=lots", "group_by=colour", "group_by=day,hour", "from=yesterday", "from=2026-11-03&to=2026-11-01"} {
 		if code, body := f.authed("GET", "/v1/rates?"+qs, ""); code != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
 			t.Errorf("%s: %d %s", qs, code, body)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -46,10 +47,7 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 			b := bucket.UTC()
 			r.Bucket = &b
 		}
-		if r.Sent > 0 {
-			r.SoftRate = float64(r.Soft) / float64(r.Sent)
-			r.HardRate = float64(r.Hard) / float64(r.Sent)
-		}
+		r.finish(q.MinVolume)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -99,6 +97,34 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 	}
 	group := strings.Join(keys, ", ")
 	return sql + " GROUP BY " + group + " ORDER BY " + group, args, nil
+}
+
+// finish derives a row's pending count, rates, intervals and volume flag
+// from its counters.
+func (r *RateRow) finish(minVolume int64) {
+	r.Pending = max(0, r.Sent-r.Delivered-r.Soft-r.Hard)
+	if r.Sent > 0 {
+		n := float64(r.Sent)
+		r.SoftRate, r.HardRate, r.ComplaintRate = float64(r.Soft)/n, float64(r.Hard)/n, float64(r.Complaints)/n
+	}
+	r.SoftRateCI, r.HardRateCI, r.ComplaintRateCI = Wilson(r.Soft, r.Sent), Wilson(r.Hard, r.Sent), Wilson(r.Complaints, r.Sent)
+	r.LowVolume = r.Sent < minVolume
+}
+
+// Wilson returns the 95% Wilson score interval of k successes in n trials
+// (Wilson 1927; Agresti & Coull 1998 recommend it over the normal
+// approximation, which collapses to [0,0] for k = 0 and overshoots [0,1]
+// with few trials). n = 0 gives [0,1]: nothing is known.
+func Wilson(k, n int64) Interval {
+	if n <= 0 {
+		return Interval{0, 1}
+	}
+	const z = 1.959963984540054 // the 97.5th percentile of the normal distribution
+	p, nf := float64(k)/float64(n), float64(n)
+	den := 1 + z*z/nf
+	centre := (p + z*z/(2*nf)) / den
+	half := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
+	return Interval{Low: max(0, centre-half), High: min(1, centre+half)}
 }
 
 // ValidChannel is a small guard used by read paths.

@@ -26,6 +26,8 @@ type RatesQuery struct {
 	Campaign string
 	From, To time.Time
 	GroupBy  []string
+	// MinVolume flags rows with fewer sent messages (RateRow.LowVolume).
+	MinVolume int64
 }
 
 // RateRow is one group of messages bucketed by send time. Rates are per
@@ -40,8 +42,25 @@ type RateRow struct {
 	Soft       int64            `json:"soft"`
 	Hard       int64            `json:"hard"`
 	Complaints int64            `json:"complaints"`
-	SoftRate   float64          `json:"soft_rate"`
-	HardRate   float64          `json:"hard_rate"`
+	// Pending counts sent messages with no final outcome yet.
+	Pending       int64   `json:"pending"`
+	SoftRate      float64 `json:"soft_rate"`
+	HardRate      float64 `json:"hard_rate"`
+	ComplaintRate float64 `json:"complaint_rate"`
+	// The 95% Wilson score intervals of the rates: with few messages a
+	// rate says little, and the interval says how little.
+	SoftRateCI      Interval `json:"soft_rate_ci"`
+	HardRateCI      Interval `json:"hard_rate_ci"`
+	ComplaintRateCI Interval `json:"complaint_rate_ci"`
+	// LowVolume flags rows with fewer sent messages than the reader's
+	// minimum volume: their rates are not worth acting on.
+	LowVolume bool `json:"low_volume,omitempty"`
+}
+
+// Interval is a confidence interval [Low, High] of a rate.
+type Interval struct {
+	Low  float64 `json:"low"`
+	High float64 `json:"high"`
 }
 
 // Exclusion answers the pre-send question for one recipient.

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
@@ -62,7 +64,7 @@ at once. serve migrates too unless --migrate=false.`,
 type ratesFlags struct {
 	channel, campaign, from, to string
 	groupBy                     []string
-	json                        bool
+	json, csv                   bool
 }
 
 func newRatesCmd(g *globals) *cobra.Command {
@@ -72,11 +74,14 @@ func newRatesCmd(g *globals) *cobra.Command {
 		Short: "Print soft and hard rejection rates per channel and campaign",
 		Long: `rates prints, per channel and campaign (and the --group-by dimensions), the
 messages sent and how many were delivered, soft-rejected and hard-rejected,
-with soft_rate = soft / sent and hard_rate = hard / sent. Messages are counted
-by their send time (--from inclusive, --to exclusive; RFC 3339 or YYYY-MM-DD).`,
+with soft_rate = soft / sent and hard_rate = hard / sent, each with its 95%
+Wilson interval. Messages are counted by their send time (--from inclusive,
+--to exclusive; RFC 3339 or YYYY-MM-DD); a late bounce updates its send's
+row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 		Example: `  rebond rates
   rebond rates --channel email --group-by domain,day --from 2026-11-01
-  rebond rates --campaign spring-sale --json`,
+  rebond rates --campaign spring-sale --json
+  rebond rates --group-by day --csv > rates.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := f.query()
@@ -92,9 +97,13 @@ by their send time (--from inclusive, --to exclusive; RFC 3339 or YYYY-MM-DD).`,
 				return err
 			}
 			defer st.Close()
+			q.MinVolume = cfg.HTTP.RatesMinVolume
 			rows, err := st.Rates(cmd.Context(), q)
 			if err != nil {
 				return err
+			}
+			if f.csv {
+				return api.WriteRatesCSV(g.stdout, rows)
 			}
 			if f.json {
 				enc := json.NewEncoder(g.stdout)
@@ -111,6 +120,8 @@ by their send time (--from inclusive, --to exclusive; RFC 3339 or YYYY-MM-DD).`,
 	cmd.Flags().StringVar(&f.to, "to", "", "sent before (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(store.RateGroups(), ","))
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	cmd.Flags().BoolVar(&f.csv, "csv", false, "print CSV (the columns of GET /v1/rates?format=csv)")
+	cmd.MarkFlagsMutuallyExclusive("json", "csv")
 	return cmd
 }
 
@@ -145,16 +156,28 @@ func printRates(g *globals, rows []store.RateRow) {
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\tBUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tSOFT RATE\tHARD RATE\t")
+	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\tBUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
 	for _, r := range rows {
 		bucket := ""
 		if r.Bucket != nil {
 			bucket = r.Bucket.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.2f%%\t%.2f%%\t\n", r.Channel, dash(r.Campaign), dash(r.Domain),
-			dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, 100*r.SoftRate, 100*r.HardRate)
+		flag := ""
+		if r.LowVolume {
+			flag = "*"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(r.Domain),
+			dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
 	}
 	w.Flush()
+	if slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.LowVolume }) {
+		fmt.Fprintln(g.stdout, "* low volume: too few messages for the rates to mean much")
+	}
+}
+
+// pct formats a rate with its interval: "2.00% (1.1–3.6)".
+func pct(rate float64, ci store.Interval) string {
+	return fmt.Sprintf("%.2f%% (%.1f–%.1f)", 100*rate, 100*ci.Low, 100*ci.High)
 }
 
 func dash(s string) string {

@@ -39,9 +39,10 @@ type Config struct {
 		Duplicates   time.Duration `koanf:"duplicates"`
 	} `koanf:"nats"`
 	HTTP struct {
-		Addr         string `koanf:"addr"`
-		MaxBodyBytes int64  `koanf:"max_body_bytes"`
-		MaxBatch     int    `koanf:"max_batch"`
+		Addr           string `koanf:"addr"`
+		MaxBodyBytes   int64  `koanf:"max_body_bytes"`
+		MaxBatch       int    `koanf:"max_batch"`
+		RatesMinVolume int64  `koanf:"rates_min_volume"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`
