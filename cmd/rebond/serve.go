@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"path/filepath"
 	"slices"
@@ -67,6 +68,9 @@ type serveOptions struct {
 	migrate bool
 	// ready, if set, is called with the API's address once it listens.
 	ready func(addr string)
+	// webhooks are mounted over the configured ones (tests inject adapters
+	// built with test certificates this way).
+	webhooks map[string]channels.Webhook
 }
 
 // serve wires every part and runs them until ctx ends or one fails.
@@ -123,6 +127,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		if err != nil {
 			return err
 		}
+		maps.Copy(hooks, opt.webhooks)
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,

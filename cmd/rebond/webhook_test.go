@@ -17,6 +17,9 @@ func TestBuildWebhooks(t *testing.T) {
 	}{
 		{"kannel", map[string]map[string]any{"kannel": {"provider": "kannel", "token": "0123456789abcdef0123", "dialect": "map"}}, ""},
 		{"twilio", map[string]map[string]any{"tw": {"provider": "twilio", "secret": "auth-token-1234567890", "url": "https://r.example/v1/webhooks/tw"}}, ""},
+		{"ses", map[string]map[string]any{"ses": {"provider": "ses", "topic_arns": "arn:aws:sns:eu-west-1:123456789012:bounces"}}, ""},
+		{"mailgun", map[string]map[string]any{"mg": {"provider": "mailgun", "signing_key": "key-0123456789abcdef", "max_age": "30m"}}, ""},
+		{"ses without topics", map[string]map[string]any{"ses": {"provider": "ses"}}, "webhooks.ses:"},
 		{"unknown provider", map[string]map[string]any{"x": {"provider": "pigeon"}}, `webhooks.x.provider: "pigeon" is not one of`},
 		{"no provider", map[string]map[string]any{"x": {"token": "0123456789abcdef0123"}}, `webhooks.x.provider: ""`},
 		{"misspelt key", map[string]map[string]any{"k": {"provider": "kannel", "tokn": "0123456789abcdef0123"}}, "webhooks.k:"},

@@ -8,6 +8,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/email/esp"
 	"github.com/rebond/rebond/sms"
 )
 
@@ -23,6 +24,16 @@ var webhookBuilders = []struct {
 			return nil, err
 		}
 		return sms.NewWebhook(provider, c)
+	}},
+	{func() []string {
+		return []string{esp.ProviderMailgun, esp.ProviderPostmark, esp.ProviderSendGrid, esp.ProviderSES, esp.ProviderSparkPost}
+	}, func(name, provider string, keys map[string]any) (channels.Webhook, error) {
+		var c esp.Config
+		if err := decodeKeys(keys, &c); err != nil {
+			return nil, err
+		}
+		c.Provider = provider
+		return esp.New(name, c)
 	}},
 }
 
