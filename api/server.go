@@ -96,6 +96,8 @@ type Server struct {
 	metrics *metrics
 	handler http.Handler
 	now     func() time.Time
+	// patterns lists the registered routes ("METHOD /path").
+	patterns []string
 }
 
 // New builds the server and its routes.
@@ -109,6 +111,8 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.patterns = append(s.patterns, "GET /metrics")
+	s.route(mux, "GET /openapi.json", s.getOpenAPI, false)
 	s.route(mux, "POST /v1/events", s.postEvents, true)
 	s.route(mux, "GET /v1/rates", s.getRates, true)
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
@@ -141,6 +145,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc, auth b
 		next = s.authenticate(next)
 	}
 	mux.Handle(pattern, s.observe(pattern, s.recover(next)))
+	s.patterns = append(s.patterns, pattern)
 }
 
 // Handler returns the routed handler (for tests and embedding).

@@ -398,3 +398,39 @@ func TestSMSCheck(t *testing.T) {
 		t.Errorf("no checker: %d", code)
 	}
 }
+
+// TestOpenAPIMatchesRoutes: every route the server registers is in
+// /openapi.json with its method, and the document names no route the
+// server lacks.
+func TestOpenAPIMatchesRoutes(t *testing.T) {
+	f := newFixture(t, Config{}, nil)
+	code, body := f.do("GET", "/openapi.json", "", "")
+	if code != http.StatusOK {
+		t.Fatalf("GET /openapi.json: %d", code)
+	}
+	var doc struct {
+		OpenAPI string                                `json:"openapi"`
+		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || doc.OpenAPI == "" {
+		t.Fatalf("not an OpenAPI document: %v", err)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			if method == "parameters" {
+				continue
+			}
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	for _, p := range f.srv.patterns {
+		if !documented[p] {
+			t.Errorf("route %s is not in openapi.json", p)
+		}
+		delete(documented, p)
+	}
+	for p := range documented {
+		t.Errorf("openapi.json documents %s, which the server does not serve", p)
+	}
+}
