@@ -42,6 +42,13 @@ func DecodeDeliverSM(b []byte) (d DeliverSM, err error) {
 	return deliverSMOf(body.Fields(), body.TLVFields())
 }
 
+// DeliverSMFields returns the receipt fields of a deliver_sm or data_sm
+// (SMPP 3.4 sections 4.6.1 and 4.7.1) whose body the caller decoded with
+// go-smpp's pdufield and pdutlv codecs, as DecodeDeliverSM reads them: an
+// ESME that frames PDUs itself (sms/smpp) shares this reading of the
+// fields and TLVs. A TLV of the wrong size is an error.
+func DeliverSMFields(f pdufield.Map, t pdutlv.Map) (DeliverSM, error) { return deliverSMOf(f, t) }
+
 // deliverSMOf picks the receipt fields out of the decoded maps.
 func deliverSMOf(f pdufield.Map, t pdutlv.Map) (DeliverSM, error) {
 	d := DeliverSM{

@@ -37,6 +37,15 @@ func (d DeliverSM) Receipt() bool { return d.ESMClass&0x3c != 0 }
 // message_state and network_error_code go to the SMSReceipt next to the
 // text's stat and err (Kannel's smsc_smpp.c and Jasmin read them first).
 func (d DeliverSM) Event(dialect, raw string) (channels.Event, error) {
+	return d.EventFrom("smpp", dialect, raw)
+}
+
+// EventFrom is Event for a receipt read on a named connection: the event's
+// provider is provider ("smpp:<gateway>") and its id is derived from it
+// (see EventID), so two SMSCs that number their messages alike never
+// share an event id, while a receipt re-delivered by the same SMSC keeps
+// its id.
+func (d DeliverSM) EventFrom(provider, dialect, raw string) (channels.Event, error) {
 	if !d.Receipt() {
 		return channels.Event{}, fmt.Errorf("esm_class %#02x: %w", d.ESMClass, ErrNotReceipt)
 	}
@@ -49,6 +58,7 @@ func (d DeliverSM) Event(dialect, raw string) (channels.Event, error) {
 		return channels.Event{}, err
 	}
 	r := textReceipt(rt, dialect, raw)
+	r.provider = provider
 	r.recipient = d.SourceAddr
 	if d.ReceiptedMessageID != "" {
 		r.messageID = d.ReceiptedMessageID

@@ -1,0 +1,137 @@
+package smpp
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fiorix/go-smpp/smpp/pdu"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// ESME keeps the binds of every configured gateway up and publishes the
+// receipts they carry. It is the SMPP client ("External Short Message
+// Entity", SMPP 3.4 section 2.1) of rebond.
+type ESME struct {
+	binds []*bind
+}
+
+// New checks cfg and builds the ESME; nothing is dialled before Run. Its
+// metrics are registered on reg (nil: not registered). Every event goes
+// to pub, and a receipt is acknowledged only once pub returned nil.
+func New(cfg Config, pub channels.Publisher, log *slog.Logger, reg prometheus.Registerer) (*ESME, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(reg)
+	if err != nil {
+		return nil, fmt.Errorf("smpp: register metrics: %w", err)
+	}
+	e := &ESME{}
+	for _, g := range cfg.WithDefaults().Gateways {
+		for i := range g.Binds {
+			e.binds = append(e.binds, &bind{
+				gw: g, provider: "smpp:" + g.Name, pub: pub, m: m.forBind(g.Name, i),
+				log: log.With("gateway", g.Name, "bind", i, "addr", g.Addr),
+			})
+		}
+	}
+	return e, nil
+}
+
+// Run keeps every bind up, dialling again with backoff whenever one is
+// refused or lost, until ctx ends. Then each bound connection unbinds
+// (SMPP 3.4 section 4.2: unbind, unbind_resp awaited for at most the
+// response timeout), finishes the receipts it holds and closes. Run
+// returns nil once every connection is closed.
+func (e *ESME) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, b := range e.binds {
+		wg.Go(func() { b.run(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// bind is one of a gateway's connections, dialled again and again.
+type bind struct {
+	gw       Gateway
+	provider string
+	pub      channels.Publisher
+	log      *slog.Logger
+	m        *bindMetrics
+}
+
+// run binds, serves, and on any loss waits its backoff and binds again.
+// The backoff starts over after a bind that held for ReconnectMax: a bind
+// that is dropped as soon as it is up still backs off.
+func (b *bind) run(ctx context.Context) {
+	bo := newBackoff(b.gw.ReconnectMin, b.gw.ReconnectMax)
+	for ctx.Err() == nil {
+		held, err := b.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if held >= b.gw.ReconnectMax {
+			bo.reset()
+		}
+		b.m.reconnects.Inc()
+		b.log.WarnContext(ctx, "smpp bind lost, binding again", "err", err, "bound_for", held.Round(time.Millisecond).String())
+		bo.wait(ctx)
+	}
+}
+
+// session dials, binds and serves one connection; it returns how long the
+// connection stayed bound and why it ended (nil when ctx ended).
+func (b *bind) session(ctx context.Context) (time.Duration, error) {
+	nc, err := b.dial(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("dial %s: %w", b.gw.Addr, err)
+	}
+	defer nc.Close()
+	s := newSession(b, nc)
+	sysID, err := s.bind(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b.log.InfoContext(ctx, "smpp bound", "mode", string(b.gw.BindMode), "smsc_system_id", sysID)
+	start := time.Now()
+	b.m.up.Set(1)
+	defer b.m.up.Set(0)
+	err = s.serve(ctx)
+	return time.Since(start), err
+}
+
+// dial opens the TCP (or TLS) connection within the response timeout.
+func (b *bind) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
+	defer cancel()
+	d := net.Dialer{KeepAlive: 30 * time.Second}
+	nc, err := d.DialContext(ctx, "tcp", b.gw.Addr)
+	if err != nil {
+		return nil, err
+	}
+	cfg := b.gw.tlsConfig()
+	if cfg == nil {
+		return nc, nil
+	}
+	tc := tls.Client(nc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("tls handshake: %w", err)
+	}
+	return tc, nil
+}
+
+// statusText names a command_status for logs and errors: its number and
+// go-smpp's description of SMPP 3.4 section 5.1.3.
+func statusText(s pdu.Status) string {
+	return "0x" + strconv.FormatUint(uint64(s), 16) + " (" + s.Error() + ")"
+}

@@ -1,0 +1,160 @@
+package smpp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/fiorix/go-smpp/smpp/pdu"
+	"github.com/fiorix/go-smpp/smpp/pdu/pdufield"
+)
+
+// MaxPDULen bounds command_length. SMPP 3.4 sets no limit, but the largest
+// thing a receipt can carry is a message_payload TLV (section 5.3.2.32, at
+// most 64K octets); go-smpp's own limit (pdu.MaxSize, 4096) would refuse
+// such a data_sm, so rebond frames PDUs itself.
+const MaxPDULen = 64 << 10
+
+// command_status values of SMPP 3.4 section 5.1.3 that rebond answers with.
+const (
+	statusOK            pdu.Status = 0x00000000 // ESME_ROK
+	statusInvCmdLen     pdu.Status = 0x00000002 // ESME_RINVCMDLEN
+	statusInvCmdID      pdu.Status = 0x00000003 // ESME_RINVCMDID
+	statusTempAppError  pdu.Status = 0x00000064 // ESME_RX_T_APPN: the SMSC re-delivers
+	statusPermAppError  pdu.Status = 0x00000065 // ESME_RX_P_APPN: it should not
+	statusInvOptParStrm pdu.Status = 0x000000c0 // ESME_RINVOPTPARSTREAM
+	interfaceVersion34             = 0x34       // interface_version of a bind (section 5.2.4)
+)
+
+// frame is one PDU read off the wire: the header of SMPP 3.4 section 3.2
+// and the body bytes after it.
+type frame struct {
+	hdr  pdu.Header
+	body []byte
+}
+
+// lengthError is a command_length rebond cannot frame: below the header's
+// 16 octets or above MaxPDULen. The stream cannot be resynchronised after
+// it (nothing marks where the next PDU starts), so the connection must
+// close; hdr still holds the sequence number for a generic_nack.
+type lengthError struct{ hdr pdu.Header }
+
+func (e *lengthError) Error() string {
+	return fmt.Sprintf("command_length %d is out of %d..%d", e.hdr.Len, pdu.HeaderLen, MaxPDULen)
+}
+
+// readFrame reads one PDU. An I/O error (including a PDU cut short by EOF)
+// is returned as it is; a command_length out of bounds is a *lengthError,
+// returned before any body byte is read.
+func readFrame(r io.Reader) (frame, error) {
+	var h [pdu.HeaderLen]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return frame{}, err
+	}
+	f := frame{hdr: pdu.Header{
+		Len:    binary.BigEndian.Uint32(h[0:4]),
+		ID:     pdu.ID(binary.BigEndian.Uint32(h[4:8])),
+		Status: pdu.Status(binary.BigEndian.Uint32(h[8:12])),
+		Seq:    binary.BigEndian.Uint32(h[12:16]),
+	}}
+	if f.hdr.Len < pdu.HeaderLen || f.hdr.Len > MaxPDULen {
+		return f, &lengthError{hdr: f.hdr}
+	}
+	f.body = make([]byte, f.hdr.Len-pdu.HeaderLen)
+	if _, err := io.ReadFull(r, f.body); err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return frame{}, err
+	}
+	return f, nil
+}
+
+// encode serializes a PDU built by go-smpp with the given header values.
+// They are set after construction: go-smpp numbers a PDU whose sequence
+// is 0 from a process-wide counter, and a response must echo the
+// request's sequence number whatever it is (SMPP 3.4 section 3.2).
+func encode(b pdu.Body, id pdu.ID, status pdu.Status, seq uint32) []byte {
+	h := b.Header()
+	h.ID, h.Status, h.Seq = id, status, seq
+	var buf bytes.Buffer
+	buf.Grow(pdu.HeaderLen + 1)
+	// SerializeTo writes into a bytes.Buffer, which never fails, and every
+	// field rebond sets has a type go-smpp serializes.
+	_ = b.SerializeTo(&buf)
+	return buf.Bytes()
+}
+
+// response encodes the answer to a request of the SMSC. deliver_sm_resp
+// and data_sm_resp share a body (message_id, unused and NULL: sections
+// 4.6.2 and 4.7.2); go-smpp has no data_sm_resp, so it is a
+// deliver_sm_resp with the data_sm_resp command_id. The other answers
+// rebond sends have no body.
+func response(req pdu.ID, status pdu.Status, seq uint32) []byte {
+	switch req {
+	case pdu.DeliverSMID, pdu.DataSMID:
+		return encode(pdu.NewDeliverSMResp(), req|respBit, status, seq)
+	case pdu.EnquireLinkID:
+		return encode(pdu.NewEnquireLinkResp(), pdu.EnquireLinkRespID, status, seq)
+	case pdu.UnbindID:
+		return encode(pdu.NewUnbindResp(), pdu.UnbindRespID, status, seq)
+	}
+	return genericNack(status, seq)
+}
+
+// genericNack encodes a generic_nack (section 4.3) for the sequence number
+// of the PDU it refuses.
+func genericNack(status pdu.Status, seq uint32) []byte {
+	return encode(pdu.NewGenericNACK(), pdu.GenericNACKID, status, seq)
+}
+
+// request encodes a body-less request of rebond (enquire_link, unbind).
+func request(id pdu.ID, seq uint32) []byte {
+	var b pdu.Body
+	switch id {
+	case pdu.EnquireLinkID:
+		b = pdu.NewEnquireLink()
+	default:
+		b = pdu.NewUnbind()
+	}
+	return encode(b, id, statusOK, seq)
+}
+
+// bindRequest encodes the bind of section 4.1.1 for a gateway.
+func bindRequest(g Gateway, seq uint32) []byte {
+	b := pdu.NewBindReceiver()
+	if g.BindMode == Transceiver {
+		b = pdu.NewBindTransceiver()
+	}
+	f := b.Fields()
+	_ = f.Set(pdufield.SystemID, g.SystemID)
+	_ = f.Set(pdufield.Password, g.Password)
+	_ = f.Set(pdufield.SystemType, g.SystemType)
+	_ = f.Set(pdufield.InterfaceVersion, uint8(interfaceVersion34))
+	return encode(b, g.bindID(), statusOK, seq)
+}
+
+// bindID is the command_id of the gateway's bind.
+func (g Gateway) bindID() pdu.ID {
+	if g.BindMode == Transceiver {
+		return pdu.BindTransceiverID
+	}
+	return pdu.BindReceiverID
+}
+
+// respBit marks a response command_id (section 5.1.2.1).
+const respBit pdu.ID = 0x80000000
+
+// isResponse reports whether id is a response, generic_nack included.
+func isResponse(id pdu.ID) bool { return id&respBit != 0 }
+
+// commandName is the label of a command_id in metrics and logs: go-smpp's
+// name, or "unknown" so a hostile SMSC cannot grow the label set.
+func commandName(id pdu.ID) string {
+	if s := id.String(); s != "" {
+		return s
+	}
+	return "unknown"
+}

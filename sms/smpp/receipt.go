@@ -1,0 +1,76 @@
+package smpp
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"time"
+
+	"github.com/fiorix/go-smpp/smpp/pdu"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// handle turns one deliver_sm or data_sm into a published event and
+// returns the command_status to answer it with (SMPP 3.4 section 5.1.3):
+//
+//   - ESME_ROK once the event is published: only then may the SMSC forget
+//     the receipt;
+//   - ESME_RX_T_APPN when publishing failed, so the SMSC delivers it again
+//     (the event id is the same, and the bus keeps it once);
+//   - ESME_RX_P_APPN for a receipt rebond cannot read: sending it again
+//     would not help;
+//   - ESME_ROK for a deliver_sm that is no receipt (a mobile-originated
+//     message): rebond has no use for it, and refusing it would only make
+//     the SMSC retry it. It is logged and dropped.
+func (b *bind) handle(ctx context.Context, a action) pdu.Status {
+	status, result := b.publish(ctx, a)
+	b.m.receipt(result)
+	return status
+}
+
+func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
+	command := commandName(a.f.hdr.ID)
+	if a.err != nil {
+		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", a.err)
+		return statusPermAppError, resultUnreadable
+	}
+	if !a.receipt.Receipt() {
+		b.log.InfoContext(ctx, "smpp message that is no receipt acknowledged and dropped",
+			"command", command, "esm_class", a.receipt.ESMClass)
+		return statusOK, resultNotReceipt
+	}
+	ev, err := a.receipt.EventFrom(b.provider, b.gw.Dialect, hex.EncodeToString(a.f.bytes()))
+	if err == nil {
+		if ev.OccurredAt.IsZero() {
+			// No done date: the receipt is about now. The event id does
+			// not depend on it (sms.EventID).
+			ev.OccurredAt = time.Now().UTC()
+		}
+		err = ev.Normalize()
+	}
+	if err != nil {
+		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", err)
+		return statusPermAppError, resultUnreadable
+	}
+	pctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
+	defer cancel()
+	if err := b.pub.Publish(pctx, []channels.Event{ev}); err != nil {
+		b.log.WarnContext(ctx, "smpp receipt not published, answered ESME_RX_T_APPN for re-delivery",
+			"event_id", ev.ID, "err", err)
+		return statusTempAppError, resultFailed
+	}
+	b.log.DebugContext(ctx, "smpp receipt published", "event_id", ev.ID, "type", string(ev.Type))
+	return statusOK, resultPublished
+}
+
+// bytes returns the whole PDU as it arrived, header and body: the event's
+// Raw, in the smpp-pdu-hex form sms.ParseReceipt reads back.
+func (f frame) bytes() []byte {
+	b := make([]byte, pdu.HeaderLen, pdu.HeaderLen+len(f.body))
+	binary.BigEndian.PutUint32(b[0:4], f.hdr.Len)
+	binary.BigEndian.PutUint32(b[4:8], uint32(f.hdr.ID))
+	binary.BigEndian.PutUint32(b[8:12], uint32(f.hdr.Status))
+	binary.BigEndian.PutUint32(b[12:16], f.hdr.Seq)
+	return append(b, f.body...)
+}
