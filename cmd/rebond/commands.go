@@ -215,6 +215,9 @@ func maskSecrets(cfg *Config) {
 	}
 	mask(&cfg.AdminToken)
 	mask(&cfg.Email.VERPSecret)
+	for i := range cfg.SMPP.Gateways {
+		mask(&cfg.SMPP.Gateways[i].Password)
+	}
 	for _, u := range []*string{&cfg.Database.URL, &cfg.Redis.URL, &cfg.NATS.URL} {
 		if pu, err := url.Parse(*u); err == nil && pu.User != nil {
 			if _, has := pu.User.Password(); has {

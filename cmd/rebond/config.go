@@ -14,6 +14,7 @@ import (
 
 	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/workers"
 )
@@ -61,6 +62,7 @@ type Config struct {
 		MaxSegments int  `koanf:"max_segments"`
 		RequireGSM  bool `koanf:"require_gsm"`
 	} `koanf:"sms"`
+	SMPP smpp.Config `koanf:"smpp"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`

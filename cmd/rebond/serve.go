@@ -23,12 +23,13 @@ import (
 	"github.com/rebond/rebond/channels/natsbus"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/workers"
 )
 
 // allRoles are the parts serve can run; by default it runs them all.
-var allRoles = []string{"api", "bridge", "worker", "scheduler", "smtp"}
+var allRoles = []string{"api", "bridge", "worker", "scheduler", "smtp", "smpp"}
 
 func newServeCmd(g *globals) *cobra.Command {
 	var roles []string
@@ -40,8 +41,9 @@ func newServeCmd(g *globals) *cobra.Command {
 server with JetStream in data_dir/nats. --roles runs only some parts, to scale
 them apart: api (HTTP ingestion and reads), bridge (NATS -> inbox -> Asynq),
 worker (apply and retry tasks), scheduler (reconciler, releases, lost retries),
-smtp (the bounce listener; off while smtp.domains is empty). The bridge role
-also parses the mail the listener spooled.
+smtp (the bounce listener; off while smtp.domains is empty), smpp (binds to
+the SMSCs of smpp.gateways for delivery receipts; off while the list is
+empty). The bridge role also parses the mail the listener spooled.
 SIGINT or SIGTERM stops it gracefully: running tasks finish or go back to
 their queue, and nothing acknowledged is lost.`,
 		Args: cobra.NoArgs,
@@ -152,6 +154,13 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			return err
 		}
 		parts = append(parts, part{"inbound", loop})
+	}
+	if has("smpp") && len(cfg.SMPP.Gateways) > 0 {
+		esme, err := smpp.New(cfg.SMPP, bus, log.With("part", "smpp"), reg)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, part{"smpp", esme.Run})
 	}
 	if has("smtp") {
 		l, err := smtpListener(cfg, bus, log)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,31 @@ func TestWebhookDeliveredThreeTimes(t *testing.T) {
 	in.do("GET", "/v1/rates?channel=sms&campaign=dlr", nil, &rates)
 	if len(rates.Rows) != 1 || rates.Rows[0].Sent != 1 || rates.Rows[0].Hard != 1 {
 		t.Fatalf("rates %+v", rates.Rows)
+	}
+}
+
+func TestSMPPGatewaysFromAFile(t *testing.T) {
+	path := t.TempDir() + "/rebond.yaml"
+	yaml := "smpp:\n  gateways:\n    - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: s3cret, bind_mode: transceiver, binds: 2, dialect: map, enquire_link: 15s}\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.SMPP.Gateways) != 1 {
+		t.Fatalf("gateways = %+v", cfg.SMPP.Gateways)
+	}
+	g := cfg.SMPP.Gateways[0]
+	if g.Name != "acme" || g.Binds != 2 || g.Dialect != "map" || g.EnquireLink != 15*time.Second || string(g.BindMode) != "transceiver" {
+		t.Errorf("gateway = %+v", g)
+	}
+	if err := cfg.SMPP.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	maskSecrets(&cfg)
+	if cfg.SMPP.Gateways[0].Password == "s3cret" {
+		t.Error("rebond config would print the SMPP password")
 	}
 }
