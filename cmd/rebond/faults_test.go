@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rebond/rebond/channels/natsbus"
+)
+
+// postUntilAccepted posts a batch the way a well-behaved producer does:
+// a 503 (bus unavailable) or a network error is retried until accepted.
+func postUntilAccepted(t *testing.T, in *instance, batch []map[string]any, within time.Duration) {
+	t.Helper()
+	body, err := json.Marshal(batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(within)
+	for {
+		req, _ := http.NewRequest("POST", in.base+"/v1/events", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusAccepted {
+				return
+			}
+			if resp.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("post: %d", resp.StatusCode)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("batch not accepted within %v (last: %v)", within, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestNATSRestarted: the NATS server (external to serve here) goes down
+// mid-stream and comes back on the same store; producers retry their 503s,
+// serve reconnects, and at the end every event is applied exactly once.
+func TestNATSRestarted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	host, portStr, _ := net.SplitHostPort(freeAddr(t))
+	port, _ := strconv.Atoi(portStr)
+	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := make(chan *natsbus.Embedded, 1)
+	// Registered before start's own cleanup, so it runs after serve stopped.
+	t.Cleanup(func() {
+		select {
+		case r := <-restarted:
+			r.Shutdown()
+		default:
+		}
+	})
+	cfg := testConfig(t, 15, map[string]string{"REBOND_NATS_URL": srv.URL()})
+	in := start(t, cfg)
+
+	const messages = 300
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	batch := func(from, to int) []map[string]any {
+		var b []map[string]any
+		for i := from; i < to; i++ {
+			msg, rcpt := fmt.Sprintf("nr-%d", i), fmt.Sprintf("nr%d@example.org", i)
+			b = append(b, ev("sent", msg, rcpt, "nats-restart", at, ""))
+			if i%10 == 0 {
+				b = append(b, ev("failed", msg, rcpt, "", at.Add(time.Second), "5.1.1"))
+			}
+		}
+		return b
+	}
+	events := 0
+	for i := 0; i < messages; i += 50 {
+		b := batch(i, i+50)
+		events += len(b)
+		if i == 100 {
+			srv.Shutdown() // mid-stream: the bridge is still draining earlier batches
+			go func() {
+				time.Sleep(2 * time.Second)
+				r, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port})
+				if err != nil {
+					t.Errorf("restart NATS: %v", err)
+					return
+				}
+				restarted <- r
+			}()
+		}
+		postUntilAccepted(t, in, b, 60*time.Second)
+	}
+	// Everything once more: producers that timed out re-send; nothing may count twice.
+	for i := 0; i < messages; i += 50 {
+		postUntilAccepted(t, in, batch(i, i+50), 30*time.Second)
+	}
+	in.waitApplied(events, 90*time.Second)
+	time.Sleep(time.Second)
+	if applied, pending := in.count(); applied != events || pending != 0 {
+		t.Fatalf("%d applied, %d pending; want exactly %d", applied, pending, events)
+	}
+	var rates ratesResponse
+	in.do("GET", "/v1/rates?channel=email&campaign=nats-restart", nil, &rates)
+	if len(rates.Rows) != 1 || rates.Rows[0].Sent != messages || rates.Rows[0].Hard != messages/10 {
+		t.Fatalf("rates %+v, want sent=%d hard=%d", rates.Rows, messages, messages/10)
+	}
+}
