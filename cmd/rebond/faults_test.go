@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/internal/testsvc"
 )
 
 // postUntilAccepted posts a batch the way a well-behaved producer does:
@@ -110,5 +114,57 @@ func TestNATSRestarted(t *testing.T) {
 	in.do("GET", "/v1/rates?channel=email&campaign=nats-restart", nil, &rates)
 	if len(rates.Rows) != 1 || rates.Rows[0].Sent != messages || rates.Rows[0].Hard != messages/10 {
 		t.Fatalf("rates %+v, want sent=%d hard=%d", rates.Rows, messages, messages/10)
+	}
+}
+
+// TestPostgresConnectionsKilled: every PostgreSQL connection of serve is
+// terminated, several times, mid-stream (what a database restart or
+// failover looks like from the client); transactions in flight roll back
+// and are retried, and at the end every event is applied exactly once.
+func TestPostgresConnectionsKilled(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, 8, nil)
+	in := start(t, cfg)
+	admin, err := sql.Open("postgres", testsvc.PostgresAdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	u, _ := url.Parse(cfg.Database.URL)
+	dbName := strings.TrimPrefix(u.Path, "/")
+	kill := func() {
+		if _, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, dbName); err != nil {
+			t.Errorf("terminate backends: %v", err)
+		}
+	}
+
+	const messages = 400
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	events := 0
+	for i := 0; i < messages; i += 50 {
+		var b []map[string]any
+		for j := i; j < i+50; j++ {
+			msg, rcpt := fmt.Sprintf("pg-%d", j), fmt.Sprintf("pg%d@example.org", j)
+			b = append(b, ev("sent", msg, rcpt, "pg-kill", at, ""))
+			if j%4 == 0 {
+				b = append(b, ev("failed", msg, rcpt, "", at.Add(time.Second), "4.2.2"))
+			}
+		}
+		events += len(b)
+		postUntilAccepted(t, in, b, 30*time.Second)
+		if i%100 == 50 {
+			kill()
+		}
+	}
+	kill()
+	in.waitApplied(events, 90*time.Second)
+	time.Sleep(time.Second)
+	if applied, pending := in.count(); applied != events || pending != 0 {
+		t.Fatalf("%d applied, %d pending; want exactly %d", applied, pending, events)
+	}
+	var rates ratesResponse
+	in.do("GET", "/v1/rates?channel=email&campaign=pg-kill", nil, &rates)
+	if len(rates.Rows) != 1 || rates.Rows[0].Sent != messages || rates.Rows[0].Soft != messages/4 {
+		t.Fatalf("rates %+v, want sent=%d soft=%d", rates.Rows, messages, messages/4)
 	}
 }
