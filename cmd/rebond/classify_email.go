@@ -1,16 +1,305 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/email"
 )
 
-// newClassifyEmailCmd is a placeholder until the email channel lands.
+// emailRow is one classified recipient as `rebond classify email` prints
+// it.
+type emailRow struct {
+	File      string `json:"file"`
+	Recipient string `json:"recipient"`
+	Outcome   string `json:"outcome"`
+	Reason    string `json:"reason"`
+	Status    string `json:"status"`
+	SMTPCode  int    `json:"smtp_code"`
+	Rule      string `json:"rule"`
+	Evidence  string `json:"evidence"`
+}
+
+// mailFile is one input: the path to read and the name to print.
+type mailFile struct{ path, name string }
+
+// mailResult is what one file gave: rows for stdout, a note for stderr,
+// and whether the note is an error.
+type mailResult struct {
+	rows   []emailRow
+	note   string
+	failed bool
+}
+
+// progressAfter is how long a run goes before it shows a progress line.
+const progressAfter = 2 * time.Second
+
 func newClassifyEmailCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "email PATH...",
-		Short: "Classify bounce mails (not available yet)",
-		RunE:  func(*cobra.Command, []string) error { return errors.New("classify email: not available yet") },
+		Short: "Classify bounce mails (files or directories), offline",
+		Long: `email reads bounce mails from files and directories (recursively, skipping
+dot files), parses each (RFC 3464 DSNs, the non-standard bounces of MTAs and
+providers, ARF complaints, RFC 3834 auto-replies), classifies every recipient
+with the embedded email rules (configs/rules/email*.yaml) and prints one line per
+recipient: file (relative to the directory argument, or as given), recipient,
+outcome, reason, status, smtp_code, rule and evidence. No server is needed.
+
+A mail that reports nothing (not a bounce) prints nothing on stdout and a note
+on stderr. A file that is not a mail at all gets a note on stderr; the other
+files are still read, and the command exits non-zero at the end. Files are
+read in parallel (GOMAXPROCS); the output keeps the order of the arguments
+and, within a directory, the lexical order of paths. A progress line appears
+on stderr when it is a terminal and the run lasts more than two seconds.`,
+		Example: `  rebond classify email bounce.eml
+  rebond classify email --format table email/testdata/corpus/maildir
+  rebond classify email maildir/ > verdicts.jsonl`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "jsonl" && format != "table" {
+				return fmt.Errorf("--format: %q is not jsonl or table", format)
+			}
+			// A short batch over small files: collecting less often
+			// costs a few MiB and saves a fifth of the CPU.
+			defer debug.SetGCPercent(debug.SetGCPercent(400))
+			// Only the email rule files: the SMS ones would cost a third
+			// of the start-up for rules that never match a mail.
+			set, err := rules.Load(configs.Files, "rules/email*.yaml")
+			if err != nil {
+				return err
+			}
+			files, err := mailFiles(args)
+			if err != nil {
+				return fmt.Errorf("classify email: %w", err)
+			}
+			if len(files) == 0 {
+				return fmt.Errorf("classify email: %w", errNoFiles)
+			}
+			return classifyMails(g, files, set, format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "jsonl", "output: jsonl (one JSON object per recipient) or table")
+	return cmd
+}
+
+// mailFiles expands the arguments into the files to read, in order: a
+// file as given, a directory's regular files recursively in lexical
+// order, dot files and dot directories skipped.
+func mailFiles(args []string) ([]mailFile, error) {
+	var out []mailFile
+	for _, arg := range args {
+		info, err := os.Stat(arg)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, mailFile{arg, arg})
+			continue
+		}
+		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != arg && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				rel, rerr := filepath.Rel(arg, path)
+				if rerr != nil {
+					rel = path
+				}
+				out = append(out, mailFile{path, filepath.ToSlash(rel)})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// classifyMails reads the files with one worker per CPU and prints the
+// results in file order as soon as each one's predecessors are printed.
+func classifyMails(g *globals, files []mailFile, set *rules.Set, format string) error {
+	results := make([]mailResult, len(files))
+	ready := make([]chan struct{}, len(files))
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				results[i] = classifyMail(files[i], set)
+				done.Add(1)
+				close(ready[i])
+			}
+		}()
+	}
+	stop := progressOnTerminal(g, &done, int64(len(files)))
+	out := newEmailWriter(format, g.stdout)
+	failed := 0
+	var werr error
+	for i := range files {
+		<-ready[i]
+		r := &results[i]
+		if r.note != "" {
+			fmt.Fprintf(g.stderr, "%s: %s\n", files[i].name, r.note)
+		}
+		if r.failed {
+			failed++
+		}
+		for _, row := range r.rows {
+			if err := out.write(row); err != nil && werr == nil {
+				werr = err
+			}
+		}
+		results[i] = mailResult{} // let the rows go
+	}
+	wg.Wait()
+	stop()
+	if err := out.flush(); err != nil && werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		return fmt.Errorf("classify email: write: %w", werr)
+	}
+	if failed > 0 {
+		return fmt.Errorf("classify email: %d of %d files could not be read as mail", failed, len(files))
+	}
+	return nil
+}
+
+// classifyMail parses and classifies one file.
+func classifyMail(f mailFile, set *rules.Set) mailResult {
+	raw, err := os.ReadFile(f.path)
+	if err != nil {
+		return mailResult{note: err.Error(), failed: true}
+	}
+	rep, err := email.Parse(raw)
+	if err != nil {
+		return mailResult{note: err.Error(), failed: true}
+	}
+	if rep.Kind == email.KindNone {
+		return mailResult{note: "not a bounce: " + rep.Why}
+	}
+	evs := rep.Events(email.EventOptions{MaxRaw: -1})
+	if len(evs) == 0 {
+		return mailResult{note: fmt.Sprintf("%s (%s) names no recipient", rep.Kind, rep.Format)}
+	}
+	rows := make([]emailRow, len(evs))
+	for i, e := range evs {
+		v := set.Classify(e)
+		rows[i] = emailRow{File: f.name, Recipient: e.Recipient, Outcome: string(v.Outcome), Reason: string(v.Reason), Rule: v.Rule, Evidence: v.Evidence}
+		if e.SMTP != nil {
+			rows[i].Status, rows[i].SMTPCode = e.SMTP.Status, e.SMTP.Code
+		}
+	}
+	return mailResult{rows: rows}
+}
+
+// progressOnTerminal starts bench's progress line after progressAfter
+// when stderr is a terminal, and returns the function that stops it.
+func progressOnTerminal(g *globals, n *atomic.Int64, total int64) func() {
+	f, ok := g.stderr.(interface{ Fd() uintptr })
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	var mu sync.Mutex
+	stopped := false
+	var stopLine func()
+	timer := time.AfterFunc(progressAfter, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			stopLine = progress(g, "classified", n, total)
+		}
+	})
+	return func() {
+		timer.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		if stopLine != nil {
+			stopLine()
+		}
 	}
 }
+
+// emailWriter prints rows as JSON lines or as an aligned table.
+type emailWriter struct {
+	w   io.Writer
+	tw  *tabwriter.Writer
+	buf []byte
+}
+
+func newEmailWriter(format string, w io.Writer) *emailWriter {
+	if format == "table" {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FILE\tRECIPIENT\tOUTCOME\tREASON\tSTATUS\tCODE\tRULE\tEVIDENCE")
+		return &emailWriter{tw: tw}
+	}
+	return &emailWriter{w: w}
+}
+
+func (ew *emailWriter) write(r emailRow) error {
+	if ew.tw != nil {
+		code := ""
+		if r.SMTPCode != 0 {
+			code = strconv.Itoa(r.SMTPCode)
+		}
+		_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.File, r.Recipient, r.Outcome, r.Reason, r.Status, code, r.Rule, r.Evidence)
+		return err
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	ew.buf = append(append(ew.buf, b...), '\n')
+	if len(ew.buf) < 64<<10 {
+		return nil
+	}
+	return ew.flushBuf()
+}
+
+func (ew *emailWriter) flushBuf() error {
+	_, err := ew.w.Write(ew.buf)
+	ew.buf = ew.buf[:0]
+	return err
+}
+
+func (ew *emailWriter) flush() error {
+	if ew.tw != nil {
+		return ew.tw.Flush()
+	}
+	return ew.flushBuf()
+}
+
+// errNoFiles is returned when the directories given hold no file.
+var errNoFiles = errors.New("no files to read")

@@ -1,0 +1,322 @@
+package email
+
+import (
+	"strings"
+	"unicode"
+)
+
+// dsn fills the report from its message/delivery-status parts (RFC 3464).
+// It returns false when they name no recipient, so the caller reads the
+// text instead. What a recipient group lacks (no Diagnostic-Code, no reply
+// code) is taken from the text's block about the same address.
+func (m *message) dsn() bool {
+	var rcpts []Recipient
+	for _, body := range m.p.dsn {
+		msg, groups := parseDSN(body)
+		if m.r.ReportingMTA == "" {
+			_, m.r.ReportingMTA = typedValue(msg.get("reporting-mta"))
+		}
+		if m.r.ArrivalDate.IsZero() {
+			m.r.ArrivalDate = parseDate(msg.get("arrival-date"))
+		}
+		for _, g := range groups {
+			rc := dsnRecipient(g)
+			switch {
+			case rc.Address == "":
+				m.nameless = append(m.nameless, rc)
+			case !hasAddress(rcpts, rc.Address) && len(rcpts) < MaxRecipients:
+				rcpts = append(rcpts, rc)
+			}
+		}
+	}
+	if len(rcpts) == 0 {
+		return false // the text names them; see text and m.nameless
+	}
+	var hits map[string]textHit
+	for i := range rcpts {
+		rc := &rcpts[i]
+		rc.Command = commandIn(rc.Diagnostic)
+		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) {
+			if hits == nil {
+				hits = m.textHits()
+			}
+			h := hits[rc.Address]
+			if rc.ReplyCode == 0 || thin(rc.Diagnostic) {
+				m.complete(rc, blockDiagnostic(h))
+			}
+			if b := blockDiagnostic(h); truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
+				// Sendmail keeps only the first line of a multi-line
+				// reply in the DSN; its transcript has them all.
+				code, status := replyIn(b)
+				rc.Diagnostic = unfoldReply(b, code, status)
+			}
+			if rc.Command == "" {
+				rc.Command = firstNonEmpty(h.cmd, commandIn(blockDiagnostic(h)))
+			}
+		}
+		if rc.Action == "" {
+			rc.Action = m.action(rc.Status)
+		}
+	}
+	m.r.Kind, m.r.Recipients = KindDSN, rcpts
+	return true
+}
+
+// complete fills a recipient's missing diagnostic, reply code and status
+// from the text's block about it (or the whole text).
+func (m *message) complete(rc *Recipient, block string) {
+	if block == "" {
+		block = m.summary()
+	}
+	if thin(rc.Diagnostic) {
+		rc.Diagnostic = block
+	}
+	code, status := replyIn(block)
+	if rc.ReplyCode == 0 {
+		rc.ReplyCode = code
+	}
+	rc.Status = preferStatus(rc.Status, status)
+}
+
+// truncated reports a diagnostic that is the first line of a multi-line
+// reply ("550-5.7.1 ..."), the rest lost.
+func truncated(d string) bool {
+	return len(d) > 4 && isDigit(d[0]) && isDigit(d[1]) && isDigit(d[2]) && d[3] == '-'
+}
+
+// thin reports a diagnostic too short to say anything ("X-Unix; 255"):
+// the text's words about the recipient replace it.
+func thin(d string) bool {
+	return letters(d) < 4
+}
+
+// textHits maps each address the text names to what it says of it.
+func (m *message) textHits() map[string]textHit {
+	out := map[string]textHit{}
+	for _, h := range scanText(m.lines, m.skip) {
+		out[h.addr] = h
+	}
+	return out
+}
+
+// blockDiagnostic returns a hit's block as one line, or "" when it says
+// nothing beyond the address.
+func blockDiagnostic(h textHit) string {
+	if len(h.block) == 0 {
+		return ""
+	}
+	d := cleanDiagnostic(strings.Join(h.block, "\n"))
+	if letters(d)-letters(h.addr)*strings.Count(d, h.addr) < 8 {
+		return ""
+	}
+	return d
+}
+
+// letters counts the letters of s.
+func letters(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func hasAddress(rs []Recipient, addr string) bool {
+	for _, r := range rs {
+		if r.Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// text fills the report from a non-standard bounce's words.
+func (m *message) text() {
+	m.r.Kind = KindDSN
+	hits := scanText(m.lines, m.skip)
+	if len(hits) == 0 && m.nested() {
+		return
+	}
+	action := m.action("")
+	for _, h := range hits {
+		rc := Recipient{Address: h.addr, Action: action, Diagnostic: blockDiagnostic(h)}
+		code, status := replyIn(rc.Diagnostic)
+		rc.Diagnostic = unfoldReply(rc.Diagnostic, code, status)
+		if i := len(m.r.Recipients); i < len(m.nameless) {
+			// A DSN group whose Final-Recipient lost its local part
+			// ("rfc822; @mx.example.org") still gives its status.
+			rc.Status = preferStatus(rc.Status, m.nameless[i].Status)
+		}
+		if len(hits) == 1 && !hasReply(rc.Diagnostic) {
+			// The block names the address but not the error (a
+			// "message details" list): the bounce's words say why.
+			rc.Diagnostic = ""
+		}
+		m.complete(&rc, rc.Diagnostic)
+		rc.Command = firstNonEmpty(h.cmd, commandIn(rc.Diagnostic))
+		m.r.Recipients = append(m.r.Recipients, rc)
+	}
+	if len(m.r.Recipients) > 0 {
+		return
+	}
+	// The words name nobody: X-Failed-Recipients (Exim), then the
+	// returned original's addressee.
+	addrs := addressList(m.h.get("x-failed-recipients"))
+	if len(addrs) == 0 && m.p.hasOrig {
+		addrs = addressList(m.p.original.get("to"))
+		if len(addrs) > 1 {
+			addrs = nil // which of them failed is unknown
+		}
+	}
+	if len(addrs) == 0 {
+		addrs = []string{""} // Events may still learn it from a VERP address
+	}
+	for _, a := range addrs {
+		rc := Recipient{Address: a, Action: action}
+		m.complete(&rc, "")
+		rc.Command = commandIn(rc.Diagnostic)
+		m.r.Recipients = append(m.r.Recipients, rc)
+	}
+}
+
+// hasReply reports whether a text quotes a failure reply code or a status.
+func hasReply(s string) bool {
+	code, status := replyIn(s)
+	return code >= 400 || status != ""
+}
+
+// nested reads a bounce quoted as the "original" of a text bounce (a
+// bounce that was itself bounced or forwarded by a provider's gateway) and
+// takes its recipients. It reports whether it found any.
+func (m *message) nested() bool {
+	if len(m.quoted) == 0 || m.depth >= 2 || !isReportHeader(m.p.original) {
+		return false
+	}
+	inner := parseMail([]byte(strings.Join(m.quoted, "\n")), m.depth+1)
+	if inner == nil || inner.Kind != KindDSN || len(inner.Recipients) == 0 || inner.Recipients[0].Address == "" {
+		return false
+	}
+	m.r.Recipients, m.r.Original = inner.Recipients, inner.Original
+	m.p.original, m.p.hasOrig = nil, false
+	return true
+}
+
+// action infers RFC 3464's action for a recipient whose report gives none:
+// delivered for a class 2 status, delayed when the report says delivery
+// goes on, failed otherwise (a bounce is a final failure unless it says
+// it is a warning).
+func (m *message) action(status string) string {
+	switch {
+	case strings.HasPrefix(status, "2."):
+		return "delivered"
+	case m.isDelayNotice():
+		return "delayed"
+	}
+	return "failed"
+}
+
+// isDelayNotice reports a notification that says delivery is still being
+// attempted (RFC 3464 "delayed"): a warning, not a bounce.
+func (m *message) isDelayNotice() bool {
+	subj := strings.ToLower(m.r.Subject)
+	if strings.Contains(subj, "delay") || strings.HasPrefix(subj, "warning:") {
+		return true
+	}
+	low := m.lower()
+	for _, p := range delayPhrases {
+		if strings.Contains(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var delayPhrases = []string{
+	"will continue to try", "will keep trying", "will retry", "will be retried", "still trying",
+	"has not yet been delivered", "not been delivered yet", "delivery attempts will continue",
+	"no action is required on your part", "will try to deliver", "will try again",
+}
+
+// cleanDiagnostic unfolds a diagnostic into one line, collapses runs of
+// white space and bounds it to MaxDiagnostic bytes.
+func cleanDiagnostic(s string) string {
+	var b strings.Builder
+	b.Grow(min(len(s), MaxDiagnostic))
+	space := false
+	for _, r := range s {
+		if b.Len() >= MaxDiagnostic {
+			break
+		}
+		if unicode.IsSpace(r) || r == 0 {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// commandIn returns the SMTP command a diagnostic says was refused:
+// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:",
+// Sendmail transcripts ">>> DATA".
+func commandIn(d string) string {
+	for _, c := range []struct{ phrase, cmd string }{
+		{"end of data", "DATA"}, {"rcpt to", "RCPT"}, {"mail from", "MAIL"}, {">>> data", "DATA"},
+		{"after data", "DATA"}, {"data command", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
+		{"in reply to initial", "CONN"}, {"greeting", "CONN"}, {"starttls", "STARTTLS"},
+	} {
+		if indexFold(d, c.phrase) >= 0 {
+			return c.cmd
+		}
+	}
+	return ""
+}
+
+// embeddedDSN reads delivery-status fields written into the text of a
+// report that lost its MIME structure (a gateway that dropped the
+// boundaries, an MTA that inlines them): from the first recipient field,
+// and the field lines just above it, to the end of the text.
+func (m *message) embeddedDSN() {
+	first := -1
+	for i, l := range m.lines {
+		if name, _, ok := dsnField(l); ok && (name == "final-recipient" || name == "original-recipient") {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return
+	}
+	start := first
+	for start > 0 {
+		l := m.lines[start-1]
+		if _, _, ok := dsnField(l); !ok && strings.TrimSpace(l) != "" && l[0] != ' ' && l[0] != '\t' {
+			break
+		}
+		start--
+	}
+	m.p.dsn = append(m.p.dsn, strings.Join(m.lines[start:], "\n"))
+	m.lines = m.lines[:start]
+	m.low = ""
+}
+
+// indexFold is strings.Index ignoring ASCII case, for a lower-case ASCII
+// sub; it does not allocate.
+func indexFold(s, sub string) int {
+	if sub == "" {
+		return 0
+	}
+	first := sub[0]
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i]|0x20 == first|0x20 && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}

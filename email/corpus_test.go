@@ -1,0 +1,268 @@
+package email_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/email"
+)
+
+// Score floors of the corpus golden test over testdata/corpus (the train
+// half of the email corpus, labels from Sisimai's test suite; see its
+// README.md). The targets were reason 0.97, hard/soft 0.99, status 0.97,
+// recipient 0.99; the floors are what the parser and rules reached when
+// they were written (299, 308, 320 and 319 of 322 rows). Status and
+// recipient meet their targets; reason and hard/soft do not, and the rows
+// they miss are labels that contradict the shipped rules of email.yaml
+// (a "user unknown" with no RCPT TO evidence is hard there, "filtered" in
+// Sisimai; X.7.27 is the sender's null MX by RFC 7505) or that nothing in
+// the mail supports: see the package's report. Never lower a floor to let
+// a change through, and never edit a label.
+const (
+	reasonFloor    = 0.928
+	hardSoftFloor  = 0.956
+	statusFloor    = 0.99
+	recipientFloor = 0.99
+)
+
+// corpusRow is one line of testdata/corpus/manifest.tsv.
+type corpusRow struct {
+	path, module, reason, hard, status, code, feedback, recipient string
+	index                                                         int
+}
+
+// readManifest reads the corpus manifest (TAB-separated, one header line).
+func readManifest(tb testing.TB) []corpusRow {
+	tb.Helper()
+	f, err := os.Open("testdata/corpus/manifest.tsv")
+	if err != nil {
+		tb.Fatalf("open manifest: %v", err)
+	}
+	defer f.Close()
+	var rows []corpusRow
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if n == 1 {
+			continue
+		}
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) != 9 {
+			tb.Fatalf("manifest line %d: %d fields, want 9", n, len(c))
+		}
+		r := corpusRow{path: c[0], module: c[2], reason: c[3], hard: c[4], status: c[5], code: c[6], feedback: c[7], recipient: c[8]}
+		if _, err := fmt.Sscan(c[1], &r.index); err != nil {
+			tb.Fatalf("manifest line %d: index %q: %v", n, c[1], err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("read manifest: %v", err)
+	}
+	return rows
+}
+
+// sisimaiReasons maps Sisimai's reason names to rebond's, read from the
+// email table of docs/REASONS.md (its "Sisimai" column), so the test scores
+// against the documented mapping and nothing else.
+func sisimaiReasons(tb testing.TB) map[string]channels.Reason {
+	tb.Helper()
+	doc, err := os.ReadFile("../docs/REASONS.md")
+	if err != nil {
+		tb.Fatalf("read REASONS.md: %v", err)
+	}
+	_, emailTable, _ := strings.Cut(string(doc), "## Email reasons")
+	emailTable, _, _ = strings.Cut(emailTable, "\n## ")
+	m := map[string]channels.Reason{}
+	for _, line := range strings.Split(emailTable, "\n") {
+		c := strings.Split(line, "|")
+		if len(c) < 5 || !strings.HasPrefix(strings.TrimSpace(c[1]), "`") {
+			continue
+		}
+		m[strings.TrimSpace(c[3])] = channels.Reason(strings.Trim(strings.TrimSpace(c[1]), "`"))
+	}
+	if len(m) < 30 {
+		tb.Fatalf("REASONS.md: read %d email reasons, want the whole table", len(m))
+	}
+	return m
+}
+
+// wantOutcome is the outcome a row's labels call for under rebond's
+// policy. Sisimai's hard flag is followed, with one documented difference:
+// configs/rules/email.yaml (header) makes every class 4 status soft, "the
+// same reason, soft", so a user_unknown labelled hard with a 4.x.x status
+// (Postfix's 450 4.1.1) is soft here.
+func wantOutcome(r corpusRow) channels.Outcome {
+	switch {
+	case r.reason == "delivered":
+		return channels.OutcomeDelivered
+	case r.reason == "feedback":
+		return channels.OutcomeComplaint
+	case r.reason == "vacation":
+		return channels.OutcomeIgnored
+	case r.hard == "1" && strings.HasPrefix(r.status, "4."):
+		return channels.OutcomeSoft
+	case r.hard == "1":
+		return channels.OutcomeHard
+	}
+	return channels.OutcomeSoft
+}
+
+// statusMatches compares a status with the label. Sisimai writes a pseudo
+// status X.0.9NN when the bounce carries none (README.md), where rebond's
+// event says X.0.0 of the same class (see email.Report.Events).
+func statusMatches(got, want string) bool {
+	if want == "-" {
+		return got == ""
+	}
+	if strings.HasPrefix(want[1:], ".0.9") {
+		return got == want[:1]+".0.0"
+	}
+	return got == want
+}
+
+// scored is one row's outcome in the golden test.
+type scored struct {
+	row                          corpusRow
+	got                          channels.Event
+	verdict                      channels.Verdict
+	found                        bool
+	reason, outcome, status, rcp bool
+}
+
+// scoreCorpus parses every mail of the manifest and scores each row.
+func scoreCorpus(tb testing.TB) []scored {
+	tb.Helper()
+	set, err := rules.Load(configs.Files, "rules/*.yaml")
+	if err != nil {
+		tb.Fatalf("load rules: %v", err)
+	}
+	names := sisimaiReasons(tb)
+	events := map[string][]channels.Event{}
+	var out []scored
+	for _, row := range readManifest(tb) {
+		evs, ok := events[row.path]
+		if !ok {
+			raw, err := os.ReadFile(filepath.Join("testdata/corpus", row.path))
+			if err != nil {
+				tb.Fatalf("%s: %v", row.path, err)
+			}
+			rep, err := email.Parse(raw)
+			if err != nil {
+				tb.Errorf("%s: Parse: %v", row.path, err)
+			} else {
+				evs = rep.Events(email.EventOptions{MaxRaw: -1})
+			}
+			events[row.path] = evs
+		}
+		s := scored{row: row}
+		if row.index <= len(evs) {
+			s.found, s.got = true, evs[row.index-1]
+			s.verdict = set.Classify(s.got)
+			want, known := names[row.reason]
+			if row.reason == "feedback" {
+				want, known = channels.ReasonComplaint, true
+			}
+			s.reason = known && s.verdict.Reason == want
+			s.outcome = s.verdict.Outcome == wantOutcome(row)
+			st := ""
+			if s.got.SMTP != nil {
+				st = s.got.SMTP.Status
+			}
+			s.status = statusMatches(st, row.status)
+			s.rcp = row.recipient == "-" || s.got.Recipient == row.recipient
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestCorpusGolden parses and classifies every labelled row of the corpus
+// and checks the shares of right reasons, outcomes (hard/soft), statuses
+// and recipients against the floors. With -v it logs every miss and a
+// per-module table.
+func TestCorpusGolden(t *testing.T) {
+	t.Parallel()
+	rows := scoreCorpus(t)
+	type tally struct{ n, reason, outcome, status, rcpt int }
+	perModule := map[string]*tally{}
+	var all tally
+	for _, s := range rows {
+		m := perModule[s.row.module]
+		if m == nil {
+			m = &tally{}
+			perModule[s.row.module] = m
+		}
+		for _, tl := range []*tally{m, &all} {
+			tl.n++
+			tl.reason += b2i(s.reason)
+			tl.outcome += b2i(s.outcome)
+			tl.status += b2i(s.status)
+			tl.rcpt += b2i(s.rcp)
+		}
+		if !(s.reason && s.outcome && s.status && s.rcp) {
+			t.Logf("miss %s#%d [%s]: want %s/%s %s %s %s; got %s/%s %s %d %s (%s: %s)%s",
+				s.row.path, s.row.index, s.row.module, s.row.reason, wantOutcome(s.row), s.row.status, s.row.code, s.row.recipient,
+				s.verdict.Outcome, s.verdict.Reason, status(s.got), code(s.got), s.got.Recipient, s.verdict.Rule, s.verdict.Evidence, notFound(s.found))
+		}
+	}
+	modules := make([]string, 0, len(perModule))
+	for m := range perModule {
+		modules = append(modules, m)
+	}
+	sort.Strings(modules)
+	t.Logf("%-24s %5s %7s %7s %7s %7s", "module", "rows", "reason", "outcome", "status", "rcpt")
+	for _, name := range append(modules, "TOTAL") {
+		m := perModule[name]
+		if name == "TOTAL" {
+			m = &all
+		}
+		t.Logf("%-24s %5d %7d %7d %7d %7d", name, m.n, m.reason, m.outcome, m.status, m.rcpt)
+	}
+	n := float64(all.n)
+	for _, c := range []struct {
+		name  string
+		ok    int
+		floor float64
+	}{{"reason", all.reason, reasonFloor}, {"hard/soft", all.outcome, hardSoftFloor}, {"status", all.status, statusFloor}, {"recipient", all.rcpt, recipientFloor}} {
+		t.Logf("%-9s %3d/%d = %.1f%% (floor %.1f%%)", c.name, c.ok, all.n, 100*float64(c.ok)/n, 100*c.floor)
+		if float64(c.ok)/n < c.floor {
+			t.Errorf("%s accuracy %.3f below the floor %.2f", c.name, float64(c.ok)/n, c.floor)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func status(e channels.Event) string {
+	if e.SMTP == nil {
+		return "-"
+	}
+	return e.SMTP.Status
+}
+
+func code(e channels.Event) int {
+	if e.SMTP == nil {
+		return 0
+	}
+	return e.SMTP.Code
+}
+
+func notFound(found bool) string {
+	if found {
+		return ""
+	}
+	return " NO EVENT"
+}

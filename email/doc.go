@@ -1,0 +1,24 @@
+// Package email turns email delivery facts into events: bounce mails of
+// every shape (RFC 3464 delivery status notifications, the non-standard
+// bounces of MTAs and mail providers), ARF complaints (RFC 5965), RFC 3834
+// automatic replies, and synchronous SMTP replies.
+//
+// Parse reads one mail into a Report: its Kind, the recipients it speaks
+// of with their action, RFC 3463 status, SMTP reply code and diagnostic
+// text, and what it returned of the original message. Report.Events turns
+// the report into channels.Events for the rest of rebond; classification
+// (hard, soft, reason) is left to channels/rules with the shipped rule
+// files configs/rules/email.yaml (status and reply codes) and
+// configs/rules/email-text.yaml (diagnostic texts).
+//
+// The parser reads what a bounce says, not who wrote it: a DSN part when
+// there is one, and otherwise the shapes every MTA uses to name a failed
+// recipient (see text.go). It never panics, bounds every input dimension,
+// and falls back to the raw bytes of a part whose charset or transfer
+// encoding it cannot decode.
+//
+// VERP builds and verifies return paths that carry the message id and
+// recipient, so a bounce that returns nothing of the original is still
+// correlated; ParseReply reads an SMTP reply a sender received in the
+// transaction.
+package email
