@@ -83,6 +83,13 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 // start runs serve with cfg until the test ends or stop is called.
 func start(t *testing.T, cfg Config, roles ...string) *instance {
 	t.Helper()
+	return startWith(t, cfg, serveOptions{roles: roles})
+}
+
+// startWith is start with serve options (roles, injected webhooks).
+func startWith(t *testing.T, cfg Config, opt serveOptions) *instance {
+	t.Helper()
+	roles := opt.roles
 	if len(roles) == 0 {
 		roles = allRoles
 	}
@@ -91,7 +98,8 @@ func start(t *testing.T, cfg Config, roles ...string) *instance {
 	in := &instance{t: t, cfg: cfg, base: "http://" + cfg.HTTP.Addr, stop: cancel, stopped: make(chan error, 1)}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
-		in.stopped <- serve(ctx, cfg, serveOptions{roles: roles, migrate: true, ready: func(a string) { ready <- a }}, log)
+		opt.roles, opt.migrate, opt.ready = roles, true, func(a string) { ready <- a }
+		in.stopped <- serve(ctx, cfg, opt, log)
 	}()
 	select {
 	case <-ready:
@@ -105,8 +113,8 @@ func start(t *testing.T, cfg Config, roles ...string) *instance {
 		t.Fatal(err)
 	}
 	in.store = st
-	opt, _ := redis.ParseURL(cfg.Redis.URL)
-	in.redis = redis.NewClient(opt)
+	ropt, _ := redis.ParseURL(cfg.Redis.URL)
+	in.redis = redis.NewClient(ropt)
 	t.Cleanup(func() { in.shutdown() })
 	return in
 }
