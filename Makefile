@@ -42,5 +42,9 @@ fuzz: ## run every fuzz target for FUZZTIME each
 			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; done
 
+.PHONY: deploy-check
+deploy-check: ## validate deploy/ (compose, Kubernetes, Dockerfile, systemd) with the tools this machine has
+	@bash deploy/check.sh
+
 clean: ## remove build output and local data
 	rm -rf bin $(DATA_DIR)

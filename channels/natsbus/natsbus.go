@@ -42,6 +42,13 @@ type Config struct {
 	MaxAge        time.Duration // default 7 days
 	Duplicates    time.Duration // default 2 minutes
 	Name          string        // client connection name
+	// PublishTimeout bounds the wait for one event's JetStream ack
+	// (default 5s). Without it, an ack lost while a stream leader steps
+	// down stays pending in the client for ever after Publish returned on
+	// its ctx, and enough of them stall every later publish (the client
+	// holds at most 4000 pending acks). A publish that timed out but was
+	// stored is de-duplicated when the producer sends it again.
+	PublishTimeout time.Duration
 }
 
 // Validate names the offending field.
@@ -51,6 +58,9 @@ func (c Config) Validate() error {
 	}
 	if c.Replicas < 0 || c.Replicas > 5 {
 		return fmt.Errorf("nats.replicas: %d is out of 1..5", c.Replicas)
+	}
+	if c.PublishTimeout < 0 {
+		return fmt.Errorf("PublishTimeout: %s is negative", c.PublishTimeout)
 	}
 	return nil
 }
@@ -73,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Duplicates == 0 {
 		c.Duplicates = 2 * time.Minute
+	}
+	if c.PublishTimeout == 0 {
+		c.PublishTimeout = 5 * time.Second
 	}
 	return c
 }
@@ -98,7 +111,7 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS at %s: %w", cfg.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(cfg.PublishTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)

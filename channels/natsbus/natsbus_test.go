@@ -181,4 +181,7 @@ func TestConfigValidate(t *testing.T) {
 	if err := (Config{URL: "nats://127.0.0.1:4222", Replicas: -1}).Validate(); err == nil {
 		t.Error("negative replicas must be refused")
 	}
+	if err := (Config{URL: "nats://127.0.0.1:4222", PublishTimeout: -time.Second}).Validate(); err == nil {
+		t.Error("a negative publish timeout must be refused")
+	}
 }
