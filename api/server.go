@@ -32,6 +32,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatch bounds events or recipients per request (default 10000).
 	MaxBatch int
+	// Operator serves the list and release routes; nil answers them 501.
+	Operator Operator
 	// RatesMinVolume flags rate rows with fewer sent messages as
 	// low_volume (default 100; ?min_volume= overrides it per request).
 	RatesMinVolume int64
@@ -45,6 +47,9 @@ type Config struct {
 	// request does not say (0 segments: no limit).
 	SMSMaxSegments int
 	SMSRequireGSM  bool
+	// UI is the web dashboard, mounted at GET and POST /ui/ (package ui;
+	// it authenticates with its own session cookie); nil mounts nothing.
+	UI http.Handler
 }
 
 // Validate names the offending field.
@@ -118,10 +123,21 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
 	s.route(mux, "POST /v1/sms/check", s.postSMSCheck, true)
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
+	s.route(mux, "POST /v1/lists/{list}", s.postList, true)
+	s.route(mux, "GET /v1/lists/{list}", s.getList, true)
+	s.route(mux, "DELETE /v1/lists/{list}/{channel}/{kind}/{value}", s.deleteList, true)
+	s.route(mux, "POST /v1/recipients/{channel}/{address}/release", s.postRelease, true)
+	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
+	s.route(mux, "POST /v1/releases", s.postReleases, true)
 	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
 	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
 	// when configured so. The adapter reads the query either way.
 	s.route(mux, "GET /v1/webhooks/{name}", s.postWebhook, false)
+	if cfg.UI != nil {
+		for _, pattern := range []string{"GET /ui/", "POST /ui/"} {
+			mux.Handle(pattern, s.observe(pattern, s.recover(cfg.UI)))
+		}
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})

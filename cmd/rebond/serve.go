@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume},
+			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
 			return err
