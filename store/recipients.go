@@ -96,12 +96,13 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 
 // ListEntry is a deny or allow list entry.
 type ListEntry struct {
-	Channel   channels.Channel
-	List      string // "deny" or "allow"
-	Kind      string // "exact", "domain" or "prefix"
-	Value     string
-	Reason    string
-	ExpiresAt time.Time // zero: never
+	Channel   channels.Channel `json:"channel"`
+	List      string           `json:"list"` // "deny" or "allow"
+	Kind      string           `json:"kind"` // "exact", "domain" or "prefix"
+	Value     string           `json:"value"`
+	Reason    string           `json:"reason,omitempty"`
+	ExpiresAt time.Time        `json:"expires_at,omitzero"` // zero: never
+	CreatedAt time.Time        `json:"created_at,omitzero"` // set by the store
 }
 
 // AddListEntry adds or updates a deny/allow list entry.
