@@ -445,3 +445,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		t.Errorf("openapi.json documents %s, which the server does not serve", p)
 	}
 }
+
+func TestOpsListener(t *testing.T) {
+	srv := NewOps("127.0.0.1:0", map[string]Pinger{"postgres": pinger{}}, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/v1/rates": 404} {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != want {
+			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}

@@ -143,6 +143,11 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			parts = append(parts, part{"api-ready", announce(cfg.HTTP.Addr, opt.ready)})
 		}
 	}
+	if !has("api") {
+		// Probes and scraping still need an HTTP listener.
+		ops := api.NewOps(cfg.HTTP.Addr, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
+		parts = append(parts, part{"ops", ops.Run})
+	}
 	if has("bridge") {
 		consumer, err := bus.Consumer(ctx, "bridge")
 		if err != nil {
