@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -26,53 +27,61 @@ type Decider func(lifecycle.Snapshot) lifecycle.Plan
 // what was done (its Retries are to be scheduled by the caller).
 func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecycle.Plan, error) {
 	var plan lifecycle.Plan
+	var received []time.Time
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
 			return err
 		}
-		snap, err := s.lockSnapshot(ctx, tx, ids)
+		snap, recv, err := s.lockSnapshot(ctx, tx, ids)
 		if err != nil || len(snap.Events) == 0 {
 			plan = lifecycle.Plan{}
 			return err
 		}
+		received = recv
 		plan = decide(snap)
 		return s.writePlan(ctx, tx, plan)
 	})
 	if err != nil {
 		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
 	}
+	if s.onApplied != nil && len(received) > 0 {
+		s.onApplied(received, time.Now())
+	}
 	return plan, nil
 }
 
 type eventRow struct {
-	ID      string `db:"id"`
-	Payload []byte `db:"payload"`
+	ID       string    `db:"id"`
+	Payload  []byte    `db:"payload"`
+	Received time.Time `db:"received_at"`
 }
 
-func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, error) {
+func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, []time.Time, error) {
 	var rows []eventRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
-		return lifecycle.Snapshot{}, err
+		return lifecycle.Snapshot{}, nil, err
 	}
 	snap := lifecycle.Snapshot{Events: make([]channels.Event, 0, len(rows))}
+	received := make([]time.Time, 0, len(rows))
 	for _, r := range rows {
 		var e channels.Event
 		if err := json.Unmarshal(r.Payload, &e); err != nil {
-			return snap, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+			return snap, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 		}
 		snap.Events = append(snap.Events, e)
+		received = append(received, r.Received)
 	}
 	if len(snap.Events) == 0 {
-		return snap, nil
+		return snap, nil, nil
 	}
 	var err error
 	if snap.Messages, err = s.lockMessages(ctx, tx, snap.Events); err != nil {
-		return snap, err
+		return snap, nil, err
 	}
 	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events); err != nil {
-		return snap, err
+		return snap, nil, err
 	}
-	return snap, nil
+	return snap, received, nil
 }
 
 type messageRow struct {

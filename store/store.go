@@ -41,7 +41,14 @@ func (c Config) Validate() error {
 type Store struct {
 	db *sqlx.DB
 	q  map[string]string
+	// onApplied, when set, hears the receive times of the events each
+	// committed Apply applied (the ingestion-to-verdict latency metric).
+	onApplied func(received []time.Time, committed time.Time)
 }
+
+// OnApplied registers fn to hear, after each committed Apply, when each
+// applied event entered the inbox. Call it before the store is shared.
+func (s *Store) OnApplied(fn func(received []time.Time, committed time.Time)) { s.onApplied = fn }
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {

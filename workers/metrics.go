@@ -1,6 +1,10 @@
 package workers
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Metrics are the workers' Prometheus series.
 type Metrics struct {
@@ -12,6 +16,7 @@ type Metrics struct {
 	reconciled prometheus.Counter
 	released   prometheus.Counter
 	inbound    *prometheus.CounterVec
+	latency    prometheus.Histogram
 }
 
 // NewMetrics registers the workers' series on reg.
@@ -34,7 +39,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "rebond_recipients_released_total", Help: "Recipients released when their quarantine or suspension ended."}),
 		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebond_inbound_mail_total", Help: "Mail received by the SMTP listener and parsed, by result (events, no_event)."}, []string{"result"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "rebond_event_latency_seconds", Help: "From an event's arrival in the inbox to its committed verdict.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 1.5, 26)}),
 	}
-	reg.MustRegister(m.bridged, m.rejected, m.applied, m.applyBatch, m.notices, m.reconciled, m.released, m.inbound)
+	reg.MustRegister(m.bridged, m.rejected, m.applied, m.applyBatch, m.notices, m.reconciled, m.released, m.inbound, m.latency)
 	return m
+}
+
+// ObserveApplied records the inbox-to-verdict latency of applied events;
+// give it to store.Store.OnApplied.
+func (m *Metrics) ObserveApplied(received []time.Time, committed time.Time) {
+	for _, r := range received {
+		m.latency.Observe(committed.Sub(r).Seconds())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -33,8 +34,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 message a "sent", then 80% "delivered", 10% soft failures (4.2.2), 5% hard
 failures (5.1.1), 5% nothing — from several concurrent clients, and waits
 until /v1/rates shows every message's outcome. It reports the ingestion rate
-(events accepted per second) and the end-to-end rate (events applied per
-second, from the first post to the last verdict). Each run uses a fresh
+(events accepted per second), the end-to-end rate (events applied per
+second, from the first post to the last verdict) and the p50/p95/p99 latency
+from an event's arrival in the inbox to its committed verdict (from the
+rebond_event_latency_seconds histogram of /metrics, before and after). Each run uses a fresh
 campaign name, so runs do not disturb each other or real data.`,
 		Example: `  rebond bench --url http://127.0.0.1:8080 --token $(cat data/admin-token) --messages 100000`,
 		Args:    cobra.NoArgs,
@@ -113,6 +116,10 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 			batches <- b
 		}
 	}()
+	before, err := scrapeLatency(ctx, f.url)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	var posted atomic.Int64
 	var wg sync.WaitGroup
@@ -147,6 +154,16 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 	e2e := time.Since(start)
 	fmt.Fprintf(g.stdout, "bench: %d messages, %d events\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
 		f.messages, posted.Load(), float64(posted.Load())/ingest.Seconds(), e2e.Round(time.Millisecond), float64(posted.Load())/e2e.Seconds())
+	after, err := scrapeLatency(ctx, f.url)
+	if err != nil {
+		return err
+	}
+	if before != nil && after != nil {
+		q := quantiles(before, after, 0.5, 0.95, 0.99)
+		fmt.Fprintf(g.stdout, "  latency, inbox to stored verdict: p50 %s, p95 %s, p99 %s\n", secs(q[0]), secs(q[1]), secs(q[2]))
+	} else {
+		fmt.Fprintln(g.stdout, "  latency: not available (this process exports no "+latencyMetric+")")
+	}
 	return nil
 }
 
@@ -223,4 +240,11 @@ func progress(g *globals, what string, n *atomic.Int64, total int64) func() {
 		}
 	}()
 	return func() { close(done); fmt.Fprintln(g.stderr) }
+}
+
+func secs(s float64) string {
+	if math.IsNaN(s) {
+		return "n/a"
+	}
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
 }

@@ -121,6 +121,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
+	st.OnApplied(metrics.ObserveApplied)
 	enq := workers.NewEnqueuer(client, cfg.Workers.BatchSize)
 
 	var parts []part

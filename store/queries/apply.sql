@@ -1,7 +1,7 @@
 -- name: lock-events
 -- SKIP LOCKED: a row another apply holds is that apply's job; if it rolls
 -- back, its task retry or the reconciler picks the row up again.
-SELECT id, payload FROM events
+SELECT id, payload, received_at FROM events
 WHERE id = ANY($1::text[]) AND applied_at IS NULL
 ORDER BY seq
 FOR UPDATE SKIP LOCKED;
