@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // latencyMetric is the histogram of inbox-arrival-to-verdict latency the
@@ -29,7 +30,7 @@ func scrapeLatency(ctx context.Context, base string) (histogram, error) {
 		return nil, fmt.Errorf("scrape metrics: %w", err)
 	}
 	defer resp.Body.Close()
-	var p expfmt.TextParser
+	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
 		return nil, fmt.Errorf("parse metrics: %w", err)

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"context"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -17,5 +21,18 @@ func TestQuantiles(t *testing.T) {
 	}
 	if q := quantiles(after, after, 0.5); !math.IsNaN(q[0]) {
 		t.Errorf("no observations: %v", q)
+	}
+}
+
+func TestScrapeLatency(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "# HELP rebond_event_latency_seconds x\n# TYPE rebond_event_latency_seconds histogram\n"+
+			"rebond_event_latency_seconds_bucket{le=\"0.1\"} 3\nrebond_event_latency_seconds_bucket{le=\"+Inf\"} 4\n"+
+			"rebond_event_latency_seconds_sum 1\nrebond_event_latency_seconds_count 4\n")
+	}))
+	defer srv.Close()
+	h, err := scrapeLatency(context.Background(), srv.URL)
+	if err != nil || h[0.1] != 3 || h[math.Inf(1)] != 4 {
+		t.Fatalf("histogram = %v, %v", h, err)
 	}
 }
