@@ -44,6 +44,7 @@ type Config struct {
 		MaxBodyBytes   int64  `koanf:"max_body_bytes"`
 		MaxBatch       int    `koanf:"max_batch"`
 		RatesMinVolume int64  `koanf:"rates_min_volume"`
+		SecureCookies  bool   `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`

@@ -25,6 +25,7 @@ import (
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/ui"
 	"github.com/rebond/rebond/workers"
 )
 
@@ -131,7 +132,12 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			return err
 		}
 		maps.Copy(hooks, opt.webhooks)
-		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken,
+		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
+			MinVolume: cfg.HTTP.RatesMinVolume}, st, log)
+		if err != nil {
+			return err
+		}
+		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
 			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st},

@@ -1,0 +1,39 @@
+-- name: dashboard-reasons
+-- The reasons breakdown of the dashboard: classified failures and
+-- complaints in [from, to) by occurrence time, counted as events and as
+-- distinct messages and recipients, for one channel or both ($1 = '') and
+-- one campaign or all ($2 = ''). A failure event often carries no
+-- campaign (an asynchronous bounce knows only its message), so the
+-- campaign is the event's own or else its message's.
+SELECT e.channel, e.outcome, e.reason,
+       count(*) AS events,
+       count(DISTINCT e.message_id) FILTER (WHERE e.message_id <> '') AS messages,
+       count(DISTINCT e.recipient) AS recipients
+FROM events e
+LEFT JOIN messages m ON m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+WHERE e.applied_at IS NOT NULL
+  AND e.outcome IN ('soft', 'hard', 'complaint')
+  AND e.occurred_at >= $3 AND e.occurred_at < $4
+  AND ($1 = '' OR e.channel = $1)
+  AND ($2 = '' OR COALESCE(NULLIF(e.campaign, ''), m.campaign, '') = $2)
+GROUP BY e.channel, e.outcome, e.reason
+ORDER BY events DESC, e.channel, e.outcome, e.reason
+LIMIT $5;
+
+-- name: dashboard-recipient-events
+-- A recipient's latest classified events with their verdicts, newest
+-- first (the events_recipient index serves it). The campaign is the
+-- event's own or else its message's; the provider comes from the stored
+-- event JSON.
+SELECT e.id, e.type, e.message_id,
+       COALESCE(NULLIF(e.campaign, ''), m.campaign, '') AS campaign,
+       e.occurred_at,
+       COALESCE(e.payload->>'provider', '') AS provider,
+       COALESCE(e.outcome, '') AS outcome, COALESCE(e.reason, '') AS reason,
+       COALESCE(e.rule, '') AS rule, COALESCE(e.evidence, '') AS evidence,
+       e.applied_at IS NOT NULL AS applied
+FROM events e
+LEFT JOIN messages m ON m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+WHERE e.channel = $1 AND e.recipient = $2
+ORDER BY e.occurred_at DESC, e.seq DESC
+LIMIT $3;

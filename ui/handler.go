@@ -1,0 +1,209 @@
+// Package ui is rebond's web dashboard for campaign teams, served under
+// /ui/ by the api server: soft and hard rates per channel over time, the
+// campaigns and their trends, the worst recipient domains, the reasons
+// behind failures, and the answer to "why is this recipient excluded?".
+//
+// Pages are rendered on the server with html/template; charts are SVG
+// drawn by package ui/chart; the stylesheet and the little script are
+// embedded. Nothing is fetched from elsewhere, so the dashboard works
+// offline and under a strict Content-Security-Policy.
+//
+// Access needs the admin token once, on the login page; the browser then
+// holds a session cookie that carries only an HMAC-signed expiry (see
+// session.go). Every POST checks that it comes from the dashboard's own
+// origin (see csrf.go).
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// Prefix is the path the dashboard is served under; the api server mounts
+// the Handler there.
+const Prefix = "/ui/"
+
+// Config configures the dashboard.
+type Config struct {
+	// AdminToken is the token the login page asks for; required.
+	AdminToken string
+	// SessionKey signs session cookies. Empty: a key derived from the
+	// admin token, so that every API replica accepts the same sessions
+	// and changing the token ends them all.
+	SessionKey []byte
+	// SecureCookies marks the session cookie Secure on every response
+	// (set it behind a proxy that terminates TLS); it is Secure anyway on
+	// requests that arrive over TLS.
+	SecureCookies bool
+	// MinVolume greys rows with fewer sent messages and is the default
+	// minimum of the worst-domains list (default 100).
+	MinVolume int64
+}
+
+// Validate names the offending field.
+func (c Config) Validate() error {
+	if c.AdminToken == "" {
+		return errors.New("ui: admin token required")
+	}
+	if c.SessionKey != nil && len(c.SessionKey) < 32 {
+		return errors.New("ui: session key shorter than 32 bytes")
+	}
+	if c.MinVolume < 0 {
+		return errors.New("ui: min volume must not be negative")
+	}
+	return nil
+}
+
+// Reader is what the dashboard reads from the store.
+type Reader interface {
+	Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error)
+	Recipient(ctx context.Context, ch channels.Channel, address string) (store.RecipientView, error)
+	Exclusions(ctx context.Context, ch channels.Channel, recipients []string, now time.Time) ([]store.Exclusion, error)
+	Reasons(ctx context.Context, q store.ReasonsQuery) ([]store.ReasonCount, error)
+	RecipientEvents(ctx context.Context, ch channels.Channel, address string, limit int) ([]store.EventVerdict, error)
+}
+
+// Handler serves the dashboard; it is an http.Handler for Prefix.
+type Handler struct {
+	cfg      Config
+	reader   Reader
+	releaser Releaser
+	log      *slog.Logger
+	session  sessions
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
+	now      func() time.Time
+}
+
+// New builds the dashboard: it parses the templates once and fails if
+// one is broken. A reader that also implements Releaser (store.Store
+// does) enables the release button of the recipient page.
+func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MinVolume == 0 {
+		cfg.MinVolume = 100
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, reader: reader, log: log, pages: pages, now: time.Now,
+		session: newSessions(cfg.AdminToken, cfg.SessionKey)}
+	h.releaser, _ = reader.(Releaser)
+	if err := h.routes(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// pageFunc prepares one page: it fills the view (title, data) and returns
+// the name of the page's template, or an error the handler reports.
+type pageFunc func(r *http.Request, v *view) (string, error)
+
+func (h *Handler) routes() error {
+	static, err := staticHandler()
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+Prefix+"static/", static)
+	mux.HandleFunc("GET "+Prefix+"login", h.getLogin)
+	mux.HandleFunc("POST "+Prefix+"login", h.sameOrigin(h.postLogin))
+	mux.HandleFunc("POST "+Prefix+"logout", h.sameOrigin(h.postLogout))
+	mux.Handle("POST "+Prefix+"recipient/release", h.authenticated(h.sameOrigin(h.postRelease)))
+	for path, fn := range map[string]pageFunc{
+		"{$}":       h.overview,
+		"campaigns": h.campaigns,
+		"campaign":  h.campaign,
+		"domains":   h.domains,
+		"reasons":   h.reasons,
+		"recipient": h.recipient,
+	} {
+		mux.Handle("GET "+Prefix+path, h.authenticated(h.render(fn)))
+	}
+	mux.Handle(Prefix, h.authenticated(h.render(h.notFound)))
+	h.mux = mux
+	return nil
+}
+
+// ServeHTTP serves every path under Prefix with the security headers of
+// the dashboard.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	// Everything the pages use is same-origin; inline SVG is markup, not
+	// a resource, and carries no style attributes.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r)
+}
+
+// render runs a page function and writes its template, or an error page.
+func (h *Handler) render(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := h.newView(r)
+		name, err := fn(r, v)
+		if err != nil {
+			h.fail(w, r, v, err)
+			return
+		}
+		h.write(w, r, http.StatusOK, name, v)
+	})
+}
+
+// write executes a page template into w with status.
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	t, ok := h.pages[name]
+	if !ok {
+		h.log.ErrorContext(r.Context(), "ui: no such page template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout", v); err != nil {
+		h.log.ErrorContext(r.Context(), "ui: render page", "template", name, "error", err)
+	}
+}
+
+// userError is a problem with the request that the page explains.
+type userError struct {
+	status int
+	msg    string
+}
+
+func (e *userError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &userError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
+}
+
+// fail answers err with the error page: the user's mistake explained, or
+// a generic 500 whose details go to the log only.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *view, err error) {
+	var ue *userError
+	status, msg := http.StatusInternalServerError, "The dashboard could not read its data. The details are in the server log; try again in a moment."
+	if errors.As(err, &ue) {
+		status, msg = ue.status, ue.msg
+	} else {
+		h.log.ErrorContext(r.Context(), "ui: page failed", "path", r.URL.Path, "error", err)
+	}
+	v.Title, v.Error = "Something went wrong", msg
+	h.write(w, r, status, "error", v)
+}
+
+func (h *Handler) notFound(r *http.Request, v *view) (string, error) {
+	return "", &userError{status: http.StatusNotFound, msg: "There is no page at " + r.URL.Path + "."}
+}
