@@ -51,7 +51,7 @@ func (m *message) dsn() bool {
 				rc.Diagnostic = unfoldReply(b, code, status)
 			}
 			if rc.Command == "" {
-				rc.Command = firstNonEmpty(h.cmd, commandIn(blockDiagnostic(h)))
+				rc.Command = firstNonEmpty(h.cmd, commandIn(blockDiagnostic(h)), m.replyCommand(rc.Diagnostic))
 			}
 		}
 		if rc.Action == "" {
@@ -263,16 +263,50 @@ func cleanDiagnostic(s string) string {
 }
 
 // commandIn returns the SMTP command a diagnostic says was refused:
-// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:",
-// Sendmail transcripts ">>> DATA".
+// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:" and
+// "after initial connection", Sendmail transcripts ">>> DATA", and the
+// fixed sentences of qmail-remote (qmail-remote.c: "does not like
+// recipient", "failed after I sent the message", "sender was rejected",
+// "greeting failed", "my name was rejected").
 func commandIn(d string) string {
-	for _, c := range []struct{ phrase, cmd string }{
-		{"end of data", "DATA"}, {"rcpt to", "RCPT"}, {"mail from", "MAIL"}, {">>> data", "DATA"},
-		{"after data", "DATA"}, {"data command", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
-		{"in reply to initial", "CONN"}, {"greeting", "CONN"}, {"starttls", "STARTTLS"},
-	} {
+	for _, c := range commandPhrases {
 		if indexFold(d, c.phrase) >= 0 {
 			return c.cmd
+		}
+	}
+	return ""
+}
+
+// commandPhrases are the phrases commandIn looks for, in order: the first
+// found names the command.
+var commandPhrases = []struct{ phrase, cmd string }{
+	{"end of data", "DATA"}, {"failed after i sent the message", "DATA"},
+	{"does not like recipient", "RCPT"}, {"rcpt to", "RCPT"},
+	{"mail from", "MAIL"}, {"sender was rejected", "MAIL"}, {">>> data", "DATA"},
+	{"after data", "DATA"}, {"data command", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
+	{"my name was rejected", "HELO"}, {"in reply to initial", "CONN"}, {"after initial connection", "CONN"},
+	{"greeting", "CONN"}, {"starttls", "STARTTLS"},
+}
+
+// replyCommand returns the command a transcript sent before the reply
+// that is the diagnostic d: Sendmail's DSN quotes "550 : User unknown"
+// while the reply in its transcript, ">>> DATA" then "<<< 550 : User
+// unknown", names no address that would tie it to its recipient.
+func (m *message) replyCommand(d string) string {
+	if len(d) < 8 || !strings.Contains(m.lower(), "<<< ") {
+		return ""
+	}
+	cmd := ""
+	for _, l := range m.lines {
+		if c := transcriptCommand(l); c != "" {
+			cmd = c
+			continue
+		}
+		if r, ok := transcriptReply(l); ok && cmd != "" {
+			r = cleanDiagnostic(r)
+			if n := min(len(r), len(d)); n >= 8 && strings.EqualFold(r[:n], d[:n]) {
+				return cmd
+			}
 		}
 	}
 	return ""

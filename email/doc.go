@@ -13,9 +13,14 @@
 //
 // The parser reads what a bounce says, not who wrote it: a DSN part when
 // there is one, and otherwise the shapes every MTA uses to name a failed
-// recipient (see text.go). It never panics, bounds every input dimension,
-// and falls back to the raw bytes of a part whose charset or transfer
-// encoding it cannot decode.
+// recipient (see text.go). For each recipient it also reads the SMTP
+// command the refusal answered (Recipient.Command: Postfix's "in reply to
+// RCPT TO command", Exim's "after RCPT TO", transcripts, qmail-remote's
+// sentences), since a "user unknown" after DATA is a filter's verdict and
+// not a missing mailbox; the one thing it takes from who wrote a report is
+// that a content-filter gateway's refusals answer DATA (see format.go). It
+// never panics, bounds every input dimension, and falls back to the raw
+// bytes of a part whose charset or transfer encoding it cannot decode.
 //
 // VERP builds and verifies return paths that carry the message id and
 // recipient, so a bounce that returns nothing of the original is still

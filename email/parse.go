@@ -79,6 +79,7 @@ func parseMail(raw []byte, depth int) *Report {
 	}
 	m.correlate()
 	r.Format = detectFormat(h, m.lower(), r.Kind)
+	r.afterData()
 	return r
 }
 

@@ -189,7 +189,7 @@ func TestParse(t *testing.T) {
 			[]string{"ann@example.com|failed|5.1.1|550|RCPT", "bob@example.org|delayed|4.2.2|452|"}, "m-123@sender.example"},
 		{"rfc3464 dsn, CR", strings.ReplaceAll(dsnMail, "\n", "\r"), email.KindDSN, "rfc3464",
 			[]string{"ann@example.com|failed|5.1.1|550|RCPT", "bob@example.org|delayed|4.2.2|452|"}, "m-123@sender.example"},
-		{"qmail", qmailMail, email.KindDSN, "qmail", []string{"carol@example.com|failed|5.2.2|550|"}, "q-1@sender.example"},
+		{"qmail", qmailMail, email.KindDSN, "qmail", []string{"carol@example.com|failed|5.2.2|550|RCPT"}, "q-1@sender.example"},
 		{"exim", eximMail, email.KindDSN, "exim", []string{"dave@example.com|failed|5.1.1|550|RCPT"}, "e-1@sender.example"},
 		{"arf", arfMail, email.KindFeedback, "arf", []string{"erin@example.com|||-|"}, "f-1@sender.example"},
 		{"auto reply", autoReplyMail, email.KindAutoReply, "rfc3834", []string{"frank@example.com|||-|"}, ""},

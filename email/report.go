@@ -104,7 +104,9 @@ type Recipient struct {
 	// DiagnosticType is the Diagnostic-Code type ("smtp", "x-unix").
 	DiagnosticType string `json:"diagnostic_type,omitempty"`
 	// Command is the SMTP command the remote server refused (RCPT, DATA,
-	// MAIL, HELO, CONN), when the report says.
+	// MAIL, HELO, CONN), when the report says: in the diagnostic, in a
+	// transcript of the session, or by its format (a content-filter
+	// gateway's refusals answer DATA; see format.go).
 	Command string `json:"command,omitempty"`
 	// RemoteMTA is the host that gave the diagnostic.
 	RemoteMTA string `json:"remote_mta,omitempty"`

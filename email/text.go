@@ -47,19 +47,47 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 		addr     string
 		restFrom int // where the line's own text after the address starts
 		cmd      string
+		reply    string // a transcript's reply or program output before it
 	}
 	var found []lineHit
 	best := 0
 	cmd := ""
+	// reply is a transcript's "<<< 550 Insecure Mail Relay" that names no
+	// recipient: the MTA's own summary line that follows ("554
+	// <a@example.edu>... Remote protocol error") reports it in its words,
+	// and the remote's are the diagnosis. In Sendmail's "Transcript of
+	// session follows" a local delivery program's words ("mail.local:
+	// unknown user: kijitora") stand where a remote reply would, before
+	// "554 <a@b>... Service unavailable" (Sendmail copies the mailer's
+	// output into the transcript). named: a line since the last command
+	// or section named a recipient, so a reply that follows is in that
+	// recipient's block already (">>> RCPT To:<a@b>" then "<<< 550 ...").
+	reply, named, transcript := "", false, false
 	for i, line := range lines {
 		if c := transcriptCommand(line); c != "" {
-			cmd = c
+			cmd, reply, named = c, "", false
+		}
+		if t := strings.TrimSpace(line); isSeparator(t) {
+			transcript = strings.Contains(strings.ToLower(t), "transcript of session")
+			reply, named = "", false
 		}
 		addr, rank, rest := lineAddress(line, skip)
 		if addr == "" {
+			if r, ok := transcriptReply(line); ok && !named {
+				reply = r
+			} else if transcript && !named && isMailerOutput(line) {
+				reply = strings.TrimSpace(line)
+			} else if strings.TrimSpace(line) == "" {
+				reply = ""
+			}
 			continue
 		}
-		found = append(found, lineHit{i, rank, addr, rest, cmd})
+		h := lineHit{i, rank, addr, rest, cmd, ""}
+		if _, ok := transcriptReply(line); !ok {
+			h.reply = reply
+		}
+		reply, named = "", true
+		found = append(found, h)
 		best = max(best, rank)
 	}
 	if best < rankPhrase {
@@ -67,15 +95,33 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 	}
 	var hits []textHit
 	index := map[string]int{}
+	covered, coveredAddr := 0, "" // the last block's end and address
 	for k, f := range found {
+		if f.i < covered && f.addr == coveredAddr {
+			continue // a continuation line naming the address again
+		}
 		if f.rank < best && !(best == rankLead && f.rank == rankPhrase) {
 			continue
 		}
+		// The block runs to the next line naming an address, unless it is
+		// the same address on a continuation line of f's, more indented:
+		// a folded reply repeats its own ("<a>: host ... said: 550\n
+		// 5.1.1 <a>... User Unknown (in reply to RCPT TO command)").
 		end := len(lines)
-		if k+1 < len(found) {
-			end = found[k+1].i
+		for _, g := range found[k+1:] {
+			if g.addr != f.addr || indent(lines[g.i]) <= indent(lines[f.i]) {
+				end = g.i
+				break
+			}
 		}
 		block := blockAfter(lines, f.i, end, f.restFrom)
+		covered, coveredAddr = f.i+len(block), f.addr
+		if j, ok := index[f.addr]; f.reply != "" && !(ok && blockDiagnostic(hits[j]) != "") {
+			// The transcript's words are the diagnosis of a recipient
+			// the report gave no reason for; Sendmail's own "(reason:
+			// ...)" line, when there is one, already says it.
+			block = append([]string{f.reply}, block...)
+		}
 		if j, ok := index[f.addr]; ok {
 			hits[j].block = append(hits[j].block, block...)
 			hits[j].rank = max(hits[j].rank, f.rank)
@@ -103,6 +149,11 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 		}
 	}
 	return out
+}
+
+// indent returns the width of a line's leading white space.
+func indent(line string) int {
+	return len(line) - len(strings.TrimLeft(line, " \t"))
 }
 
 // blockAfter returns line i and the lines that speak of its address: when
@@ -216,6 +267,33 @@ func skipLine(lower string) bool {
 // isSeparator reports a line that starts another section of a bounce.
 func isSeparator(t string) bool {
 	return strings.HasPrefix(t, "---") || strings.HasPrefix(t, "===") || strings.HasPrefix(t, "***") || strings.HasPrefix(t, "___")
+}
+
+// isMailerOutput reports a transcript line written by a local delivery
+// program: its name and a colon, then its message ("mail.local: unknown
+// user: kijitora", "procmail: Quota exceeded").
+func isMailerOutput(line string) bool {
+	name, msg, ok := strings.Cut(line, ": ")
+	if !ok || name == "" || strings.TrimSpace(msg) == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	return !isDigit(name[0])
+}
+
+// transcriptReply returns the reply a transcript line received
+// (Sendmail's "<<< 550 5.1.1 User unknown"), without the marker.
+func transcriptReply(line string) (string, bool) {
+	t := strings.TrimSpace(line)
+	if !strings.HasPrefix(t, "<<< ") {
+		return "", false
+	}
+	return strings.TrimSpace(t[4:]), true
 }
 
 // transcriptCommand returns the SMTP command a transcript line sends:

@@ -34,7 +34,21 @@ func TestShippedEmail(t *testing.T) {
 		{"sender syntax is sender side", mail(f, 553, "5.1.7", ""), "soft sender_rejected email.status.5.1.7@1"},
 		{"5.7.1 bare", mail(f, 550, "5.7.1", "Delivery not authorized"), "soft policy_violation email.status.5.7.1@1"},
 		{"5.7.1 refined by text", mail(f, 554, "5.7.1", "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"), "soft blocked email.text.blocked@1"},
-		{"5.7.1 user unknown in words", mail(f, 550, "5.7.1", "Recipient address rejected: User unknown"), "hard user_unknown email.text.user_unknown@1"},
+		// Decided by email.text.user_unknown@1 until email.text.user_unknown.rcpt@1
+		// (Postfix's "Recipient address rejected:" is its reply to RCPT TO)
+		// came to outrank email.text.filtered.status_5.7.1@1: same verdict.
+		{"5.7.1 user unknown in words", mail(f, 550, "5.7.1", "Recipient address rejected: User unknown"), "hard user_unknown email.text.user_unknown.rcpt@1"},
+		{"5.7.1 user unknown, no command, is a filter", mail(f, 550, "5.7.1", "550 5.7.1 550 User Unknown: a@example.org"), "soft filtered email.text.filtered.status_5.7.1@1"},
+		{"5.7.1 user unknown in reply to RCPT TO", mail(f, 550, "5.7.1", "550 5.7.1 <a@example.org>... User unknown (in reply to RCPT TO command)"), "hard user_unknown email.text.user_unknown.rcpt@1"},
+		{"5.0.0 user unknown in a transcript's RCPT TO", mail(f, 550, "5.0.0", ">>> RCPT To:<a@example.org> <<< 550 <a@example.org>... User unknown"), "hard user_unknown email.text.user_unknown.rcpt@1"},
+		{"5.0.0 user unknown after DATA", mail(f, 550, "5.0.0", "550 Unknown user a@example.net (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data@1"},
+		{"after DATA outranks RCPT TO words", mail(f, 550, "5.7.1", "550 5.7.1 <a@example.fr>: Recipient address rejected: User unknown (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data@1"},
+		{"5.2.1 user unknown after DATA", mail(f, 550, "5.2.1", "550 5.2.1 <a@example.jp>... User Unknown (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data.status_5.2.1@1"},
+		{"5.2.1 user unknown in reply to RCPT TO", mail(f, 550, "5.2.1", "550 5.2.1 <a@example.jp>... User Unknown (in reply to RCPT TO command)"), "hard user_unknown email.text.user_unknown.status_5.2.1@1"},
+		{"5.2.1 user unknown, no command, keeps X.2.1", mail(f, 550, "5.2.1", "550 5.2.1 <a@example.jp>... User Unknown"), "soft suspended email.status.5.2.1@1"},
+		{"4.7.1 user unknown in reply to RCPT TO stays soft", mail(d, 450, "4.7.1", "User unknown (in reply to RCPT TO command)"), "soft policy_violation email.status.4.7.1@1"},
+		{"insecure relay", mail(f, 550, "5.0.0", "550 Insecure Mail Relay 554 <a@example.edu>... Remote protocol error (in reply to MAIL FROM command)"), "soft no_relaying email.text.no_relaying.words@2"},
+		{"open relay", mail(f, 501, "5.0.0", "501 <s@example.jp>... no access from mail server [192.0.2.55] which is an open relay. (in reply to MAIL FROM command)"), "soft blocked email.text.blocked.ip@2"},
 		{"DMARC", mail(f, 550, "5.7.1", "Unauthenticated email from example.com is not accepted due to domain's DMARC policy"), "soft auth_failure email.text.auth_failure@1"},
 		{"5.7.26", mail(f, 550, "5.7.26", ""), "soft auth_failure email.status.5.7.26@1"},
 		{"5.7.25", mail(f, 550, "5.7.25", ""), "soft require_ptr email.status.5.7.25@1"},
