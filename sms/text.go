@@ -79,7 +79,8 @@ type keyHit struct{ at, end, field int }
 // first occurrence of a field wins. Values are trimmed, except that the
 // text keeps its trailing spaces.
 func splitFields(s string) (f [nFields]string) {
-	hits := findKeys(asciiLower(s))
+	var buf [2 * nFields]keyHit // on the stack: a receipt parse allocates nothing but its result
+	hits := findKeys(s, buf[:0])
 	var seen [nFields]bool
 	for i, h := range hits {
 		if seen[h.field] {
@@ -99,17 +100,16 @@ func splitFields(s string) (f [nFields]string) {
 	return f
 }
 
-// findKeys finds, colon by colon, the keys that start a word; after
-// "text:" there are no more keys, only text.
-func findKeys(lower string) []keyHit {
-	hits := make([]keyHit, 0, nFields)
-	for p := 0; p < len(lower); p++ {
-		c := strings.IndexByte(lower[p:], ':')
+// findKeys appends to hits, colon by colon, the keys that start a word
+// (case-insensitively); after "text:" there are no more keys, only text.
+func findKeys(s string, hits []keyHit) []keyHit {
+	for p := 0; p < len(s); p++ {
+		c := strings.IndexByte(s[p:], ':')
 		if c < 0 {
 			break
 		}
 		p += c
-		if h, ok := keyBefore(lower, p); ok {
+		if h, ok := keyBefore(s, p); ok {
 			hits = append(hits, h)
 			if h.field == fText {
 				break
@@ -119,29 +119,36 @@ func findKeys(lower string) []keyHit {
 	return hits
 }
 
-// keyBefore reports the key that ends at the colon at lower[colon], if
-// one does and it starts the text or follows a separator ("myerr:" is not
-// the key err).
-func keyBefore(lower string, colon int) (keyHit, bool) {
+// keyBefore reports the key that ends at the colon at s[colon], if one
+// does (in any ASCII case) and it starts the text or follows a separator
+// ("myerr:" is not the key err).
+func keyBefore(s string, colon int) (keyHit, bool) {
 	for _, k := range textKeys {
 		at := colon - len(k.key)
-		if at >= 0 && lower[at:colon] == k.key && (at == 0 || isFieldSep(lower[at-1])) {
+		if at >= 0 && asciiEqualFold(s[at:colon], k.key) && (at == 0 || isFieldSep(s[at-1])) {
 			return keyHit{at, colon + 1, k.field}, true
 		}
 	}
 	return keyHit{}, false
 }
 
-// asciiLower lower-cases ASCII letters only, so every byte offset of the
-// result is an offset of s (strings.ToLower rewrites invalid UTF-8).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
+// asciiEqualFold compares s with the lower-case ASCII key, folding only
+// ASCII letters of s (so byte offsets stay those of s, and invalid UTF-8
+// cannot match a key by accident).
+func asciiEqualFold(s, key string) bool {
+	if len(s) != len(key) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
+			c += 'a' - 'A'
+		}
+		if c != key[i] {
+			return false
 		}
 	}
-	return string(b)
+	return true
 }
 
 func isFieldSep(b byte) bool { return b == ' ' || b == '\t' || b == ',' || b == ';' || b == 0 }
