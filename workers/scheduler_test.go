@@ -1,0 +1,78 @@
+package workers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/store"
+)
+
+type silentStore struct {
+	SchedulerStore
+	msgs   []store.SilentMessage
+	cutoff map[channels.Channel]time.Time
+}
+
+func (s *silentStore) SilentMessages(_ context.Context, ch channels.Channel, cutoff time.Time, _ int) ([]store.SilentMessage, error) {
+	s.cutoff[ch] = cutoff
+	var out []store.SilentMessage
+	for _, m := range s.msgs {
+		if m.Channel == ch && m.SentAt.Before(cutoff) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+type recorder struct{ events []channels.Event }
+
+func (r *recorder) Publish(_ context.Context, es []channels.Event) error {
+	r.events = append(r.events, es...)
+	return nil
+}
+
+// TestExpire: silent SMS past their validity become failed EXPIRED events
+// from provider rebond, with ids that do not change from one tick to the
+// next (so a repeated tick counts once); email has no validity here.
+func TestExpire(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	st := &silentStore{cutoff: map[channels.Channel]time.Time{}, msgs: []store.SilentMessage{
+		{Channel: channels.SMS, MessageID: "old", Recipient: "447700900001", Campaign: "c", SentAt: now.Add(-49 * time.Hour)},
+		{Channel: channels.SMS, MessageID: "fresh", Recipient: "447700900002", SentAt: now.Add(-time.Hour)},
+		{Channel: channels.Email, MessageID: "mail", Recipient: "a@example.org", SentAt: now.Add(-100 * time.Hour)},
+	}}
+	pub := &recorder{}
+	p := lifecycle.Policy{SoftThreshold: 5, Channels: map[channels.Channel]lifecycle.ChannelPolicy{
+		channels.SMS: {Validity: 48 * time.Hour}, channels.Email: {}}}
+	s := NewScheduler(Config{}, p, pub, st, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.now = func() time.Time { return now }
+	for range 2 {
+		if err := s.Expire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(pub.events) != 2 || pub.events[0].ID != pub.events[1].ID {
+		t.Fatalf("events = %+v, want the same expiry twice", pub.events)
+	}
+	e := pub.events[0]
+	if e.MessageID != "old" || e.Type != channels.Failed || e.Provider != SilenceProvider || e.SMS == nil || e.SMS.Stat != "EXPIRED" ||
+		!e.OccurredAt.Equal(now.Add(-time.Hour)) || e.Campaign != "c" {
+		t.Errorf("expiry event = %+v", e)
+	}
+	if err := e.Normalize(); err != nil {
+		t.Errorf("the expiry event is not a valid event: %v", err)
+	}
+	if _, asked := st.cutoff[channels.Email]; asked {
+		t.Error("email has no validity period and must not be scanned")
+	}
+	if !st.cutoff[channels.SMS].Equal(now.Add(-48 * time.Hour)) {
+		t.Errorf("sms cutoff = %v", st.cutoff[channels.SMS])
+	}
+}
