@@ -40,23 +40,25 @@ func (s *Server) operator() (Operator, error) {
 	return s.cfg.Operator, nil
 }
 
-func listName(r *http.Request) (string, error) {
+// listRoute is the common start of the list routes: the operator and the
+// list named by the path.
+func (s *Server) listRoute(r *http.Request) (Operator, string, error) {
+	op, err := s.operator()
+	if err != nil {
+		return nil, "", err
+	}
 	l := r.PathValue("list")
 	if l != "deny" && l != "allow" {
-		return "", errorf(http.StatusNotFound, "no list %q (deny or allow)", l)
+		return nil, "", errorf(http.StatusNotFound, "no list %q (deny or allow)", l)
 	}
-	return l, nil
+	return op, l, nil
 }
 
 // postList adds entries to a list, from JSON {"entries":[...]} or from CSV
 // (Content-Type: text/csv, the columns of listColumns with a header line):
 // all or none, the first bad entry named.
 func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
-	op, err := s.operator()
-	if err != nil {
-		return err
-	}
-	list, err := listName(r)
+	op, list, err := s.listRoute(r)
 	if err != nil {
 		return err
 	}
@@ -137,11 +139,7 @@ func readListCSV(r io.Reader) ([]store.ListEntry, error) {
 
 // getList exports a list as JSON, or CSV with ?format=csv or Accept: text/csv.
 func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
-	op, err := s.operator()
-	if err != nil {
-		return err
-	}
-	list, err := listName(r)
+	op, list, err := s.listRoute(r)
 	if err != nil {
 		return err
 	}
@@ -177,11 +175,7 @@ func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
 
 // deleteList removes one entry.
 func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
-	op, err := s.operator()
-	if err != nil {
-		return err
-	}
-	list, err := listName(r)
+	op, list, err := s.listRoute(r)
 	if err != nil {
 		return err
 	}
@@ -206,13 +200,9 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ch := channels.Channel(r.PathValue("channel"))
-	if !ch.Valid() {
-		return errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", ch)
-	}
-	addr, err := channels.NormalizeRecipient(ch, r.PathValue("address"))
+	ch, addr, err := recipientPath(r)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "address: %v", err)
+		return err
 	}
 	var req struct {
 		Reason string `json:"reason"`

@@ -11,13 +11,9 @@ import (
 // getRecipient returns a recipient's state and history. A recipient rebond
 // never changed is active with an empty history (sendable), not a 404.
 func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
-	ch := channels.Channel(r.PathValue("channel"))
-	if !ch.Valid() {
-		return errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", ch)
-	}
-	addr, err := channels.NormalizeRecipient(ch, r.PathValue("address"))
+	ch, addr, err := recipientPath(r)
 	if err != nil {
-		return errorf(http.StatusBadRequest, "address: %v", err)
+		return err
 	}
 	v, err := s.reader.Recipient(r.Context(), ch, addr)
 	if errors.Is(err, store.ErrNotFound) {
@@ -27,4 +23,18 @@ func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// recipientPath reads {channel} and {address} from the path, the address
+// normalized as the state machine keys it.
+func recipientPath(r *http.Request) (channels.Channel, string, error) {
+	ch := channels.Channel(r.PathValue("channel"))
+	if !ch.Valid() {
+		return "", "", errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", ch)
+	}
+	addr, err := channels.NormalizeRecipient(ch, r.PathValue("address"))
+	if err != nil {
+		return "", "", errorf(http.StatusBadRequest, "address: %v", err)
+	}
+	return ch, addr, nil
 }
