@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/rebond/rebond/store"
+)
+
+// TestRatesKnownMix loads a known mix — two campaigns, three domains, two
+// send days, a late bounce a week after its send, a retry that was finally
+// delivered, a complaint — and checks every counter, rate and interval of
+// each grouping exactly.
+func TestRatesKnownMix(t *testing.T) {
+	t.Parallel()
+	in := start(t, testConfig(t, 4, nil))
+	day1 := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	day2 := day1.Add(24 * time.Hour)
+	var events []map[string]any
+	n := 0
+	add := func(campaign, domain string, sent time.Time, outcome string) {
+		n++
+		msg, rcpt := fmt.Sprintf("mix-%d", n), fmt.Sprintf("u%d@%s", n, domain)
+		events = append(events, ev("sent", msg, rcpt, campaign, sent, ""))
+		switch outcome {
+		case "delivered":
+			events = append(events, ev("delivered", msg, rcpt, "", sent.Add(time.Minute), ""))
+		case "hard":
+			events = append(events, ev("failed", msg, rcpt, "", sent.Add(time.Minute), "5.1.1"))
+		case "late-hard": // a bounce mail a week later
+			events = append(events, ev("failed", msg, rcpt, "", sent.Add(7*24*time.Hour), "5.1.1"))
+		case "soft":
+			events = append(events, ev("failed", msg, rcpt, "", sent.Add(time.Minute), "4.2.2"))
+		case "soft-then-delivered":
+			events = append(events, ev("failed", msg, rcpt, "", sent.Add(time.Minute), "4.2.2"),
+				ev("delivered", msg, rcpt, "", sent.Add(2*time.Hour), ""))
+		case "complaint":
+			events = append(events, ev("delivered", msg, rcpt, "", sent.Add(time.Minute), ""),
+				ev("complaint", msg, rcpt, "", sent.Add(time.Hour), ""))
+		}
+	}
+	// spring: 10 on day 1 at a.example (6 delivered, 2 hard, 1 soft, 1 pending),
+	//         10 on day 2 at b.example (5 delivered, 1 late hard, 2 soft, 1 soft then delivered,
+	//         1 delivered then complained: 7 delivered in all).
+	for i, o := range []string{"delivered", "delivered", "delivered", "delivered", "delivered", "delivered", "hard", "hard", "soft", "pending"} {
+		add("spring", "a.example", day1.Add(time.Duration(i)*time.Minute), o)
+	}
+	for i, o := range []string{"delivered", "delivered", "delivered", "delivered", "delivered", "late-hard", "soft", "soft", "soft-then-delivered", "complaint"} {
+		add("spring", "b.example", day2.Add(time.Duration(i)*time.Minute), o)
+	}
+	// autumn: 4 on day 1 at c.example (3 delivered, 1 hard).
+	for i, o := range []string{"delivered", "delivered", "delivered", "hard"} {
+		add("autumn", "c.example", day1.Add(time.Duration(i)*time.Minute), o)
+	}
+	if code := in.do("POST", "/v1/events", events, nil); code != 202 {
+		t.Fatalf("post: %d", code)
+	}
+	in.waitApplied(len(events), 30*time.Second)
+
+	type row = store.RateRow
+	get := func(q string) []row {
+		t.Helper()
+		var r struct{ Rows []row }
+		if code := in.do("GET", "/v1/rates?channel=email&min_volume=15&"+q, nil, &r); code != 200 {
+			t.Fatalf("rates %s: %d", q, code)
+		}
+		return r.Rows
+	}
+	check := func(name string, r row, sent, delivered, soft, hard, complaints, pending int64, low bool) {
+		t.Helper()
+		got := fmt.Sprintf("sent=%d delivered=%d soft=%d hard=%d complaints=%d pending=%d low=%v",
+			r.Sent, r.Delivered, r.Soft, r.Hard, r.Complaints, r.Pending, r.LowVolume)
+		want := fmt.Sprintf("sent=%d delivered=%d soft=%d hard=%d complaints=%d pending=%d low=%v",
+			sent, delivered, soft, hard, complaints, pending, low)
+		if got != want {
+			t.Errorf("%s: %s, want %s", name, got, want)
+		}
+		for _, c := range []struct {
+			what    string
+			rate    float64
+			ci      store.Interval
+			k, sent int64
+		}{{"soft", r.SoftRate, r.SoftRateCI, soft, sent}, {"hard", r.HardRate, r.HardRateCI, hard, sent},
+			{"complaint", r.ComplaintRate, r.ComplaintRateCI, complaints, sent}} {
+			if math.Abs(c.rate-float64(c.k)/float64(c.sent)) > 1e-12 || c.ci != store.Wilson(c.k, c.sent) {
+				t.Errorf("%s %s: rate %v ci %+v, want %d/%d with its Wilson interval", name, c.what, c.rate, c.ci, c.k, c.sent)
+			}
+		}
+	}
+
+	byCampaign := get("group_by=campaign")
+	if len(byCampaign) != 2 {
+		t.Fatalf("by campaign: %+v", byCampaign)
+	}
+	check("autumn", byCampaign[0], 4, 3, 0, 1, 0, 0, true)
+	check("spring", byCampaign[1], 20, 13, 3, 3, 1, 1, false)
+
+	byDomain := get("campaign=spring&group_by=domain")
+	if len(byDomain) != 2 || byDomain[0].Domain != "a.example" || byDomain[1].Domain != "b.example" {
+		t.Fatalf("by domain: %+v", byDomain)
+	}
+	check("spring a.example", byDomain[0], 10, 6, 1, 2, 0, 1, true)
+	check("spring b.example", byDomain[1], 10, 7, 2, 1, 1, 0, true)
+
+	byDay := get("campaign=spring&group_by=day")
+	if len(byDay) != 2 || !byDay[0].Bucket.Equal(time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("by day: %+v", byDay)
+	}
+	// The late bounce counts on its send's day, not on the day it arrived.
+	check("spring day 2", byDay[1], 10, 7, 2, 1, 1, 0, true)
+
+	window := get("from=" + url.QueryEscape(day2.Format(time.RFC3339)) + "&group_by=campaign")
+	if len(window) != 1 || window[0].Campaign != "spring" {
+		t.Fatalf("from day 2: %+v", window)
+	}
+	check("spring from day 2", window[0], 10, 7, 2, 1, 1, 0, true)
+
+	byHour := get("campaign=autumn&group_by=domain,hour")
+	if len(byHour) != 1 || !byHour[0].Bucket.Equal(day1) || byHour[0].Domain != "c.example" {
+		t.Fatalf("by domain and hour: %+v", byHour)
+	}
+	check("autumn c.example 09:00", byHour[0], 4, 3, 0, 1, 0, 0, true)
+}
