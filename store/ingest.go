@@ -115,3 +115,18 @@ func (s *Store) CountEvents(ctx context.Context) (applied, pending int64, err er
 	}
 	return row.Applied, row.Pending, nil
 }
+
+// CountRejected counts the payloads kept in rejected_events from source
+// ("smtp" for mail that reported nothing, a NATS subject for undecodable
+// events).
+func (s *Store) CountRejected(ctx context.Context, source string) (int64, error) {
+	q, err := s.query("count-rejected")
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.db.GetContext(ctx, &n, q, source); err != nil {
+		return 0, fmt.Errorf("count rejected: %w", err)
+	}
+	return n, nil
+}

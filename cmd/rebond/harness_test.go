@@ -48,7 +48,7 @@ func freeAddr(t *testing.T) string {
 
 // testConfig builds a configuration for one test: redisDB must be unique
 // per test in this package (tests run in parallel and flush their own db);
-// 0 is left to `make run`, 4-15 are taken (grep testConfig).
+// 0 is left to `make run`, 3-15 are taken (grep testConfig).
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
 	vars := map[string]string{

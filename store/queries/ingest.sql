@@ -20,3 +20,6 @@ SELECT id FROM events WHERE applied_at IS NULL AND received_at < $1 ORDER BY rec
 SELECT count(*) FILTER (WHERE applied_at IS NOT NULL) AS applied,
        count(*) FILTER (WHERE applied_at IS NULL) AS pending
 FROM events;
+
+-- name: count-rejected
+SELECT count(*) FROM rejected_events WHERE source = $1;
