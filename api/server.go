@@ -47,6 +47,9 @@ type Config struct {
 	// request does not say (0 segments: no limit).
 	SMSMaxSegments int
 	SMSRequireGSM  bool
+	// Rules is the rule book of the /v1/rules and /v1/qualification
+	// routes; nil answers them 501.
+	Rules RuleBook
 	// UI is the web dashboard, mounted at GET and POST /ui/ (package ui;
 	// it authenticates with its own session cookie); nil mounts nothing.
 	UI http.Handler
@@ -129,6 +132,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/recipients/{channel}/{address}/release", s.postRelease, true)
 	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
 	s.route(mux, "POST /v1/releases", s.postReleases, true)
+	s.routeRules(mux)
 	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
 	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
 	// when configured so. The adapter reads the query either way.

@@ -50,4 +50,13 @@
 // costly test, run last and only behind a prefilter: literals one of which
 // every match must contain, derived from the expression (see prefilter.go).
 // A call allocates only the evidence string.
+//
+// # Operating rules
+//
+// Set.Explain traces a decision: every rule evaluated, in order, with the
+// first condition that failed, up to the one that matched. Live holds the
+// Set a running worker classifies with and swaps it whole when operators
+// change rules (package channels/rulebook builds it from the built-in files
+// and the rules kept in the database). ParseRule reads one rule given alone,
+// as YAML or JSON, as strictly as Parse reads files.
 package rules

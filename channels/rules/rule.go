@@ -13,24 +13,24 @@ import (
 // published version must never change meaning; publish a new version instead.
 type Rule struct {
 	// ID names the rule, stable across versions ("email.status.5.1.1").
-	ID string `yaml:"id"`
+	ID string `yaml:"id" json:"id"`
 	// Version is 1 or more. Only the highest version of an ID is evaluated;
 	// older versions stay in the set to explain verdicts they made.
-	Version int `yaml:"version"`
+	Version int `yaml:"version" json:"version"`
 	// Channel is the channel whose events the rule classifies.
-	Channel channels.Channel `yaml:"channel"`
+	Channel channels.Channel `yaml:"channel" json:"channel"`
 	// Priority orders evaluation: higher first.
-	Priority int `yaml:"priority"`
+	Priority int `yaml:"priority,omitempty" json:"priority"`
 	// Description says what the rule recognizes and cites where the meaning
 	// comes from (RFC 3463 section, SMPP 3.4 section, vendor table).
-	Description string `yaml:"description"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Match holds the conditions; all of them must hold.
-	Match Match `yaml:"match"`
+	Match Match `yaml:"match" json:"match"`
 	// Verdict is what a matching event is given.
-	Verdict Verdict `yaml:"verdict"`
+	Verdict Verdict `yaml:"verdict" json:"verdict"`
 	// Disabled turns the rule off: it never matches, and neither does any
 	// older version of its ID.
-	Disabled bool `yaml:"disabled"`
+	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
 }
 
 // Key returns "id@version", the form verdicts record in channels.Verdict.Rule.
@@ -41,42 +41,42 @@ func (r Rule) Key() string { return r.ID + "@" + strconv.Itoa(r.Version) }
 // all is invalid. String comparisons are case-insensitive throughout.
 type Match struct {
 	// Types lists event types: sent, delivered, failed, deferred, complaint.
-	Types []channels.Type `yaml:"types"`
+	Types []channels.Type `yaml:"types,omitempty" json:"types,omitempty"`
 	// Status lists RFC 3463 enhanced status code prefixes, dot-aligned:
 	// "5.1.1" matches 5.1.1 only, "5.1" matches 5.1.*, "4" matches 4.*.*.
-	Status []string `yaml:"status"`
+	Status []string `yaml:"status,omitempty" json:"status,omitempty"`
 	// Codes lists SMTP basic reply codes (RFC 5321 section 4.2).
-	Codes []int `yaml:"codes"`
+	Codes []int `yaml:"codes,omitempty" json:"codes,omitempty"`
 	// Text is a Go regular expression matched case-insensitively against
 	// the SMTP diagnostic text (only the first MaxTextLen bytes).
-	Text string `yaml:"text"`
+	Text string `yaml:"text,omitempty" json:"text,omitempty"`
 	// Stat lists SMPP 3.4 Appendix B stat values ("UNDELIV", "DELIVRD");
 	// they compare case-insensitively with spaces ignored, so "DELIVERED TO
 	// CARRIER" and "deliveredtocarrier" are the same value.
-	Stat []string `yaml:"stat"`
+	Stat []string `yaml:"stat,omitempty" json:"stat,omitempty"`
 	// Err lists values of the receipt's err: field. Leading zeros are
 	// ignored ("001" = "1"). Err values are vendor-specific, so a rule with
 	// Err must also name its Dialect.
-	Err []string `yaml:"err"`
+	Err []string `yaml:"err,omitempty" json:"err,omitempty"`
 	// Dialect is the err: code table of the connection the receipt came
 	// from ("map", "twilio-smpp"); see channels.SMSReceipt.
-	Dialect string `yaml:"dialect"`
+	Dialect string `yaml:"dialect,omitempty" json:"dialect,omitempty"`
 	// NetworkError lists network_error_code TLV values (SMPP 3.4 section
 	// 5.3.2.31) as lowercase hex: six digits for one code, fewer for a
 	// prefix ("03" = every GSM error).
-	NetworkError []string `yaml:"network_error"`
+	NetworkError []string `yaml:"network_error,omitempty" json:"network_error,omitempty"`
 	// MessageState lists message_state TLV values (SMPP 3.4 section
 	// 5.3.2.35; 0 and 9 exist only in SMPP 5.0).
-	MessageState []int `yaml:"message_state"`
+	MessageState []int `yaml:"message_state,omitempty" json:"message_state,omitempty"`
 	// Provider is the provider or connection name the event came from.
-	Provider string `yaml:"provider"`
+	Provider string `yaml:"provider,omitempty" json:"provider,omitempty"`
 }
 
 // Verdict is the outcome and reason a matching rule gives. The reason must
 // come from REASONS.md's vocabulary of the rule's channel.
 type Verdict struct {
-	Outcome channels.Outcome `yaml:"outcome"`
-	Reason  channels.Reason  `yaml:"reason"`
+	Outcome channels.Outcome `yaml:"outcome" json:"outcome"`
+	Reason  channels.Reason  `yaml:"reason" json:"reason"`
 }
 
 // conditions counts the non-empty conditions of m.

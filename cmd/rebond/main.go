@@ -54,7 +54,8 @@ REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "YAML file overriding the embedded defaults")
-	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g))
+	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),
+		newRulesCmd(g), newQualifyCmd(g))
 	return root
 }
 

@@ -21,8 +21,6 @@ import (
 	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/natsbus"
-	"github.com/rebond/rebond/channels/rules"
-	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/ui"
@@ -132,6 +130,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			return err
 		}
 		maps.Copy(hooks, opt.webhooks)
+		book, _, err := ruleBook(cfg, st)
+		if err != nil {
+			return err
+		}
 		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
 			MinVolume: cfg.HTTP.RatesMinVolume}, st, log)
 		if err != nil {
@@ -140,7 +142,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st},
+			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st, Rules: book},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
 			return err
@@ -184,10 +186,11 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		}
 	}
 	if has("worker") {
-		rs, err := rules.Load(configs.Files, "rules/*.yaml")
+		rs, reload, err := workerRules(ctx, cfg, st, log)
 		if err != nil {
-			return fmt.Errorf("load rules: %w", err)
+			return err
 		}
+		parts = append(parts, reload)
 		apply := workers.NewApplyHandler(st, rs, cfg.Policy, enq, metrics, log)
 		retry := workers.NewRetryHandler(st, bus, cfg.Policy, enq, metrics, log)
 		parts = append(parts, part{"worker", workers.NewServer(cfg.Workers, redisOpt, apply, retry, log).Run})

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/email"
+	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/store"
+)
+
+// ruleBook builds the rule book over the embedded built-in rules and the
+// operator rules of st, with the channel adapters' parsers for samples.
+func ruleBook(cfg Config, st *store.Store) (*rulebook.Book, *rules.Set, error) {
+	builtin, err := rules.Load(configs.Files, "rules/*.yaml")
+	if err != nil {
+		return nil, nil, fmt.Errorf("load rules: %w", err)
+	}
+	return rulebook.New(st, builtin, rulebook.Config{Policy: cfg.Policy, Parsers: sampleParsers}), builtin, nil
+}
+
+// sampleParsers read the samples of `rules explain` and POST
+// /v1/rules/explain with packages email and sms.
+var sampleParsers = rulebook.Parsers{
+	Mail: func(raw []byte) ([]channels.Event, error) {
+		rep, err := email.Parse(raw)
+		if err != nil {
+			return nil, err
+		}
+		return rep.Events(email.EventOptions{}), nil
+	},
+	Reply:   email.ParseReply,
+	Receipt: sms.ParseReceipt,
+}
+
+// workerRules returns the worker's classifier, loaded with the current
+// rules (built-ins and operator rules), and the part that keeps it current.
+func workerRules(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*rulebook.Classifier, part, error) {
+	book, builtin, err := ruleBook(cfg, st)
+	if err != nil {
+		return nil, part{}, err
+	}
+	c := rulebook.NewClassifier(builtin)
+	reloader := rulebook.NewReloader(book, c, log.With("part", "rules"))
+	if _, err := reloader.Reload(ctx); err != nil {
+		return nil, part{}, fmt.Errorf("load operator rules: %w", err)
+	}
+	return c, part{"rules", reloader.Run}, nil
+}
