@@ -17,6 +17,7 @@ import (
 const historyLimit = 100
 
 type exclusionRow struct {
+	Ord        int            `db:"ord"`
 	Address    string         `db:"address"`
 	State      string         `db:"state"`
 	Reason     string         `db:"reason"`
@@ -43,15 +44,21 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now); err != nil {
 		return nil, fmt.Errorf("exclusions: %w", err)
 	}
-	out := make([]Exclusion, len(rows))
-	for i, r := range rows {
+	out := make([]Exclusion, len(recipients))
+	for i, a := range recipients {
+		out[i] = Exclusion{Recipient: a, State: StateActive}
+	}
+	for _, r := range rows {
+		if r.Ord < 1 || r.Ord > len(out) {
+			return nil, fmt.Errorf("exclusions: row for position %d of %d", r.Ord, len(out))
+		}
 		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: r.EventID,
 			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != StateActive}
 		if r.DenyReason.Valid {
 			x = Exclusion{Recipient: r.Address, Excluded: true, State: StateDenylisted,
 				Reason: string(channels.ReasonDenylisted), Since: ptime(r.DenySince), Until: ptime(r.DenyUntil)}
 		}
-		out[i] = x
+		out[r.Ord-1] = x
 	}
 	return out, nil
 }

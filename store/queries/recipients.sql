@@ -1,5 +1,6 @@
 -- name: exclusions
--- One row per asked recipient, in the order asked. A timed state whose end
+-- One row per excluded recipient (with its 1-based position in the
+-- request), in the order asked. A timed state whose end
 -- has passed reads as active even before the release job has run. Deny
 -- entries are hash-joined (exact address, then domain), and number
 -- prefixes (SMS only) are probed through the list's unique index with the
@@ -10,7 +11,7 @@ WITH deny AS (
     WHERE list = 'deny' AND channel = $1 AND kind IN ('exact', 'domain')
       AND (expires_at IS NULL OR expires_at > $3)
 )
-SELECT k.address,
+SELECT k.ord, k.address,
        COALESCE(r.state, 'active') AS state, COALESCE(r.reason, '') AS reason,
        r.since, r.until, COALESCE(r.event_id, '') AS event_id,
        COALESCE(de.reason, dd.reason, dp.reason) AS deny_reason,
@@ -34,6 +35,10 @@ LEFT JOIN LATERAL (
       AND (l.expires_at IS NULL OR l.expires_at > $3)
     ORDER BY length(l.value) DESC LIMIT 1
 ) dp ON true
+-- Only excluded recipients come back: most of a send is sendable, and
+-- the caller fills those in (10,000 rows to decode cost more than the
+-- lookups).
+WHERE r.address IS NOT NULL OR de.value IS NOT NULL OR dd.value IS NOT NULL OR dp.reason IS NOT NULL
 ORDER BY k.ord;
 
 -- name: recipient
