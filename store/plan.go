@@ -105,5 +105,11 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 			nums[i] = append(nums[i], strconv.FormatInt(n, 10))
 		}
 	}
-	return s.exec(ctx, tx, "add-buckets", append(arrays(keys), arrays(nums)...)...)
+	args := append(arrays(keys), arrays(nums)...)
+	for _, q := range []string{"add-buckets", "add-rate-days", "add-rate-campaign-days"} {
+		if err := s.exec(ctx, tx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -286,3 +286,42 @@ func TestInsertRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRateRollupsAgree: the daily roll-ups, written by the same apply,
+// answer exactly what the hourly buckets answer, for every grouping that
+// can use them.
+func TestRateRollupsAgree(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	var evs []channels.Event
+	for i := range 40 {
+		at := t0.Add(time.Duration(i*7) * time.Hour) // over 12 days, at odd hours
+		msg, rcpt := fmt.Sprintf("r%d", i), fmt.Sprintf("u%d@d%d.example", i, i%3)
+		evs = append(evs, event(channels.Sent, msg, rcpt, "", at))
+		switch i % 4 {
+		case 0:
+			evs = append(evs, event(channels.Failed, msg, rcpt, "5.1.1", at.Add(time.Minute)))
+		case 1:
+			evs = append(evs, event(channels.Failed, msg, rcpt, "4.2.2", at.Add(30*time.Hour))) // a late one
+		case 2:
+			evs = append(evs, event(channels.Delivered, msg, rcpt, "", at.Add(time.Minute)))
+		}
+	}
+	insertApply(t, s, evs...)
+	// A To that is not a midnight forces the hourly buckets.
+	hourly := time.Date(2099, 1, 1, 1, 0, 0, 0, time.UTC)
+	for _, groups := range [][]string{nil, {"campaign"}, {"domain"}, {"day"}, {"domain", "day"}} {
+		daily, err := s.Rates(ctx, store.RatesQuery{GroupBy: groups, From: t0.Truncate(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromHours, err := s.Rates(ctx, store.RatesQuery{GroupBy: groups, From: t0.Truncate(24 * time.Hour), To: hourly})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(fromHours, daily); diff != "" || len(daily) == 0 {
+			t.Errorf("group_by %v: roll-up differs from the hourly buckets (-hourly +daily):\n%s", groups, diff)
+		}
+	}
+}

@@ -95,6 +95,39 @@ SET sent = rate_buckets.sent + EXCLUDED.sent,
     hard = rate_buckets.hard + EXCLUDED.hard,
     complaints = rate_buckets.complaints + EXCLUDED.complaints;
 
+-- name: add-rate-days
+-- The daily roll-ups of the same deltas, in the same lock order (keys
+-- sorted), after the hourly buckets: every apply locks hourly, daily,
+-- then campaign-daily rows, so two applies cannot deadlock across them.
+INSERT INTO rate_days (channel, campaign, domain, day, sent, delivered, soft, hard, complaints)
+SELECT channel, campaign, domain, date_trunc('day', hour::timestamptz, 'UTC') AS day,
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (channel, campaign, domain, day) DO UPDATE
+SET sent = rate_days.sent + EXCLUDED.sent,
+    delivered = rate_days.delivered + EXCLUDED.delivered,
+    soft = rate_days.soft + EXCLUDED.soft,
+    hard = rate_days.hard + EXCLUDED.hard,
+    complaints = rate_days.complaints + EXCLUDED.complaints;
+
+-- name: add-rate-campaign-days
+INSERT INTO rate_campaign_days (channel, campaign, day, sent, delivered, soft, hard, complaints)
+SELECT channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3
+ON CONFLICT (channel, campaign, day) DO UPDATE
+SET sent = rate_campaign_days.sent + EXCLUDED.sent,
+    delivered = rate_campaign_days.delivered + EXCLUDED.delivered,
+    soft = rate_campaign_days.soft + EXCLUDED.soft,
+    hard = rate_campaign_days.hard + EXCLUDED.hard,
+    complaints = rate_campaign_days.complaints + EXCLUDED.complaints;
+
 -- name: apply-async-commit
 -- An apply may skip waiting for its WAL flush: if the machine crashes
 -- before the flush, the whole transaction is lost together — verdicts,
