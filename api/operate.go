@@ -26,8 +26,8 @@ type Operator interface {
 	ReleaseBulk(ctx context.Context, f store.ReleaseFilter, reason, actor string, now time.Time) (int64, error)
 }
 
-// actorAdmin is the audit actor of changes made with the admin token; a
-// per-token name takes its place when tokens get names.
+// actorAdmin is the audit actor of changes made with the configured admin
+// token; a stored token's changes are "token:<name>" (see actor).
 const actorAdmin = "api:admin"
 
 // listColumns are the CSV columns of list import and export.
@@ -90,7 +90,7 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	if err := op.AddListEntries(r.Context(), entries); err != nil {
 		return err
 	}
-	s.log.InfoContext(r.Context(), "list entries added", "list", list, "entries", len(entries), "actor", actorAdmin)
+	s.log.InfoContext(r.Context(), "list entries added", "list", list, "entries", len(entries), "actor", actor(r))
 	writeJSON(w, http.StatusOK, map[string]int{"added": len(entries)})
 	return nil
 }
@@ -188,7 +188,7 @@ func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	s.log.InfoContext(r.Context(), "list entry deleted", "list", list, "kind", e.Kind, "value", e.Value, "actor", actorAdmin)
+	s.log.InfoContext(r.Context(), "list entry deleted", "list", list, "kind", e.Kind, "value", e.Value, "actor", actor(r))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -213,12 +213,12 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(req.Reason) == "" {
 		return errorf(http.StatusBadRequest, "reason: required (it goes to the audit trail)")
 	}
-	if err := op.Release(r.Context(), ch, addr, req.Reason, actorAdmin, s.now()); errors.Is(err, store.ErrNotFound) {
+	if err := op.Release(r.Context(), ch, addr, req.Reason, actor(r), s.now()); errors.Is(err, store.ErrNotFound) {
 		return errorf(http.StatusNotFound, "%s is not quarantined or suspended", addr)
 	} else if err != nil {
 		return err
 	}
-	s.log.InfoContext(r.Context(), "recipient released", "channel", ch, "recipient", addr, "actor", actorAdmin, "reason", req.Reason)
+	s.log.InfoContext(r.Context(), "recipient released", "channel", ch, "recipient", addr, "actor", actor(r), "reason", req.Reason)
 	return s.getRecipient(w, r)
 }
 
@@ -288,12 +288,12 @@ func (s *Server) postReleases(w http.ResponseWriter, r *http.Request) error {
 	if p.Recipients != *req.Expect {
 		return errorf(http.StatusConflict, "the filter now selects %d recipients, not %d: preview again", p.Recipients, *req.Expect)
 	}
-	n, err := op.ReleaseBulk(r.Context(), req.ReleaseFilter, req.Why, actorAdmin, s.now())
+	n, err := op.ReleaseBulk(r.Context(), req.ReleaseFilter, req.Why, actor(r), s.now())
 	if err != nil {
 		return err
 	}
 	s.log.InfoContext(r.Context(), "recipients released in bulk", "channel", req.Channel, "state", req.State,
-		"reason", req.Reason, "released", n, "actor", actorAdmin, "why", req.Why)
+		"reason", req.Reason, "released", n, "actor", actor(r), "why", req.Why)
 	writeJSON(w, http.StatusOK, map[string]int64{"released": n})
 	return nil
 }

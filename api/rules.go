@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/rulebook"
@@ -83,9 +84,22 @@ func answer(w http.ResponseWriter, status int, v any, err error) error {
 	return nil
 }
 
-// author is who made a change: ?author=, else "api".
+// author is who made a change. With the configured admin token it is
+// ?author=, else "api". With a stored token it is the token's actor,
+// which the caller cannot choose: "token:<name>", followed by " (author)"
+// when ?author= names a person (bounded, so the audit stays readable).
 func author(r *http.Request) string {
-	if a := r.URL.Query().Get("author"); a != "" {
+	a := r.URL.Query().Get("author")
+	if p, ok := r.Context().Value(principalKey{}).(principal); ok && p.named {
+		if a == "" {
+			return p.actor
+		}
+		if len(a) > 64 {
+			a = strings.ToValidUTF8(a[:64], "") // drop a rune cut in two
+		}
+		return p.actor + " (" + a + ")"
+	}
+	if a != "" {
 		return a
 	}
 	return "api"

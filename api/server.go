@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/providers"
 	"github.com/rebond/rebond/store"
 )
 
@@ -26,14 +27,24 @@ import (
 type Config struct {
 	// Addr is the listen address (default ":8080").
 	Addr string
-	// AdminToken is the bearer token of every /v1 route; required.
+	// AdminToken is a bearer token of role admin for every /v1 route (the
+	// bootstrap token); required.
 	AdminToken string
+	// Tokens looks up the stored API tokens with roles (`rebond tokens`);
+	// nil accepts the admin token alone.
+	Tokens TokenLookup
+	// TokenCacheTTL is how long a token lookup is reused (default 30s;
+	// negative: never): a revoked token stops working within it.
+	TokenCacheTTL time.Duration
 	// MaxBodyBytes bounds request bodies (default 8 MiB).
 	MaxBodyBytes int64
 	// MaxBatch bounds events or recipients per request (default 10000).
 	MaxBatch int
 	// Operator serves the list and release routes; nil answers them 501.
 	Operator Operator
+	// Providers groups domains by mailbox provider for
+	// GET /v1/rates?group_by=provider; nil: the built-in table.
+	Providers *providers.Table
 	// RatesMinVolume flags rate rows with fewer sent messages as
 	// low_volume (default 100; ?min_volume= overrides it per request).
 	RatesMinVolume int64
@@ -106,6 +117,8 @@ type Server struct {
 	now     func() time.Time
 	// patterns lists the registered routes ("METHOD /path").
 	patterns []string
+	// tokens caches stored-token lookups (authenticate).
+	tokens *tokenCache
 }
 
 // New builds the server and its routes.
@@ -126,6 +139,8 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
 	s.route(mux, "POST /v1/sms/check", s.postSMSCheck, true)
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
+	s.route(mux, "GET /v1/incidents", s.getIncidents, true)
+	s.route(mux, "GET /v1/alerts", s.getAlerts, true)
 	s.route(mux, "POST /v1/lists/{list}", s.postList, true)
 	s.route(mux, "GET /v1/lists/{list}", s.getList, true)
 	s.route(mux, "DELETE /v1/lists/{list}/{channel}/{kind}/{value}", s.deleteList, true)
@@ -162,7 +177,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc, auth b
 		}
 	})
 	if auth {
-		next = s.authenticate(next)
+		next = s.authenticate(pattern, next)
 	}
 	mux.Handle(pattern, s.observe(pattern, s.recover(next)))
 	s.patterns = append(s.patterns, pattern)

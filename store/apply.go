@@ -145,6 +145,9 @@ type recipientRow struct {
 	Until     sql.NullTime `db:"until"`
 	EventID   string       `db:"event_id"`
 	Rule      string       `db:"rule"`
+	// Escalation on repeat (migration 0005).
+	QuarantineCount int          `db:"quarantine_count"`
+	QuarantinedAt   sql.NullTime `db:"quarantined_at"`
 }
 
 // lockRecipients locks the recipients of every event that can change a
@@ -178,6 +181,7 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		out[k] = lifecycle.Recipient{
 			Channel: k.Channel, Address: r.Address, State: r.State, Reason: r.Reason, SoftCount: r.SoftCount,
 			Since: r.Since.Time, Until: r.Until.Time, EventID: r.EventID, Rule: r.Rule,
+			QuarantineCount: r.QuarantineCount, QuarantinedAt: r.QuarantinedAt.Time,
 		}
 	}
 	var allow []struct {

@@ -15,7 +15,7 @@ import (
 // until the commit.
 func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
 	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeVerdicts, s.writeMessages, s.writeRecipients, s.writeAudit, s.writeBuckets,
+		s.writeVerdicts, s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, p); err != nil {
@@ -63,17 +63,20 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 	if len(p.Recipients) == 0 {
 		return nil
 	}
-	text := make([][]string, 8)
-	var counts []int64
+	text := make([][]string, 9)
+	var counts, quarantines []int64
 	for _, r := range p.Recipients {
-		row := []string{string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule}
+		row := []string{string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
+			ts(r.QuarantinedAt)}
 		for i, x := range row {
 			text[i] = append(text[i], x)
 		}
 		counts = append(counts, int64(r.SoftCount))
+		quarantines = append(quarantines, int64(r.QuarantineCount))
 	}
 	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(counts),
-		pq.Array(text[4]), pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7])}
+		pq.Array(text[4]), pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]),
+		pq.Array(quarantines), pq.Array(text[8])}
 	return s.exec(ctx, tx, "update-recipients", args...)
 }
 

@@ -80,6 +80,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		return v, fmt.Errorf("recipient: %w", err)
 	}
 	v.State, v.Reason, v.SoftCount, v.Since, v.Until = r.State, r.Reason, r.SoftCount, ptime(r.Since), ptime(r.Until)
+	v.QuarantineCount = r.QuarantineCount
 	if q, err = s.query("recipient-history"); err != nil {
 		return v, err
 	}

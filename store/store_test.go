@@ -75,16 +75,7 @@ func event(typ channels.Type, msg, rcpt, status string, at time.Time) channels.E
 
 func insertApply(t *testing.T, s *store.Store, evs ...channels.Event) lifecycle.Plan {
 	t.Helper()
-	ctx := context.Background()
-	ids, err := s.InsertEvents(ctx, evs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := s.Apply(ctx, ids, decide)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan
+	return applyWith(t, s, decide, evs...)
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {

@@ -55,6 +55,9 @@ type RateRow struct {
 	// LowVolume flags rows with fewer sent messages than the reader's
 	// minimum volume: their rates are not worth acting on.
 	LowVolume bool `json:"low_volume,omitempty"`
+	// Provider is the mailbox provider of group_by=provider rows (set by
+	// Regroup from the domain; the store itself never sets it).
+	Provider string `json:"provider,omitempty"`
 }
 
 // Interval is a confidence interval [Low, High] of a rate.
@@ -96,4 +99,7 @@ type RecipientView struct {
 	Since     *time.Time       `json:"since,omitempty"`
 	Until     *time.Time       `json:"until,omitempty"`
 	History   []Transition     `json:"history"`
+	// QuarantineCount is the recipient's run of repeated quarantines,
+	// which lengthens the next one (policy.escalation).
+	QuarantineCount int `json:"quarantine_count"`
 }

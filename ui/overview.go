@@ -40,6 +40,8 @@ func (c channelSummary) Delta(which string) string {
 
 type overviewData struct {
 	Channels []channelSummary
+	// Alerts are the active rate alerts, shown above the charts.
+	Alerts []alertLine
 }
 
 // shownChannels are the channels a filter covers.
@@ -66,6 +68,9 @@ func (h *Handler) overview(r *http.Request, v *view) (string, error) {
 		return "", err
 	}
 	var d overviewData
+	if d.Alerts, err = h.activeAlerts(r.Context(), f); err != nil {
+		return "", err
+	}
 	for _, ch := range shownChannels(f) {
 		tl := newTimeline(f)
 		s := channelSummary{Channel: ch}

@@ -18,6 +18,7 @@ type SchedulerStore interface {
 	DueRetries(ctx context.Context, now time.Time, limit int) ([]store.RetryDue, error)
 	ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error)
 	SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]store.SilentMessage, error)
+	ResolveIncidents(ctx context.Context, now time.Time, quiet time.Duration, limit int) (int64, error)
 }
 
 // scanLimit bounds one pass of a periodic job; the next tick continues.
@@ -58,6 +59,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.logErr(ctx, "retry scan", s.RequeueRetries(ctx))
 			s.logErr(ctx, "release", s.Release(ctx))
 			s.logErr(ctx, "expire", s.Expire(ctx))
+			s.logErr(ctx, "resolve incidents", s.ResolveIncidents(ctx))
 		}
 	}
 }
@@ -111,6 +113,18 @@ func (s *Scheduler) Release(ctx context.Context) error {
 	}
 	s.metrics.released.Add(float64(n))
 	s.log.InfoContext(ctx, "released recipients whose quarantine or suspension ended", "recipients", n)
+	return nil
+}
+
+// ResolveIncidents resolves the sender incidents that had no new
+// sender-side verdict for the policy's quiet period (24 h by default).
+func (s *Scheduler) ResolveIncidents(ctx context.Context) error {
+	quiet := s.policy.Incidents.Quiet()
+	n, err := s.store.ResolveIncidents(ctx, s.now(), quiet, scanLimit)
+	if err != nil || n == 0 {
+		return err
+	}
+	s.log.InfoContext(ctx, "resolved quiet sender incidents", "incidents", n, "quiet_for", quiet)
 	return nil
 }
 

@@ -76,3 +76,38 @@ func TestExpire(t *testing.T) {
 		t.Errorf("sms cutoff = %v", st.cutoff[channels.SMS])
 	}
 }
+
+type incidentStore struct {
+	SchedulerStore
+	now   time.Time
+	quiet time.Duration
+}
+
+func (s *incidentStore) ResolveIncidents(_ context.Context, now time.Time, quiet time.Duration, _ int) (int64, error) {
+	s.now, s.quiet = now, quiet
+	return 1, nil
+}
+
+// TestResolveIncidents: the job asks the store to resolve incidents quiet
+// for the policy's period, 24 h when the policy leaves it zero.
+func TestResolveIncidents(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		quiet time.Duration
+		want  time.Duration
+	}{{"default", 0, 24 * time.Hour}, {"configured", 6 * time.Hour, 6 * time.Hour}} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &incidentStore{}
+			p := lifecycle.Policy{SoftThreshold: 5, Incidents: lifecycle.IncidentPolicy{QuietFor: tc.quiet}}
+			s := NewScheduler(Config{}, p, &recorder{}, st, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			s.now = func() time.Time { return now }
+			if err := s.ResolveIncidents(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if !st.now.Equal(now) || st.quiet != tc.want {
+				t.Errorf("store asked at %v with quiet %v, want %v and %v", st.now, st.quiet, now, tc.want)
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 		snap:       snap,
 		messages:   make(map[MessageKey]Message),
 		recipients: make(map[RecipientKey]Recipient),
+		incidents:  make(map[IncidentKey]Incident),
 		plan:       Plan{Buckets: make(map[BucketKey]Counts)},
 	}
 	events := slices.Clone(snap.Events)
@@ -33,6 +34,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.ID, Channel: e.Channel, Verdict: v})
 		enteredSoft := d.applyMessage(e, v)
 		d.applyRecipient(e, v, enteredSoft)
+		d.applyIncident(e, v)
 	}
 	d.flush()
 	return d.plan
@@ -43,6 +45,7 @@ type decider struct {
 	snap       Snapshot
 	messages   map[MessageKey]Message // touched in this batch
 	recipients map[RecipientKey]Recipient
+	incidents  map[IncidentKey]Incident
 	plan       Plan
 }
 
@@ -186,4 +189,5 @@ func (d *decider) flush() {
 	slices.SortFunc(d.plan.Recipients, func(a, b Recipient) int {
 		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Address, b.Address))
 	})
+	d.flushIncidents()
 }

@@ -269,6 +269,11 @@ func TestPolicyValidate(t *testing.T) {
 		{"retry delay", func(p *Policy) { p.Channels[channels.SMS] = ChannelPolicy{Retry: []time.Duration{0}} }, "policy.channels.sms.retry"},
 		{"action", func(p *Policy) { p.Channels[channels.Email].Reasons["x"] = ReasonPolicy{Action: "drop"} }, "reasons.x.action"},
 		{"negative window", func(p *Policy) { p.Channels[channels.Email].Reasons["x"] = ReasonPolicy{SuspendFor: -1} }, "reasons.x"},
+		{"escalation on", func(p *Policy) { p.Escalation = Escalation{Factor: 2, Lookback: time.Hour, Max: time.Hour} }, ""},
+		{"escalation factor", func(p *Policy) { p.Escalation.Factor = 0.5 }, "policy.escalation.factor"},
+		{"escalation lookback", func(p *Policy) { p.Escalation.Lookback = -1 }, "policy.escalation.lookback"},
+		{"escalation max", func(p *Policy) { p.Escalation.Max = -1 }, "policy.escalation.max"},
+		{"incident quiet period", func(p *Policy) { p.Incidents.QuietFor = -1 }, "policy.incidents.quiet_for"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -287,5 +292,194 @@ func TestPlanRowsAreSorted(t *testing.T) {
 		ev(channels.Failed, "m1", "a@example.org", 1, "hard/user_unknown"))
 	if len(p.Messages) != 2 || p.Messages[0].MessageID != "m1" || len(p.Recipients) != 2 || p.Recipients[0].Address != "a@example.org" {
 		t.Errorf("rows must be in key order (lock order): %+v %+v", p.Messages, p.Recipients)
+	}
+}
+
+// escalating is the seed policy with escalation on: factor 2 per previous
+// quarantine begun within 180 days of the last one, capped at 365 days.
+func escalating() Policy {
+	p := seedPolicy()
+	p.Escalation = Escalation{Factor: 2, Lookback: 180 * 24 * time.Hour, Max: 365 * 24 * time.Hour}
+	return p
+}
+
+func TestEscalationOnRepeatQuarantine(t *testing.T) {
+	const a = "a@example.org"
+	day := 24 * time.Hour
+	tests := []struct {
+		name   string
+		policy Policy
+		stored Recipient
+		event  channels.Event
+		until  time.Time // zero: permanent
+		count  int
+	}{
+		{"first quarantine: base term", escalating(),
+			Recipient{State: StateActive},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 1},
+		{"second after a release: doubled", escalating(),
+			Recipient{State: StateActive, QuarantineCount: 1, QuarantinedAt: t0.Add(-40 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
+		{"third: four times", escalating(),
+			Recipient{State: StateActive, QuarantineCount: 2, QuarantinedAt: t0.Add(-70 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(120 * day), 3},
+		{"fifth: capped at 365 days", escalating(),
+			Recipient{State: StateActive, QuarantineCount: 4, QuarantinedAt: t0.Add(-100 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(365 * day), 5},
+		{"a timed quarantine that ended but was not released yet repeats", escalating(),
+			Recipient{State: StateQuarantined, Until: t0.Add(-time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-30*day - time.Hour)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
+		{"a running quarantine is renewed, not repeated", escalating(),
+			Recipient{State: StateQuarantined, Until: t0.Add(50 * day), QuarantineCount: 2, QuarantinedAt: t0.Add(-10 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
+		{"last quarantine older than the lookback: base term again", escalating(),
+			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-200 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 1},
+		{"a permanent quarantine stays permanent", escalating(),
+			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
+			ev(channels.Failed, "m1", a, 0, "hard/user_unknown"), time.Time{}, 4},
+		{"a suspension followed by a quarantine repeats", escalating(),
+			Recipient{State: StateSuspended, Until: t0.Add(time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-60 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
+		{"escalation off: base term, count still kept", seedPolicy(),
+			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
+			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// mailbox_full_now: mailbox_full's 30-day term, applied at once
+			// (action quarantine) so one event is enough.
+			tc.policy.Channels[channels.Email].Reasons["mailbox_full_now"] = ReasonPolicy{Action: ActionQuarantine, QuarantineFor: 30 * day}
+			stored := tc.stored
+			stored.Channel, stored.Address = channels.Email, a
+			p := Decide(tc.policy, verdictOf{}, Snapshot{Events: []channels.Event{tc.event},
+				Recipients: map[RecipientKey]Recipient{rkey(a): stored}})
+			r := recipientOf(p, a)
+			if r.State != StateQuarantined || !r.Until.Equal(tc.until) || r.QuarantineCount != tc.count {
+				t.Errorf("recipient = %s until %v count %d, want quarantined until %v count %d",
+					r.State, r.Until, r.QuarantineCount, tc.until, tc.count)
+			}
+			if tc.stored.State != StateQuarantined && !r.QuarantinedAt.Equal(t0) {
+				t.Errorf("quarantined_at = %v, want the event's time %v", r.QuarantinedAt, t0)
+			}
+		})
+	}
+}
+
+func TestEscalationTerm(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		name     string
+		esc      Escalation
+		base     time.Duration
+		previous int
+		want     time.Duration
+	}{
+		{"off", Escalation{}, 30 * day, 3, 30 * day},
+		{"factor 1 changes nothing", Escalation{Factor: 1}, 30 * day, 3, 30 * day},
+		{"no previous", Escalation{Factor: 2}, 30 * day, 0, 30 * day},
+		{"permanent", Escalation{Factor: 2, Max: 365 * day}, 0, 5, 0},
+		{"1.5 twice", Escalation{Factor: 1.5}, 24 * time.Hour, 2, 54 * time.Hour},
+		{"a base above the cap is kept", Escalation{Factor: 2, Max: 10 * day}, 30 * day, 2, 30 * day},
+		{"uncapped: saturates, never overflows", Escalation{Factor: 10}, 30 * day, 1000, time.Duration(1<<63 - 1)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.esc.Term(tc.base, tc.previous); got != tc.want {
+				t.Errorf("Term(%v, %d) = %v, want %v", tc.base, tc.previous, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestQuarantineCountGrowsAcrossBatchesOnlyOnRepeat(t *testing.T) {
+	// Two hard failures in one batch: the second renews nothing (the
+	// quarantine is permanent), and the count is one.
+	p := Decide(escalating(), verdictOf{}, Snapshot{Events: []channels.Event{
+		ev(channels.Failed, "m1", "a@example.org", 0, "hard/user_unknown"),
+		ev(channels.Failed, "m2", "a@example.org", 5, "hard/user_unknown")}})
+	if r := recipientOf(p, "a@example.org"); r.QuarantineCount != 1 || !r.QuarantinedAt.Equal(t0) {
+		t.Errorf("count %d at %v, want 1 at %v", r.QuarantineCount, r.QuarantinedAt, t0)
+	}
+}
+
+// sms builds an SMS failure through provider at t0+min minutes.
+func smsFailure(msg, provider string, min int, verdict string) channels.Event {
+	e := ev(channels.Failed, msg, "447700900001", min, verdict)
+	e.Channel, e.Provider = channels.SMS, provider
+	return e
+}
+
+func TestSenderIncidents(t *testing.T) {
+	withProvider := func(e channels.Event, p string) channels.Event { e.Provider = p; return e }
+	tests := []struct {
+		name   string
+		policy func(*Policy)
+		events []channels.Event
+		want   []Incident
+	}{
+		{"sender-side reasons raise one incident per channel, route and reason", nil, []channels.Event{
+			withProvider(ev(channels.Failed, "m1", "a@example.org", 0, "soft/bad_reputation"), "ses"),
+			withProvider(ev(channels.Failed, "m2", "b@example.org", 5, "hard/bad_reputation"), "ses"),
+			withProvider(ev(channels.Failed, "m3", "c@example.org", 7, "soft/bad_reputation"), "bounce-mail"),
+			withProvider(ev(channels.Failed, "m4", "d@example.org", 9, "soft/system_error"), "ses"),
+		}, []Incident{
+			{Channel: channels.Email, Route: "bounce-mail", Reason: "bad_reputation", Count: 1, FirstSeen: t0.Add(7 * time.Minute),
+				LastSeen: t0.Add(7 * time.Minute), EventID: "ev-failed-m3-7-soft/bad_reputation", Rule: "t.bad_reputation@1"},
+			{Channel: channels.Email, Route: "ses", Reason: "bad_reputation", Count: 2, FirstSeen: t0,
+				LastSeen: t0.Add(5 * time.Minute), EventID: "ev-failed-m2-5-hard/bad_reputation", Rule: "t.bad_reputation@1"},
+		}},
+		{"no provider: route unknown; out-of-order events keep first and last", nil, []channels.Event{
+			ev(channels.Failed, "m2", "b@example.org", 30, "soft/bad_reputation"),
+			ev(channels.Failed, "m1", "a@example.org", 10, "soft/bad_reputation"),
+		}, []Incident{
+			{Channel: channels.Email, Route: UnknownRoute, Reason: "bad_reputation", Count: 2, FirstSeen: t0.Add(10 * time.Minute),
+				LastSeen: t0.Add(30 * time.Minute), EventID: "ev-failed-m2-30-soft/bad_reputation", Rule: "t.bad_reputation@1"},
+		}},
+		{"sms gateway route", func(p *Policy) {
+			p.Channels[channels.SMS] = ChannelPolicy{Reasons: map[string]ReasonPolicy{"rate_limited": {Action: ActionSender}}}
+		}, []channels.Event{smsFailure("s1", "smpp:acme", 0, "soft/rate_limited")}, []Incident{
+			{Channel: channels.SMS, Route: "smpp:acme", Reason: "rate_limited", Count: 1, FirstSeen: t0, LastSeen: t0,
+				EventID: "ev-failed-s1-0-soft/rate_limited", Rule: "t.rate_limited@1"},
+		}},
+		{"recipient-side and ignored verdicts raise none", nil, []channels.Event{
+			ev(channels.Failed, "m1", "a@example.org", 0, "hard/user_unknown"),
+			ev(channels.Failed, "m2", "a@example.org", 1, "soft/mailbox_full"),
+			ev(channels.Failed, "m3", "a@example.org", 2, "ignored/bad_reputation"),
+			ev(channels.Delivered, "m4", "a@example.org", 3, ""),
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := seedPolicy()
+			if tc.policy != nil {
+				tc.policy(&p)
+			}
+			plan := Decide(p, verdictOf{}, Snapshot{Events: tc.events})
+			if diff := cmp.Diff(tc.want, plan.Incidents); diff != "" {
+				t.Errorf("incidents (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSenderIncidentDespiteAllowlistAndNoRecipientChange(t *testing.T) {
+	const a = "vip@example.org"
+	e := ev(channels.Failed, "m1", a, 0, "soft/bad_reputation")
+	e.Provider = "ses"
+	p := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: []channels.Event{e}, Allowed: map[RecipientKey]bool{rkey(a): true}})
+	if len(p.Incidents) != 1 || p.Incidents[0].Route != "ses" || p.Incidents[0].Count != 1 {
+		t.Errorf("incidents = %+v, want one on route ses", p.Incidents)
+	}
+	if len(p.Recipients) != 0 || len(p.Audit) != 0 {
+		t.Errorf("a sender-side verdict changed the recipient: %+v %+v", p.Recipients, p.Audit)
+	}
+}
+
+func TestRoute(t *testing.T) {
+	for in, want := range map[string]string{"": UnknownRoute, "ses": "ses", "smpp:acme": "smpp:acme", "bounce-mail": "bounce-mail"} {
+		if got := Route(in); got != want {
+			t.Errorf("Route(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

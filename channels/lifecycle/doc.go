@@ -30,9 +30,31 @@
 //     quarantined, for the reason's duration (mailbox_full: 30 days).
 //   - a reason with action "suspend" ⇒ suspended for its window (24 h).
 //   - a reason with action "sender" (sender-side: reputation, policy, rate
-//     limits…) never touches the recipient.
+//     limits…) never touches the recipient: it raises a sender incident
+//     instead (below).
 //   - complaint ⇒ quarantined (reason complaint), never auto-released.
 //   - delivered ⇒ soft count back to 0.
 //   - allowlisted recipients are never quarantined or suspended
 //     automatically ("error ignored"); the verdict is still recorded.
+//
+// # Escalation on repeat
+//
+// A recipient quarantined again — after an operator's release, or after
+// its timed quarantine ended — gets a longer term: the reason's term times
+// Policy.Escalation.Factor per previous quarantine of its run, capped at
+// Escalation.Max (mailbox_full with factor 2: 30 → 60 → 120 → 240 → 365
+// days). The run is kept on the recipient (QuarantineCount,
+// QuarantinedAt) and restarts when the last quarantine began longer ago
+// than Escalation.Lookback. Renewing a quarantine still running is not a
+// repeat, and a permanent quarantine stays permanent.
+//
+// # Sender incidents
+//
+// A failure whose reason has action "sender" says something about the
+// sender, not the recipient: it raises or updates the incident of its
+// (channel, route, reason), where the route is the event's provider (see
+// IncidentKey for why). The Plan carries each batch's additions
+// (Plan.Incidents) so the store writes them in the apply transaction; the
+// scheduler resolves an incident after Policy.Incidents.QuietFor without
+// a new one.
 package lifecycle

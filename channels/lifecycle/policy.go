@@ -54,12 +54,42 @@ type Policy struct {
 	// QuarantineComplaints quarantines a recipient who complained.
 	QuarantineComplaints bool                               `koanf:"quarantine_complaints"`
 	Channels             map[channels.Channel]ChannelPolicy `koanf:"channels"`
+	// Escalation lengthens the timed quarantine of a recipient quarantined
+	// again; the zero value disables it.
+	Escalation Escalation `koanf:"escalation"`
+	// Incidents tunes sender incidents (see IncidentKey).
+	Incidents IncidentPolicy `koanf:"incidents"`
+}
+
+// IncidentPolicy tunes sender incidents.
+type IncidentPolicy struct {
+	// QuietFor is how long an open incident must go without a new
+	// sender-side verdict before the scheduler resolves it; 0 means the
+	// default, 24 h.
+	QuietFor time.Duration `koanf:"quiet_for"`
+}
+
+// DefaultIncidentQuiet is the quiet period of IncidentPolicy's zero value.
+const DefaultIncidentQuiet = 24 * time.Hour
+
+// Quiet returns the effective quiet period.
+func (ip IncidentPolicy) Quiet() time.Duration {
+	if ip.QuietFor <= 0 {
+		return DefaultIncidentQuiet
+	}
+	return ip.QuietFor
 }
 
 // Validate checks the policy and names the offending key.
 func (p Policy) Validate() error {
 	if p.SoftThreshold < 1 {
 		return fmt.Errorf("policy.soft_threshold: must be at least 1, got %d", p.SoftThreshold)
+	}
+	if err := p.Escalation.Validate(); err != nil {
+		return fmt.Errorf("policy.escalation.%w", err)
+	}
+	if p.Incidents.QuietFor < 0 {
+		return fmt.Errorf("policy.incidents.quiet_for: %v must not be negative", p.Incidents.QuietFor)
 	}
 	for ch, cp := range p.Channels {
 		if !ch.Valid() {

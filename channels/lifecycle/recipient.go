@@ -72,14 +72,25 @@ func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp Re
 }
 
 // quarantine moves r to quarantined for dur (0: until an operator releases
-// it). A permanent quarantine is never shortened by a later, timed one.
+// it), escalated by the policy when r was quarantined before. A permanent
+// quarantine is never shortened by a later, timed one.
 func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
 	if r.State == StateQuarantined && r.Until.IsZero() {
 		return
 	}
+	// A quarantine that is still running is renewed, not repeated: only a
+	// recipient that was released, or whose term ended (even if the
+	// release job has not run yet), counts one more quarantine.
+	if r.State != StateQuarantined || !r.Until.After(e.OccurredAt) {
+		if !d.policy.Escalation.repeats(r.QuarantinedAt, e.OccurredAt) {
+			r.QuarantineCount = 0
+		}
+		r.QuarantineCount++
+		r.QuarantinedAt = e.OccurredAt
+	}
 	until := time.Time{}
 	if dur > 0 {
-		until = e.OccurredAt.Add(dur)
+		until = e.OccurredAt.Add(d.policy.Escalation.Term(dur, r.QuarantineCount-1))
 	}
 	d.transition(r, e, v, StateQuarantined, until)
 }

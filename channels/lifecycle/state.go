@@ -66,6 +66,12 @@ type Recipient struct {
 	Until     time.Time // zero: no automatic release
 	EventID   string
 	Rule      string
+	// QuarantineCount is the number of quarantines in the recipient's
+	// current run of repeats (see Escalation), this one included when it
+	// is quarantined; QuarantinedAt is when the latest one began. Releases
+	// keep both, which is what lets the next quarantine escalate.
+	QuarantineCount int
+	QuarantinedAt   time.Time
 }
 
 // ListEntry is a deny or allow list entry that matched a recipient of the
@@ -135,4 +141,7 @@ type Plan struct {
 	Audit      []Audit
 	Buckets    map[BucketKey]Counts
 	Retries    []Retry
+	// Incidents are the sender incidents the batch raises or updates, in
+	// key order.
+	Incidents []Incident
 }

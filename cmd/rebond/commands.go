@@ -81,7 +81,8 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 		Example: `  rebond rates
   rebond rates --channel email --group-by domain,day --from 2026-11-01
   rebond rates --campaign spring-sale --json
-  rebond rates --group-by day --csv > rates.csv`,
+  rebond rates --group-by day --csv > rates.csv
+  rebond rates --channel email --group-by provider`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := f.query()
@@ -98,7 +99,11 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 			}
 			defer st.Close()
 			q.MinVolume = cfg.HTTP.RatesMinVolume
-			rows, err := st.Rates(cmd.Context(), q)
+			tbl, err := providerTable(cfg)
+			if err != nil {
+				return err
+			}
+			rows, err := api.Rates(cmd.Context(), st, q, tbl)
 			if err != nil {
 				return err
 			}
@@ -118,7 +123,7 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 	cmd.Flags().StringVar(&f.campaign, "campaign", "", "only this campaign")
 	cmd.Flags().StringVar(&f.from, "from", "", "sent at or after (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringVar(&f.to, "to", "", "sent before (RFC 3339 or YYYY-MM-DD)")
-	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(store.RateGroups(), ","))
+	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(append(store.RateGroups(), "provider"), ","))
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	cmd.Flags().BoolVar(&f.csv, "csv", false, "print CSV (the columns of GET /v1/rates?format=csv)")
 	cmd.MarkFlagsMutuallyExclusive("json", "csv")
@@ -166,13 +171,22 @@ func printRates(g *globals, rows []store.RateRow) {
 		if r.LowVolume {
 			flag = "*"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(r.Domain),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
 			dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
 	}
 	w.Flush()
 	if slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.LowVolume }) {
 		fmt.Fprintln(g.stdout, "* low volume: too few messages for the rates to mean much")
 	}
+}
+
+// where is a row's DOMAIN column: its domain, its mailbox provider
+// (--group-by provider), or both.
+func where(r store.RateRow) string {
+	if r.Provider != "" && r.Domain != "" {
+		return r.Provider + ": " + r.Domain
+	}
+	return r.Provider + r.Domain
 }
 
 // pct formats a rate with its interval: "2.00% (1.1–3.6)".

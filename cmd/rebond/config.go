@@ -68,6 +68,10 @@ type Config struct {
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
 	Policy   lifecycle.Policy          `koanf:"policy"`
+	// ProvidersFile replaces the built-in mailbox-provider table.
+	ProvidersFile string `koanf:"providers_file"`
+	// Alerts sets the rate alerts of the scheduler role.
+	Alerts workers.AlertConfig `koanf:"alerts"`
 }
 
 // envPrefix starts every environment override.
@@ -106,6 +110,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	}
 	c.Workers.RedisURL = c.Redis.URL
 	c.Workers = c.Workers.WithDefaults()
+	c.Alerts = c.Alerts.WithDefaults()
 	return c, c.Validate()
 }
 
@@ -140,6 +145,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Policy.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Alerts.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.NATS.URL == "" && c.DataDir == "" {

@@ -43,16 +43,13 @@ func (g *globals) withBook(ctx context.Context, fn func(*rulebook.Book) error) e
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	book, _, err := ruleBook(cfg, st)
-	if err != nil {
-		return err
-	}
-	return fn(book)
+	return g.withStore(ctx, func(st *store.Store) error {
+		book, _, err := ruleBook(cfg, st)
+		if err != nil {
+			return err
+		}
+		return fn(book)
+	})
 }
 
 // printJSON writes v indented.

@@ -122,6 +122,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	metrics := workers.NewMetrics(reg)
 	st.OnApplied(metrics.ObserveApplied)
 	enq := workers.NewEnqueuer(client, cfg.Workers.BatchSize)
+	provTable, err := providerTable(cfg)
+	if err != nil {
+		return err
+	}
 
 	var parts []part
 	if has("api") {
@@ -142,7 +146,8 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st, Rules: book},
+			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, Operator: st, Rules: book, Tokens: st,
+			Providers: provTable},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
 			return err
@@ -197,6 +202,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	}
 	if has("scheduler") {
 		parts = append(parts, part{"scheduler", workers.NewScheduler(cfg.Workers, cfg.Policy, bus, st, enq, metrics, log).Run})
+		parts = append(parts, part{"alerts", workers.NewAlerter(cfg.Alerts, provTable, st, bus, log).Run})
 	}
 	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
 	return runParts(ctx, parts, log)

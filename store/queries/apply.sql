@@ -30,7 +30,8 @@ ORDER BY channel, address
 ON CONFLICT (channel, address) DO NOTHING;
 
 -- name: lock-recipients
-SELECT r.channel, r.address, r.state, r.reason, r.soft_count, r.since, r.until, r.event_id, r.rule
+SELECT r.channel, r.address, r.state, r.reason, r.soft_count, r.since, r.until, r.event_id, r.rule,
+       r.quarantine_count, r.quarantined_at
 FROM recipients r
 JOIN unnest($1::text[], $2::text[]) AS k(channel, address) USING (channel, address)
 ORDER BY r.channel, r.address
@@ -70,9 +71,11 @@ WHERE m.channel = v.channel AND m.message_id = v.message_id;
 UPDATE recipients r
 SET state = v.state, reason = v.reason, soft_count = v.soft_count,
     since = NULLIF(v.since, '')::timestamptz, until = NULLIF(v.until, '')::timestamptz,
-    event_id = v.event_id, rule = v.rule, updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[])
-    AS v(channel, address, state, reason, soft_count, since, until, event_id, rule)
+    event_id = v.event_id, rule = v.rule, quarantine_count = v.quarantine_count,
+    quarantined_at = NULLIF(v.quarantined_at, '')::timestamptz, updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::integer[], $11::text[])
+    AS v(channel, address, state, reason, soft_count, since, until, event_id, rule, quarantine_count, quarantined_at)
 WHERE r.channel = v.channel AND r.address = v.address;
 
 -- name: insert-audit

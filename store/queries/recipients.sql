@@ -42,7 +42,7 @@ WHERE r.address IS NOT NULL OR de.value IS NOT NULL OR dd.value IS NOT NULL OR d
 ORDER BY k.ord;
 
 -- name: recipient
-SELECT channel, address, state, reason, soft_count, since, until
+SELECT channel, address, state, reason, soft_count, since, until, quarantine_count
 FROM recipients WHERE channel = $1 AND address = $2;
 
 -- name: recipient-history

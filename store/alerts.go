@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// AlertKey names what an alert watches: one metric (soft_rate, hard_rate
+// or complaint_rate) of one channel and campaign, at one mailbox provider
+// or, with Provider "", over all of them.
+type AlertKey struct {
+	Channel  channels.Channel `json:"channel"`
+	Campaign string           `json:"campaign"`
+	Provider string           `json:"provider,omitempty"`
+	Metric   string           `json:"metric"`
+}
+
+// AlertChange is one state change of an alert (states: ok, warning,
+// critical) with the evidence it was decided on. ID is 0 until recorded.
+type AlertChange struct {
+	ID int64 `json:"id"`
+	AlertKey
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
+	// Sent messages in the window, Hits of them counting towards the
+	// metric; Rate = Hits / Sent, CI its 95% Wilson interval, whose lower
+	// bound was compared with Threshold.
+	Sent      int64    `json:"sent"`
+	Hits      int64    `json:"hits"`
+	Rate      float64  `json:"rate"`
+	CI        Interval `json:"rate_ci"`
+	Threshold float64  `json:"threshold"`
+	// PublishedAt is when the change went out on NATS; nil until then.
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+}
+
+type alertRow struct {
+	ID          int64        `db:"id"`
+	Channel     string       `db:"channel"`
+	Campaign    string       `db:"campaign"`
+	Provider    string       `db:"provider"`
+	Metric      string       `db:"metric"`
+	From        string       `db:"from_state"`
+	To          string       `db:"to_state"`
+	At          time.Time    `db:"at"`
+	Sent        int64        `db:"sent"`
+	Hits        int64        `db:"hits"`
+	Rate        float64      `db:"rate"`
+	Low         float64      `db:"rate_low"`
+	High        float64      `db:"rate_high"`
+	Threshold   float64      `db:"threshold"`
+	PublishedAt sql.NullTime `db:"published_at"`
+}
+
+func (r alertRow) change() AlertChange {
+	c := AlertChange{ID: r.ID, AlertKey: AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
+		Provider: r.Provider, Metric: r.Metric}, From: r.From, To: r.To, At: r.At.UTC(), Sent: r.Sent, Hits: r.Hits,
+		Rate: r.Rate, CI: Interval{Low: r.Low, High: r.High}, Threshold: r.Threshold}
+	if r.PublishedAt.Valid {
+		t := r.PublishedAt.Time.UTC()
+		c.PublishedAt = &t
+	}
+	return c
+}
+
+// RecordAlerts records changes in one transaction and returns those it
+// recorded, with their ids. A change whose alert is no longer in its From
+// state (another scheduler replica recorded it first) is skipped, so
+// replicas evaluating at once record each change once.
+func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]AlertChange, error) {
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	var out []AlertChange
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		out = out[:0]
+		if err := s.exec(ctx, tx, "alerts-lock"); err != nil {
+			return err
+		}
+		q, err := s.query("insert-alert-change")
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			err := tx.QueryRowContext(ctx, q, string(c.Channel), c.Campaign, c.Provider, c.Metric, c.From, c.To, c.At,
+				c.Sent, c.Hits, c.Rate, c.CI.Low, c.CI.High, c.Threshold).Scan(&c.ID)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("record alert %s/%s/%s/%s %s->%s: %w", c.Channel, c.Campaign, c.Provider, c.Metric, c.From, c.To, err)
+			}
+			c.At = c.At.UTC()
+			out = append(out, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ActiveAlerts returns the latest change of every alert not in state ok,
+// ordered by channel, campaign, provider and metric.
+func (s *Store) ActiveAlerts(ctx context.Context) ([]AlertChange, error) {
+	return s.alerts(ctx, "active-alerts")
+}
+
+// RecentAlerts returns the last limit changes, newest first.
+func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
+	return s.alerts(ctx, "recent-alerts", limit)
+}
+
+// UnpublishedAlerts returns up to limit changes not yet published on NATS,
+// oldest first.
+func (s *Store) UnpublishedAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
+	return s.alerts(ctx, "unpublished-alerts", limit)
+}
+
+func (s *Store) alerts(ctx context.Context, name string, args ...any) ([]AlertChange, error) {
+	q, err := s.query(name)
+	if err != nil {
+		return nil, err
+	}
+	var rows []alertRow
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	out := make([]AlertChange, len(rows))
+	for i, r := range rows {
+		out[i] = r.change()
+	}
+	return out, nil
+}
+
+// MarkAlertsPublished records that the changes with these ids went out on
+// NATS at t.
+func (s *Store) MarkAlertsPublished(ctx context.Context, ids []int64, t time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, err := s.query("mark-alerts-published")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, q, pq.Array(ids), t); err != nil {
+		return fmt.Errorf("mark alerts published: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Token roles: what an API token may call (the route table is api/roles.go).
+// admin includes every role and operate includes read; nothing else
+// includes anything.
+const (
+	RoleIngest  = "ingest"
+	RoleRead    = "read"
+	RoleOperate = "operate"
+	RoleAdmin   = "admin"
+)
+
+// Roles lists the token roles, least to most powerful.
+func Roles() []string { return []string{RoleIngest, RoleRead, RoleOperate, RoleAdmin} }
+
+// DefaultTenant is the tenant of a token created without one.
+const DefaultTenant = "default"
+
+// TokenPrefix starts every token secret, so a leaked one is recognizable
+// (by secret scanners too) and a mistyped one is refused without a query.
+const TokenPrefix = "rbd_"
+
+// tokenBytes is the secret's entropy: 256 bits, base64url without padding
+// (RFC 4648 section 5) is 43 characters.
+const (
+	tokenBytes     = 32
+	tokenSecretLen = len(TokenPrefix) + 43
+	maxTokenName   = 64
+)
+
+// ErrTokenExists is returned by CreateToken when the name is taken, by a
+// live or a revoked token: names are never reused, so an audit actor
+// "token:<name>" always means one token.
+var ErrTokenExists = errors.New("token name exists")
+
+// Token is an API token as stored: never its secret, only the secret's
+// SHA-256 (not returned).
+type Token struct {
+	ID         int64      `db:"id" json:"id"`
+	Name       string     `db:"name" json:"name"`
+	Role       string     `db:"role" json:"role"`
+	Tenant     string     `db:"tenant" json:"tenant"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at,omitempty"`
+}
+
+// validLabel is a token name or tenant: 1 to 64 of [A-Za-z0-9._-], so it
+// reads unambiguously in an audit actor ("token:<name>") and a table.
+func validLabel(field, v string) error {
+	if v == "" || len(v) > maxTokenName || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "" {
+		return fmt.Errorf("%s: %q must be 1 to %d letters, digits, '.', '_' or '-'", field, v, maxTokenName)
+	}
+	return nil
+}
+
+// hashSecret is the stored form of a secret.
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// CreateToken stores a new token and returns its secret, "rbd_" and 43
+// base64url characters of 32 random bytes. The secret exists only in the
+// return value: the database keeps its SHA-256. An empty tenant is
+// DefaultTenant; ErrTokenExists when the name is taken.
+func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (string, Token, error) {
+	if tenant == "" {
+		tenant = DefaultTenant
+	}
+	if err := validLabel("name", name); err != nil {
+		return "", Token{}, err
+	}
+	if err := validLabel("tenant", tenant); err != nil {
+		return "", Token{}, err
+	}
+	if !contains(Roles(), role) {
+		return "", Token{}, fmt.Errorf("role: %q is not one of %s", role, strings.Join(Roles(), ", "))
+	}
+	raw := make([]byte, tokenBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: random: %w", name, err)
+	}
+	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	q, err := s.query("create-token")
+	if err != nil {
+		return "", Token{}, err
+	}
+	var t Token
+	err = s.db.GetContext(ctx, &t, q, name, role, tenant, hashSecret(secret))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", Token{}, fmt.Errorf("create token %s: %w", name, ErrTokenExists)
+	}
+	if err != nil {
+		return "", Token{}, fmt.Errorf("create token %s: %w", name, err)
+	}
+	return secret, t.utc(), nil
+}
+
+// LookupToken returns the live token whose secret this is and records its
+// use; ErrNotFound when there is none, or it is revoked, or the secret is
+// not even well formed (then without a query). It is constant-time safe by
+// construction: the database compares SHA-256 digests, and the timing of
+// an index search on a digest tells an attacker nothing about which
+// secret would match.
+func (s *Store) LookupToken(ctx context.Context, secret string) (Token, error) {
+	if !wellFormedSecret(secret) {
+		return Token{}, ErrNotFound
+	}
+	q, err := s.query("lookup-token")
+	if err != nil {
+		return Token{}, err
+	}
+	var t Token
+	err = s.db.GetContext(ctx, &t, q, hashSecret(secret))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, ErrNotFound
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("look up token: %w", err)
+	}
+	return t.utc(), nil
+}
+
+// wellFormedSecret says whether secret has the shape CreateToken gives.
+func wellFormedSecret(secret string) bool {
+	body, ok := strings.CutPrefix(secret, TokenPrefix)
+	if !ok || len(secret) != tokenSecretLen {
+		return false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	return err == nil && len(raw) == tokenBytes
+}
+
+// ListTokens lists every token, revoked ones included, by name.
+func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+	q, err := s.query("list-tokens")
+	if err != nil {
+		return nil, err
+	}
+	var ts []Token
+	if err := s.db.SelectContext(ctx, &ts, q); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	for i := range ts {
+		ts[i] = ts[i].utc()
+	}
+	return ts, nil
+}
+
+// RevokeToken revokes the named token and returns it; revoking
+// twice keeps the first time. ErrNotFound when no token has the name. An
+// API server that cached the token accepts it until its cache entry
+// expires (api.Config.TokenCacheTTL).
+func (s *Store) RevokeToken(ctx context.Context, name string) (Token, error) {
+	q, err := s.query("revoke-token")
+	if err != nil {
+		return Token{}, err
+	}
+	var t Token
+	err = s.db.GetContext(ctx, &t, q, name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fmt.Errorf("revoke token %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("revoke token %s: %w", name, err)
+	}
+	return t.utc(), nil
+}
+
+// utc puts the times in UTC, as the rest of the store returns them.
+func (t Token) utc() Token {
+	t.CreatedAt = t.CreatedAt.UTC()
+	for _, p := range []**time.Time{&t.LastUsedAt, &t.RevokedAt} {
+		if *p != nil {
+			u := (*p).UTC()
+			*p = &u
+		}
+	}
+	return t
+}
