@@ -24,6 +24,7 @@ type FieldError struct {
 	Msg   string
 }
 
+// Error says which field is wrong and why ("recipient: required").
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // Unwrap lets callers test any FieldError with errors.Is(err, ErrMalformed).
