@@ -35,6 +35,9 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
 		case !roleIncludes(p.role, need):
 			writeError(w, http.StatusForbidden, fmt.Sprintf("a %s token may not call %s (it needs %s)", p.role, pattern, need))
+		case !s.limits.allow(p.actor):
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("more than %g requests per second for this token; slow down", s.cfg.RateLimit))
 		default:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		}

@@ -45,6 +45,11 @@ type Config struct {
 	// Providers groups domains by mailbox provider for
 	// GET /v1/rates?group_by=provider; nil: the built-in table.
 	Providers *providers.Table
+	// RateLimit bounds requests per second per token (a token bucket of
+	// RateBurst); 0 means the default (100/s, burst 200), negative means
+	// no limit. Over it: 429 with Retry-After.
+	RateLimit float64
+	RateBurst int
 	// RatesMinVolume flags rate rows with fewer sent messages as
 	// low_volume (default 100; ?min_volume= overrides it per request).
 	RatesMinVolume int64
@@ -90,6 +95,9 @@ func (c Config) withDefaults() Config {
 	if c.RatesMinVolume == 0 {
 		c.RatesMinVolume = 100
 	}
+	if c.RateLimit == 0 {
+		c.RateLimit, c.RateBurst = 100, max(c.RateBurst, 200)
+	}
 	return c
 }
 
@@ -119,6 +127,8 @@ type Server struct {
 	patterns []string
 	// tokens caches stored-token lookups (authenticate).
 	tokens *tokenCache
+	// limits holds the per-token request rate limits (nil: none).
+	limits *limiters
 }
 
 // New builds the server and its routes.
@@ -128,6 +138,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	}
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
 		metrics: newMetrics(reg), now: time.Now}
+	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)

@@ -339,7 +339,7 @@ func FuzzPostEvents(f *testing.F) {
 	f.Add(sentEvent)
 	f.Add("[" + sentEvent + `,{"channel":"sms"}]`)
 	f.Add(`{"channel":"sms","type":"failed","recipient":"+44 7700 900123","occurred_at":"2026-11-02T10:00:00Z","sms":{"stat":"UNDELIV"}}`)
-	fx := newFixture(f, Config{MaxBodyBytes: 1 << 16, MaxBatch: 50}, nil)
+	fx := newFixture(f, Config{MaxBodyBytes: 1 << 16, MaxBatch: 50, RateLimit: -1}, nil)
 	f.Fuzz(func(t *testing.T, body string) {
 		fx.pub.events = nil
 		code, resp := fx.authed("POST", "/v1/events", body)
@@ -453,6 +453,24 @@ func TestOpsListener(t *testing.T) {
 		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		if rec.Code != want {
 			t.Errorf("%s: %d, want %d", path, rec.Code, want)
+		}
+	}
+}
+
+func TestRateLimitPerToken(t *testing.T) {
+	f := newFixture(t, Config{RateLimit: 1, RateBurst: 3}, nil)
+	codes := map[int]int{}
+	for range 5 {
+		code, _ := f.authed("GET", "/v1/rates", "")
+		codes[code]++
+	}
+	if codes[200] != 3 || codes[http.StatusTooManyRequests] != 2 {
+		t.Errorf("codes = %v, want 3 x 200 then 429", codes)
+	}
+	off := newFixture(t, Config{RateLimit: -1}, nil)
+	for range 50 {
+		if code, _ := off.authed("GET", "/v1/rates", ""); code != 200 {
+			t.Fatalf("no limit: %d", code)
 		}
 	}
 }

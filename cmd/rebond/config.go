@@ -40,11 +40,13 @@ type Config struct {
 		Duplicates   time.Duration `koanf:"duplicates"`
 	} `koanf:"nats"`
 	HTTP struct {
-		Addr           string `koanf:"addr"`
-		MaxBodyBytes   int64  `koanf:"max_body_bytes"`
-		MaxBatch       int    `koanf:"max_batch"`
-		RatesMinVolume int64  `koanf:"rates_min_volume"`
-		SecureCookies  bool   `koanf:"secure_cookies"`
+		Addr           string  `koanf:"addr"`
+		MaxBodyBytes   int64   `koanf:"max_body_bytes"`
+		MaxBatch       int     `koanf:"max_batch"`
+		RatesMinVolume int64   `koanf:"rates_min_volume"`
+		RateLimit      float64 `koanf:"rate_limit"`
+		RateBurst      int     `koanf:"rate_burst"`
+		SecureCookies  bool    `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`
