@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrMalformed marks an event that cannot be accepted as it is; the wrapped
@@ -94,6 +95,9 @@ func (e *Event) Normalize() error {
 	if err != nil {
 		return &FieldError{"recipient", err.Error()}
 	}
+	if !CleanID(rcpt) {
+		return &FieldError{"recipient", "must be valid UTF-8 without control characters"}
+	}
 	e.Recipient = rcpt
 	if e.Type == Sent && e.MessageID == "" {
 		return &FieldError{"message_id", "required on sent events: failures join their send through it"}
@@ -102,7 +106,11 @@ func (e *Event) Normalize() error {
 		if len(v) > MaxIDLen {
 			return &FieldError{name, fmt.Sprintf("longer than %d bytes", MaxIDLen)}
 		}
+		if !CleanID(v) {
+			return &FieldError{name, "must be valid UTF-8 without control characters"}
+		}
 	}
+	e.sanitizeText()
 	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {
 		return &FieldError{"smtp.code", fmt.Sprintf("%d is not an SMTP reply code (RFC 5321 section 4.2)", e.SMTP.Code)}
 	}
@@ -173,4 +181,42 @@ func Domain(recipient string) string {
 		return ""
 	}
 	return recipient[at+1:]
+}
+
+// CleanID reports whether an identifier is valid UTF-8 without control
+// characters. PostgreSQL text refuses NUL and invalid UTF-8: an event
+// carrying them would be accepted here and then fail every insert of its
+// batch, so they are refused at the door with a clear error.
+func CleanID(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText makes a diagnostic storable: invalid UTF-8 and NUL become
+// U+FFFD (the fact stays, its text cannot break a batch's insert).
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// sanitizeText cleans every free-text field (diagnostics, receipt fields,
+// the raw payload), which keep what the source said, minus what no
+// database can store.
+func (e *Event) sanitizeText() {
+	if e.SMTP != nil {
+		e.SMTP.Status, e.SMTP.Text = cleanText(e.SMTP.Status), cleanText(e.SMTP.Text)
+	}
+	if r := e.SMS; r != nil {
+		r.Stat, r.Err, r.Dialect, r.NetworkError = cleanText(r.Stat), cleanText(r.Err), cleanText(r.Dialect), cleanText(r.NetworkError)
+	}
+	e.Raw = cleanText(e.Raw)
 }

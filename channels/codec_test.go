@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const okEvent = `{"channel":"email","type":"failed","message_id":"m1","recipient":"Bob <Bob@Example.ORG>",
@@ -147,4 +148,29 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("round trip changed the event: %+v != %+v", again, e)
 		}
 	})
+}
+
+func TestControlCharacters(t *testing.T) {
+	for _, field := range []string{"id", "message_id", "campaign", "provider"} {
+		in := `{"channel":"email","type":"sent","message_id":"m","recipient":"a@b.c","occurred_at":"2026-11-02T10:00:00Z","` + field + `":"a\u0000b"}`
+		if field == "message_id" {
+			in = `{"channel":"email","type":"sent","message_id":"m\u0000","recipient":"a@b.c","occurred_at":"2026-11-02T10:00:00Z"}`
+		}
+		var fe *FieldError
+		if _, err := DecodeEvent([]byte(in)); !errors.As(err, &fe) || fe.Field != field {
+			t.Errorf("%s with NUL: %v, want a FieldError on it", field, err)
+		}
+	}
+	e, err := DecodeEvent([]byte(`{"channel":"sms","type":"failed","recipient":"447700900123","occurred_at":"2026-11-02T10:00:00Z",
+		"sms":{"stat":"UNDEL\u0000IV"},"raw":"x\u0000y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.SMS.Stat != "UNDEL\uFFFDIV" || e.Raw != "x\uFFFDy" {
+		t.Errorf("free text keeps the fact, minus the NUL: %q %q", e.SMS.Stat, e.Raw)
+	}
+	e = Event{Channel: Email, Type: Failed, Recipient: "a@b.c", OccurredAt: time.Now(), SMTP: &SMTPReply{Text: "bad \xff utf8"}}
+	if err := e.Normalize(); err != nil || e.SMTP.Text != "bad \uFFFD utf8" {
+		t.Errorf("invalid UTF-8: %q %v", e.SMTP.Text, err)
+	}
 }

@@ -101,10 +101,13 @@ func (r *Report) Events(opts EventOptions) []channels.Event {
 		case KindAutoReply:
 			e.Provider = ProviderAutoReply
 		}
-		if len(e.MessageID) > channels.MaxIDLen {
+		// Correlation values come from a remote server's copy of our headers:
+		// one that is too long or not clean text correlates nothing, but the
+		// bounce itself must not be lost over it.
+		if len(e.MessageID) > channels.MaxIDLen || !channels.CleanID(e.MessageID) {
 			e.MessageID = ""
 		}
-		if len(e.Campaign) > channels.MaxIDLen {
+		if len(e.Campaign) > channels.MaxIDLen || !channels.CleanID(e.Campaign) {
 			e.Campaign = ""
 		}
 		if e.Normalize() != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,9 +45,23 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 		return s.selectTx(ctx, tx, &pending, "unapplied-of", pq.Array(ids))
 	})
 	if err != nil {
+		if isDataError(err) {
+			return nil, fmt.Errorf("insert %d events: %w: %v", len(events), ErrBadData, err)
+		}
 		return nil, fmt.Errorf("insert %d events: %w", len(events), err)
 	}
 	return pending, nil
+}
+
+// ErrBadData marks an insert PostgreSQL refused for the data itself (SQL
+// state class 22: a byte it cannot store, a value out of range): retrying
+// the same rows can never succeed, so the caller must find and set aside
+// the bad one instead of retrying the batch.
+var ErrBadData = errors.New("data the database cannot store")
+
+func isDataError(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code.Class() == "22"
 }
 
 // InsertRejected keeps a payload that could not be decoded into an event,

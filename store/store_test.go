@@ -316,3 +316,17 @@ func TestRateRollupsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestInsertEventsBadData(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	bad := event(channels.Sent, "m1", "a@example.com", "", t0)
+	bad.Campaign = "spr\x00ing" // what Normalize refuses; the store must say why it cannot
+	if _, err := s.InsertEvents(context.Background(), []channels.Event{bad}); !errors.Is(err, store.ErrBadData) {
+		t.Fatalf("err = %v, want ErrBadData", err)
+	}
+	good := event(channels.Sent, "m2", "b@example.com", "", t0)
+	if ids, err := s.InsertEvents(context.Background(), []channels.Event{good}); err != nil || len(ids) != 1 {
+		t.Fatalf("a good event after a refused batch: %v %v", ids, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/store"
 )
 
 // Fetcher is the JetStream consumer the bridge pulls from.
@@ -90,6 +91,11 @@ func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) error {
 		return nil
 	}
 	pending, err := b.inbox.InsertEvents(ctx, events)
+	if errors.Is(err, store.ErrBadData) {
+		// One event the database refuses must not hold the batch back
+		// forever: insert them one by one and set the bad ones aside.
+		pending, good, err = b.insertEach(ctx, events, good)
+	}
 	if err != nil {
 		for _, d := range good {
 			_ = d.Nak(time.Second)
@@ -104,6 +110,27 @@ func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) error {
 		_ = d.Ack()
 	}
 	return nil
+}
+
+// insertEach inserts events one at a time after their batch was refused
+// for its data; the ones refused alone go to rejected_events. It returns
+// the pending ids and the deliveries still to acknowledge.
+func (b *Bridge) insertEach(ctx context.Context, events []channels.Event, ds []natsbus.Delivery) ([]string, []natsbus.Delivery, error) {
+	var pending []string
+	kept := ds[:0:0]
+	for i, e := range events {
+		p, err := b.inbox.InsertEvents(ctx, []channels.Event{e})
+		switch {
+		case errors.Is(err, store.ErrBadData):
+			b.reject(ctx, ds[i], err)
+		case err != nil:
+			return nil, append(kept, ds[i:]...), err
+		default:
+			pending = append(pending, p...)
+			kept = append(kept, ds[i])
+		}
+	}
+	return pending, kept, nil
 }
 
 // reject keeps an undecodable payload and terminates its delivery; if it

@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -55,7 +56,7 @@ func (in *Inbound) Run(ctx context.Context) error {
 }
 
 func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
-	events, why, err := in.handler.Handle(ctx, d.Data)
+	events, why, err := in.parse(ctx, d)
 	if err != nil {
 		why = err.Error()
 	}
@@ -84,4 +85,17 @@ func (in *Inbound) keep(ctx context.Context, d natsbus.Delivery, why string) {
 	in.metrics.inbound.WithLabelValues("no_event").Inc()
 	in.log.InfoContext(ctx, "inbound mail reports nothing; kept as rejected", "msg_id", d.MsgID, "why", why)
 	_ = d.Ack()
+}
+
+// parse runs the handler, turning a panic into a permanent error: a mail
+// that crashes the parser is kept as rejected instead of crash-looping
+// the process on every redelivery.
+func (in *Inbound) parse(ctx context.Context, d natsbus.Delivery) (events []channels.Event, why string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			in.log.ErrorContext(ctx, "parser panicked; mail kept as rejected", "msg_id", d.MsgID, "panic", v)
+			events, why, err = nil, "", fmt.Errorf("%w: parser panicked: %v", channels.ErrMalformed, v)
+		}
+	}()
+	return in.handler.Handle(ctx, d.Data)
 }

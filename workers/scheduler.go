@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -138,24 +139,30 @@ const SilenceProvider = "rebond"
 // derives from the message, so a tick that runs again before the first
 // event was applied publishes the same fact, counted once.
 func (s *Scheduler) Expire(ctx context.Context) error {
+	var errs []error
 	for ch, cp := range s.policy.Channels {
 		if cp.Validity <= 0 {
 			continue
 		}
 		msgs, err := s.store.SilentMessages(ctx, ch, s.now().Add(-cp.Validity), scanLimit)
-		if err != nil || len(msgs) == 0 {
-			return err
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(msgs) == 0 {
+			continue
 		}
 		events := make([]channels.Event, len(msgs))
 		for i, m := range msgs {
 			events[i] = silenceEvent(m, cp.Validity)
 		}
 		if err := s.pub.Publish(ctx, events); err != nil {
-			return fmt.Errorf("publish %d expiries: %w", len(events), err)
+			errs = append(errs, fmt.Errorf("publish %d %s expiries: %w", len(events), ch, err))
+			continue
 		}
 		s.log.InfoContext(ctx, "messages expired without a final outcome", "channel", ch, "messages", len(events), "validity", cp.Validity)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func silenceEvent(m store.SilentMessage, validity time.Duration) channels.Event {

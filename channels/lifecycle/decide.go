@@ -69,17 +69,25 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	if !ok {
 		m = Message{Channel: e.Channel, MessageID: e.MessageID, Status: StatusPending}
 	}
-	fill(&m.Recipient, e.Recipient)
-	fill(&m.Domain, channels.Domain(e.Recipient))
+	// The bucket key (campaign, domain) is frozen once the send is counted:
+	// a later event naming another campaign must not move counts between
+	// buckets (a send counted in one, its failure in another).
+	counted := !m.SentAt.IsZero()
+	if !counted {
+		fill(&m.Recipient, e.Recipient)
+		fill(&m.Domain, channels.Domain(e.Recipient))
+	}
 	if e.Type == channels.Sent {
-		if e.Campaign != "" {
+		if e.Campaign != "" && !counted {
 			m.Campaign = e.Campaign
 		}
 		d.send(&m, e)
 		d.messages[k] = m
 		return false
 	}
-	fill(&m.Campaign, e.Campaign)
+	if !counted {
+		fill(&m.Campaign, e.Campaign)
+	}
 	entered := d.moveStatus(&m, e, v)
 	if v.Outcome == channels.OutcomeComplaint && !m.Complained {
 		m.Complained = true

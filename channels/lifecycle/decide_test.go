@@ -483,3 +483,29 @@ func TestRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketKeyFrozenOnceCounted: a send counted without a campaign stays
+// in that bucket whatever later events say, and a second send naming
+// another campaign moves nothing (counts never go negative).
+func TestBucketKeyFrozenOnceCounted(t *testing.T) {
+	const a = "a@example.org"
+	sent := ev(channels.Sent, "m", a, 0, "")
+	sent.Campaign = ""
+	fail := ev(channels.Failed, "m", a, 5, "hard/user_unknown") // campaign c1
+	p := decide(sent, fail)
+	want := map[BucketKey]Counts{{channels.Email, "", "example.org", t0}: {Sent: 1, Hard: 1}}
+	if diff := cmp.Diff(want, p.Buckets); diff != "" {
+		t.Errorf("buckets (-want +got):\n%s", diff)
+	}
+	resend := ev(channels.Sent, "m", a, 10, "")
+	resend.Campaign = "other"
+	p = Decide(seedPolicy(), verdictOf{}, Snapshot{
+		Events: []channels.Event{resend, ev(channels.Delivered, "m", a, 20, "")},
+		Messages: map[MessageKey]Message{{channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a,
+			Campaign: "c1", Domain: "example.org", SentAt: t0, Status: StatusSoft}},
+	})
+	want = map[BucketKey]Counts{{channels.Email, "c1", "example.org", t0}: {Soft: -1, Delivered: 1}}
+	if diff := cmp.Diff(want, p.Buckets); diff != "" {
+		t.Errorf("after a resend naming another campaign (-want +got):\n%s", diff)
+	}
+}

@@ -136,7 +136,11 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	}
 	_, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: b.cfg.NoticeStream, Subjects: []string{"rebond.retry.>", "rebond.state.>", "rebond.alerts"},
-		Storage: jetstream.FileStorage, Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge, Duplicates: b.cfg.Duplicates,
+		Storage: jetstream.FileStorage, Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge,
+		// A retry notice published before its attempt was recorded may be
+		// published again when the task re-runs, possibly much later: a
+		// day-long window keeps it single (notices are few and small).
+		Duplicates: max(b.cfg.Duplicates, min(24*time.Hour, b.cfg.MaxAge)),
 	})
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", b.cfg.NoticeStream, err)

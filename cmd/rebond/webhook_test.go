@@ -110,3 +110,17 @@ func TestSMPPGatewaysFromAFile(t *testing.T) {
 		t.Error("rebond config would print the SMPP password")
 	}
 }
+
+func TestMaskDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:pw@h/db":                    "postgres://u:%2A%2A%2A%2A%2A%2A%2A%2A@h/db",
+		"postgres://u@h/db?password=pw&sslmode=x": "postgres://u@h/db?password=%2A%2A%2A%2A%2A%2A%2A%2A&sslmode=x",
+		"host=h user=u password=pw dbname=d":      "host=h user=u password=******** dbname=d",
+		"host=h password='p w' dbname=d":          "host=h password=******** dbname=d",
+		"redis://127.0.0.1:6379/0":                "redis://127.0.0.1:6379/0",
+	} {
+		if got := maskDSN(in); got != want || strings.Contains(got, "pw") {
+			t.Errorf("maskDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
