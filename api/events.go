@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -40,6 +41,13 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 	resp := eventsResponse{IDs: []string{}}
 	good := make([]channels.Event, 0, len(items))
 	for i, raw := range items {
+		// An event travels with its raw payload: about twice its size on
+		// the bus, which refuses anything over its max_payload.
+		if lim := s.cfg.MaxEventBytes; lim > 0 && 2*int64(len(raw))+1024 > lim {
+			resp.Errors = append(resp.Errors, eventError{Index: i,
+				Error: fmt.Sprintf("event of %d bytes: larger than the event bus carries (%d with its raw copy)", len(raw), lim)})
+			continue
+		}
 		e, err := channels.DecodeEvent(raw)
 		if err != nil {
 			resp.Errors = append(resp.Errors, eventError{Index: i, Error: eventErrorText(err)})

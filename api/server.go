@@ -40,6 +40,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxBatch bounds events or recipients per request (default 10000).
 	MaxBatch int
+	// MaxEventBytes is the largest message the event bus takes (NATS
+	// max_payload); a larger event is refused by index, never accepted and
+	// then lost. 0: no check.
+	MaxEventBytes int64
 	// Operator serves the list and release routes; nil answers them 501.
 	Operator Operator
 	// Providers groups domains by mailbox provider for

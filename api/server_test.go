@@ -475,3 +475,13 @@ func TestRateLimitPerToken(t *testing.T) {
 		}
 	}
 }
+
+func TestEventLargerThanTheBus(t *testing.T) {
+	f := newFixture(t, Config{MaxEventBytes: 2000}, nil)
+	big := `{"channel":"email","type":"sent","message_id":"m1","recipient":"a@example.org","occurred_at":"2026-11-02T10:00:00Z","campaign":"` +
+		strings.Repeat("x", 500) + `"}`
+	code, body := f.authed("POST", "/v1/events", "["+sentEvent+","+big+"]")
+	if code != http.StatusBadRequest || !strings.Contains(body, `"index":1,"error":"event of`) || !strings.Contains(body, `"accepted":1`) {
+		t.Errorf("%d %s", code, body)
+	}
+}

@@ -206,6 +206,11 @@ func (b *Bus) PublishNotice(ctx context.Context, subject, msgID string, data []b
 	return nil
 }
 
+// MaxPayload is the largest message the server accepts (its max_payload:
+// 1 MiB by default, 8 MiB on the embedded server). Ingestion paths derive
+// their limits from it, so nothing is accepted that the bus then refuses.
+func (b *Bus) MaxPayload() int64 { return b.nc.MaxPayload() }
+
 // Ping reports whether the connection is up and JetStream answers.
 func (b *Bus) Ping(ctx context.Context) error {
 	if !b.nc.IsConnected() {

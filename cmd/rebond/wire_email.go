@@ -37,8 +37,12 @@ func smtpListener(cfg Config, bus *natsbus.Bus, log *slog.Logger) (*inbound.List
 		}
 		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	// The spooled form is JSON with the mail in base64 (4/3 of its size)
+	// and must fit one NATS message.
+	spoolLimit := int((bus.MaxPayload() - 64<<10) * 3 / 4)
 	return inbound.New(inbound.Config{Addr: cfg.SMTP.Addr, Hostname: cfg.SMTP.Hostname, Domains: cfg.SMTP.Domains,
-		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, MaxRecipients: cfg.SMTP.MaxRecipients, TLS: tlsCfg},
+		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, MaxRecipients: cfg.SMTP.MaxRecipients, TLS: tlsCfg,
+		SpoolLimit: max(spoolLimit, 64<<10)},
 		busSpool{bus}, log.With("part", "smtp"))
 }
 

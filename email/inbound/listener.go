@@ -34,6 +34,8 @@ type Message struct {
 	RemoteAddr string    `json:"remote_addr,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       []byte    `json:"data"`
+	// Truncated is set when Data holds only the first SpoolLimit bytes.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Spool keeps a received message durably. Store returns nil only once the
@@ -57,6 +59,13 @@ type Config struct {
 	MaxMessageBytes int64
 	// MaxRecipients bounds RCPT TO per message (default 100).
 	MaxRecipients int
+	// SpoolLimit, when positive, keeps only the first SpoolLimit bytes of
+	// a larger message (the spool, a NATS message, has a size limit).
+	// Bounces put the report first (RFC 3464 section 2: the human part,
+	// then the delivery-status part, then the returned message), so what
+	// is cut is the returned copy of the original: better than refusing a
+	// bounce no MTA will ever send again.
+	SpoolLimit int
 	// TLS, when set, enables STARTTLS (RFC 3207).
 	TLS *tls.Config
 	// Timeout bounds each read and write (default 5 minutes, RFC 5321
@@ -206,7 +215,11 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	m := Message{From: s.from, To: s.to, RemoteAddr: s.remote, ReceivedAt: s.l.now().UTC(), Data: data}
-	m.ID = messageID(m)
+	m.ID = messageID(m) // of the whole message: a re-send is the same id
+	if lim := s.l.cfg.SpoolLimit; lim > 0 && len(m.Data) > lim {
+		m.Data, m.Truncated = m.Data[:lim], true
+		s.l.log.Info("large mail truncated for the spool", "id", m.ID, "bytes", len(data), "kept", lim)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.l.spool.Store(ctx, m); err != nil {

@@ -214,3 +214,16 @@ func selfSigned(t *testing.T) tls.Certificate {
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
+
+func TestListenerTruncatesForTheSpool(t *testing.T) {
+	spool := &memSpool{}
+	addr := start(t, Config{Domains: []string{"bounces.example.org"}, SpoolLimit: 200}, spool)
+	big := bounce + strings.Repeat("returned original message line\r\n", 100)
+	if code := send(t, addr, nil, "", []string{"b@bounces.example.org"}, big); code != 0 {
+		t.Fatalf("a big bounce was refused (%d): it must be kept, truncated", code)
+	}
+	if len(spool.msgs) != 1 || len(spool.msgs[0].Data) != 200 || !spool.msgs[0].Truncated ||
+		!strings.Contains(string(spool.msgs[0].Data), "user unknown") {
+		t.Fatalf("spooled %d bytes, truncated=%v", len(spool.msgs[0].Data), spool.msgs[0].Truncated)
+	}
+}
