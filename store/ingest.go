@@ -145,3 +145,24 @@ func (s *Store) CountRejected(ctx context.Context, source string) (int64, error)
 	}
 	return n, nil
 }
+
+// DeleteOlderThan deletes up to limit applied events, and up to limit
+// rejected payloads, received before cutoff (retention); it returns how
+// many events it deleted.
+func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	var n int64
+	for _, name := range []string{"delete-old-events", "delete-old-rejected"} {
+		q, err := s.query(name)
+		if err != nil {
+			return n, err
+		}
+		res, err := s.db.ExecContext(ctx, q, cutoff, limit)
+		if err != nil {
+			return n, fmt.Errorf("retention: %w", err)
+		}
+		if name == "delete-old-events" {
+			n, _ = res.RowsAffected()
+		}
+	}
+	return n, nil
+}

@@ -330,3 +330,27 @@ func TestInsertEventsBadData(t *testing.T) {
 		t.Fatalf("a good event after a refused batch: %v %v", ids, err)
 	}
 }
+
+func TestRetention(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	insertApply(t, s, event(channels.Sent, "m1", "a@example.com", "", t0), event(channels.Failed, "m1", "a@example.com", "5.1.1", t0))
+	if _, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m2", "b@example.com", "", t0)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.DeleteOlderThan(ctx, time.Now().Add(-time.Hour), 100); err != nil || n != 0 {
+		t.Fatalf("nothing is old yet: %d %v", n, err)
+	}
+	n, err := s.DeleteOlderThan(ctx, time.Now().Add(time.Hour), 100)
+	if err != nil || n != 2 {
+		t.Fatalf("deleted %d, %v; want the 2 applied events", n, err)
+	}
+	if applied, pending, _ := s.CountEvents(ctx); applied != 0 || pending != 1 {
+		t.Errorf("after retention: %d applied, %d pending; an unapplied event must stay", applied, pending)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{})
+	if err != nil || len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+		t.Errorf("rates must survive the events' retention: %+v %v", rows, err)
+	}
+}

@@ -32,6 +32,11 @@ type Config struct {
 	// ReleaseEvery is how often ended quarantines and suspensions are
 	// released, and lost retries re-enqueued (default 30s).
 	ReleaseEvery time.Duration `koanf:"release_every"`
+	// Retention deletes applied events (and rejected payloads) received
+	// longer ago than this, in batches each ReleaseEvery; 0 keeps them
+	// forever. Rates, messages, recipients and audit rows are not touched:
+	// only the raw facts go (a replay cannot reach past the retention).
+	Retention time.Duration `koanf:"retention"`
 	// ShutdownTimeout bounds how long running tasks may finish on stop
 	// (default 20s); unfinished ones go back to their queue.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`

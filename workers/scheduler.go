@@ -20,6 +20,7 @@ type SchedulerStore interface {
 	ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error)
 	SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]store.SilentMessage, error)
 	ResolveIncidents(ctx context.Context, now time.Time, quiet time.Duration, limit int) (int64, error)
+	DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error)
 }
 
 // scanLimit bounds one pass of a periodic job; the next tick continues.
@@ -60,6 +61,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.logErr(ctx, "retry scan", s.RequeueRetries(ctx))
 			s.logErr(ctx, "release", s.Release(ctx))
 			s.logErr(ctx, "expire", s.Expire(ctx))
+			s.logErr(ctx, "retention", s.Retain(ctx))
 			s.logErr(ctx, "resolve incidents", s.ResolveIncidents(ctx))
 		}
 	}
@@ -179,4 +181,18 @@ func silenceEvent(m store.SilentMessage, validity time.Duration) channels.Event 
 	}
 	e.ID = channels.DeriveID(e)
 	return e
+}
+
+// Retain deletes applied events older than the retention, one bounded
+// batch per tick (nothing when Retention is 0).
+func (s *Scheduler) Retain(ctx context.Context) error {
+	if s.cfg.Retention <= 0 {
+		return nil
+	}
+	n, err := s.store.DeleteOlderThan(ctx, s.now().Add(-s.cfg.Retention), scanLimit)
+	if err != nil || n == 0 {
+		return err
+	}
+	s.log.InfoContext(ctx, "old events deleted (retention)", "events", n, "retention", s.cfg.Retention)
+	return nil
 }

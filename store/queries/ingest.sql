@@ -23,3 +23,13 @@ FROM events;
 
 -- name: count-rejected
 SELECT count(*) FROM rejected_events WHERE source = $1;
+
+-- name: delete-old-events
+-- Retention: applied events received before $1, a bounded batch at a time,
+-- so a first run on a large table never holds long locks.
+DELETE FROM events WHERE id IN (
+    SELECT id FROM events WHERE applied_at IS NOT NULL AND received_at < $1 LIMIT $2);
+
+-- name: delete-old-rejected
+DELETE FROM rejected_events WHERE ctid IN (
+    SELECT ctid FROM rejected_events WHERE received_at < $1 LIMIT $2);
