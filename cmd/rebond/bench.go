@@ -23,6 +23,7 @@ type benchFlags struct {
 	messages, batch      int
 	concurrency          int
 	timeout              time.Duration
+	smsPercent           int
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -31,8 +32,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Use:   "bench",
 		Short: "Drive a running rebond with a realistic email mix and report events/s end to end",
 		Long: `bench posts a mix of events to a running rebond's /v1/events — for every
-message a "sent", then 80% "delivered", 10% soft failures (4.2.2), 5% hard
-failures (5.1.1), 5% nothing — from several concurrent clients, and waits
+email a "sent", then 80% "delivered", 10% soft failures (4.2.2), 5% hard
+failures (5.1.1), 5% nothing; for every SMS (--sms-percent of the messages) a
+"sent" and an SMPP-style receipt (85% DELIVRD, 8% absent subscriber, 4%
+unknown subscriber, 3% none) — from several concurrent clients, and waits
 until /v1/rates shows every message's outcome. It reports the ingestion rate
 (events accepted per second), the end-to-end rate (events applied per
 second, from the first post to the last verdict) and the p50/p95/p99 latency
@@ -47,6 +50,9 @@ campaign name, so runs do not disturb each other or real data.`,
 			}
 			if f.token == "" {
 				return errors.New("--token: required (or REBOND_ADMIN_TOKEN)")
+			}
+			if f.smsPercent < 0 || f.smsPercent > 100 {
+				return errors.New("--sms-percent: 0 to 100")
 			}
 			if f.messages < 1 || f.batch < 1 || f.concurrency < 1 {
 				return errors.New("--messages, --batch and --concurrency must be positive")
@@ -63,12 +69,17 @@ campaign name, so runs do not disturb each other or real data.`,
 	cmd.Flags().IntVar(&f.messages, "messages", 50000, "messages to simulate (about 1.95 events each)")
 	cmd.Flags().IntVar(&f.batch, "batch", 1000, "events per POST")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "concurrent HTTP clients")
+	cmd.Flags().IntVar(&f.smsPercent, "sms-percent", 20, "share of messages that are SMS (0-100), with SMPP-style receipts")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up waiting for verdicts after this long")
 	return cmd
 }
 
 // benchMix returns the events of message i: its send and its outcome.
+// Every messages/smsEvery-th message is an SMS with SMPP-style receipts.
 func benchMix(f benchFlags, i int, t0 time.Time) []map[string]any {
+	if f.smsPercent > 0 && i%100 < f.smsPercent {
+		return benchSMS(f, i, t0)
+	}
 	msg := fmt.Sprintf("%s-%d", f.campaign, i)
 	rcpt := fmt.Sprintf("u%d@d%d.example", i, i%97)
 	at := t0.Add(time.Duration(i) * time.Millisecond)
@@ -86,6 +97,30 @@ func benchMix(f benchFlags, i int, t0 time.Time) []map[string]any {
 		evs = append(evs, fail(452, "4.2.2"))
 	case p < 19:
 		evs = append(evs, fail(550, "5.1.1"))
+	}
+	return evs
+}
+
+// benchSMS is an SMS: submit_sm_resp (sent), then a receipt: 85%
+// DELIVRD, 8% UNDELIV with MAP err 27 (absent subscriber, soft), 4%
+// UNDELIV err 1 (unknown subscriber, hard), 3% nothing yet.
+func benchSMS(f benchFlags, i int, t0 time.Time) []map[string]any {
+	msg := fmt.Sprintf("%s-sms-%d", f.campaign, i)
+	rcpt := fmt.Sprintf("4477%08d", i%100000000)
+	at := t0.Add(time.Duration(i) * time.Millisecond)
+	evs := []map[string]any{{"channel": "sms", "type": "sent", "message_id": msg, "recipient": rcpt,
+		"campaign": f.campaign, "occurred_at": at, "provider": "smpp:bench"}}
+	receipt := func(typ, stat, err string) map[string]any {
+		return map[string]any{"channel": "sms", "type": typ, "message_id": msg, "recipient": rcpt, "provider": "smpp:bench",
+			"occurred_at": at.Add(3 * time.Second), "sms": map[string]any{"stat": stat, "err": err, "dialect": "map"}}
+	}
+	switch p := i % 100; {
+	case p < 85:
+		evs = append(evs, receipt("delivered", "DELIVRD", "000"))
+	case p < 93:
+		evs = append(evs, receipt("failed", "UNDELIV", "027"))
+	case p < 97:
+		evs = append(evs, receipt("failed", "UNDELIV", "001"))
 	}
 	return evs
 }
@@ -211,8 +246,12 @@ func benchWait(ctx context.Context, f benchFlags, sent, decided int64) error {
 		}
 		err = json.NewDecoder(resp.Body).Decode(&r)
 		resp.Body.Close()
-		if err == nil && len(r.Rows) == 1 && r.Rows[0].Sent == sent &&
-			r.Rows[0].Delivered+r.Rows[0].Soft+r.Rows[0].Hard == decided {
+		var gotSent, gotDecided int64
+		for _, row := range r.Rows { // one row per channel
+			gotSent += row.Sent
+			gotDecided += row.Delivered + row.Soft + row.Hard
+		}
+		if err == nil && gotSent == sent && gotDecided == decided {
 			return nil
 		}
 		select {
