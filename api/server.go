@@ -168,7 +168,9 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	// when configured so. The adapter reads the query either way.
 	s.route(mux, "GET /v1/webhooks/{name}", s.postWebhook, false)
 	if cfg.UI != nil {
-		for _, pattern := range []string{"GET /ui/", "POST /ui/"} {
+		// Every method: the queue monitor under /ui/queues/ deletes and
+		// retries tasks; the ui routes by method itself.
+		for _, pattern := range []string{"/ui/"} {
 			mux.Handle(pattern, s.observe(pattern, s.recover(cfg.UI)))
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/rebond/rebond/channels"
@@ -46,6 +47,11 @@ type Config struct {
 	// MinVolume greys rows with fewer sent messages and is the default
 	// minimum of the worst-domains list (default 100).
 	MinVolume int64
+	// Queues, when set, is the Asynq queue monitor (asynqmon) mounted at
+	// Prefix+"queues/" behind the same session; it may change tasks
+	// (retry, delete), so every non-GET request also passes the
+	// same-origin check.
+	Queues http.Handler
 }
 
 // Validate names the offending field.
@@ -131,6 +137,16 @@ func (h *Handler) routes() error {
 	} {
 		mux.Handle("GET "+Prefix+path, h.authenticated(h.render(fn)))
 	}
+	if h.cfg.Queues != nil {
+		q := h.cfg.Queues
+		mux.Handle(Prefix+"queues/", h.authenticated(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				q.ServeHTTP(w, r)
+				return
+			}
+			h.sameOrigin(q.ServeHTTP)(w, r)
+		})))
+	}
 	mux.Handle(Prefix, h.authenticated(h.render(h.notFound)))
 	h.mux = mux
 	return nil
@@ -142,7 +158,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	// Everything the pages use is same-origin; inline SVG is markup, not
 	// a resource, and carries no style attributes.
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	csp := "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if strings.HasPrefix(r.URL.Path, Prefix+"queues/") {
+		// asynqmon's prebuilt single-page app inlines its bootstrap script
+		// and styles and talks to its own API: same origin only.
+		csp = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+	}
+	hd.Set("Content-Security-Policy", csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")

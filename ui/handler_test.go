@@ -462,3 +462,35 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuesBehindTheSession: the queue monitor answers only signed-in
+// users, and its changes (retry, delete) only same-origin requests.
+func TestQueuesBehindTheSession(t *testing.T) {
+	t.Parallel()
+	var got []string
+	queues := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.Path)
+		w.WriteHeader(http.StatusOK)
+	})
+	h := newTestHandler(t, Config{Queues: queues}, newDemoReader())
+	if res := do(t, h, "GET", "http://example.com/ui/queues/", nil, nil); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed out: %d, want a redirect to the login", res.StatusCode)
+	}
+	c := login(t, h)
+	res := do(t, h, "GET", "http://example.com/ui/queues/api/queues", nil, c)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Security-Policy"), "'unsafe-inline'") {
+		t.Errorf("signed in: %d, csp %q", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+	if res := do(t, h, "DELETE", "http://example.com/ui/queues/api/queues/default", nil, c, "Origin", "http://evil.example"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site DELETE: %d, want 403", res.StatusCode)
+	}
+	if res := do(t, h, "DELETE", "http://example.com/ui/queues/api/queues/default", nil, c, "Sec-Fetch-Site", "same-origin"); res.StatusCode != http.StatusOK {
+		t.Errorf("same-origin DELETE: %d", res.StatusCode)
+	}
+	if strings.Join(got, ",") != "GET /ui/queues/api/queues,DELETE /ui/queues/api/queues/default" {
+		t.Errorf("reached the monitor: %v", got)
+	}
+	if res := do(t, h, "GET", "http://example.com/ui/", nil, c); strings.Contains(res.Header.Get("Content-Security-Policy"), "unsafe-inline") {
+		t.Error("the dashboard's own pages must keep the strict policy")
+	}
+}

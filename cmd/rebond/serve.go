@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -138,8 +139,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		if err != nil {
 			return err
 		}
+		queues := asynqmon.New(asynqmon.Options{RootPath: ui.Prefix + "queues", RedisConnOpt: redisOpt})
+		defer queues.Close()
 		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
-			MinVolume: cfg.HTTP.RatesMinVolume}, st, log)
+			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues}, st, log)
 		if err != nil {
 			return err
 		}
