@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/store"
@@ -26,6 +28,25 @@ type SchedulerStore interface {
 // scanLimit bounds one pass of a periodic job; the next tick continues.
 const scanLimit = 5000
 
+// backlogTasks is the apply queue depth above which the reconciler looks
+// only at rows ten times older than ReconcileAfter.
+const backlogTasks = 20
+
+// SetQueueDepth gives the reconciler the apply queue's depth (pending,
+// active and retrying tasks), so it can tell a backlog from lost tasks.
+func (s *Scheduler) SetQueueDepth(fn func(context.Context) (int, error)) { s.queueDepth = fn }
+
+// ApplyQueueDepth reads the depth of the apply queue from Asynq.
+func ApplyQueueDepth(in *asynq.Inspector) func(context.Context) (int, error) {
+	return func(context.Context) (int, error) {
+		q, err := in.GetQueueInfo(QueueEvents)
+		if err != nil {
+			return 0, err
+		}
+		return q.Pending + q.Active + q.Retry, nil
+	}
+}
+
 // Scheduler runs rebond's periodic jobs. Running several (one per replica)
 // is safe: every job is idempotent.
 type Scheduler struct {
@@ -37,6 +58,8 @@ type Scheduler struct {
 	log     *slog.Logger
 	metrics *Metrics
 	now     func() time.Time
+	// queueDepth, when set, reports the apply queue's depth (SetQueueDepth).
+	queueDepth func(context.Context) (int, error)
 }
 
 // NewScheduler builds the periodic jobs; cfg must have its defaults filled.
@@ -77,7 +100,16 @@ func (s *Scheduler) logErr(ctx context.Context, job string, err error) {
 // applied. The tag makes the task ids new each period, so a task stuck in
 // Asynq's archive under an old id cannot block the re-enqueue.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
-	ids, err := s.store.UnappliedBefore(ctx, s.now().Add(-s.cfg.ReconcileAfter), scanLimit)
+	after := s.cfg.ReconcileAfter
+	if s.queueDepth != nil {
+		// During a backlog, rows wait in queued tasks, not lost ones:
+		// re-enqueueing them every tick only grows Redis and the workers'
+		// load when they are already behind. Look only at much older rows.
+		if d, err := s.queueDepth(ctx); err == nil && d > backlogTasks {
+			after *= 10
+		}
+	}
+	ids, err := s.store.UnappliedBefore(ctx, s.now().Add(-after), scanLimit)
 	if err != nil || len(ids) == 0 {
 		return err
 	}

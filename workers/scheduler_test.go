@@ -111,3 +111,35 @@ func TestResolveIncidents(t *testing.T) {
 		})
 	}
 }
+
+type unappliedStore struct {
+	SchedulerStore
+	cutoffs []time.Time
+}
+
+func (u *unappliedStore) UnappliedBefore(_ context.Context, t time.Time, _ int) ([]string, error) {
+	u.cutoffs = append(u.cutoffs, t)
+	return nil, nil
+}
+
+// TestReconcileBacksOffDuringABacklog: with a deep apply queue the
+// reconciler looks only at rows ten times older (they sit in queued
+// tasks, not lost ones).
+func TestReconcileBacksOffDuringABacklog(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	st := &unappliedStore{}
+	s := NewScheduler(Config{ReconcileAfter: 30 * time.Second, ReconcileEvery: 15 * time.Second}, lifecycle.Policy{}, &recorder{}, st, nil,
+		NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.now = func() time.Time { return now }
+	depth := 0
+	s.SetQueueDepth(func(context.Context) (int, error) { return depth, nil })
+	for _, d := range []int{0, 500} {
+		depth = d
+		if err := s.Reconcile(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(st.cutoffs) != 2 || !st.cutoffs[0].Equal(now.Add(-30*time.Second)) || !st.cutoffs[1].Equal(now.Add(-300*time.Second)) {
+		t.Errorf("cutoffs = %v", st.cutoffs)
+	}
+}

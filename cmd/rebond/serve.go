@@ -204,7 +204,11 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		parts = append(parts, part{"worker", workers.NewServer(cfg.Workers, redisOpt, apply, retry, log).Run})
 	}
 	if has("scheduler") {
-		parts = append(parts, part{"scheduler", workers.NewScheduler(cfg.Workers, cfg.Policy, bus, st, enq, metrics, log).Run})
+		sched := workers.NewScheduler(cfg.Workers, cfg.Policy, bus, st, enq, metrics, log)
+		inspector := asynq.NewInspector(redisOpt)
+		defer inspector.Close()
+		sched.SetQueueDepth(workers.ApplyQueueDepth(inspector))
+		parts = append(parts, part{"scheduler", sched.Run})
 		parts = append(parts, part{"alerts", workers.NewAlerter(cfg.Alerts, provTable, st, bus, log).Run})
 	}
 	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
