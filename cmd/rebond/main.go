@@ -55,7 +55,7 @@ REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "YAML file overriding the embedded defaults")
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),
-		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g))
+		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g))
 	return root
 }
 

@@ -1,0 +1,48 @@
+-- name: replay-page
+-- One page of the applied events of a replay range, in (occurred_at, seq)
+-- order, after the cursor ($4, $5): keyset pagination, so a rewrite of
+-- the verdict columns never moves an event between pages. Events still
+-- in the inbox (applied_at IS NULL) are a worker's, not the replay's.
+-- No index serves the range (as for replay-events): a replay is an
+-- operator's occasional scan.
+SELECT seq, id, payload, occurred_at, true AS in_window,
+       coalesce(outcome, '') AS outcome, coalesce(reason, '') AS reason,
+       coalesce(rule, '') AS rule, coalesce(evidence, '') AS evidence
+FROM events
+WHERE ($1 = '' OR channel = $1) AND occurred_at >= $2 AND occurred_at < $3
+  AND applied_at IS NOT NULL
+  AND (occurred_at, seq) > ($4::timestamptz, $5::bigint)
+ORDER BY occurred_at, seq
+LIMIT $6;
+
+-- name: replay-message-events
+-- Every applied event of the (locked) messages, whatever its time, with
+-- its stored verdict: a message's status is recomputed from all of them.
+-- The join repeats the predicate of the events_message index.
+SELECT e.id, e.payload, true AS in_window,
+       coalesce(e.outcome, '') AS outcome, coalesce(e.reason, '') AS reason,
+       coalesce(e.rule, '') AS rule, coalesce(e.evidence, '') AS evidence
+FROM events e
+JOIN unnest($1::text[], $2::text[]) AS k(channel, message_id)
+  ON e.channel = k.channel AND e.message_id = k.message_id
+WHERE e.message_id <> '' AND e.applied_at IS NOT NULL
+ORDER BY e.seq;
+
+-- name: replay-rewrite-verdicts
+-- Only applied events: an event back in the inbox is not the replay's.
+UPDATE events e
+SET outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, outcome, reason, rule, evidence)
+WHERE e.id = v.id AND e.applied_at IS NOT NULL;
+
+-- name: replay-update-messages
+-- A replay rewrites a message's verdict-derived columns only; a retry
+-- already scheduled is dropped when the message leaves "soft" (as the
+-- apply path does), and none is scheduled for history.
+UPDATE messages m
+SET status = v.status, reason = v.reason, event_id = v.event_id, complained = v.complained,
+    retry_due_at = CASE WHEN v.status = 'soft' THEN m.retry_due_at END,
+    updated_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
+    AS v(channel, message_id, status, reason, event_id, complained)
+WHERE m.channel = v.channel AND m.message_id = v.message_id;

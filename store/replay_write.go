@@ -1,0 +1,342 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+)
+
+// ReplayRange selects one page of the applied events a replay
+// re-classifies.
+type ReplayRange struct {
+	// Channel is email, sms, or "" for both.
+	Channel  channels.Channel
+	From, To time.Time // occurred_at in [From, To)
+	// After is where the previous page ended (zero: the start).
+	After ReplayCursor
+	// Limit bounds the page (default 1000, at most 10000).
+	Limit int
+}
+
+// ReplayCursor is a position in a replay range: events are read in
+// (occurred_at, seq) order, which a verdict rewrite never changes.
+type ReplayCursor struct {
+	OccurredAt time.Time
+	Seq        int64
+}
+
+// ReplayPage is one page of a replay range: its events (all InWindow)
+// and the allowlisted recipients among them.
+type ReplayPage struct {
+	Replay
+	// Next is the cursor of the page after this one; Done is true when
+	// this page is the last.
+	Next ReplayCursor
+	Done bool
+}
+
+// Reverdict is a new verdict for a stored, applied event.
+type Reverdict struct {
+	EventID   string
+	Channel   channels.Channel
+	MessageID string // "" for an event that names no message
+	Verdict   channels.Verdict
+}
+
+// MessageChange is a message whose status (or complaint flag) a
+// reconciliation changed.
+type MessageChange struct {
+	Key      lifecycle.MessageKey
+	Campaign string
+	From, To lifecycle.Status
+	// Complained is the flag after the change.
+	Complained bool
+}
+
+// Reconciliation says what Reconcile changed (or, dry, would change).
+type Reconciliation struct {
+	// Verdicts counts the event verdicts rewritten.
+	Verdicts int
+	// Messages lists the messages whose status or complaint flag changed.
+	Messages []MessageChange
+	// Buckets are the deltas added to rate_buckets, rate_days and
+	// rate_campaign_days (non-zero ones only).
+	Buckets map[lifecycle.BucketKey]lifecycle.Counts
+}
+
+// errDryRun rolls back a dry reconciliation.
+var errDryRun = errors.New("dry run")
+
+const (
+	defaultReplayPage = 1000
+	maxReplayPage     = 10000
+)
+
+// AppliedEvents reads one page of the applied events of r, with their
+// stored verdicts, in one read-only transaction.
+func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, error) {
+	if r.Channel != "" {
+		if err := validChannel(r.Channel); err != nil {
+			return ReplayPage{}, err
+		}
+	}
+	if r.Limit <= 0 {
+		r.Limit = defaultReplayPage
+	}
+	r.Limit = min(r.Limit, maxReplayPage)
+	var page ReplayPage
+	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
+		var rows []struct {
+			Seq        int64     `db:"seq"`
+			OccurredAt time.Time `db:"occurred_at"`
+			replayRow
+		}
+		after := r.After.OccurredAt
+		if after.IsZero() {
+			after = time.Unix(0, 0)
+		}
+		if err := s.selectTx(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit); err != nil {
+			return err
+		}
+		plain := make([]replayRow, len(rows))
+		for i, row := range rows {
+			plain[i] = row.replayRow
+		}
+		var err error
+		if page.Events, err = decodeReplay(plain, len(plain)); err != nil {
+			return err
+		}
+		page.Done = len(rows) < r.Limit
+		if n := len(rows); n > 0 {
+			page.Next = ReplayCursor{OccurredAt: rows[n-1].OccurredAt, Seq: rows[n-1].Seq}
+		}
+		page.Allowed, err = s.allowedIn(ctx, tx, page.Events)
+		return err
+	})
+	if err != nil {
+		return ReplayPage{}, fmt.Errorf("read replay page: %w", err)
+	}
+	return page, nil
+}
+
+// Reconcile rewrites the verdicts of vs and reconciles what depends on
+// them, in ONE transaction: it locks the messages they name in key order
+// (as Apply does, so it serializes with the workers), recomputes each
+// message's status from ALL its applied events under lifecycle semantics
+// (the stored verdicts, with vs in place of theirs), and applies the
+// difference between the old and the new status to the message's rate
+// bucket (its campaign, domain and sent hour) in rate_buckets, rate_days
+// and rate_campaign_days. Recipient states are left alone: they are
+// history an operator may have acted on. With dry set, it computes the
+// same and rolls back: nothing is written.
+func (s *Store) Reconcile(ctx context.Context, vs []Reverdict, dry bool) (Reconciliation, error) {
+	var out Reconciliation
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if out, err = s.reconcile(ctx, tx, vs); err != nil {
+			return err
+		}
+		if dry {
+			return errDryRun
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return Reconciliation{}, fmt.Errorf("reconcile %d verdicts: %w", len(vs), err)
+	}
+	return out, nil
+}
+
+func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Reconciliation, error) {
+	out := Reconciliation{Buckets: map[lifecycle.BucketKey]lifecycle.Counts{}}
+	if len(vs) == 0 {
+		return out, nil
+	}
+	keys := replayKeys(vs)
+	old, err := s.lockReplayMessages(ctx, tx, keys)
+	if err != nil {
+		return out, err
+	}
+	next, err := s.recompute(ctx, tx, keys, vs)
+	if err != nil {
+		return out, err
+	}
+	var changed []lifecycle.Message
+	for _, k := range keys {
+		was, ok := old[k]
+		now, ok2 := next[k]
+		if !ok || !ok2 || (was.Status == now.Status && was.Complained == now.Complained && was.Reason == now.Reason) {
+			continue
+		}
+		changed = append(changed, now)
+		if was.Status != now.Status || was.Complained != now.Complained {
+			out.Messages = append(out.Messages, MessageChange{Key: k, Campaign: was.Campaign, From: was.Status, To: now.Status, Complained: now.Complained})
+		}
+		addDelta(out.Buckets, was, now)
+	}
+	if err := s.writeReverdicts(ctx, tx, vs); err != nil {
+		return out, err
+	}
+	out.Verdicts = len(vs)
+	if err := s.writeReplayMessages(ctx, tx, changed); err != nil {
+		return out, err
+	}
+	return out, s.writeBuckets(ctx, tx, lifecycle.Plan{Buckets: out.Buckets})
+}
+
+// replayKeys returns the messages vs name, in key order.
+func replayKeys(vs []Reverdict) []lifecycle.MessageKey {
+	var keys []lifecycle.MessageKey
+	for _, v := range vs {
+		if v.MessageID != "" {
+			keys = append(keys, lifecycle.MessageKey{Channel: v.Channel, MessageID: v.MessageID})
+		}
+	}
+	slices.SortFunc(keys, func(a, b lifecycle.MessageKey) int {
+		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
+	})
+	return slices.Compact(keys)
+}
+
+func keyArrays(keys []lifecycle.MessageKey) []any {
+	cols := make([][]string, 2)
+	for _, k := range keys {
+		cols[0] = append(cols[0], string(k.Channel))
+		cols[1] = append(cols[1], k.MessageID)
+	}
+	return arrays(cols)
+}
+
+// lockReplayMessages locks the stored messages of keys (lock-messages,
+// the apply path's statement and order) and returns them.
+func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.MessageKey) (map[lifecycle.MessageKey]lifecycle.Message, error) {
+	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var rows []messageRow
+	if err := s.selectTx(ctx, tx, &rows, "lock-messages", keyArrays(keys)...); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		k := lifecycle.MessageKey{Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
+		out[k] = lifecycle.Message{Channel: k.Channel, MessageID: r.MessageID, Campaign: r.Campaign, Domain: r.Domain,
+			SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status), Complained: r.Complained, Reason: r.Reason, EventID: r.EventID}
+	}
+	return out, nil
+}
+
+// recompute replays every applied event of the messages from a blank
+// state, under the stored verdicts overridden by vs, and returns each
+// message as lifecycle.Decide leaves it. Message status depends on no
+// policy, so the zero Policy serves; the plan's retries and recipient
+// states are dropped.
+func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.MessageKey, vs []Reverdict) (map[lifecycle.MessageKey]lifecycle.Message, error) {
+	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var rows []replayRow
+	if err := s.selectTx(ctx, tx, &rows, "replay-message-events", keyArrays(keys)...); err != nil {
+		return nil, err
+	}
+	stored, err := decodeReplay(rows, len(rows))
+	if err != nil {
+		return nil, err
+	}
+	verdicts := make(verdictMap, len(stored)+len(vs))
+	events := make([]channels.Event, len(stored))
+	for i, se := range stored {
+		events[i] = se.Event
+		verdicts[se.Event.ID] = se.Verdict
+	}
+	for _, v := range vs {
+		verdicts[v.EventID] = v.Verdict
+	}
+	plan := lifecycle.Decide(lifecycle.Policy{}, verdicts, lifecycle.Snapshot{Events: events,
+		Messages: map[lifecycle.MessageKey]lifecycle.Message{}, Recipients: map[lifecycle.RecipientKey]lifecycle.Recipient{}})
+	for _, m := range plan.Messages {
+		out[lifecycle.MessageKey{Channel: m.Channel, MessageID: m.MessageID}] = m
+	}
+	return out, nil
+}
+
+// verdictMap classifies an event by its id: the verdicts a replay
+// decides with.
+type verdictMap map[string]channels.Verdict
+
+func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.ID] }
+
+// addDelta adds to buckets what moving a message from was to now changes
+// in its send's bucket, keyed as the apply path keyed it (the stored
+// campaign, domain and sent hour). A message not sent yet has no bucket:
+// its status is counted whole when its "sent" event is applied.
+func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecycle.Message) {
+	if was.SentAt.IsZero() {
+		return
+	}
+	d := sub(countsOf(now), countsOf(was))
+	if d == (lifecycle.Counts{}) {
+		return
+	}
+	k := lifecycle.BucketKey{Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Hour: was.SentAt.UTC().Truncate(time.Hour)}
+	c := buckets[k]
+	c.Delivered, c.Soft, c.Hard, c.Complaints = c.Delivered+d.Delivered, c.Soft+d.Soft, c.Hard+d.Hard, c.Complaints+d.Complaints
+	buckets[k] = c
+}
+
+// countsOf is what a sent message's status and flag count in its bucket
+// (its send aside, which no verdict changes).
+func countsOf(m lifecycle.Message) lifecycle.Counts {
+	var c lifecycle.Counts
+	switch m.Status {
+	case lifecycle.StatusDelivered:
+		c.Delivered = 1
+	case lifecycle.StatusSoft:
+		c.Soft = 1
+	case lifecycle.StatusHard:
+		c.Hard = 1
+	}
+	if m.Complained {
+		c.Complaints = 1
+	}
+	return c
+}
+
+func sub(a, b lifecycle.Counts) lifecycle.Counts {
+	return lifecycle.Counts{Sent: a.Sent - b.Sent, Delivered: a.Delivered - b.Delivered, Soft: a.Soft - b.Soft,
+		Hard: a.Hard - b.Hard, Complaints: a.Complaints - b.Complaints}
+}
+
+func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
+	cols := make([][]string, 5)
+	for _, v := range vs {
+		for i, x := range []string{v.EventID, string(v.Verdict.Outcome), string(v.Verdict.Reason), v.Verdict.Rule, v.Verdict.Evidence} {
+			cols[i] = append(cols[i], x)
+		}
+	}
+	return s.exec(ctx, tx, "replay-rewrite-verdicts", arrays(cols)...)
+}
+
+func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	text := make([][]string, 5)
+	complained := make([]bool, 0, len(ms))
+	for _, m := range ms {
+		for i, x := range []string{string(m.Channel), m.MessageID, string(m.Status), m.Reason, m.EventID} {
+			text[i] = append(text[i], x)
+		}
+		complained = append(complained, m.Complained)
+	}
+	return s.exec(ctx, tx, "replay-update-messages", append(arrays(text), arrays([][]bool{complained})...)...)
+}
