@@ -69,6 +69,12 @@ func ratesQuery(v url.Values) (store.RatesQuery, error) {
 	if contains(q.GroupBy, "day") && contains(q.GroupBy, "hour") {
 		return q, errorf(http.StatusBadRequest, "group_by: choose one of day and hour")
 	}
+	if (contains(q.GroupBy, "reason") || contains(q.GroupBy, "reason_group")) && contains(q.GroupBy, "provider") {
+		return q, errorf(http.StatusBadRequest, "group_by: reason and reason_group combine with campaign, domain, day or hour, not provider")
+	}
+	if contains(q.GroupBy, "reason") && contains(q.GroupBy, "reason_group") {
+		return q, errorf(http.StatusBadRequest, "group_by: choose one of reason and reason_group")
+	}
 	return q, nil
 }
 
@@ -137,7 +143,7 @@ func contains(list []string, s string) bool {
 
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
 	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
-	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider"}
+	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -160,7 +166,7 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 		_ = cw.Write([]string{string(r.Channel), r.Campaign, r.Domain, bucket, i(r.Sent), i(r.Delivered),
 			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
-			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume), r.Provider})
+			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume), r.Provider, r.Reason, r.ReasonGroup})
 	}
 	cw.Flush()
 	return cw.Error()

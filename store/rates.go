@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,11 +24,16 @@ var rateGroups = map[string]string{
 
 // RateGroups lists the group_by names Rates accepts besides the always
 // present channel and campaign.
-func RateGroups() []string { return []string{"campaign", "domain", "day", "hour"} }
+func RateGroups() []string {
+	return []string{"campaign", "domain", "day", "hour", "reason", "reason_group"}
+}
 
 // Rates sums rate buckets by channel, campaign and the requested groups.
 // Rows are ordered by channel, campaign, then the groups.
 func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
+	if slices.Contains(q.GroupBy, "reason") || slices.Contains(q.GroupBy, "reason_group") {
+		return s.ratesByReason(ctx, q)
+	}
 	stmt, args, err := ratesSQL(q)
 	if err != nil {
 		return nil, err

@@ -354,3 +354,58 @@ func TestRetention(t *testing.T) {
 		t.Errorf("rates must survive the events' retention: %+v %v", rows, err)
 	}
 }
+
+func TestRatesByReason(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	var evs []channels.Event
+	for i, outcome := range []string{"5.1.1", "5.1.1", "4.2.2", "delivered", "delivered", "delivered", "pending"} {
+		msg, rcpt := fmt.Sprintf("r%d", i), fmt.Sprintf("u%d@example.com", i)
+		evs = append(evs, event(channels.Sent, msg, rcpt, "", t0))
+		switch outcome {
+		case "delivered":
+			evs = append(evs, event(channels.Delivered, msg, rcpt, "", t0.Add(time.Minute)))
+		case "pending":
+		default:
+			evs = append(evs, event(channels.Failed, msg, rcpt, outcome, t0.Add(time.Minute)))
+		}
+	}
+	insertApply(t, s, evs...)
+	rows, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"reason"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%s sent=%d delivered=%d soft=%d hard=%d pending=%d", r.Reason, r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending))
+	}
+	want := []string{
+		"delivered sent=7 delivered=3 soft=0 hard=0 pending=0",
+		"mailbox_full sent=7 delivered=0 soft=1 hard=0 pending=0",
+		"pending sent=7 delivered=0 soft=0 hard=0 pending=1",
+		"user_unknown sent=7 delivered=0 soft=0 hard=2 pending=0",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("by reason (-want +got):\n%s", diff)
+	}
+	if rows[3].HardRate != 2.0/7 || rows[3].HardRateCI != store.Wilson(2, 7) {
+		t.Errorf("a reason's rate is its share of what was sent: %+v", rows[3])
+	}
+	groups, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"reason_group", "day"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, r := range groups {
+		got = append(got, fmt.Sprintf("%s %s sent=%d soft=%d hard=%d", r.Bucket.Format("01-02"), r.ReasonGroup, r.Sent, r.Soft, r.Hard))
+	}
+	want = []string{"11-02 delivered sent=7 soft=0 hard=0", "11-02 mailbox full sent=7 soft=1 hard=0",
+		"11-02 pending sent=7 soft=0 hard=0", "11-02 unknown user sent=7 soft=0 hard=2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("by reason group and day (-want +got):\n%s", diff)
+	}
+	if _, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"reason", "provider"}}); err == nil {
+		t.Error("reason with an unknown group must be refused")
+	}
+}

@@ -58,6 +58,12 @@ type RateRow struct {
 	// Provider is the mailbox provider of group_by=provider rows (set by
 	// Regroup from the domain; the store itself never sets it).
 	Provider string `json:"provider,omitempty"`
+	// Reason and ReasonGroup are set when the rows are grouped by them
+	// (group_by=reason or reason_group): each row then counts the
+	// messages whose final outcome has that reason, and Sent is the
+	// whole group's, so the rates are each reason's share of what was sent.
+	Reason      string `json:"reason,omitempty"`
+	ReasonGroup string `json:"reason_group,omitempty"`
 }
 
 // Interval is a confidence interval [Low, High] of a rate.

@@ -164,6 +164,11 @@ func printRates(g *globals, rows []store.RateRow) {
 	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\tBUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
 	for _, r := range rows {
+		if why := r.Reason + r.ReasonGroup; why != "" {
+			// By reason, SENT is the group's total and the counts are this
+			// reason's: its share of what was sent.
+			r.Campaign = dash(r.Campaign) + " / " + why
+		}
 		bucket := ""
 		if r.Bucket != nil {
 			bucket = r.Bucket.Format("2006-01-02 15:04")
