@@ -199,13 +199,14 @@ func CleanID(s string) bool {
 	return true
 }
 
-// cleanText makes a diagnostic storable: invalid UTF-8 and NUL become
-// U+FFFD (the fact stays, its text cannot break a batch's insert).
+// cleanText makes a diagnostic storable: each run of invalid UTF-8 and
+// each NUL becomes "?" (the fact stays, its text cannot break a batch's
+// insert, and the text never grows, so size bounds set upstream hold).
 func cleanText(s string) string {
 	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "?"), "\x00", "?")
 }
 
 // sanitizeText cleans every free-text field (diagnostics, receipt fields,
