@@ -24,6 +24,7 @@ type benchFlags struct {
 	concurrency          int
 	timeout              time.Duration
 	smsPercent           int
+	smtpAddr, smtpDomain string
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -51,6 +52,9 @@ campaign name, so runs do not disturb each other or real data.`,
 			if f.token == "" {
 				return errors.New("--token: required (or REBOND_ADMIN_TOKEN)")
 			}
+			if (f.smtpAddr == "") != (f.smtpDomain == "") {
+				return errors.New("--smtp and --smtp-domain go together")
+			}
 			if f.smsPercent < 0 || f.smsPercent > 100 {
 				return errors.New("--sms-percent: 0 to 100")
 			}
@@ -71,6 +75,8 @@ campaign name, so runs do not disturb each other or real data.`,
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "concurrent HTTP clients")
 	cmd.Flags().IntVar(&f.smsPercent, "sms-percent", 20, "share of messages that are SMS (0-100), with SMPP-style receipts")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up waiting for verdicts after this long")
+	cmd.Flags().StringVar(&f.smtpAddr, "smtp", "", "rebond's SMTP listener: deliver the hard failures as DSN bounce mails there instead of events")
+	cmd.Flags().StringVar(&f.smtpDomain, "smtp-domain", "", "a domain of the listener's smtp.domains (with --smtp)")
 	return cmd
 }
 
@@ -95,6 +101,8 @@ func benchMix(f benchFlags, i int, t0 time.Time) []map[string]any {
 			"recipient": rcpt, "occurred_at": at.Add(time.Second)})
 	case p < 18:
 		evs = append(evs, fail(452, "4.2.2"))
+	case p < 19 && f.smtpAddr != "":
+		// delivered as a bounce mail by the SMTP sender (runBench)
 	case p < 19:
 		evs = append(evs, fail(550, "5.1.1"))
 	}
@@ -128,14 +136,24 @@ func benchSMS(f benchFlags, i int, t0 time.Time) []map[string]any {
 func runBench(ctx context.Context, f benchFlags, g *globals) error {
 	t0 := time.Now().UTC().Truncate(time.Hour)
 	batches := make(chan []map[string]any)
+	bounces := make(chan bounceJob, 1024)
 	var decided int64
 	go func() {
 		defer close(batches)
+		defer close(bounces)
 		var b []map[string]any
 		for i := range f.messages {
 			evs := benchMix(f, i, t0)
 			if len(evs) > 1 {
 				decided++
+			}
+			if f.smtpAddr != "" && len(evs) == 1 && i%20 == 18 && evs[0]["channel"] == "email" {
+				decided++
+				select {
+				case bounces <- bounceJob{messageID: evs[0]["message_id"].(string), recipient: evs[0]["recipient"].(string)}:
+				case <-ctx.Done():
+					return
+				}
 			}
 			b = append(b, evs...)
 			if len(b) >= f.batch {
@@ -172,8 +190,22 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 			}
 		}()
 	}
+	var mailed atomic.Int64
+	mailErr := make(chan error, 1)
+	go func() {
+		if f.smtpAddr == "" {
+			for range bounces { // nothing is produced; drain for symmetry
+			}
+			mailErr <- nil
+			return
+		}
+		mailErr <- sendBounces(ctx, f.smtpAddr, f.smtpDomain, bounces, 2, &mailed)
+	}()
 	stopProgress := progress(g, "posted", &posted, int64(f.messages*2))
 	wg.Wait()
+	if err := <-mailErr; err != nil {
+		return err
+	}
 	stopProgress()
 	select {
 	case err := <-errc:
@@ -187,8 +219,9 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 		return err
 	}
 	e2e := time.Since(start)
-	fmt.Fprintf(g.stdout, "bench: %d messages, %d events\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
-		f.messages, posted.Load(), float64(posted.Load())/ingest.Seconds(), e2e.Round(time.Millisecond), float64(posted.Load())/e2e.Seconds())
+	total := posted.Load() + mailed.Load()
+	fmt.Fprintf(g.stdout, "bench: %d messages, %d events (%d of them bounce mails over SMTP)\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
+		f.messages, total, mailed.Load(), float64(total)/ingest.Seconds(), e2e.Round(time.Millisecond), float64(total)/e2e.Seconds())
 	after, err := scrapeLatency(ctx, f.url)
 	if err != nil {
 		return err
