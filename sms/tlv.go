@@ -76,7 +76,7 @@ func (d DeliverSM) EventFrom(provider, dialect, raw string) (channels.Event, err
 // starts with a zero octet; an SMSC that labels ASCII as UCS-2 is read as
 // ASCII.
 func decodeText(b []byte, dataCoding int) string {
-	if dataCoding != 8 || len(b)%2 != 0 || b[0] != 0 {
+	if dataCoding != 8 || len(b) == 0 || len(b)%2 != 0 || b[0] != 0 {
 		return string(bytes.TrimRight(b, "\x00"))
 	}
 	u := make([]uint16, len(b)/2)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/fiorix/go-smpp/smpp/pdu"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // handle turns one deliver_sm or data_sm into a published event and
@@ -40,7 +42,7 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 			"command", command, "esm_class", a.receipt.ESMClass)
 		return statusOK, resultNotReceipt
 	}
-	ev, err := a.receipt.EventFrom(b.provider, b.gw.Dialect, hex.EncodeToString(a.f.bytes()))
+	ev, err := eventFrom(a.receipt, b.provider, b.gw.Dialect, hex.EncodeToString(a.f.bytes()))
 	if err == nil {
 		if ev.OccurredAt.IsZero() {
 			// No done date: the receipt is about now. The event id does
@@ -73,4 +75,16 @@ func (f frame) bytes() []byte {
 	binary.BigEndian.PutUint32(b[8:12], uint32(f.hdr.Status))
 	binary.BigEndian.PutUint32(b[12:16], f.hdr.Seq)
 	return append(b, f.body...)
+}
+
+// eventFrom reads the receipt's event, turning a parser panic into an
+// unreadable receipt (ESME_RX_P_APPN): a hostile PDU must never take the
+// bind, or the process, down.
+func eventFrom(d sms.DeliverSM, provider, dialect, raw string) (ev channels.Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ev, err = channels.Event{}, fmt.Errorf("receipt parser panicked: %v", r)
+		}
+	}()
+	return d.EventFrom(provider, dialect, raw)
 }
