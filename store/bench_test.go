@@ -21,21 +21,8 @@ import (
 //
 //	go test ./store -run '^$' -bench Exclusions10k -benchtime 200x
 func BenchmarkExclusions10k(b *testing.B) {
-	url := testsvc.Postgres(b)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Config{URL: url})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	s, db := benchStore(b)
 	const known = 1_000_000
 	for _, q := range []string{
 		fmt.Sprintf(`INSERT INTO recipients (channel, address, state, reason, since, until)
@@ -89,21 +76,8 @@ func BenchmarkExclusions10k(b *testing.B) {
 //
 //	go test ./store -run '^$' -bench Rates10M -benchtime 200x
 func BenchmarkRates10M(b *testing.B) {
-	url := testsvc.Postgres(b)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Config{URL: url})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	s, db := benchStore(b)
 	start := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	for _, q := range []string{
 		`INSERT INTO rate_buckets (channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
@@ -163,4 +137,25 @@ func BenchmarkRates10M(b *testing.B) {
 	slices.Sort(all)
 	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(all[int(0.95*float64(len(all)-1))].Microseconds())/1000, "p95-ms")
+}
+
+// benchStore opens a migrated store on a fresh database, and a plain
+// connection to it for the benchmarks' bulk set-up; both close with b.
+func benchStore(b *testing.B) (*store.Store, *sql.DB) {
+	b.Helper()
+	url := testsvc.Postgres(b)
+	s, err := store.Open(context.Background(), store.Config{URL: url})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return s, db
 }

@@ -159,7 +159,9 @@ func TestIncidentsAreRaisedListedAndResolved(t *testing.T) {
 	if n, err := s.ResolveIncidents(ctx, time.Now(), 24*time.Hour, 100); err != nil || n != 0 {
 		t.Fatalf("resolved %d before the quiet period, %v", n, err)
 	}
-	later := time.Now().Add(25 * time.Hour)
+	// Whole microseconds: PostgreSQL rounds a nanosecond time to the
+	// microsecond, which Truncate below would not match half the time.
+	later := time.Now().Add(25 * time.Hour).Truncate(time.Microsecond)
 	if n, err := s.ResolveIncidents(ctx, later, 24*time.Hour, 100); err != nil || n != 2 {
 		t.Fatalf("resolved %d after the quiet period, %v; want 2", n, err)
 	}

@@ -78,6 +78,8 @@ type serveOptions struct {
 // serve wires every part and runs them until ctx ends or one fails.
 func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) error {
 	has := func(r string) bool { return slices.Contains(opt.roles, r) }
+	defer startPprof(log)()
+	tuneGC(log)
 	if has("api") && cfg.AdminToken == "" {
 		return errors.New("admin_token: required to serve the API (set REBOND_ADMIN_TOKEN)")
 	}

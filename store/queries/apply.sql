@@ -49,6 +49,9 @@ WHERE EXISTS (
         OR (l.kind = 'prefix' AND starts_with(k.address, l.value))));
 
 -- name: mark-applied
+-- No indexed column changes, so the update is HOT (0009_hot_apply.sql);
+-- the events leave the inbox in the same statement.
+WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[]))
 UPDATE events e
 SET applied_at = now(), outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, outcome, reason, rule, evidence)

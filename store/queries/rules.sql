@@ -56,8 +56,8 @@ FROM events e JOIN ids USING (id)
 ORDER BY e.seq;
 
 -- name: fallback-events
--- Failures no rule recognized, newest first. The WHERE clause repeats the
--- predicate of the events_fallback index (0003_rules.sql).
+-- Failures no rule recognized, newest first. The WHERE clause implies the
+-- predicate of the events_fallback index (0009_hot_apply.sql).
 SELECT id, channel, type, occurred_at,
        coalesce(payload->'smtp'->>'text', '') AS text,
        coalesce(payload->'smtp'->>'status', '') AS status,
