@@ -94,8 +94,20 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 	if bucket != "NULL::timestamptz" {
 		keys = append(keys, bucket)
 	}
-	var where []string
-	var args []any
+	where, args := rateFilters(q, src.time)
+	sql := "SELECT channel, campaign, " + domain + " AS domain, " + bucket + " AS bucket," +
+		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints) FROM " + src.table
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	group := strings.Join(keys, ", ")
+	return sql + " GROUP BY " + group + " ORDER BY " + group, args, nil
+}
+
+// rateFilters is the WHERE of a rates query: channel, campaign and the
+// time range on timeCol (a column name of the code, never input), every
+// value a bind parameter.
+func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
@@ -107,18 +119,12 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 		add("campaign = $%d", q.Campaign)
 	}
 	if !q.From.IsZero() {
-		add(src.time+" >= $%d", q.From)
+		add(timeCol+" >= $%d", q.From)
 	}
 	if !q.To.IsZero() {
-		add(src.time+" < $%d", q.To)
+		add(timeCol+" < $%d", q.To)
 	}
-	sql := "SELECT channel, campaign, " + domain + " AS domain, " + bucket + " AS bucket," +
-		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints) FROM " + src.table
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	group := strings.Join(keys, ", ")
-	return sql + " GROUP BY " + group + " ORDER BY " + group, args, nil
+	return where, args
 }
 
 // rateTable is one of the tables the same counters live in, and its time

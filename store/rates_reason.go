@@ -76,24 +76,8 @@ func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
 			return "", nil, false, fmt.Errorf("group_by: %q cannot be combined with reason", g)
 		}
 	}
-	var where = []string{"sent_at IS NOT NULL"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if q.Channel != "" {
-		add("channel = $%d", string(q.Channel))
-	}
-	if q.Campaign != "" {
-		add("campaign = $%d", q.Campaign)
-	}
-	if !q.From.IsZero() {
-		add("sent_at >= $%d", q.From)
-	}
-	if !q.To.IsZero() {
-		add("sent_at < $%d", q.To)
-	}
+	where, args := rateFilters(q, "sent_at")
+	where = append(where, "sent_at IS NOT NULL")
 	reason := "CASE status WHEN 'delivered' THEN 'delivered' WHEN 'pending' THEN 'pending' ELSE reason END"
 	// Only real expressions in PARTITION BY (PostgreSQL refuses constants
 	// there); GROUP BY and ORDER BY use output positions.
