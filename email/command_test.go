@@ -1,6 +1,7 @@
 package email_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +10,15 @@ import (
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/email"
 )
+
+// notGatewayMail is gatewayMail without the gateway's own header field (and
+// from another host): the same words, but a relay's mail, not a
+// gateway's.
+var notGatewayMail = strings.NewReplacer(
+	"X-NAI-Header: Modified by McAfee Email Gateway\n", "",
+	"Remote-MTA: 192.0.2.9\n", "",
+	"MAILER-DAEMON@gw.example.net", "MAILER-DAEMON@mx.example.net",
+).Replace(gatewayMail)
 
 // Synthetic bounces for the SMTP command a report names (or implies) and
 // for the words a transcript adds to a recipient's diagnostic. Addresses
@@ -38,31 +48,6 @@ Original-Recipient: <gina@example.com>
 Action: failed
 Diagnostic-Code: smtp; 550 gina@example.com... No such user
 Remote-MTA: 192.0.2.9
-
---G1--
-`
-	// The same words without the gateway's own header field: a relay's
-	// X-NAI-Header alone does not make the writer a gateway.
-	notGatewayMail = `From: <MAILER-DAEMON@mx.example.net>
-To: <sender@sender.example>
-Subject: Delivery Status
-Date: Tue, 03 Nov 2026 08:00:00 +0100
-MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="G1"
-
---G1
-Content-Type: text/plain
-
-    --- The following addresses had delivery problems ---
-
-<gina@example.com>   (No such user)
-
---G1
-Content-Type: message/delivery-status
-
-Original-Recipient: <gina@example.com>
-Action: failed
-Diagnostic-Code: smtp; 550 gina@example.com... No such user
 
 --G1--
 `
