@@ -168,3 +168,108 @@ func TestPostgresConnectionsKilled(t *testing.T) {
 		t.Fatalf("rates %+v, want sent=%d soft=%d", rates.Rows, messages, messages/4)
 	}
 }
+
+// TestPostgresRestarted: the PostgreSQL server itself restarts mid-stream.
+// The test runs its own cluster (testsvc.PrivatePostgres: the machine's
+// server is shared by every other test), stops it as in a crash
+// (`pg_ctl stop -m immediate`: transactions in flight are lost, the next
+// start runs crash recovery) and starts it again 3 s later. Meanwhile the
+// bridge and the workers fail and retry and producers keep posting,
+// retrying their 503s. At the end every event is applied exactly once, and
+// the messages, the recipients' soft counts and the rates are exact.
+func TestPostgresRestarted(t *testing.T) {
+	t.Parallel()
+	pg := testsvc.StartPrivatePostgres(t)
+	cfg := testConfig(t, 6, map[string]string{"REBOND_DATABASE_URL": pg.URL("postgres")})
+	in := start(t, cfg)
+
+	// Per ten messages: one hard (5.1.1), two soft (4.2.2), three delivered,
+	// four with no outcome yet.
+	const messages, hard, soft, delivered = 400, 40, 80, 120
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	batch := func(from, to int) []map[string]any {
+		var b []map[string]any
+		for i := from; i < to; i++ {
+			msg, rcpt := fmt.Sprintf("pr-%d", i), fmt.Sprintf("pr%d@example.org", i)
+			b = append(b, ev("sent", msg, rcpt, "pg-restart", at, ""))
+			switch i % 10 {
+			case 0:
+				b = append(b, ev("failed", msg, rcpt, "", at.Add(time.Second), "5.1.1"))
+			case 1, 2:
+				b = append(b, ev("failed", msg, rcpt, "", at.Add(time.Second), "4.2.2"))
+			case 3, 4, 5:
+				b = append(b, ev("delivered", msg, rcpt, "", at.Add(time.Second), ""))
+			}
+		}
+		return b
+	}
+	restarted := make(chan error, 1)
+	events := 0
+	for i := 0; i < messages; i += 50 {
+		b := batch(i, i+50)
+		events += len(b)
+		if i == 200 {
+			// Mid-apply: once a first batch is stored, with more in flight.
+			applied, pending := in.count()
+			for deadline := time.Now().Add(10 * time.Second); applied == 0 && time.Now().Before(deadline); {
+				time.Sleep(5 * time.Millisecond)
+				applied, pending = in.count()
+			}
+			t.Logf("stopping PostgreSQL with %d applied, %d in the inbox", applied, pending)
+			if err := pg.Stop("immediate"); err != nil {
+				t.Fatal(err)
+			}
+			go func() {
+				time.Sleep(3 * time.Second) // long enough for fetches, applies and inserts to fail
+				restarted <- pg.Start()
+			}()
+		}
+		postUntilAccepted(t, in, b, 30*time.Second)
+	}
+	if err := <-restarted; err != nil {
+		t.Fatalf("restart PostgreSQL: %v", err)
+	}
+	// Everything once more: producers that timed out re-send; nothing may count twice.
+	for i := 0; i < messages; i += 50 {
+		postUntilAccepted(t, in, batch(i, i+50), 30*time.Second)
+	}
+	in.waitApplied(events, 40*time.Second)
+	time.Sleep(time.Second)
+	if applied, pending := in.count(); applied != events || pending != 0 {
+		t.Fatalf("%d applied, %d pending; want exactly %d", applied, pending, events)
+	}
+	checkRestartedCounts(t, in, pg.URL("postgres"), messages, hard, soft, delivered)
+}
+
+// checkRestartedCounts checks TestPostgresRestarted's counters: the rates,
+// the messages by status, and the recipients' soft counts (one soft event
+// each, so a soft event applied twice shows).
+func checkRestartedCounts(t *testing.T, in *instance, dbURL string, messages, hard, soft, delivered int64) {
+	t.Helper()
+	var rates ratesResponse
+	in.do("GET", "/v1/rates?channel=email&campaign=pg-restart", nil, &rates)
+	if len(rates.Rows) != 1 {
+		t.Fatalf("rates %+v, want one row", rates.Rows)
+	}
+	r := rates.Rows[0]
+	if r.Sent != messages || r.Hard != hard || r.Soft != soft || r.Delivered != delivered ||
+		r.HardRate != float64(hard)/float64(messages) || r.SoftRate != float64(soft)/float64(messages) {
+		t.Fatalf("rates %+v, want sent=%d hard=%d soft=%d delivered=%d", r, messages, hard, soft, delivered)
+	}
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	err = db.QueryRow(`SELECT string_agg(status || '=' || n, ' ' ORDER BY status) FROM
+		(SELECT status, count(*) AS n FROM messages WHERE campaign = 'pg-restart' GROUP BY status) s`).Scan(&got)
+	if want := fmt.Sprintf("delivered=%d hard=%d pending=%d soft=%d", delivered, hard, messages-hard-soft-delivered, soft); err != nil || got != want {
+		t.Fatalf("messages by status: %q (%v), want %q", got, err, want)
+	}
+	var softCounts int64
+	err = db.QueryRow(`SELECT coalesce(sum(soft_count), 0) FROM recipients WHERE address LIKE 'pr%@example.org'`).Scan(&softCounts)
+	if err != nil || softCounts != soft {
+		t.Fatalf("recipients' soft counts add up to %d (%v), want %d", softCounts, err, soft)
+	}
+}

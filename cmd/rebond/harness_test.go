@@ -52,7 +52,6 @@ func freeAddr(t *testing.T) string {
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
 	vars := map[string]string{
-		"REBOND_DATABASE_URL":                testsvc.Postgres(t),
 		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
 		"REBOND_DATA_DIR":                    t.TempDir(),
 		"REBOND_ADMIN_TOKEN":                 testToken,
@@ -67,6 +66,9 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	}
 	for k, v := range env {
 		vars[k] = v
+	}
+	if vars["REBOND_DATABASE_URL"] == "" { // a test may bring its own server
+		vars["REBOND_DATABASE_URL"] = testsvc.Postgres(t)
 	}
 	cfg, err := LoadConfig("", func(k string) string { return vars[k] })
 	if err != nil {

@@ -1,5 +1,6 @@
 // Package testsvc gives tests their real services: a fresh PostgreSQL
-// database per call, a Redis database number per package. A service that
+// database per call, a Redis database number per package, and a private
+// PostgreSQL server for a test that must restart it. A service that
 // cannot be reached fails the test under CI=true (naming the command that
 // starts it, from docs/SERVICES.md) and skips it elsewhere.
 package testsvc
