@@ -264,10 +264,11 @@ func cleanDiagnostic(s string) string {
 
 // commandIn returns the SMTP command a diagnostic says was refused:
 // Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:" and
-// "after initial connection", Sendmail transcripts ">>> DATA", and the
-// fixed sentences of qmail-remote (qmail-remote.c: "does not like
-// recipient", "failed after I sent the message", "sender was rejected",
-// "greeting failed", "my name was rejected").
+// "after initial connection", Postfix's "refused to talk to me" (its words
+// for a greeting that is not 2xx, smtp_proto.c), Sendmail transcripts
+// ">>> DATA", and the fixed sentences of qmail-remote (qmail-remote.c:
+// "does not like recipient", "failed after I sent the message", "sender was
+// rejected", "greeting failed", "my name was rejected").
 func commandIn(d string) string {
 	for _, c := range commandPhrases {
 		if indexFold(d, c.phrase) >= 0 {
@@ -280,7 +281,7 @@ func commandIn(d string) string {
 // commandPhrases are the phrases commandIn looks for, in order: the first
 // found names the command.
 var commandPhrases = []struct{ phrase, cmd string }{
-	{"end of data", "DATA"}, {"failed after i sent the message", "DATA"},
+	{"refused to talk to me", "CONN"}, {"end of data", "DATA"}, {"failed after i sent the message", "DATA"},
 	{"does not like recipient", "RCPT"}, {"rcpt to", "RCPT"},
 	{"mail from", "MAIL"}, {"sender was rejected", "MAIL"}, {">>> data", "DATA"},
 	{"after data", "DATA"}, {"data command", "DATA"}, {"ehlo", "EHLO"}, {"helo", "HELO"},
@@ -291,7 +292,9 @@ var commandPhrases = []struct{ phrase, cmd string }{
 // replyCommand returns the command a transcript sent before the reply
 // that is the diagnostic d: Sendmail's DSN quotes "550 : User unknown"
 // while the reply in its transcript, ">>> DATA" then "<<< 550 : User
-// unknown", names no address that would tie it to its recipient.
+// unknown", names no address that would tie it to its recipient. A reply
+// that follows a session's "... while talking to" line with no command
+// between answered the greeting: CONN (see isSessionIntro).
 func (m *message) replyCommand(d string) string {
 	if len(d) < 8 || !strings.Contains(m.lower(), "<<< ") {
 		return ""
@@ -300,6 +303,10 @@ func (m *message) replyCommand(d string) string {
 	for _, l := range m.lines {
 		if c := transcriptCommand(l); c != "" {
 			cmd = c
+			continue
+		}
+		if isSessionIntro(l) {
+			cmd = "CONN" // a new session: no command sent yet
 			continue
 		}
 		if r, ok := transcriptReply(l); ok && cmd != "" {

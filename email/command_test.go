@@ -153,6 +153,60 @@ Diagnostic-Code: smtp; 550 5.2.1 <lea@example.co.jp>... User Unknown
 
 --P1--
 `
+	// Sendmail's transcript of two sessions: a refusal of RCPT TO, then a
+	// server that refuses the greeting; no command was sent in the second
+	// session, so its reply answered the connection.
+	sendmailGreetingMail = `From: Mail Delivery Subsystem <MAILER-DAEMON@mx.sender.example>
+To: <sender@sender.example>
+Subject: Returned mail: see transcript for details
+Date: Tue, 03 Nov 2026 08:00:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="C1"
+
+--C1
+
+   ----- The following addresses had permanent fatal errors -----
+<nina@example.com>
+    (reason: 550 5.1.1 <nina@example.com>... User unknown)
+<omar@example.org>
+    (reason: 554 mx.example.org ESMTP no service for 192.0.2.1)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.com.:
+>>> RCPT To:<nina@example.com>
+<<< 550 5.1.1 <nina@example.com>... User unknown
+... while talking to mx.example.org.:
+<<< 554 mx.example.org ESMTP no service for 192.0.2.1
+554 5.0.0 Service unavailable
+
+--C1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.sender.example
+
+Final-Recipient: RFC822; nina@example.com
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: SMTP; 550 5.1.1 <nina@example.com>... User unknown
+
+Final-Recipient: RFC822; omar@example.org
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: SMTP; 554 mx.example.org ESMTP no service for 192.0.2.1
+
+--C1--
+`
+	// Postfix's words for a server whose greeting refused it.
+	postfixGreetingMail = `From: MAILER-DAEMON@mx.sender.example (Mail Delivery System)
+To: sender@sender.example
+Subject: Undelivered Mail Returned to Sender
+Date: Tue, 03 Nov 2026 08:00:00 +0100
+
+This is the mail system at host mx.sender.example.
+
+<pia@example.net>: host mx.example.net[192.0.2.9] refused to talk to me: 554
+    5.7.1 Go away
+`
 	// qmail-remote's sentence for a refusal after the message was sent.
 	qmailDataMail = `From: MAILER-DAEMON@mail.example.net
 To: sender@sender.example
@@ -192,6 +246,11 @@ func TestCommand(t *testing.T) {
 			"lea@example.co.jp|RCPT|550 5.2.1 <lea@example.co.jp>... User Unknown (in reply to RCPT TO command)"}},
 		{"qmail-remote after the message", qmailDataMail, []string{
 			"mia@example.com|DATA|<mia@example.com>: 192.0.2.7 failed after I sent the message. Remote host said: 554 5.7.1 Message rejected as spam"}},
+		{"a new session's reply before any command", sendmailGreetingMail, []string{
+			"nina@example.com|RCPT|550 5.1.1 <nina@example.com>... User unknown (in reply to RCPT TO command)",
+			"omar@example.org|CONN|554 mx.example.org ESMTP no service for 192.0.2.1 (in reply to initial greeting command)"}},
+		{"Postfix refused to talk to me", postfixGreetingMail, []string{
+			"pia@example.net|CONN|<pia@example.net>: host mx.example.net[192.0.2.9] refused to talk to me: 554 5.7.1 Go away"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +294,8 @@ func TestCommandVerdicts(t *testing.T) {
 		{"local delivery program", mailLocalMail, []string{"hard user_unknown"}},
 		{"X.2.1 in reply to RCPT TO", postfixFoldedMail, []string{"hard user_unknown"}},
 		{"spam after the message", qmailDataMail, []string{"soft spam_detected"}},
+		{"RCPT TO, then a refused greeting", sendmailGreetingMail, []string{"hard user_unknown", "soft blocked"}},
+		{"refused to talk to me", postfixGreetingMail, []string{"soft blocked"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,20 +19,24 @@ import (
 // half of the email corpus, labels from Sisimai's test suite; see its
 // README.md). The targets were reason 0.97, hard/soft 0.99, status 0.97,
 // recipient 0.99; the floors are what the parser and rules reached last
-// (308, 315, 320 and 319 of 322 rows). Status and recipient meet their
+// (312, 317, 321 and 320 of 322 rows). Status and recipient meet their
 // targets; reason and hard/soft do not, and the rows they miss are labels
-// that contradict the shipped rules (a "user unknown" under a vague status
-// with no SMTP command named is hard there, "filtered" in Sisimai unless a
-// Sisimai module or remote-host rule knows better; X.7.27 is the sender's
-// null MX by RFC 7505; X.2.1 with "User Unknown" is suspend or filtered by
-// which module read it) or that nothing in the mail supports: see the
-// package's report. Never lower a floor to let a change through, and never
-// edit a label.
+// that contradict the shipped rules or the mail's own words (a "user
+// unknown" under a vague status with no SMTP command named is hard here,
+// "filtered" in Sisimai unless a Sisimai module or remote-host rule knows
+// better; X.2.1 with "User Unknown" is suspend or filtered by which module
+// read it; EZweb's "account is disabled" template above Japanese words
+// and a reply that both say the address does not exist; a text part's
+// "Not enough disk space" against its own DSN's 5.1.1), or that only a
+// class-4 rule against channels/rules' "class 4 gives the reason of class
+// 5" would meet (a delay notice under a bare 4.4.0, expired in Sisimai):
+// see the package's report. Never lower a floor to let a change through,
+// and never edit a label.
 const (
-	reasonFloor    = 0.956
-	hardSoftFloor  = 0.978
-	statusFloor    = 0.993
-	recipientFloor = 0.99
+	reasonFloor    = 0.968
+	hardSoftFloor  = 0.984
+	statusFloor    = 0.996
+	recipientFloor = 0.993
 )
 
 // corpusRow is one line of testdata/corpus/manifest.tsv.
@@ -156,11 +160,15 @@ func scoreCorpus(tb testing.TB) []scored {
 			if err != nil {
 				tb.Fatalf("%s: %v", row.path, err)
 			}
-			rep, err := email.Parse(raw)
-			if err != nil {
-				tb.Errorf("%s: Parse: %v", row.path, err)
-			} else {
-				evs = rep.Events(email.EventOptions{MaxRaw: -1})
+			// A file may be an mbox of several mails (RFC 4155), as
+			// Sisimai reads it: its recipients are numbered across them.
+			for _, msg := range email.SplitMbox(raw) {
+				rep, err := email.Parse(msg)
+				if err != nil {
+					tb.Errorf("%s: Parse: %v", row.path, err)
+					continue
+				}
+				evs = append(evs, rep.Events(email.EventOptions{MaxRaw: -1})...)
 			}
 			events[row.path] = evs
 		}

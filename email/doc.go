@@ -17,7 +17,8 @@
 // command the refusal answered (Recipient.Command: Postfix's "in reply to
 // RCPT TO command", Exim's "after RCPT TO", transcripts, qmail-remote's
 // sentences), since a "user unknown" after DATA is a filter's verdict and
-// not a missing mailbox; the one thing it takes from who wrote a report is
+// not a missing mailbox, and a refusal of the greeting (CONN) is about the
+// sending host; the one thing it takes from who wrote a report is
 // that a content-filter gateway's refusals answer DATA (see format.go). It
 // never panics, bounds every input dimension, and falls back to the raw
 // bytes of a part whose charset or transfer encoding it cannot decode.
@@ -25,5 +26,6 @@
 // VERP builds and verifies return paths that carry the message id and
 // recipient, so a bounce that returns nothing of the original is still
 // correlated; ParseReply reads an SMTP reply a sender received in the
-// transaction.
+// transaction; SplitMbox splits an mbox file (RFC 4155) into the mails
+// Parse reads one at a time.
 package email

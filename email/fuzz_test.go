@@ -14,7 +14,7 @@ import (
 // and command_test.go.
 func FuzzParse(f *testing.F) {
 	for _, m := range []string{dsnMail, qmailMail, eximMail, arfMail, autoReplyMail, personMail,
-		gatewayMail, notGatewayMail, sendmailDataMail, sendmailMailFromMail, mailLocalMail, postfixFoldedMail, qmailDataMail,
+		gatewayMail, notGatewayMail, sendmailDataMail, sendmailMailFromMail, mailLocalMail, postfixFoldedMail, qmailDataMail, sendmailGreetingMail, postfixGreetingMail,
 		strings.ReplaceAll(dsnMail, "\n", "\r"), "From: a@b.example\n\n", "Content-Type: multipart/report; boundary=\"\"\n\n--\n"} {
 		f.Add([]byte(m))
 	}
@@ -65,6 +65,34 @@ func FuzzParseReply(f *testing.F) {
 		}
 		if r.Status != "" && r.Status[0] != byte('0'+r.Code/100) {
 			t.Fatalf("status %s under code %d", r.Status, r.Code)
+		}
+	})
+}
+
+// FuzzSplitMbox feeds SplitMbox arbitrary bytes: never a panic, the mails
+// are in order and cover the input but for one blank line between two,
+// and every mail after the first starts with a separator line.
+func FuzzSplitMbox(f *testing.F) {
+	for _, s := range []string{"", "From: a@b.example\n\nx\n", "From - Thu Apr 29 23:34:45 2015\nFrom: a@b.example\n\nx\n\nFrom - Thu Apr 29 23:34:45 2015\nSubject: y\n\n", "From x 1:2 2015\n\n\nFrom y 1:2 2015\r\n\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		msgs := email.SplitMbox(raw)
+		if len(msgs) == 0 {
+			if len(raw) > 0 {
+				t.Fatalf("no mail in %d bytes", len(raw))
+			}
+			return
+		}
+		n := 0
+		for i, m := range msgs {
+			n += len(m)
+			if i > 0 && !strings.HasPrefix(string(m), "From ") {
+				t.Fatalf("mail %d starts with %q", i, m[:min(len(m), 10)])
+			}
+		}
+		if gap := len(raw) - n; gap < len(msgs)-1 || gap > 2*(len(msgs)-1) {
+			t.Fatalf("%d mails cover %d of %d bytes", len(msgs), n, len(raw))
 		}
 	})
 }

@@ -66,6 +66,8 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 	for i, line := range lines {
 		if c := transcriptCommand(line); c != "" {
 			cmd, reply, named = c, "", false
+		} else if isSessionIntro(line) {
+			cmd = "CONN" // until a command is sent, replies answer the greeting
 		}
 		if t := strings.TrimSpace(line); isSeparator(t) {
 			transcript = strings.Contains(strings.ToLower(t), "transcript of session")
@@ -294,6 +296,18 @@ func transcriptReply(line string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(t[4:]), true
+}
+
+// isSessionIntro reports Sendmail's "... while talking to mx.example.org.:"
+// (and V5 Sendmail's "While talking to example.edu:"), which opens the part
+// of a transcript about one SMTP session. Sendmail writes it before the
+// first error of a session, then the command that drew the error (">>>
+// DATA") unless none was sent yet (usersmtp.c, reply(): the last command is
+// logged only when there is one): a "<<<" reply right after it answered
+// the connection, the server's greeting (RFC 5321 section 3.1).
+func isSessionIntro(line string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(line), ". ")
+	return len(t) > len("while talking to ") && strings.EqualFold(t[:len("while talking to ")], "while talking to ") && strings.HasSuffix(t, ":")
 }
 
 // transcriptCommand returns the SMTP command a transcript line sends:

@@ -28,7 +28,10 @@ import (
 // emailRow is one classified recipient as `rebond classify email` prints
 // it.
 type emailRow struct {
-	File      string `json:"file"`
+	File string `json:"file"`
+	// Message is the 1-based position of the mail in an mbox file that
+	// holds several (RFC 4155); 0, and left out, for a file of one mail.
+	Message   int    `json:"message,omitempty"`
 	Recipient string `json:"recipient"`
 	Outcome   string `json:"outcome"`
 	Reason    string `json:"reason"`
@@ -41,11 +44,11 @@ type emailRow struct {
 // mailFile is one input: the path to read and the name to print.
 type mailFile struct{ path, name string }
 
-// mailResult is what one file gave: rows for stdout, a note for stderr,
-// and whether the note is an error.
+// mailResult is what one file gave: rows for stdout, notes for stderr
+// (one per mail of an mbox file at most), and whether a note is an error.
 type mailResult struct {
 	rows   []emailRow
-	note   string
+	notes  []string
 	failed bool
 }
 
@@ -63,6 +66,10 @@ providers, ARF complaints, RFC 3834 auto-replies), classifies every recipient
 with the embedded email rules (configs/rules/email*.yaml) and prints one line per
 recipient: file (relative to the directory argument, or as given), recipient,
 outcome, reason, status, smtp_code, rule and evidence. No server is needed.
+
+A file may be an mbox (RFC 4155: mails after "From " separator lines); each of
+its mails is read, and its rows carry the mail's position ("message" in jsonl,
+FILE#N in the table).
 
 A mail that reports nothing (not a bounce) prints nothing on stdout and a note
 on stderr. A file that is not a mail at all gets a note on stderr; the other
@@ -169,8 +176,8 @@ func classifyMails(g *globals, files []mailFile, set *rules.Set, format string) 
 	for i := range files {
 		<-ready[i]
 		r := &results[i]
-		if r.note != "" {
-			fmt.Fprintf(g.stderr, "%s: %s\n", files[i].name, r.note)
+		for _, note := range r.notes {
+			fmt.Fprintf(g.stderr, "%s: %s\n", files[i].name, note)
 		}
 		if r.failed {
 			failed++
@@ -196,32 +203,58 @@ func classifyMails(g *globals, files []mailFile, set *rules.Set, format string) 
 	return nil
 }
 
-// classifyMail parses and classifies one file.
+// classifyMail parses and classifies one file: one mail, or each mail of
+// an mbox file (email.SplitMbox).
 func classifyMail(f mailFile, set *rules.Set) mailResult {
 	raw, err := os.ReadFile(f.path)
 	if err != nil {
-		return mailResult{note: err.Error(), failed: true}
+		return mailResult{notes: []string{err.Error()}, failed: true}
 	}
+	msgs := email.SplitMbox(raw)
+	if len(msgs) <= 1 {
+		rows, note, failed := classifyMessage(f.name, 0, raw, set)
+		res := mailResult{rows: rows, failed: failed}
+		if note != "" {
+			res.notes = []string{note}
+		}
+		return res
+	}
+	var res mailResult
+	for i, msg := range msgs {
+		rows, note, failed := classifyMessage(f.name, i+1, msg, set)
+		res.rows = append(res.rows, rows...)
+		if note != "" {
+			res.notes = append(res.notes, fmt.Sprintf("message %d: %s", i+1, note))
+		}
+		res.failed = res.failed || failed
+	}
+	return res
+}
+
+// classifyMessage parses and classifies one mail (message n of an mbox
+// file, 0 for a file of one mail): its rows, or a note saying why there
+// are none and whether that is an error.
+func classifyMessage(name string, n int, raw []byte, set *rules.Set) ([]emailRow, string, bool) {
 	rep, err := email.Parse(raw)
 	if err != nil {
-		return mailResult{note: err.Error(), failed: true}
+		return nil, err.Error(), true
 	}
 	if rep.Kind == email.KindNone {
-		return mailResult{note: "not a bounce: " + rep.Why}
+		return nil, "not a bounce: " + rep.Why, false
 	}
 	evs := rep.Events(email.EventOptions{MaxRaw: -1})
 	if len(evs) == 0 {
-		return mailResult{note: fmt.Sprintf("%s (%s) names no recipient", rep.Kind, rep.Format)}
+		return nil, fmt.Sprintf("%s (%s) names no recipient", rep.Kind, rep.Format), false
 	}
 	rows := make([]emailRow, len(evs))
 	for i, e := range evs {
 		v := set.Classify(e)
-		rows[i] = emailRow{File: f.name, Recipient: e.Recipient, Outcome: string(v.Outcome), Reason: string(v.Reason), Rule: v.Rule, Evidence: v.Evidence}
+		rows[i] = emailRow{File: name, Message: n, Recipient: e.Recipient, Outcome: string(v.Outcome), Reason: string(v.Reason), Rule: v.Rule, Evidence: v.Evidence}
 		if e.SMTP != nil {
 			rows[i].Status, rows[i].SMTPCode = e.SMTP.Status, e.SMTP.Code
 		}
 	}
-	return mailResult{rows: rows}
+	return rows, "", false
 }
 
 // progressOnTerminal starts bench's progress line after progressAfter
@@ -274,7 +307,11 @@ func (ew *emailWriter) write(r emailRow) error {
 		if r.SMTPCode != 0 {
 			code = strconv.Itoa(r.SMTPCode)
 		}
-		_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.File, r.Recipient, r.Outcome, r.Reason, r.Status, code, r.Rule, r.Evidence)
+		file := r.File
+		if r.Message > 0 {
+			file += "#" + strconv.Itoa(r.Message)
+		}
+		_, err := fmt.Fprintf(ew.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", file, r.Recipient, r.Outcome, r.Reason, r.Status, code, r.Rule, r.Evidence)
 		return err
 	}
 	b, err := json.Marshal(r)

@@ -115,3 +115,30 @@ func itoaCode(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestClassifyEmailMbox reads an mbox file of two delivery reports (RFC
+// 4155 "From " separators): one row per mail, each with its position.
+func TestClassifyEmailMbox(t *testing.T) {
+	t.Parallel()
+	file := "../../email/testdata/corpus/maildir/bsd/rfc3464-28.eml"
+	stdout, stderr, err := runClassifyEmail(file)
+	if err != nil {
+		t.Fatalf("classify: %v (stderr %q)", err, stderr)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r emailRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		got = append(got, strings.Join([]string{itoaCode(r.Message), r.Recipient, r.Outcome, r.Status}, " "))
+	}
+	want := []string{"1 kijitora@neko.example.jp delivered 2.1.5", "2 info@neko.example.jp delivered 2.1.5"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	table, _, err := runClassifyEmail("--format", "table", file)
+	if err != nil || !strings.Contains(table, file+"#2") {
+		t.Errorf("table (err %v):\n%s\nwant the second mail as %s#2", err, table, file)
+	}
+}
