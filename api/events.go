@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
 )
 
 // eventError is the error of one element of a posted batch.
@@ -48,7 +49,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 				Error: fmt.Sprintf("event of %d bytes: larger than the event bus carries (%d with its raw copy)", len(raw), lim)})
 			continue
 		}
-		e, err := channels.DecodeEvent(raw)
+		e, err := channels.DecodeEventFor(raw, store.Tenant(r.Context()))
 		if err != nil {
 			resp.Errors = append(resp.Errors, eventError{Index: i, Error: eventErrorText(err)})
 			continue

@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
 )
 
 // authenticate requires "Authorization: Bearer <token>" whose role
@@ -13,7 +16,10 @@ import (
 // token (role admin) or a stored token (TokenLookup, cached for
 // Config.TokenCacheTTL). No valid token is 401, a token of another role
 // 403, and a route with no role in routeRoles 500 for every caller. The
-// handler finds the caller's audit actor with actor(r).
+// handler finds the caller's audit actor with actor(r), and acts for the
+// tenant that requestTenant resolves (store.Tenant of the request's
+// context): a stored token for its own tenant only, so every route is
+// scoped without the handler doing anything.
 func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 	if s.tokens == nil {
 		s.tokens = newTokenCache(s.cfg.TokenCacheTTL)
@@ -39,9 +45,34 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("more than %g requests per second for this token; slow down", s.cfg.RateLimit))
 		default:
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+			tenant, status, msg := requestTenant(p, r)
+			if status != 0 {
+				writeError(w, status, msg)
+				return
+			}
+			ctx := store.WithTenant(context.WithValue(r.Context(), principalKey{}, p), tenant)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		}
 	})
+}
+
+// requestTenant is the tenant a request acts for: the one ?tenant= names,
+// else the token's, else the default. A stored token naming another
+// tenant than its own is refused (403): tokens are scoped to one tenant.
+func requestTenant(p principal, r *http.Request) (string, int, string) {
+	asked := r.URL.Query().Get("tenant")
+	if asked != "" && !channels.ValidTenant(asked) {
+		return "", http.StatusBadRequest, fmt.Sprintf("tenant: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", asked)
+	}
+	switch {
+	case p.tenant != "" && asked != "" && asked != p.tenant:
+		return "", http.StatusForbidden, fmt.Sprintf("this token belongs to tenant %s; it may not act for tenant %s", p.tenant, asked)
+	case p.tenant != "":
+		return p.tenant, 0, ""
+	case asked != "":
+		return asked, 0, ""
+	}
+	return channels.DefaultTenant, 0, ""
 }
 
 // recover turns a panic into a 500 and a log line, so one bad request

@@ -37,6 +37,10 @@ const (
 type principal struct {
 	role  string
 	actor string
+	// tenant is the one tenant a stored token acts for; empty for the
+	// configured admin token, which acts for any (?tenant=, default
+	// channels.DefaultTenant): it is the installation's operator.
+	tenant string
 	// named is set for a stored token ("token:<name>"), unset for the
 	// configured admin token.
 	named bool
@@ -90,7 +94,7 @@ func (c *tokenCache) get(ctx context.Context, look TokenLookup, secret string, n
 	}
 	e = cachedToken{found: err == nil, until: now.Add(c.ttl)}
 	if e.found {
-		e.p = principal{role: tok.Role, actor: "token:" + tok.Name, named: true}
+		e.p = principal{role: tok.Role, actor: "token:" + tok.Name, named: true, tenant: tok.Tenant}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

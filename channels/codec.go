@@ -35,6 +35,15 @@ func (e *FieldError) Unwrap() error { return ErrMalformed }
 // (a misspelt field is a bug the producer wants to hear about), then
 // normalizes and validates it. The returned event always has an ID.
 func DecodeEvent(data []byte) (Event, error) {
+	return DecodeEventFor(data, "")
+}
+
+// DecodeEventFor is DecodeEvent for a producer that speaks for one
+// tenant (an API token's): an event naming another tenant is refused, and
+// one naming none becomes the tenant's before its id is derived, so the
+// same fact gets the same id whichever path brought it. An empty tenant
+// takes the event's own.
+func DecodeEventFor(data []byte, tenant string) (Event, error) {
 	var e Event
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -43,6 +52,12 @@ func DecodeEvent(data []byte) (Event, error) {
 	}
 	if dec.More() {
 		return Event{}, fmt.Errorf("%w: trailing data after the event", ErrMalformed)
+	}
+	if tenant != "" {
+		if e.Tenant != "" && e.Tenant != tenant {
+			return Event{}, &FieldError{"tenant", fmt.Sprintf("%q is not the tenant of this producer (%s)", e.Tenant, tenant)}
+		}
+		e.Tenant = tenant
 	}
 	if err := e.Normalize(); err != nil {
 		return Event{}, err
@@ -109,6 +124,15 @@ func (e *Event) Normalize() error {
 		if !CleanID(v) {
 			return &FieldError{name, "must be valid UTF-8 without control characters"}
 		}
+	}
+	if strings.HasPrefix(e.ID, keyMark) {
+		return &FieldError{"id", "must not start with " + keyMark + " (reserved for tenant-scoped keys)"}
+	}
+	if e.Tenant == DefaultTenant {
+		e.Tenant = "" // one spelling of the default, so derived ids agree
+	}
+	if e.Tenant != "" && !ValidTenant(e.Tenant) {
+		return &FieldError{"tenant", "1 to 63 of a-z, 0-9, '-', '_', starting with a letter or digit"}
 	}
 	e.sanitizeText()
 	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {

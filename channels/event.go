@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -83,8 +84,13 @@ type SMSReceipt struct {
 type Event struct {
 	// Schema is the schema version; 0 on input means SchemaVersion.
 	Schema int `json:"schema,omitempty"`
-	// ID identifies the fact; see DeriveID for events that arrive without.
-	ID      string  `json:"id,omitempty"`
+	// ID identifies the fact within its tenant; see DeriveID for events
+	// that arrive without, and Key for its identity across tenants.
+	ID string `json:"id,omitempty"`
+	// Tenant owns the fact: its recipients, messages, rules and reports are
+	// the tenant's alone. Empty means DefaultTenant (kept empty on the wire
+	// so that ids derived before tenants existed stay the same).
+	Tenant  string  `json:"tenant,omitempty"`
 	Channel Channel `json:"channel"`
 	Type    Type    `json:"type"`
 	// MessageID is the sender's id for the message (or the SMSC id for SMS);
@@ -105,6 +111,62 @@ type Event struct {
 	// Raw is the source payload exactly as it arrived (a bounce mail, a
 	// receipt text, a webhook body); kept for audits and replays.
 	Raw string `json:"raw,omitempty"`
+}
+
+// DefaultTenant is the tenant of events, tokens and data that name none:
+// a single-tenant installation never sees another.
+const DefaultTenant = "default"
+
+// TenantName returns the tenant e belongs to, DefaultTenant when unset.
+func (e Event) TenantName() string {
+	if e.Tenant == "" {
+		return DefaultTenant
+	}
+	return e.Tenant
+}
+
+// keyMark starts the keys of events of a named tenant. Event ids may not
+// start with it (Normalize), so no id of one tenant can equal the key of
+// another tenant's event: a tenant cannot pre-empt another's events by
+// guessing their ids.
+const keyMark = "~"
+
+// Key is the event's identity across tenants: its id in the default
+// tenant (so keys from before tenants existed are unchanged), and
+// "~<tenant>~<id>" in any other. The store's events table, the inbox,
+// the apply tasks and JetStream's de-duplication (Nats-Msg-Id) all use it.
+func (e Event) Key() string {
+	if e.Tenant == "" || e.Tenant == DefaultTenant {
+		return e.ID
+	}
+	return keyMark + e.Tenant + keyMark + e.ID
+}
+
+// SplitKey returns the tenant and the id of a key made by Key.
+func SplitKey(key string) (tenant, id string) {
+	if rest, ok := strings.CutPrefix(key, keyMark); ok {
+		if t, id, ok := strings.Cut(rest, keyMark); ok {
+			return t, id
+		}
+	}
+	return DefaultTenant, key
+}
+
+// ValidTenant reports whether name can name a tenant: 1 to 63 lower-case
+// letters, digits, '-' or '_', starting with a letter or digit (so it
+// fits in a key, a URL query and a metrics label unescaped).
+func ValidTenant(name string) bool {
+	if name == "" || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '-' || c == '_')
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // DeriveID returns the deterministic id of e's content: the same channel,

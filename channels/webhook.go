@@ -46,3 +46,28 @@ var ErrUnauthorized = errors.New("unauthorized")
 func Unauthorized(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnauthorized, fmt.Sprintf(format, args...))
 }
+
+// ForTenant returns hook with every event it produces stamped with
+// tenant (nothing changes for the default tenant or an empty name). A
+// webhook is authenticated by its provider's signature, not by a token,
+// so its configuration says whose notifications it receives.
+func ForTenant(hook Webhook, tenant string) Webhook {
+	if tenant == "" || tenant == DefaultTenant {
+		return hook
+	}
+	return tenantWebhook{hook: hook, tenant: tenant}
+}
+
+type tenantWebhook struct {
+	hook   Webhook
+	tenant string
+}
+
+// Handle runs the adapter and stamps its events.
+func (t tenantWebhook) Handle(r *http.Request, body []byte) (WebhookResult, error) {
+	res, err := t.hook.Handle(r, body)
+	for i := range res.Events {
+		res.Events[i].Tenant = t.tenant
+	}
+	return res, err
+}

@@ -26,6 +26,8 @@ type AlertKey struct {
 // critical) with the evidence it was decided on. ID is 0 until recorded.
 type AlertChange struct {
 	ID int64 `json:"id"`
+	// Tenant whose rates changed state (set by the store).
+	Tenant string `json:"tenant"`
 	AlertKey
 	From string    `json:"from"`
 	To   string    `json:"to"`
@@ -44,6 +46,7 @@ type AlertChange struct {
 
 type alertRow struct {
 	ID          int64        `db:"id"`
+	Tenant      string       `db:"tenant"`
 	Channel     string       `db:"channel"`
 	Campaign    string       `db:"campaign"`
 	Provider    string       `db:"provider"`
@@ -61,7 +64,7 @@ type alertRow struct {
 }
 
 func (r alertRow) change() AlertChange {
-	c := AlertChange{ID: r.ID, AlertKey: AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
+	c := AlertChange{ID: r.ID, Tenant: r.Tenant, AlertKey: AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
 		Provider: r.Provider, Metric: r.Metric}, From: r.From, To: r.To, At: r.At.UTC(), Sent: r.Sent, Hits: r.Hits,
 		Rate: r.Rate, CI: Interval{Low: r.Low, High: r.High}, Threshold: r.Threshold}
 	if r.PublishedAt.Valid {
@@ -74,7 +77,8 @@ func (r alertRow) change() AlertChange {
 // RecordAlerts records changes in one transaction and returns those it
 // recorded, with their ids. A change whose alert is no longer in its From
 // state (another scheduler replica recorded it first) is skipped, so
-// replicas evaluating at once record each change once.
+// replicas evaluating at once record each change once. The changes are
+// ctx's tenant's (WithTenant).
 func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]AlertChange, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -90,8 +94,9 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]Aler
 			return err
 		}
 		for _, c := range changes {
+			c.Tenant = Tenant(ctx)
 			err := tx.QueryRowContext(ctx, q, string(c.Channel), c.Campaign, c.Provider, c.Metric, c.From, c.To, c.At,
-				c.Sent, c.Hits, c.Rate, c.CI.Low, c.CI.High, c.Threshold).Scan(&c.ID)
+				c.Sent, c.Hits, c.Rate, c.CI.Low, c.CI.High, c.Threshold, c.Tenant).Scan(&c.ID)
 			if err == sql.ErrNoRows {
 				continue
 			}
@@ -110,18 +115,33 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]Aler
 }
 
 // ActiveAlerts returns the latest change of every alert not in state ok,
-// ordered by channel, campaign, provider and metric.
+// ordered by channel, campaign, provider and metric, of ctx's tenant.
 func (s *Store) ActiveAlerts(ctx context.Context) ([]AlertChange, error) {
-	return s.alerts(ctx, "active-alerts")
+	return s.alerts(ctx, "active-alerts", Tenant(ctx))
 }
 
-// RecentAlerts returns the last limit changes, newest first.
+// RecentAlerts returns the last limit changes of ctx's tenant, newest
+// first.
 func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
-	return s.alerts(ctx, "recent-alerts", limit)
+	return s.alerts(ctx, "recent-alerts", limit, Tenant(ctx))
+}
+
+// AlertTenants lists the tenants that sent messages since from: the ones
+// the alert evaluator has rates to look at.
+func (s *Store) AlertTenants(ctx context.Context, from time.Time) ([]string, error) {
+	q, err := s.query("alert-tenants")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := s.db.SelectContext(ctx, &out, q, from); err != nil {
+		return nil, fmt.Errorf("alert tenants: %w", err)
+	}
+	return out, nil
 }
 
 // UnpublishedAlerts returns up to limit changes not yet published on NATS,
-// oldest first.
+// oldest first, of every tenant (each change names its own).
 func (s *Store) UnpublishedAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
 	return s.alerts(ctx, "unpublished-alerts", limit)
 }

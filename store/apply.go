@@ -104,6 +104,7 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (li
 }
 
 type messageRow struct {
+	Tenant       string         `db:"tenant"`
 	Channel      string         `db:"channel"`
 	MessageID    string         `db:"message_id"`
 	Recipient    string         `db:"recipient"`
@@ -120,16 +121,17 @@ type messageRow struct {
 }
 
 func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.MessageKey]lifecycle.Message, error) {
-	keys := make([][]string, 2)
+	keys := make([][]string, 3)
 	seen := make(map[lifecycle.MessageKey]bool)
 	for _, e := range events {
-		k := lifecycle.MessageKey{Channel: e.Channel, MessageID: e.MessageID}
+		k := lifecycle.MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID}
 		if e.MessageID == "" || seen[k] {
 			continue
 		}
 		seen[k] = true
-		keys[0] = append(keys[0], string(e.Channel))
-		keys[1] = append(keys[1], e.MessageID)
+		keys[0] = append(keys[0], k.Tenant)
+		keys[1] = append(keys[1], string(e.Channel))
+		keys[2] = append(keys[2], e.MessageID)
 	}
 	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(seen))
 	if len(seen) == 0 {
@@ -144,17 +146,18 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 	}
 	for _, r := range rows {
 		m := lifecycle.Message{
-			Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
+			Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
 			Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
 			Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
 			RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String,
 		}
-		out[lifecycle.MessageKey{Channel: m.Channel, MessageID: m.MessageID}] = m
+		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
 	}
 	return out, nil
 }
 
 type recipientRow struct {
+	Tenant    string       `db:"tenant"`
 	Channel   string       `db:"channel"`
 	Address   string       `db:"address"`
 	State     string       `db:"state"`
@@ -172,16 +175,17 @@ type recipientRow struct {
 // lockRecipients locks the recipients of every event that can change a
 // recipient (all but "sent") and reports which of them are allowlisted.
 func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
-	keys := make([][]string, 2)
+	keys := make([][]string, 3)
 	seen := make(map[lifecycle.RecipientKey]bool)
 	for _, e := range events {
-		k := lifecycle.RecipientKey{Channel: e.Channel, Address: e.Recipient}
+		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
 		if e.Type == channels.Sent || seen[k] {
 			continue
 		}
 		seen[k] = true
-		keys[0] = append(keys[0], string(e.Channel))
-		keys[1] = append(keys[1], e.Recipient)
+		keys[0] = append(keys[0], k.Tenant)
+		keys[1] = append(keys[1], string(e.Channel))
+		keys[2] = append(keys[2], e.Recipient)
 	}
 	out := make(map[lifecycle.RecipientKey]lifecycle.Recipient, len(seen))
 	allowed := make(map[lifecycle.RecipientKey]bool)
@@ -196,14 +200,15 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		return nil, nil, err
 	}
 	for _, r := range rows {
-		k := lifecycle.RecipientKey{Channel: channels.Channel(r.Channel), Address: r.Address}
+		k := lifecycle.RecipientKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), Address: r.Address}
 		out[k] = lifecycle.Recipient{
-			Channel: k.Channel, Address: r.Address, State: r.State, Reason: r.Reason, SoftCount: r.SoftCount,
+			Tenant: k.Tenant, Channel: k.Channel, Address: r.Address, State: r.State, Reason: r.Reason, SoftCount: r.SoftCount,
 			Since: r.Since.Time, Until: r.Until.Time, EventID: r.EventID, Rule: r.Rule,
 			QuarantineCount: r.QuarantineCount, QuarantinedAt: r.QuarantinedAt.Time,
 		}
 	}
 	var allow []struct {
+		Tenant  string `db:"tenant"`
 		Channel string `db:"channel"`
 		Address string `db:"address"`
 	}
@@ -211,7 +216,7 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		return nil, nil, err
 	}
 	for _, a := range allow {
-		allowed[lifecycle.RecipientKey{Channel: channels.Channel(a.Channel), Address: a.Address}] = true
+		allowed[lifecycle.RecipientKey{Tenant: a.Tenant, Channel: channels.Channel(a.Channel), Address: a.Address}] = true
 	}
 	return out, allowed, nil
 }

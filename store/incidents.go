@@ -73,14 +73,14 @@ func (s *Store) Incidents(ctx context.Context, q IncidentQuery) ([]Incident, err
 		return nil, err
 	}
 	var rows []incidentRow
-	if err := s.db.SelectContext(ctx, &rows, sqlText, string(q.Channel), q.State, q.Limit); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, sqlText, string(q.Channel), q.State, q.Limit, Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("incidents: %w", err)
 	}
 	out := make([]Incident, len(rows))
 	for i, r := range rows {
 		out[i] = Incident{ID: r.ID, Channel: channels.Channel(r.Channel), Route: r.Route, Reason: r.Reason,
 			State: r.State, Count: r.Count, FirstSeen: r.FirstSeen.UTC(), LastSeen: r.LastSeen.UTC(),
-			LastEventID: r.LastEventID, LastRule: r.LastRule, OpenedAt: r.OpenedAt.UTC(), ResolvedAt: ptime(r.ResolvedAt)}
+			LastEventID: shownID(r.LastEventID), LastRule: r.LastRule, OpenedAt: r.OpenedAt.UTC(), ResolvedAt: ptime(r.ResolvedAt)}
 	}
 	return out, nil
 }
@@ -104,9 +104,9 @@ func (s *Store) writeIncidents(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pla
 	if len(p.Incidents) == 0 {
 		return nil
 	}
-	cols := make([][]string, 8)
+	cols := make([][]string, 9)
 	for _, in := range p.Incidents {
-		row := []string{string(in.Channel), in.Route, in.Reason, strconv.FormatInt(in.Count, 10),
+		row := []string{in.Tenant, string(in.Channel), in.Route, in.Reason, strconv.FormatInt(in.Count, 10),
 			ts(in.FirstSeen), ts(in.LastSeen), in.EventID, in.Rule}
 		for i, x := range row {
 			cols[i] = append(cols[i], x)

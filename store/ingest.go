@@ -17,24 +17,25 @@ import (
 // applied), ignoring ids it already has, and returns the ids of the batch
 // that are still waiting to be applied, in arrival order. It is the
 // bridge's idempotent "store before ack" step: calling it again with the
-// same events changes nothing.
+// same events changes nothing. Ids here are event keys (channels.Event.Key),
+// unique across tenants.
 func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]string, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
-	cols := make([][]string, 8)
+	cols := make([][]string, 9)
 	ids := make([]string, 0, len(events))
 	for _, e := range events {
 		payload, err := json.Marshal(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 		}
-		row := []string{e.ID, string(e.Channel), string(e.Type), e.MessageID, e.Recipient, e.Campaign,
-			e.OccurredAt.UTC().Format(time.RFC3339Nano), string(payload)}
+		row := []string{e.Key(), string(e.Channel), string(e.Type), e.MessageID, e.Recipient, e.Campaign,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano), string(payload), e.TenantName()}
 		for i, v := range row {
 			cols[i] = append(cols[i], v)
 		}
-		ids = append(ids, e.ID)
+		ids = append(ids, e.Key())
 	}
 	var pending []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {

@@ -40,11 +40,11 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	if len(p.Messages) == 0 {
 		return nil
 	}
-	text := make([][]string, 11)
+	text := make([][]string, 12)
 	var complained []bool
 	var attempts []int64
 	for _, m := range p.Messages {
-		row := []string{string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
+		row := []string{m.Tenant, string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
 			string(m.Status), m.Reason, m.EventID, ts(m.RetryDueAt), m.RetryReason}
 		for i, x := range row {
 			text[i] = append(text[i], x)
@@ -54,8 +54,8 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	}
 	// Parameter order follows update-messages' unnest column list.
 	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
-		pq.Array(text[5]), pq.Array(text[6]), pq.Array(complained), pq.Array(text[7]), pq.Array(text[8]),
-		pq.Array(attempts), pq.Array(text[9]), pq.Array(text[10])}
+		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(complained), pq.Array(text[8]), pq.Array(text[9]),
+		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11])}
 	return s.exec(ctx, tx, "update-messages", args...)
 }
 
@@ -63,10 +63,10 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 	if len(p.Recipients) == 0 {
 		return nil
 	}
-	text := make([][]string, 9)
+	text := make([][]string, 10)
 	var counts, quarantines []int64
 	for _, r := range p.Recipients {
-		row := []string{string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
+		row := []string{r.Tenant, string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
 			ts(r.QuarantinedAt)}
 		for i, x := range row {
 			text[i] = append(text[i], x)
@@ -74,9 +74,9 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 		counts = append(counts, int64(r.SoftCount))
 		quarantines = append(quarantines, int64(r.QuarantineCount))
 	}
-	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(counts),
-		pq.Array(text[4]), pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]),
-		pq.Array(quarantines), pq.Array(text[8])}
+	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]), pq.Array(counts),
+		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(text[8]),
+		pq.Array(quarantines), pq.Array(text[9])}
 	return s.exec(ctx, tx, "update-recipients", args...)
 }
 
@@ -84,9 +84,9 @@ func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) e
 	if len(p.Audit) == 0 {
 		return nil
 	}
-	cols := make([][]string, 9)
+	cols := make([][]string, 10)
 	for _, a := range p.Audit {
-		row := []string{string(a.Channel), a.Address, ts(a.At), a.From, a.To, a.Reason, a.Actor, a.EventID, a.Rule}
+		row := []string{a.Tenant, string(a.Channel), a.Address, ts(a.At), a.From, a.To, a.Reason, a.Actor, a.EventID, a.Rule}
 		for i, x := range row {
 			cols[i] = append(cols[i], x)
 		}
@@ -98,10 +98,10 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 	if len(p.Buckets) == 0 {
 		return nil
 	}
-	keys := make([][]string, 4)
+	keys := make([][]string, 5)
 	nums := make([][]string, 5)
 	for k, c := range p.Buckets {
-		for i, x := range []string{string(k.Channel), k.Campaign, k.Domain, ts(k.Hour)} {
+		for i, x := range []string{k.Tenant, string(k.Channel), k.Campaign, k.Domain, ts(k.Hour)} {
 			keys[i] = append(keys[i], x)
 		}
 		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints} {

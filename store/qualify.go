@@ -48,8 +48,11 @@ func (s *Store) FallbackEvents(ctx context.Context, ch channels.Channel, since t
 		return nil, err
 	}
 	var rows []FallbackEvent
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch), since, limit); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), since, limit, Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("fallback events: %w", err)
+	}
+	for i := range rows {
+		rows[i].ID = shownID(rows[i].ID)
 	}
 	return rows, nil
 }
@@ -74,7 +77,7 @@ func (s *Store) QualificationDecisions(ctx context.Context, ch channels.Channel)
 		return nil, err
 	}
 	var rows []QualificationDecision
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("qualification decisions: %w", err)
 	}
 	return rows, nil
@@ -90,7 +93,7 @@ func (s *Store) DecideQualification(ctx context.Context, d QualificationDecision
 		if err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &d.DecidedAt, q, d.GroupID, string(d.Channel), d.Text, d.State, d.Rule, d.Author)
+		err = tx.GetContext(ctx, &d.DecidedAt, q, d.GroupID, string(d.Channel), d.Text, d.State, d.Rule, d.Author, Tenant(ctx))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("qualification group %s: %w", d.GroupID, ErrDecided)
 		}
@@ -100,6 +103,7 @@ func (s *Store) DecideQualification(ctx context.Context, d QualificationDecision
 		if rule == nil {
 			return nil
 		}
+		rule.Tenant = Tenant(ctx)
 		rule.CreatedAt, err = s.insertRule(ctx, tx, *rule)
 		return err
 	})

@@ -31,6 +31,9 @@ func RateGroups() []string {
 // Rates sums rate buckets by channel, campaign and the requested groups.
 // Rows are ordered by channel, campaign, then the groups.
 func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
+	if q.Tenant == "" {
+		q.Tenant = Tenant(ctx)
+	}
 	if slices.Contains(q.GroupBy, "reason") || slices.Contains(q.GroupBy, "reason_group") {
 		return s.ratesByReason(ctx, q)
 	}
@@ -104,7 +107,7 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 	return sql + " GROUP BY " + group + " ORDER BY " + group, args, nil
 }
 
-// rateFilters is the WHERE of a rates query: channel, campaign and the
+// rateFilters is the WHERE of a rates query: tenant, channel, campaign and the
 // time range on timeCol (a column name of the code, never input), every
 // value a bind parameter.
 func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
@@ -112,6 +115,7 @@ func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
+	add("tenant = $%d", q.Tenant)
 	if q.Channel != "" {
 		add("channel = $%d", string(q.Channel))
 	}

@@ -18,6 +18,7 @@ const historyLimit = 100
 
 type exclusionRow struct {
 	Ord        int            `db:"ord"`
+	Shared     bool           `db:"shared"`
 	Address    string         `db:"address"`
 	State      string         `db:"state"`
 	Reason     string         `db:"reason"`
@@ -41,7 +42,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 		return nil, err
 	}
 	var rows []exclusionRow
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now, Tenant(ctx), s.shareUserUnknown); err != nil {
 		return nil, fmt.Errorf("exclusions: %w", err)
 	}
 	out := make([]Exclusion, len(recipients))
@@ -52,8 +53,8 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 		if r.Ord < 1 || r.Ord > len(out) {
 			return nil, fmt.Errorf("exclusions: row for position %d of %d", r.Ord, len(out))
 		}
-		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: r.EventID,
-			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != StateActive}
+		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: shownID(r.EventID),
+			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != StateActive, Shared: r.Shared}
 		if r.DenyReason.Valid {
 			x = Exclusion{Recipient: r.Address, Excluded: true, State: StateDenylisted,
 				Reason: string(channels.ReasonDenylisted), Since: ptime(r.DenySince), Until: ptime(r.DenyUntil)}
@@ -72,7 +73,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		return v, err
 	}
 	var r recipientRow
-	err = s.db.GetContext(ctx, &r, q, string(ch), address)
+	err = s.db.GetContext(ctx, &r, q, string(ch), address, Tenant(ctx))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -93,10 +94,11 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		EventID string    `db:"event_id"`
 		Rule    string    `db:"rule"`
 	}
-	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit); err != nil {
+	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit, Tenant(ctx)); err != nil {
 		return v, fmt.Errorf("recipient history: %w", err)
 	}
 	for _, h := range hist {
+		h.EventID = shownID(h.EventID)
 		v.History = append(v.History, Transition(h))
 	}
 	return v, nil
@@ -120,7 +122,7 @@ func (s *Store) AddListEntry(ctx context.Context, e ListEntry) error {
 		exp = e.ExpiresAt
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp)
+		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, Tenant(ctx))
 	})
 }
 

@@ -71,7 +71,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 	var out Replay
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
 		var rows []replayRow
-		if err := s.selectTx(ctx, tx, &rows, "replay-events", string(q.Channel), q.From, q.To, q.Max+1); err != nil {
+		if err := s.selectTx(ctx, tx, &rows, "replay-events", string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx)); err != nil {
 			return err
 		}
 		var err error
@@ -82,7 +82,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 			return err
 		}
 		var rr []ruleRow
-		if err := s.selectTx(ctx, tx, &rr, "rule-overrides"); err != nil {
+		if err := s.selectTx(ctx, tx, &rr, "rule-overrides", Tenant(ctx)); err != nil {
 			return err
 		}
 		out.Overrides, err = decodeRules(rr)
@@ -116,17 +116,19 @@ func decodeReplay(rows []replayRow, max int) ([]StoredEvent, error) {
 
 // allowedIn returns which recipients of events are allowlisted.
 func (s *Store) allowedIn(ctx context.Context, tx *sqlx.Tx, events []StoredEvent) (map[lifecycle.RecipientKey]bool, error) {
-	keys := make([][]string, 2)
+	keys := make([][]string, 3)
 	seen := make(map[lifecycle.RecipientKey]bool)
 	for _, se := range events {
-		k := lifecycle.RecipientKey{Channel: se.Event.Channel, Address: se.Event.Recipient}
+		k := lifecycle.RecipientKey{Tenant: se.Event.TenantName(), Channel: se.Event.Channel, Address: se.Event.Recipient}
 		if !seen[k] {
 			seen[k] = true
-			keys[0] = append(keys[0], string(k.Channel))
-			keys[1] = append(keys[1], k.Address)
+			keys[0] = append(keys[0], k.Tenant)
+			keys[1] = append(keys[1], string(k.Channel))
+			keys[2] = append(keys[2], k.Address)
 		}
 	}
 	var allow []struct {
+		Tenant  string `db:"tenant"`
 		Channel string `db:"channel"`
 		Address string `db:"address"`
 	}
@@ -135,7 +137,7 @@ func (s *Store) allowedIn(ctx context.Context, tx *sqlx.Tx, events []StoredEvent
 	}
 	out := make(map[lifecycle.RecipientKey]bool, len(allow))
 	for _, a := range allow {
-		out[lifecycle.RecipientKey{Channel: channels.Channel(a.Channel), Address: a.Address}] = true
+		out[lifecycle.RecipientKey{Tenant: a.Tenant, Channel: channels.Channel(a.Channel), Address: a.Address}] = true
 	}
 	return out, nil
 }

@@ -103,7 +103,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 		if after.IsZero() {
 			after = time.Unix(0, 0)
 		}
-		if err := s.selectTx(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit); err != nil {
+		if err := s.selectTx(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
 			return err
 		}
 		plain := make([]replayRow, len(rows))
@@ -160,7 +160,7 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	if len(vs) == 0 {
 		return out, nil
 	}
-	keys := replayKeys(vs)
+	keys := replayKeys(Tenant(ctx), vs)
 	old, err := s.lockReplayMessages(ctx, tx, keys)
 	if err != nil {
 		return out, err
@@ -192,12 +192,13 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	return out, s.writeBuckets(ctx, tx, lifecycle.Plan{Buckets: out.Buckets})
 }
 
-// replayKeys returns the messages vs name, in key order.
-func replayKeys(vs []Reverdict) []lifecycle.MessageKey {
+// replayKeys returns the messages vs name, in key order; a replay is one
+// tenant's (vs are the events of tenant).
+func replayKeys(tenant string, vs []Reverdict) []lifecycle.MessageKey {
 	var keys []lifecycle.MessageKey
 	for _, v := range vs {
 		if v.MessageID != "" {
-			keys = append(keys, lifecycle.MessageKey{Channel: v.Channel, MessageID: v.MessageID})
+			keys = append(keys, lifecycle.MessageKey{Tenant: tenant, Channel: v.Channel, MessageID: v.MessageID})
 		}
 	}
 	slices.SortFunc(keys, func(a, b lifecycle.MessageKey) int {
@@ -207,10 +208,11 @@ func replayKeys(vs []Reverdict) []lifecycle.MessageKey {
 }
 
 func keyArrays(keys []lifecycle.MessageKey) []any {
-	cols := make([][]string, 2)
+	cols := make([][]string, 3)
 	for _, k := range keys {
-		cols[0] = append(cols[0], string(k.Channel))
-		cols[1] = append(cols[1], k.MessageID)
+		cols[0] = append(cols[0], k.Tenant)
+		cols[1] = append(cols[1], string(k.Channel))
+		cols[2] = append(cols[2], k.MessageID)
 	}
 	return arrays(cols)
 }
@@ -227,8 +229,8 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, keys []life
 		return nil, err
 	}
 	for _, r := range rows {
-		k := lifecycle.MessageKey{Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
-		out[k] = lifecycle.Message{Channel: k.Channel, MessageID: r.MessageID, Campaign: r.Campaign, Domain: r.Domain,
+		k := lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
+		out[k] = lifecycle.Message{Tenant: r.Tenant, Channel: k.Channel, MessageID: r.MessageID, Campaign: r.Campaign, Domain: r.Domain,
 			SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status), Complained: r.Complained, Reason: r.Reason, EventID: r.EventID}
 	}
 	return out, nil
@@ -256,7 +258,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 	events := make([]channels.Event, len(stored))
 	for i, se := range stored {
 		events[i] = se.Event
-		verdicts[se.Event.ID] = se.Verdict
+		verdicts[se.Event.Key()] = se.Verdict
 	}
 	for _, v := range vs {
 		verdicts[v.EventID] = v.Verdict
@@ -264,7 +266,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 	plan := lifecycle.Decide(lifecycle.Policy{}, verdicts, lifecycle.Snapshot{Events: events,
 		Messages: map[lifecycle.MessageKey]lifecycle.Message{}, Recipients: map[lifecycle.RecipientKey]lifecycle.Recipient{}})
 	for _, m := range plan.Messages {
-		out[lifecycle.MessageKey{Channel: m.Channel, MessageID: m.MessageID}] = m
+		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
 	}
 	return out, nil
 }
@@ -273,7 +275,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 // decides with.
 type verdictMap map[string]channels.Verdict
 
-func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.ID] }
+func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.Key()] }
 
 // addDelta adds to buckets what moving a message from was to now changes
 // in its send's bucket, keyed as the apply path keyed it (the stored
@@ -287,7 +289,7 @@ func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecyc
 	if d == (lifecycle.Counts{}) {
 		return
 	}
-	k := lifecycle.BucketKey{Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Hour: was.SentAt.UTC().Truncate(time.Hour)}
+	k := lifecycle.BucketKey{Tenant: was.Tenant, Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Hour: was.SentAt.UTC().Truncate(time.Hour)}
 	c := buckets[k]
 	c.Delivered, c.Soft, c.Hard, c.Complaints = c.Delivered+d.Delivered, c.Soft+d.Soft, c.Hard+d.Hard, c.Complaints+d.Complaints
 	buckets[k] = c
@@ -330,10 +332,10 @@ func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifec
 	if len(ms) == 0 {
 		return nil
 	}
-	text := make([][]string, 5)
+	text := make([][]string, 6)
 	complained := make([]bool, 0, len(ms))
 	for _, m := range ms {
-		for i, x := range []string{string(m.Channel), m.MessageID, string(m.Status), m.Reason, m.EventID} {
+		for i, x := range []string{m.Tenant, string(m.Channel), m.MessageID, string(m.Status), m.Reason, m.EventID} {
 			text[i] = append(text[i], x)
 		}
 		complained = append(complained, m.Complained)

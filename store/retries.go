@@ -15,6 +15,7 @@ import (
 
 // RetryDue names a retry notice whose time has come.
 type RetryDue struct {
+	Tenant    string           `db:"tenant"`
 	Channel   channels.Channel `db:"channel"`
 	MessageID string           `db:"message_id"`
 	Attempt   int              `db:"attempt"`
@@ -54,7 +55,8 @@ var ErrStaleRetry = errors.New("retry no longer scheduled")
 // locks the message, hands its state to fn, and records the attempt with the
 // next due time fn returns (zero: no further retry). fn publishes the notice
 // (or decides not to); if fn fails nothing is recorded and the retry can run
-// again. ErrStaleRetry when the attempt is not the one scheduled.
+// again. ErrStaleRetry when the attempt is not the one scheduled. The
+// message is the one of ctx's tenant (WithTenant).
 func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID string, attempt int, fn func(RetryState) (time.Time, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		q, err := s.query("lock-retry")
@@ -62,7 +64,7 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID s
 			return err
 		}
 		var st RetryState
-		err = tx.GetContext(ctx, &st, q, string(ch), messageID)
+		err = tx.GetContext(ctx, &st, q, string(ch), messageID, Tenant(ctx))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (st.Done != attempt-1 || !st.DueAt.Valid)) {
 			return ErrStaleRetry
 		}
@@ -77,12 +79,13 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID s
 		if !next.IsZero() {
 			due = next
 		}
-		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due)
+		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, Tenant(ctx))
 	})
 }
 
 // SilentMessage is a sent message that has had no final outcome.
 type SilentMessage struct {
+	Tenant    string           `db:"tenant"`
 	Channel   channels.Channel `db:"channel"`
 	MessageID string           `db:"message_id"`
 	Recipient string           `db:"recipient"`

@@ -33,6 +33,9 @@ var ErrRuleExists = errors.New("rule version exists")
 // RuleOverride is an operator's rule as stored: a rule beside the built-in
 // ones, never edited once published.
 type RuleOverride struct {
+	// Tenant whose events the rule classifies (set by the store: the
+	// tenant of the context that added it).
+	Tenant    string
 	Rule      rules.Rule
 	State     string
 	Author    string
@@ -40,6 +43,7 @@ type RuleOverride struct {
 }
 
 type ruleRow struct {
+	Tenant      string    `db:"tenant"`
 	ID          string    `db:"id"`
 	Version     int       `db:"version"`
 	Channel     string    `db:"channel"`
@@ -52,14 +56,25 @@ type ruleRow struct {
 	CreatedAt   time.Time `db:"created_at"`
 }
 
-// RuleOverrides returns every operator rule, by id then version.
+// RuleOverrides returns the operator rules of ctx's tenant, by id then
+// version.
 func (s *Store) RuleOverrides(ctx context.Context) ([]RuleOverride, error) {
+	return s.ruleOverrides(ctx, Tenant(ctx))
+}
+
+// AllRuleOverrides returns every tenant's operator rules, by tenant, id
+// and version: what a worker classifies the events of all tenants with.
+func (s *Store) AllRuleOverrides(ctx context.Context) ([]RuleOverride, error) {
+	return s.ruleOverrides(ctx, "")
+}
+
+func (s *Store) ruleOverrides(ctx context.Context, tenant string) ([]RuleOverride, error) {
 	q, err := s.query("rule-overrides")
 	if err != nil {
 		return nil, err
 	}
 	var rows []ruleRow
-	if err := s.db.SelectContext(ctx, &rows, q); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, tenant); err != nil {
 		return nil, fmt.Errorf("rule overrides: %w", err)
 	}
 	return decodeRules(rows)
@@ -68,7 +83,7 @@ func (s *Store) RuleOverrides(ctx context.Context) ([]RuleOverride, error) {
 func decodeRules(rows []ruleRow) ([]RuleOverride, error) {
 	out := make([]RuleOverride, 0, len(rows))
 	for _, r := range rows {
-		o := RuleOverride{State: r.State, Author: r.Author, CreatedAt: r.CreatedAt, Rule: rules.Rule{
+		o := RuleOverride{Tenant: r.Tenant, State: r.State, Author: r.Author, CreatedAt: r.CreatedAt, Rule: rules.Rule{
 			ID: r.ID, Version: r.Version, Channel: channels.Channel(r.Channel), Priority: r.Priority,
 			Description: r.Description, Disabled: r.State == RuleDisabled,
 		}}
@@ -101,8 +116,10 @@ func (s *Store) RulesFingerprint(ctx context.Context) (string, error) {
 }
 
 // AddRuleOverride publishes an operator rule; ErrRuleExists when its
-// id@version is taken. The caller validates the rule (rules.NewSet).
+// id@version is taken in ctx's tenant. The caller validates the rule
+// (rules.NewSet).
 func (s *Store) AddRuleOverride(ctx context.Context, o RuleOverride) (RuleOverride, error) {
+	o.Tenant = Tenant(ctx)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		o.CreatedAt, err = s.insertRule(ctx, tx, o)
@@ -132,7 +149,7 @@ func (s *Store) insertRule(ctx context.Context, tx *sqlx.Tx, o RuleOverride) (ti
 		return time.Time{}, err
 	}
 	var at time.Time
-	err = tx.GetContext(ctx, &at, q, r.ID, r.Version, string(r.Channel), r.Priority, r.Description, match, verdict, o.State, o.Author)
+	err = tx.GetContext(ctx, &at, q, r.ID, r.Version, string(r.Channel), r.Priority, r.Description, match, verdict, o.State, o.Author, o.Tenant)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, fmt.Errorf("rule %s: %w", r.Key(), ErrRuleExists)
 	}
@@ -145,7 +162,8 @@ func (s *Store) insertRule(ctx context.Context, tx *sqlx.Tx, o RuleOverride) (ti
 // ShadowVerdict is what the shadow rules decided for one event, beside the
 // live verdict it got.
 type ShadowVerdict struct {
-	EventID string
+	Tenant  string
+	EventID string // the event's key
 	Channel channels.Channel
 	Shadow  channels.Verdict
 	Live    channels.Verdict
@@ -157,9 +175,9 @@ func (s *Store) RecordShadowVerdicts(ctx context.Context, vs []ShadowVerdict) er
 	if len(vs) == 0 {
 		return nil
 	}
-	cols := make([][]string, 9)
+	cols := make([][]string, 10)
 	for _, v := range vs {
-		for i, x := range []string{v.EventID, string(v.Channel), v.Shadow.Rule, string(v.Shadow.Outcome), string(v.Shadow.Reason),
+		for i, x := range []string{v.Tenant, v.EventID, string(v.Channel), v.Shadow.Rule, string(v.Shadow.Outcome), string(v.Shadow.Reason),
 			v.Shadow.Evidence, v.Live.Rule, string(v.Live.Outcome), string(v.Live.Reason)} {
 			cols[i] = append(cols[i], x)
 		}
@@ -170,7 +188,7 @@ func (s *Store) RecordShadowVerdicts(ctx context.Context, vs []ShadowVerdict) er
 }
 
 // ShadowCounts returns, for each of the rule keys ("id@version") given, how
-// many events it decided otherwise than the live rules did.
+// many events of ctx's tenant it decided otherwise than the live rules did.
 func (s *Store) ShadowCounts(ctx context.Context, keys []string) (map[string]int64, error) {
 	q, err := s.query("shadow-verdict-counts")
 	if err != nil {
@@ -180,7 +198,7 @@ func (s *Store) ShadowCounts(ctx context.Context, keys []string) (map[string]int
 		Rule string `db:"rule"`
 		N    int64  `db:"n"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(keys)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(keys), Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("shadow counts: %w", err)
 	}
 	out := make(map[string]int64, len(rows))

@@ -44,11 +44,20 @@ type Store struct {
 	// onApplied, when set, hears the receive times of the events each
 	// committed Apply applied (the ingestion-to-verdict latency metric).
 	onApplied func(received []time.Time, committed time.Time)
+	// shareUserUnknown lets every tenant's exclusions see the others'
+	// user_unknown quarantines (Config.ShareUserUnknown).
+	shareUserUnknown bool
 }
 
 // OnApplied registers fn to hear, after each committed Apply, when each
 // applied event entered the inbox. Call it before the store is shared.
 func (s *Store) OnApplied(fn func(received []time.Time, committed time.Time)) { s.onApplied = fn }
+
+// ShareUserUnknown makes every tenant's exclusion checks honour the other
+// tenants' user_unknown quarantines (configuration
+// tenancy.share_user_unknown; off by default, since it tells one tenant
+// something about another's list). Call it before the store is shared.
+func (s *Store) ShareUserUnknown(on bool) { s.shareUserUnknown = on }
 
 // Open connects and checks the connection; it does not migrate.
 func Open(ctx context.Context, cfg Config) (*Store, error) {

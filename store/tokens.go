@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rebond/rebond/channels"
 )
 
 // Token roles: what an API token may call (the route table is api/roles.go).
@@ -26,7 +28,7 @@ const (
 func Roles() []string { return []string{RoleIngest, RoleRead, RoleOperate, RoleAdmin} }
 
 // DefaultTenant is the tenant of a token created without one.
-const DefaultTenant = "default"
+const DefaultTenant = channels.DefaultTenant
 
 // TokenPrefix starts every token secret, so a leaked one is recognizable
 // (by secret scanners too) and a mistyped one is refused without a query.
@@ -83,7 +85,8 @@ func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (str
 	if err := validLabel("name", name); err != nil {
 		return "", Token{}, err
 	}
-	if err := validLabel("tenant", tenant); err != nil {
+	if !channels.ValidTenant(tenant) {
+		err := fmt.Errorf("tenant: %q must be 1 to 63 of a-z, 0-9, '-', '_', starting with a letter or digit", tenant)
 		return "", Token{}, err
 	}
 	if !contains(Roles(), role) {

@@ -22,6 +22,9 @@ const (
 // GroupBy takes any of "channel", "campaign", "domain", "day", "hour";
 // channel and campaign are always part of a row's key.
 type RatesQuery struct {
+	// Tenant whose counts are read; empty: the tenant of the context
+	// (WithTenant).
+	Tenant   string
 	Channel  channels.Channel
 	Campaign string
 	From, To time.Time
@@ -81,6 +84,10 @@ type Exclusion struct {
 	Since     *time.Time `json:"since,omitempty"`
 	Until     *time.Time `json:"until,omitempty"`
 	EventID   string     `json:"event_id,omitempty"`
+	// Shared is set when the exclusion comes from another tenant's
+	// user_unknown quarantine (tenancy.share_user_unknown); that tenant's
+	// evidence is not disclosed.
+	Shared bool `json:"shared,omitempty"`
 }
 
 // Transition is one audit row of a recipient's state machine.

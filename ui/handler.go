@@ -77,6 +77,9 @@ type Reader interface {
 	RecipientEvents(ctx context.Context, ch channels.Channel, address string, limit int) ([]store.EventVerdict, error)
 }
 
+// tenantCookie remembers the tenant the dashboard shows (?tenant=).
+const tenantCookie = "rebond_tenant"
+
 // Handler serves the dashboard; it is an http.Handler for Prefix.
 type Handler struct {
 	cfg      Config
@@ -168,6 +171,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
+	// The dashboard is the admin token's, which acts for any tenant: it
+	// shows the one ?tenant= named last (remembered in a cookie, so the
+	// pages' links keep it), the default tenant otherwise.
+	t := r.URL.Query().Get("tenant")
+	if t != "" {
+		if !channels.ValidTenant(t) {
+			http.Error(w, "tenant: not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", http.StatusBadRequest)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: tenantCookie, Value: t, Path: Prefix, HttpOnly: true,
+			Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
+	} else if c, err := r.Cookie(tenantCookie); err == nil && channels.ValidTenant(c.Value) {
+		t = c.Value
+	}
+	if t != "" {
+		r = r.WithContext(store.WithTenant(r.Context(), t))
+	}
 	h.mux.ServeHTTP(w, r)
 }
 

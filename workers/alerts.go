@@ -210,6 +210,7 @@ func AlertRows(byDomain []store.RateRow, t *providers.Table, minVolume int64) []
 type AlertStore interface {
 	Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error)
 	ActiveAlerts(ctx context.Context) ([]store.AlertChange, error)
+	AlertTenants(ctx context.Context, from time.Time) ([]string, error)
 	RecordAlerts(ctx context.Context, changes []store.AlertChange) ([]store.AlertChange, error)
 	UnpublishedAlerts(ctx context.Context, limit int) ([]store.AlertChange, error)
 	MarkAlertsPublished(ctx context.Context, ids []int64, t time.Time) error
@@ -254,7 +255,22 @@ func (a *Alerter) Run(ctx context.Context) error {
 // any an earlier pass failed to publish).
 func (a *Alerter) Check(ctx context.Context) error {
 	now := a.now().UTC()
-	rows, err := a.store.Rates(ctx, store.RatesQuery{From: now.Add(-a.cfg.Window).Truncate(time.Hour), GroupBy: []string{"domain"}})
+	from := now.Add(-a.cfg.Window).Truncate(time.Hour)
+	tenants, err := a.store.AlertTenants(ctx, from)
+	if err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if err := a.check(store.WithTenant(ctx, t), now, from); err != nil {
+			return fmt.Errorf("tenant %s: %w", t, err)
+		}
+	}
+	return a.publish(ctx)
+}
+
+// check evaluates and records the alerts of the tenant of ctx.
+func (a *Alerter) check(ctx context.Context, now, from time.Time) error {
+	rows, err := a.store.Rates(ctx, store.RatesQuery{From: from, GroupBy: []string{"domain"}})
 	if err != nil {
 		return err
 	}
@@ -272,10 +288,10 @@ func (a *Alerter) Check(ctx context.Context) error {
 		if c.To == AlertOK {
 			level = slog.LevelInfo
 		}
-		a.log.Log(ctx, level, "rate alert changed state", "channel", c.Channel, "campaign", c.Campaign, "provider", c.Provider,
+		a.log.Log(ctx, level, "rate alert changed state", "tenant", c.Tenant, "channel", c.Channel, "campaign", c.Campaign, "provider", c.Provider,
 			"metric", c.Metric, "from", c.From, "to", c.To, "sent", c.Sent, "rate", c.Rate, "rate_low", c.CI.Low, "threshold", c.Threshold)
 	}
-	return a.publish(ctx)
+	return nil
 }
 
 func (a *Alerter) publish(ctx context.Context) error {

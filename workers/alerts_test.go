@@ -196,6 +196,11 @@ func (f *fakeAlertStore) state(k store.AlertKey) string {
 	return s
 }
 
+// AlertTenants: the fake holds the default tenant's rates only.
+func (f *fakeAlertStore) AlertTenants(context.Context, time.Time) ([]string, error) {
+	return []string{"default"}, nil
+}
+
 func (f *fakeAlertStore) ActiveAlerts(context.Context) ([]store.AlertChange, error) {
 	var out []store.AlertChange
 	for i, c := range f.changes {

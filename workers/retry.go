@@ -28,6 +28,8 @@ type RetryStore interface {
 // RetryNotice is what senders receive on rebond.retry.<channel>: re-send
 // this message now.
 type RetryNotice struct {
+	// Tenant owns the message (omitted for the default tenant).
+	Tenant    string           `json:"tenant,omitempty"`
 	Channel   channels.Channel `json:"channel"`
 	MessageID string           `json:"message_id"`
 	Recipient string           `json:"recipient"`
@@ -62,6 +64,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %s: %w", errBadPayload, t.Payload(), asynq.SkipRetry)
 	}
 	var next time.Time
+	ctx = store.WithTenant(ctx, p.Tenant)
 	err := h.store.ClaimRetry(ctx, p.Channel, p.MessageID, p.Attempt, func(st store.RetryState) (time.Time, error) {
 		var err error
 		next, err = h.notice(ctx, p, st)
@@ -74,7 +77,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if !next.IsZero() {
-		np := RetryPayload{Channel: p.Channel, MessageID: p.MessageID, Attempt: p.Attempt + 1}
+		np := RetryPayload{Tenant: p.Tenant, Channel: p.Channel, MessageID: p.MessageID, Attempt: p.Attempt + 1}
 		if err := h.enq.EnqueueRetry(ctx, np, next); err != nil {
 			h.log.WarnContext(ctx, "schedule next retry failed; the scheduler will pick it up", "error", err, "message_id", p.MessageID)
 		}
@@ -90,14 +93,13 @@ func (h *RetryHandler) notice(ctx context.Context, p RetryPayload, st store.Retr
 			"attempt", p.Attempt, "status", st.Status, "recipient_state", st.RecipientState)
 		return time.Time{}, nil
 	}
-	n := RetryNotice{Channel: p.Channel, MessageID: p.MessageID, Recipient: st.Recipient, Campaign: st.Campaign,
+	n := RetryNotice{Tenant: p.Tenant, Channel: p.Channel, MessageID: p.MessageID, Recipient: st.Recipient, Campaign: st.Campaign,
 		Attempt: p.Attempt, Reason: st.Reason, DueAt: st.DueAt.Time.UTC()}
 	b, err := json.Marshal(n)
 	if err != nil {
 		return time.Time{}, err
 	}
-	id := fmt.Sprintf("retry:%s:%s:%d", p.Channel, p.MessageID, p.Attempt)
-	if err := h.notify.PublishNotice(ctx, "rebond.retry."+string(p.Channel), id, b); err != nil {
+	if err := h.notify.PublishNotice(ctx, "rebond.retry."+string(p.Channel), p.noticeID(), b); err != nil {
 		return time.Time{}, fmt.Errorf("publish retry notice: %w", err)
 	}
 	h.metrics.notices.WithLabelValues(string(p.Channel)).Inc()

@@ -131,7 +131,7 @@ func (s *Scheduler) RequeueRetries(ctx context.Context) error {
 		return err
 	}
 	for _, d := range due {
-		p := RetryPayload{Channel: d.Channel, MessageID: d.MessageID, Attempt: d.Attempt}
+		p := RetryPayload{Tenant: tenantField(d.Tenant), Channel: d.Channel, MessageID: d.MessageID, Attempt: d.Attempt}
 		if err := s.enq.EnqueueRetry(ctx, p, d.DueAt); err != nil {
 			return fmt.Errorf("requeue retry of %s: %w", d.MessageID, err)
 		}
@@ -201,7 +201,7 @@ func (s *Scheduler) Expire(ctx context.Context) error {
 
 func silenceEvent(m store.SilentMessage, validity time.Duration) channels.Event {
 	e := channels.Event{
-		Schema: channels.SchemaVersion, Channel: m.Channel, Type: channels.Failed, MessageID: m.MessageID,
+		Schema: channels.SchemaVersion, Tenant: tenantField(m.Tenant), Channel: m.Channel, Type: channels.Failed, MessageID: m.MessageID,
 		Recipient: m.Recipient, Campaign: m.Campaign, OccurredAt: m.SentAt.Add(validity).UTC(), Provider: SilenceProvider,
 		Raw: fmt.Sprintf("no final outcome %s after the send", validity),
 	}
@@ -213,6 +213,16 @@ func silenceEvent(m store.SilentMessage, validity time.Duration) channels.Event 
 	}
 	e.ID = channels.DeriveID(e)
 	return e
+}
+
+// tenantField is a stored tenant as events and task payloads spell it:
+// empty for the default tenant, so ids derived from them stay the ones
+// from before tenants existed.
+func tenantField(t string) string {
+	if t == channels.DefaultTenant {
+		return ""
+	}
+	return t
 }
 
 // Retain deletes applied events older than the retention, one bounded

@@ -31,6 +31,8 @@ type ApplyPayload struct {
 
 // RetryPayload is the payload of a "retry:due" task.
 type RetryPayload struct {
+	// Tenant owns the message; empty is channels.DefaultTenant.
+	Tenant    string           `json:"tenant,omitempty"`
 	Channel   channels.Channel `json:"channel"`
 	MessageID string           `json:"message_id"`
 	Attempt   int              `json:"attempt"`
@@ -55,9 +57,18 @@ func NewRetryTask(p RetryPayload, due time.Time) (*asynq.Task, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode retry payload: %w", err)
 	}
-	id := fmt.Sprintf("retry:%s:%s:%d", p.Channel, p.MessageID, p.Attempt)
-	return asynq.NewTask(TypeRetry, b, asynq.TaskID(id), asynq.ProcessAt(due),
+	return asynq.NewTask(TypeRetry, b, asynq.TaskID(p.noticeID()), asynq.ProcessAt(due),
 		asynq.Queue(QueueRetries), asynq.MaxRetry(100), asynq.Timeout(time.Minute)), nil
+}
+
+// noticeID identifies a retry attempt of a message across tenants: the
+// Asynq task id and the notice's Nats-Msg-Id. The default tenant's ids
+// are the ones from before tenants existed.
+func (p RetryPayload) noticeID() string {
+	if p.Tenant == "" || p.Tenant == channels.DefaultTenant {
+		return fmt.Sprintf("retry:%s:%s:%d", p.Channel, p.MessageID, p.Attempt)
+	}
+	return fmt.Sprintf("retry:%s:%s:%s:%d", p.Tenant, p.Channel, p.MessageID, p.Attempt)
 }
 
 // Enqueuer puts tasks on Asynq; a task whose id is already queued counts as

@@ -31,7 +31,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	slices.SortStableFunc(events, func(a, b channels.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	for _, e := range events {
 		v := c.Classify(e)
-		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.ID, Channel: e.Channel, Verdict: v})
+		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.Key(), Channel: e.Channel, Verdict: v})
 		enteredSoft := d.applyMessage(e, v)
 		d.applyRecipient(e, v, enteredSoft)
 		d.applyIncident(e, v)
@@ -54,6 +54,7 @@ func (d *decider) message(k MessageKey) (Message, bool) {
 		return m, true
 	}
 	m, ok := d.snap.Messages[k]
+	m.Tenant = k.Tenant // the key says whose it is, even if the row did not
 	return m, ok
 }
 
@@ -64,10 +65,10 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	if e.MessageID == "" {
 		return v.Outcome == channels.OutcomeSoft
 	}
-	k := MessageKey{e.Channel, e.MessageID}
+	k := MessageKey{e.TenantName(), e.Channel, e.MessageID}
 	m, ok := d.message(k)
 	if !ok {
-		m = Message{Channel: e.Channel, MessageID: e.MessageID, Status: StatusPending}
+		m = Message{Tenant: k.Tenant, Channel: e.Channel, MessageID: e.MessageID, Status: StatusPending}
 	}
 	// The bucket key (campaign, domain) is frozen once the send is counted:
 	// a later event naming another campaign must not move counts between
@@ -104,7 +105,7 @@ func (d *decider) send(m *Message, e channels.Event) {
 		return // a second "sent" for the same message counts once
 	}
 	m.SentAt = e.OccurredAt
-	m.EventID = e.ID
+	m.EventID = e.Key()
 	c := statusCounts(m.Status, 1)
 	c.Sent = 1
 	if m.Complained {
@@ -120,7 +121,7 @@ func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) b
 	}
 	old := m.Status
 	d.count(*m, addCounts(statusCounts(old, -1), statusCounts(next, 1)))
-	m.Status, m.Reason, m.EventID = next, string(v.Reason), e.ID
+	m.Status, m.Reason, m.EventID = next, string(v.Reason), e.Key()
 	if next != StatusSoft {
 		m.RetryDueAt = time.Time{}
 		return false
@@ -128,7 +129,7 @@ func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) b
 	if m.RetryAttempt == 0 && m.RetryDueAt.IsZero() {
 		if due, ok := d.policy.NextRetry(e.Channel, v.Reason, 1, e.OccurredAt); ok {
 			m.RetryDueAt, m.RetryReason = due, string(v.Reason)
-			d.plan.Retries = append(d.plan.Retries, Retry{Channel: e.Channel, MessageID: e.MessageID, Attempt: 1, DueAt: due})
+			d.plan.Retries = append(d.plan.Retries, Retry{Tenant: m.Tenant, Channel: e.Channel, MessageID: e.MessageID, Attempt: 1, DueAt: due})
 		}
 	}
 	return true
@@ -172,7 +173,7 @@ func (d *decider) count(m Message, c Counts) {
 	if m.SentAt.IsZero() || c == (Counts{}) {
 		return
 	}
-	k := BucketKey{m.Channel, m.Campaign, m.Domain, m.SentAt.UTC().Truncate(time.Hour)}
+	k := BucketKey{m.Tenant, m.Channel, m.Campaign, m.Domain, m.SentAt.UTC().Truncate(time.Hour)}
 	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], c)
 }
 
@@ -189,13 +190,13 @@ func (d *decider) flush() {
 		d.plan.Messages = append(d.plan.Messages, m)
 	}
 	slices.SortFunc(d.plan.Messages, func(a, b Message) int {
-		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
 	})
 	for _, r := range d.recipients {
 		d.plan.Recipients = append(d.plan.Recipients, r)
 	}
 	slices.SortFunc(d.plan.Recipients, func(a, b Recipient) int {
-		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Address, b.Address))
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Address, b.Address))
 	})
 	d.flushIncidents()
 }

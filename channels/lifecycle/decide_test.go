@@ -64,7 +64,9 @@ func ev(typ channels.Type, msg, rcpt string, min int, verdict string) channels.E
 	return e
 }
 
-func rkey(addr string) RecipientKey { return RecipientKey{channels.Email, addr} }
+func rkey(addr string) RecipientKey {
+	return RecipientKey{channels.DefaultTenant, channels.Email, addr}
+}
 
 func decide(events ...channels.Event) Plan {
 	return Decide(seedPolicy(), verdictOf{}, Snapshot{Events: events})
@@ -155,7 +157,7 @@ func TestAllowlistedRecipientIsNeverActedOn(t *testing.T) {
 
 func TestQuarantineIsAudited(t *testing.T) {
 	p := decide(ev(channels.Failed, "m1", "a@example.org", 0, "hard/user_unknown"))
-	want := []Audit{{Channel: channels.Email, Address: "a@example.org", At: t0, From: StateActive, To: StateQuarantined,
+	want := []Audit{{Tenant: channels.DefaultTenant, Channel: channels.Email, Address: "a@example.org", At: t0, From: StateActive, To: StateQuarantined,
 		Reason: "user_unknown", Actor: ActorApply, EventID: "ev-failed-m1-0-hard/user_unknown", Rule: "t.user_unknown@1"}}
 	if diff := cmp.Diff(want, p.Audit); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
@@ -164,7 +166,7 @@ func TestQuarantineIsAudited(t *testing.T) {
 
 func TestMessageStatusAndBuckets(t *testing.T) {
 	const a = "a@example.org"
-	hour := BucketKey{channels.Email, "c1", "example.org", t0}
+	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}
 	tests := []struct {
 		name    string
 		snap    map[MessageKey]Message
@@ -191,7 +193,7 @@ func TestMessageStatusAndBuckets(t *testing.T) {
 		{"a second sent counts once", nil, []channels.Event{ev(channels.Sent, "m", a, 0, ""), ev(channels.Sent, "m", a, 1, "")},
 			StatusPending, map[BucketKey]Counts{hour: {Sent: 1}}},
 		{"stored soft message then hard: deltas only",
-			map[MessageKey]Message{{channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a, Campaign: "c1",
+			map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a, Campaign: "c1",
 				Domain: "example.org", SentAt: t0, Status: StatusSoft, RetryAttempt: 1}},
 			[]channels.Event{ev(channels.Failed, "m", a, 90, "hard/user_unknown")},
 			StatusHard, map[BucketKey]Counts{hour: {Soft: -1, Hard: 1}}},
@@ -248,7 +250,7 @@ func TestRetrySchedule(t *testing.T) {
 
 	plan := decide(ev(channels.Sent, "m", "a@example.org", 0, ""), ev(channels.Failed, "m", "a@example.org", 30, "soft/system_error"),
 		ev(channels.Failed, "m", "a@example.org", 40, "soft/system_error"))
-	wantRetries := []Retry{{Channel: channels.Email, MessageID: "m", Attempt: 1, DueAt: t0.Add(90 * time.Minute)}}
+	wantRetries := []Retry{{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: "m", Attempt: 1, DueAt: t0.Add(90 * time.Minute)}}
 	if diff := cmp.Diff(wantRetries, plan.Retries); diff != "" {
 		t.Errorf("a soft failure schedules retry 1 once (-want +got):\n%s", diff)
 	}
@@ -424,22 +426,22 @@ func TestSenderIncidents(t *testing.T) {
 			withProvider(ev(channels.Failed, "m3", "c@example.org", 7, "soft/bad_reputation"), "bounce-mail"),
 			withProvider(ev(channels.Failed, "m4", "d@example.org", 9, "soft/system_error"), "ses"),
 		}, []Incident{
-			{Channel: channels.Email, Route: "bounce-mail", Reason: "bad_reputation", Count: 1, FirstSeen: t0.Add(7 * time.Minute),
+			{Tenant: channels.DefaultTenant, Channel: channels.Email, Route: "bounce-mail", Reason: "bad_reputation", Count: 1, FirstSeen: t0.Add(7 * time.Minute),
 				LastSeen: t0.Add(7 * time.Minute), EventID: "ev-failed-m3-7-soft/bad_reputation", Rule: "t.bad_reputation@1"},
-			{Channel: channels.Email, Route: "ses", Reason: "bad_reputation", Count: 2, FirstSeen: t0,
+			{Tenant: channels.DefaultTenant, Channel: channels.Email, Route: "ses", Reason: "bad_reputation", Count: 2, FirstSeen: t0,
 				LastSeen: t0.Add(5 * time.Minute), EventID: "ev-failed-m2-5-hard/bad_reputation", Rule: "t.bad_reputation@1"},
 		}},
 		{"no provider: route unknown; out-of-order events keep first and last", nil, []channels.Event{
 			ev(channels.Failed, "m2", "b@example.org", 30, "soft/bad_reputation"),
 			ev(channels.Failed, "m1", "a@example.org", 10, "soft/bad_reputation"),
 		}, []Incident{
-			{Channel: channels.Email, Route: UnknownRoute, Reason: "bad_reputation", Count: 2, FirstSeen: t0.Add(10 * time.Minute),
+			{Tenant: channels.DefaultTenant, Channel: channels.Email, Route: UnknownRoute, Reason: "bad_reputation", Count: 2, FirstSeen: t0.Add(10 * time.Minute),
 				LastSeen: t0.Add(30 * time.Minute), EventID: "ev-failed-m2-30-soft/bad_reputation", Rule: "t.bad_reputation@1"},
 		}},
 		{"sms gateway route", func(p *Policy) {
 			p.Channels[channels.SMS] = ChannelPolicy{Reasons: map[string]ReasonPolicy{"rate_limited": {Action: ActionSender}}}
 		}, []channels.Event{smsFailure("s1", "smpp:acme", 0, "soft/rate_limited")}, []Incident{
-			{Channel: channels.SMS, Route: "smpp:acme", Reason: "rate_limited", Count: 1, FirstSeen: t0, LastSeen: t0,
+			{Tenant: channels.DefaultTenant, Channel: channels.SMS, Route: "smpp:acme", Reason: "rate_limited", Count: 1, FirstSeen: t0, LastSeen: t0,
 				EventID: "ev-failed-s1-0-soft/rate_limited", Rule: "t.rate_limited@1"},
 		}},
 		{"recipient-side and ignored verdicts raise none", nil, []channels.Event{
@@ -493,7 +495,7 @@ func TestBucketKeyFrozenOnceCounted(t *testing.T) {
 	sent.Campaign = ""
 	fail := ev(channels.Failed, "m", a, 5, "hard/user_unknown") // campaign c1
 	p := decide(sent, fail)
-	want := map[BucketKey]Counts{{channels.Email, "", "example.org", t0}: {Sent: 1, Hard: 1}}
+	want := map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "", "example.org", t0}: {Sent: 1, Hard: 1}}
 	if diff := cmp.Diff(want, p.Buckets); diff != "" {
 		t.Errorf("buckets (-want +got):\n%s", diff)
 	}
@@ -501,11 +503,41 @@ func TestBucketKeyFrozenOnceCounted(t *testing.T) {
 	resend.Campaign = "other"
 	p = Decide(seedPolicy(), verdictOf{}, Snapshot{
 		Events: []channels.Event{resend, ev(channels.Delivered, "m", a, 20, "")},
-		Messages: map[MessageKey]Message{{channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a,
+		Messages: map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a,
 			Campaign: "c1", Domain: "example.org", SentAt: t0, Status: StatusSoft}},
 	})
-	want = map[BucketKey]Counts{{channels.Email, "c1", "example.org", t0}: {Soft: -1, Delivered: 1}}
+	want = map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}: {Soft: -1, Delivered: 1}}
 	if diff := cmp.Diff(want, p.Buckets); diff != "" {
 		t.Errorf("after a resend naming another campaign (-want +got):\n%s", diff)
+	}
+}
+
+// TestTenantsAreSeparate: one batch with the same message, recipient and
+// event id for two tenants keeps two of everything, each keyed by tenant.
+func TestTenantsAreSeparate(t *testing.T) {
+	acme := func(e channels.Event) channels.Event { e.Tenant = "acme"; return e }
+	p := decide(
+		ev(channels.Sent, "m", "a@example.org", 0, ""), ev(channels.Failed, "m", "a@example.org", 1, "hard/user_unknown"),
+		acme(ev(channels.Sent, "m", "a@example.org", 0, "")), acme(ev(channels.Delivered, "m", "a@example.org", 1, "")),
+	)
+	wantBuckets := map[BucketKey]Counts{
+		{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}: {Sent: 1, Hard: 1},
+		{"acme", channels.Email, "c1", "example.org", t0}:                 {Sent: 1, Delivered: 1},
+	}
+	if diff := cmp.Diff(wantBuckets, p.Buckets); diff != "" {
+		t.Errorf("buckets (-want +got):\n%s", diff)
+	}
+	if len(p.Messages) != 2 || p.Messages[0].Tenant != "acme" || p.Messages[1].Tenant != channels.DefaultTenant {
+		t.Errorf("messages: %+v, want acme's then the default tenant's (key order)", p.Messages)
+	}
+	if len(p.Audit) != 1 || p.Audit[0].Tenant != channels.DefaultTenant || p.Audit[0].To != StateQuarantined {
+		t.Errorf("audit: %+v, want the default tenant's quarantine only", p.Audit)
+	}
+	keys := map[string]bool{}
+	for _, a := range p.Applied {
+		keys[a.EventID] = true
+	}
+	if !keys["ev-sent-m-0-"] || !keys["~acme~ev-sent-m-0-"] {
+		t.Errorf("applied event keys %v: want both tenants' keys", keys)
 	}
 }

@@ -22,6 +22,8 @@ const UnknownRoute = "unknown"
 // is in trouble. A "sender" field in the schema would let incidents be
 // keyed per sending domain (or SMS sender id) later, as one more key part.
 type IncidentKey struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant  string
 	Channel channels.Channel
 	Route   string
 	Reason  string
@@ -32,6 +34,8 @@ type IncidentKey struct {
 // widens its first and last seen times, and records the latest event and
 // rule.
 type Incident struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant    string
 	Channel   channels.Channel
 	Route     string
 	Reason    string
@@ -62,14 +66,14 @@ func (d *decider) applyIncident(e channels.Event, v channels.Verdict) {
 	if d.policy.For(e.Channel, v.Reason).Action != ActionSender {
 		return
 	}
-	k := IncidentKey{Channel: e.Channel, Route: Route(e.Provider), Reason: string(v.Reason)}
+	k := IncidentKey{Tenant: e.TenantName(), Channel: e.Channel, Route: Route(e.Provider), Reason: string(v.Reason)}
 	in, ok := d.incidents[k]
 	if !ok {
-		in = Incident{Channel: k.Channel, Route: k.Route, Reason: k.Reason, FirstSeen: e.OccurredAt}
+		in = Incident{Tenant: k.Tenant, Channel: k.Channel, Route: k.Route, Reason: k.Reason, FirstSeen: e.OccurredAt}
 	}
 	in.Count++
 	// Events come in time order, so the latest one is the last seen.
-	in.LastSeen, in.EventID, in.Rule = e.OccurredAt, e.ID, v.Rule
+	in.LastSeen, in.EventID, in.Rule = e.OccurredAt, e.Key(), v.Rule
 	d.incidents[k] = in
 }
 
@@ -80,6 +84,6 @@ func (d *decider) flushIncidents() {
 		d.plan.Incidents = append(d.plan.Incidents, in)
 	}
 	slices.SortFunc(d.plan.Incidents, func(a, b Incident) int {
-		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Route, b.Route), cmp.Compare(a.Reason, b.Reason))
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Route, b.Route), cmp.Compare(a.Reason, b.Reason))
 	})
 }

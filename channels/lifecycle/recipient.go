@@ -11,14 +11,15 @@ func (d *decider) recipient(k RecipientKey) Recipient {
 		return r
 	}
 	if r, ok := d.snap.Recipients[k]; ok {
+		r.Tenant = k.Tenant
 		return r
 	}
-	return Recipient{Channel: k.Channel, Address: k.Address, State: StateActive}
+	return Recipient{Tenant: k.Tenant, Channel: k.Channel, Address: k.Address, State: StateActive}
 }
 
 // applyRecipient runs the recipient state machine for one verdict.
 func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSoft bool) {
-	k := RecipientKey{e.Channel, e.Recipient}
+	k := RecipientKey{e.TenantName(), e.Channel, e.Recipient}
 	if d.snap.Allowed[k] && v.Outcome != channels.OutcomeDelivered {
 		return // allowlisted: errors are recorded, never acted on
 	}
@@ -107,10 +108,10 @@ func (d *decider) suspend(r *Recipient, e channels.Event, v channels.Verdict, du
 
 func (d *decider) transition(r *Recipient, e channels.Event, v channels.Verdict, to string, until time.Time) {
 	d.plan.Audit = append(d.plan.Audit, Audit{
-		Channel: r.Channel, Address: r.Address, At: e.OccurredAt,
+		Tenant: r.Tenant, Channel: r.Channel, Address: r.Address, At: e.OccurredAt,
 		From: r.State, To: to, Reason: string(v.Reason),
-		Actor: ActorApply, EventID: e.ID, Rule: v.Rule,
+		Actor: ActorApply, EventID: e.Key(), Rule: v.Rule,
 	})
 	r.State, r.Reason, r.Since, r.Until = to, string(v.Reason), e.OccurredAt, until
-	r.EventID, r.Rule = e.ID, v.Rule
+	r.EventID, r.Rule = e.Key(), v.Rule
 }

@@ -26,12 +26,16 @@ const (
 
 // MessageKey identifies a message.
 type MessageKey struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant    string
 	Channel   channels.Channel
 	MessageID string
 }
 
 // Message is the stored state of one message.
 type Message struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant     string
 	Channel    channels.Channel
 	MessageID  string
 	Recipient  string
@@ -51,12 +55,16 @@ type Message struct {
 
 // RecipientKey identifies a recipient.
 type RecipientKey struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant  string
 	Channel channels.Channel
 	Address string
 }
 
 // Recipient is the stored state of one recipient.
 type Recipient struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant    string
 	Channel   channels.Channel
 	Address   string
 	State     string
@@ -93,6 +101,7 @@ type Snapshot struct {
 
 // Applied is the verdict recorded on one event.
 type Applied struct {
+	// EventID is the event's Key (unique across tenants).
 	EventID string
 	Channel channels.Channel
 	Verdict channels.Verdict
@@ -100,6 +109,8 @@ type Applied struct {
 
 // Audit is one recipient state transition.
 type Audit struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant   string
 	Channel  channels.Channel
 	Address  string
 	At       time.Time
@@ -113,6 +124,8 @@ type Audit struct {
 // BucketKey is a rate bucket: channel, campaign, recipient domain (or
 // carrier) and the hour of the send.
 type BucketKey struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant   string
 	Channel  channels.Channel
 	Campaign string
 	Domain   string
@@ -126,6 +139,8 @@ type Counts struct {
 
 // Retry is a retry notice to schedule once the plan is committed.
 type Retry struct {
+	// Tenant owns the row (channels.Event.TenantName).
+	Tenant    string
 	Channel   channels.Channel
 	MessageID string
 	Attempt   int

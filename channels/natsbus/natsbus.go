@@ -158,7 +158,8 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 }
 
 // Publish implements channels.Publisher: every event is published
-// asynchronously with Nats-Msg-Id = its id, and Publish returns nil only
+// asynchronously with Nats-Msg-Id = its key (channels.Event.Key: the id,
+// made unique across tenants), and Publish returns nil only
 // once JetStream acknowledged all of them.
 func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 	futures := make([]jetstream.PubAckFuture, 0, len(events))
@@ -168,7 +169,7 @@ func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 			return fmt.Errorf("encode event %s: %w", e.ID, err)
 		}
 		f, err := b.js.PublishMsgAsync(&nats.Msg{Subject: e.Channel.Subject(), Data: data,
-			Header: nats.Header{jetstream.MsgIDHeader: []string{e.ID}}})
+			Header: nats.Header{jetstream.MsgIDHeader: []string{e.Key()}}})
 		if err != nil {
 			return fmt.Errorf("publish event %s: %w", e.ID, err)
 		}

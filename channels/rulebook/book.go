@@ -27,6 +27,7 @@ var (
 // one.
 type Store interface {
 	RuleOverrides(ctx context.Context) ([]store.RuleOverride, error)
+	AllRuleOverrides(ctx context.Context) ([]store.RuleOverride, error)
 	RulesFingerprint(ctx context.Context) (string, error)
 	AddRuleOverride(ctx context.Context, o store.RuleOverride) (store.RuleOverride, error)
 	ShadowCounts(ctx context.Context, keys []string) (map[string]int64, error)

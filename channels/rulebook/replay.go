@@ -137,13 +137,13 @@ func (t *replayTally) page(ctx context.Context, p lifecycle.Policy, live lifecyc
 	stored := make(storedVerdicts, len(page.Events))
 	for _, se := range page.Events {
 		t.rep.Events++
-		stored[se.Event.ID] = se.Verdict
+		stored[se.Event.Key()] = se.Verdict
 		nu := live.Classify(se.Event)
 		if key(nu) == key(se.Verdict) {
 			continue
 		}
 		t.verdict(se.Event.ID, key(se.Verdict), key(nu))
-		vs = append(vs, store.Reverdict{EventID: se.Event.ID, Channel: se.Event.Channel, MessageID: se.Event.MessageID, Verdict: nu})
+		vs = append(vs, store.Reverdict{EventID: se.Event.Key(), Channel: se.Event.Channel, MessageID: se.Event.MessageID, Verdict: nu})
 	}
 	if len(vs) == 0 {
 		return nil
@@ -210,4 +210,4 @@ func (t *replayTally) report() ReplayReport {
 // storedVerdicts classifies an event by the verdict stored with it.
 type storedVerdicts map[string]channels.Verdict
 
-func (s storedVerdicts) Classify(e channels.Event) channels.Verdict { return s[e.ID] }
+func (s storedVerdicts) Classify(e channels.Event) channels.Verdict { return s[e.Key()] }

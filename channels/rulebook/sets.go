@@ -8,7 +8,7 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
-// Sets builds the live rule set (built-ins plus active and disabled
+// Sets builds, for the tenant of ctx (store.WithTenant), the live rule set (built-ins plus active and disabled
 // operator rules) and the shadow one (the same plus shadow rules; nil when
 // there are none). An operator rule that no longer validates or whose
 // id@version a newer build of rebond ships as a built-in is left out, and
@@ -19,6 +19,49 @@ func (b *Book) Sets(ctx context.Context) (live, shadow *rules.Set, warnings []er
 		return nil, nil, nil, err
 	}
 	return b.sets(overrides)
+}
+
+// TenantSets are the rule sets of every tenant that has operator rules,
+// and the built-in set that classifies the events of every other tenant.
+type TenantSets struct {
+	Base     *rules.Set
+	ByTenant map[string]SetPair
+	// baseShadow is a shadow set for every tenant (Classifier.Swap).
+	baseShadow *rules.Set
+}
+
+// SetPair is one tenant's live set and its shadow set (nil: no shadow
+// rules).
+type SetPair struct{ Live, Shadow *rules.Set }
+
+// AllSets builds the sets a worker classifies every tenant's events with:
+// operator rules apply to the events of the tenant that wrote them only.
+func (b *Book) AllSets(ctx context.Context) (TenantSets, []error, error) {
+	overrides, err := b.st.AllRuleOverrides(ctx)
+	if err != nil {
+		return TenantSets{}, nil, err
+	}
+	base, _, _, err := b.sets(nil)
+	if err != nil {
+		return TenantSets{}, nil, err
+	}
+	out := TenantSets{Base: base, ByTenant: map[string]SetPair{}}
+	byTenant := map[string][]store.RuleOverride{}
+	for _, o := range overrides {
+		byTenant[o.Tenant] = append(byTenant[o.Tenant], o)
+	}
+	var warnings []error
+	for t, os := range byTenant {
+		live, shadow, w, err := b.sets(os)
+		for _, e := range w {
+			warnings = append(warnings, fmt.Errorf("tenant %s: %w", t, e))
+		}
+		if err != nil {
+			return TenantSets{}, warnings, fmt.Errorf("tenant %s: %w", t, err)
+		}
+		out.ByTenant[t] = SetPair{Live: live, Shadow: shadow}
+	}
+	return out, warnings, nil
 }
 
 func (b *Book) sets(overrides []store.RuleOverride) (live, shadow *rules.Set, warnings []error, err error) {

@@ -17,32 +17,46 @@ import (
 // a sample, never acted on).
 const maxPendingShadow = 10000
 
-// Classifier is a worker's classifier: the live rules decide, and the
-// shadow rules, when there are any, are evaluated beside them; where they
-// would decide otherwise, the event id and both verdicts are buffered for
-// Flush. Safe for concurrent use; it implements lifecycle.Classifier.
+// Classifier is a worker's classifier: the live rules of the event's
+// tenant decide, and that tenant's shadow rules, when there are any, are
+// evaluated beside them; where they would decide otherwise, the event key
+// and both verdicts are buffered for Flush. Safe for concurrent use; it
+// implements lifecycle.Classifier.
 type Classifier struct {
-	live    *rules.Live
-	shadow  atomic.Pointer[rules.Set]
+	sets    atomic.Pointer[TenantSets]
 	mu      sync.Mutex
 	pending []store.ShadowVerdict
 	dropped int64
 }
 
-// NewClassifier classifies with live until Swap replaces its sets.
+// NewClassifier classifies every tenant's events with live until Swap or
+// SwapTenants replaces its sets.
 func NewClassifier(live *rules.Set) *Classifier {
-	return &Classifier{live: rules.NewLive(live)}
+	c := &Classifier{}
+	c.Swap(live, nil)
+	return c
 }
 
 // Classify returns the live verdict of e.
 func (c *Classifier) Classify(e channels.Event) channels.Verdict {
-	v := c.live.Classify(e)
-	if sh := c.shadow.Load(); sh != nil {
-		if sv := sh.Classify(e); key(sv) != key(v) {
-			c.buffer(store.ShadowVerdict{EventID: e.ID, Channel: e.Channel, Shadow: sv, Live: v})
+	p := c.pair(e.TenantName())
+	v := p.Live.Classify(e)
+	if p.Shadow != nil {
+		if sv := p.Shadow.Classify(e); key(sv) != key(v) {
+			c.buffer(store.ShadowVerdict{Tenant: e.TenantName(), EventID: e.Key(), Channel: e.Channel, Shadow: sv, Live: v})
 		}
 	}
 	return v
+}
+
+// pair is the sets of tenant: its own if it has operator rules, else the
+// base ones.
+func (c *Classifier) pair(tenant string) SetPair {
+	s := c.sets.Load()
+	if p, ok := s.ByTenant[tenant]; ok {
+		return p
+	}
+	return SetPair{Live: s.Base, Shadow: s.baseShadow}
 }
 
 func (c *Classifier) buffer(v store.ShadowVerdict) {
@@ -55,14 +69,17 @@ func (c *Classifier) buffer(v store.ShadowVerdict) {
 	c.pending = append(c.pending, v)
 }
 
-// Swap replaces the live set and the shadow set (nil: no shadow rules).
+// Swap makes live and shadow (nil: no shadow rules) the sets of every
+// tenant.
 func (c *Classifier) Swap(live, shadow *rules.Set) {
-	c.live.Swap(live)
-	c.shadow.Store(shadow)
+	c.sets.Store(&TenantSets{Base: live, baseShadow: shadow})
 }
 
-// Live returns the live set.
-func (c *Classifier) Live() *rules.Set { return c.live.Set() }
+// SwapTenants replaces the sets with per-tenant ones (Book.AllSets).
+func (c *Classifier) SwapTenants(s TenantSets) { c.sets.Store(&s) }
+
+// Live returns the live set of the default tenant.
+func (c *Classifier) Live() *rules.Set { return c.pair(channels.DefaultTenant).Live }
 
 // take empties the buffer and returns it with the count of dropped
 // verdicts since the last take.
@@ -122,16 +139,16 @@ func (r *Reloader) Reload(ctx context.Context) (bool, error) {
 	if fp == r.last {
 		return false, nil
 	}
-	live, shadow, warnings, err := r.book.Sets(ctx)
+	sets, warnings, err := r.book.AllSets(ctx)
 	if err != nil {
 		return false, err
 	}
 	for _, w := range warnings {
 		r.log.WarnContext(ctx, "operator rule left out", "error", w)
 	}
-	r.c.Swap(live, shadow)
+	r.c.SwapTenants(sets)
 	r.last = fp
-	r.log.InfoContext(ctx, "rules reloaded", "shadow", shadow != nil)
+	r.log.InfoContext(ctx, "rules reloaded", "tenants_with_rules", len(sets.ByTenant))
 	return true, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
@@ -56,7 +57,15 @@ type Config struct {
 		MaxRecipients   int      `koanf:"max_recipients"`
 		TLSCert         string   `koanf:"tls_cert"`
 		TLSKey          string   `koanf:"tls_key"`
+		// Tenants maps a domain of Domains to the tenant whose bounces
+		// it receives (unmapped domains: the default tenant).
+		Tenants map[string]string `koanf:"tenants"`
 	} `koanf:"smtp"`
+	Tenancy struct {
+		// ShareUserUnknown lets each tenant's exclusion checks see the
+		// other tenants' user_unknown quarantines (off by default).
+		ShareUserUnknown bool `koanf:"share_user_unknown"`
+	} `koanf:"tenancy"`
 	Email struct {
 		VERPSecret string `koanf:"verp_secret"`
 		VERPDomain string `koanf:"verp_domain"`
@@ -154,6 +163,11 @@ func (c Config) Validate() error {
 	}
 	if c.NATS.URL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("data_dir: required when nats.url is empty (the embedded NATS server stores its data there)"))
+	}
+	for domain, t := range c.SMTP.Tenants {
+		if !channels.ValidTenant(t) {
+			errs = append(errs, fmt.Errorf("smtp.tenants.%s: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", domain, t))
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

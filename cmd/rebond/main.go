@@ -14,6 +14,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -31,8 +34,10 @@ func main() {
 // globals are the flags every command shares.
 type globals struct {
 	configPath string
-	stdout     io.Writer
-	stderr     io.Writer
+	// tenant is whose data the command reads and changes (--tenant).
+	tenant string
+	stdout io.Writer
+	stderr io.Writer
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -54,6 +59,14 @@ REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "YAML file overriding the embedded defaults")
+	root.PersistentFlags().StringVar(&g.tenant, "tenant", channels.DefaultTenant, "the tenant whose data a command reads and changes (rates, rules, qualify, replay)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !channels.ValidTenant(g.tenant) {
+			return fmt.Errorf("--tenant: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", g.tenant)
+		}
+		cmd.SetContext(store.WithTenant(cmd.Context(), g.tenant))
+		return nil
+	}
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),
 		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g))
 	return root

@@ -124,6 +124,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := workers.NewMetrics(reg)
 	st.OnApplied(metrics.ObserveApplied)
+	st.ShareUserUnknown(cfg.Tenancy.ShareUserUnknown)
 	enq := workers.NewEnqueuer(client, cfg.Workers.BatchSize)
 	provTable, err := providerTable(cfg)
 	if err != nil {

@@ -29,9 +29,12 @@ audit actor is "token:<name>"), a role and a tenant:
 
 Only the SHA-256 of a secret is stored: the secret is printed once, at
 creation. A revoked token stops working within the API's token cache period
-(30s). The tenant is recorded for the coming per-tenant scoping: every token
-sees all data today. The configured admin_token stays valid as role admin.`,
+(30s). A token acts for its tenant only: its events are stamped with it,
+and everything it reads or changes is that tenant's (a request naming
+another tenant with ?tenant= is refused, 403). The configured admin_token
+stays valid as role admin for every tenant (?tenant=, default "default").`,
 		Example: `  rebond tokens create --name shop-ingest --role ingest
+  rebond tokens create --name acme-read --role read --tenant acme
   rebond tokens list
   rebond tokens revoke --name shop-ingest`,
 		Args: cobra.NoArgs,
@@ -75,7 +78,7 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "", "token name, unique for good (letters, digits, . _ -)")
 	cmd.Flags().StringVar(&role, "role", "", "one of "+strings.Join(store.Roles(), ", "))
-	cmd.Flags().StringVar(&tenant, "tenant", store.DefaultTenant, "tenant (recorded; not enforced yet)")
+	cmd.Flags().StringVar(&tenant, "tenant", store.DefaultTenant, "the tenant the token acts for (a-z, 0-9, '-', '_')")
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.MarkFlagRequired("role")
 	return cmd

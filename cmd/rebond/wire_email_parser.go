@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/email"
 	"github.com/rebond/rebond/email/inbound"
@@ -23,6 +25,23 @@ func mailParser(cfg Config) (inbound.Parser, error) {
 		if len(events) == 0 {
 			return nil, "a " + string(r.Kind) + " report naming no recipient", nil
 		}
+		if t := envelopeTenant(cfg.SMTP.Tenants, m.To); t != "" {
+			for i := range events {
+				events[i].Tenant = t
+			}
+		}
 		return events, "", nil
 	}, nil
+}
+
+// envelopeTenant is the tenant of the first envelope recipient whose
+// domain smtp.tenants names ("" for the default tenant): a bounce comes
+// back to the return path its sender, one tenant, chose.
+func envelopeTenant(tenants map[string]string, to []string) string {
+	for _, rcpt := range to {
+		if t, ok := tenants[strings.ToLower(channels.Domain(rcpt))]; ok && t != channels.DefaultTenant {
+			return t
+		}
+	}
+	return ""
 }

@@ -50,9 +50,15 @@ func buildWebhooks(cfg map[string]map[string]any) (map[string]channels.Webhook, 
 	sort.Strings(known)
 	for name, entry := range cfg {
 		provider, _ := entry["provider"].(string)
+		// tenant: whose events the webhook's notifications are (default:
+		// the default tenant); a provider account belongs to one tenant.
+		tenant, _ := entry["tenant"].(string)
+		if tenant != "" && !channels.ValidTenant(tenant) {
+			return nil, fmt.Errorf("webhooks.%s.tenant: %q must be 1 to 63 of a-z, 0-9, '-', '_'", name, tenant)
+		}
 		keys := make(map[string]any, len(entry))
 		for k, v := range entry {
-			if k != "provider" {
+			if k != "provider" && k != "tenant" {
 				keys[k] = v
 			}
 		}
@@ -72,7 +78,7 @@ func buildWebhooks(cfg map[string]map[string]any) (map[string]channels.Webhook, 
 		if err != nil {
 			return nil, fmt.Errorf("webhooks.%s: %w", name, err)
 		}
-		out[name] = hook
+		out[name] = channels.ForTenant(hook, tenant)
 	}
 	return out, nil
 }

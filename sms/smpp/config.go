@@ -7,6 +7,8 @@ import (
 	"net"
 	"regexp"
 	"time"
+
+	"github.com/rebond/rebond/channels"
 )
 
 // Config lists the SMSCs rebond binds to. The zero value binds to none.
@@ -33,6 +35,9 @@ type Gateway struct {
 	// ("smpp:<name>"), in logs and in metric labels: lowercase letters,
 	// digits, '-' and '_', at most 32.
 	Name string `koanf:"name"`
+	// Tenant owns the receipts of this account (empty: the default
+	// tenant): an SMPP account is one sender's.
+	Tenant string `koanf:"tenant"`
 	// Addr is the SMSC's host:port.
 	Addr string `koanf:"addr"`
 	// TLS dials with TLS (SMPP over TLS, usually port 3550), verifying the
@@ -144,6 +149,9 @@ var gatewayName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 func (g Gateway) validate() error {
 	if !gatewayName.MatchString(g.Name) {
 		return fmt.Errorf("name: %q is not 1 to 32 of a-z 0-9 - _", g.Name)
+	}
+	if g.Tenant != "" && !channels.ValidTenant(g.Tenant) {
+		return fmt.Errorf("tenant: %q is not a tenant name (1 to 63 of a-z 0-9 - _)", g.Tenant)
 	}
 	if _, port, err := net.SplitHostPort(g.Addr); err != nil || port == "" {
 		return fmt.Errorf("addr: %q is not host:port", g.Addr)

@@ -49,6 +49,7 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 			// not depend on it (sms.EventID).
 			ev.OccurredAt = time.Now().UTC()
 		}
+		ev.Tenant = b.gw.Tenant
 		err = ev.Normalize()
 	}
 	if err != nil {

@@ -8,36 +8,46 @@ SELECT pg_advisory_xact_lock(hashtext('rebond.alert_changes'));
 -- Inserts a change only if the alert is still in the state it leaves (no
 -- row: ok); a change another replica already recorded inserts nothing.
 INSERT INTO alert_changes (channel, campaign, provider, metric, from_state, to_state, at,
-                           sent, hits, rate, rate_low, rate_high, threshold)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+                           sent, hits, rate, rate_low, rate_high, threshold, tenant)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
 WHERE coalesce((SELECT to_state FROM alert_changes
-                WHERE channel = $1 AND campaign = $2 AND provider = $3 AND metric = $4
+                WHERE tenant = $14 AND channel = $1 AND campaign = $2 AND provider = $3 AND metric = $4
                 ORDER BY id DESC LIMIT 1), 'ok') = $5
 RETURNING id;
 
 -- name: active-alerts
 -- The latest change of every alert whose latest state is not ok.
-SELECT id, channel, campaign, provider, metric, from_state, to_state, at,
+SELECT id, tenant, channel, campaign, provider, metric, from_state, to_state, at,
        sent, hits, rate, rate_low, rate_high, threshold, published_at
 FROM (
     SELECT DISTINCT ON (channel, campaign, provider, metric)
-           id, channel, campaign, provider, metric, from_state, to_state, at,
+           id, tenant, channel, campaign, provider, metric, from_state, to_state, at,
            sent, hits, rate, rate_low, rate_high, threshold, published_at
     FROM alert_changes
+    WHERE tenant = $1
     ORDER BY channel, campaign, provider, metric, id DESC
 ) latest
 WHERE to_state <> 'ok'
 ORDER BY channel, campaign, provider, metric;
 
 -- name: recent-alerts
-SELECT id, channel, campaign, provider, metric, from_state, to_state, at,
+SELECT id, tenant, channel, campaign, provider, metric, from_state, to_state, at,
        sent, hits, rate, rate_low, rate_high, threshold, published_at
 FROM alert_changes
+WHERE tenant = $2
 ORDER BY id DESC
 LIMIT $1;
 
+-- name: alert-tenants
+-- Tenants with sends in the window, and those with alerts (an alert must
+-- be able to go back to ok when its sends stop).
+SELECT tenant FROM rate_campaign_days WHERE day >= date_trunc('day', $1::timestamptz, 'UTC')
+UNION
+SELECT tenant FROM alert_changes
+ORDER BY tenant;
+
 -- name: unpublished-alerts
-SELECT id, channel, campaign, provider, metric, from_state, to_state, at,
+SELECT id, tenant, channel, campaign, provider, metric, from_state, to_state, at,
        sent, hits, rate, rate_low, rate_high, threshold, published_at
 FROM alert_changes
 WHERE published_at IS NULL

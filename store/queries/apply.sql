@@ -10,39 +10,39 @@ FOR UPDATE SKIP LOCKED;
 -- Placeholder rows (status pending, no send) mean the same as no row; they
 -- exist so that the next statement can lock keys that are new, which keeps
 -- two batches naming the same new message from both "creating" it.
-INSERT INTO messages (channel, message_id)
-SELECT channel, message_id FROM unnest($1::text[], $2::text[]) AS k(channel, message_id)
-ORDER BY channel, message_id
-ON CONFLICT (channel, message_id) DO NOTHING;
+INSERT INTO messages (tenant, channel, message_id)
+SELECT tenant, channel, message_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id)
+ORDER BY tenant, channel, message_id
+ON CONFLICT (tenant, channel, message_id) DO NOTHING;
 
 -- name: lock-messages
-SELECT m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
+SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
        m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
 FROM messages m
-JOIN unnest($1::text[], $2::text[]) AS k(channel, message_id) USING (channel, message_id)
-ORDER BY m.channel, m.message_id
+JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id) USING (tenant, channel, message_id)
+ORDER BY m.tenant, m.channel, m.message_id
 FOR UPDATE OF m;
 
 -- name: ensure-recipients
-INSERT INTO recipients (channel, address)
-SELECT channel, address FROM unnest($1::text[], $2::text[]) AS k(channel, address)
-ORDER BY channel, address
-ON CONFLICT (channel, address) DO NOTHING;
+INSERT INTO recipients (tenant, channel, address)
+SELECT tenant, channel, address FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, address)
+ORDER BY tenant, channel, address
+ON CONFLICT (tenant, channel, address) DO NOTHING;
 
 -- name: lock-recipients
-SELECT r.channel, r.address, r.state, r.reason, r.soft_count, r.since, r.until, r.event_id, r.rule,
+SELECT r.tenant, r.channel, r.address, r.state, r.reason, r.soft_count, r.since, r.until, r.event_id, r.rule,
        r.quarantine_count, r.quarantined_at
 FROM recipients r
-JOIN unnest($1::text[], $2::text[]) AS k(channel, address) USING (channel, address)
-ORDER BY r.channel, r.address
+JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, address) USING (tenant, channel, address)
+ORDER BY r.tenant, r.channel, r.address
 FOR UPDATE OF r;
 
 -- name: allowed-recipients
-SELECT k.channel, k.address
-FROM unnest($1::text[], $2::text[]) AS k(channel, address)
+SELECT k.tenant, k.channel, k.address
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, address)
 WHERE EXISTS (
     SELECT 1 FROM recipient_lists l
-    WHERE l.list = 'allow' AND l.channel = k.channel
+    WHERE l.list = 'allow' AND l.tenant = k.tenant AND l.channel = k.channel
       AND (l.expires_at IS NULL OR l.expires_at > now())
       AND ((l.kind = 'exact' AND l.value = k.address)
         OR (l.kind = 'domain' AND l.value = split_part(k.address, '@', 2))
@@ -64,11 +64,11 @@ SET recipient = v.recipient, campaign = v.campaign, domain = v.domain,
     reason = v.reason, event_id = v.event_id, retry_attempt = v.retry_attempt,
     retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason,
     updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-            $8::boolean[], $9::text[], $10::text[], $11::integer[], $12::text[], $13::text[])
-    AS v(channel, message_id, recipient, campaign, domain, sent_at, status,
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
+    AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
          complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
-WHERE m.channel = v.channel AND m.message_id = v.message_id;
+WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id;
 
 -- name: update-recipients
 UPDATE recipients r
@@ -76,25 +76,25 @@ SET state = v.state, reason = v.reason, soft_count = v.soft_count,
     since = NULLIF(v.since, '')::timestamptz, until = NULLIF(v.until, '')::timestamptz,
     event_id = v.event_id, rule = v.rule, quarantine_count = v.quarantine_count,
     quarantined_at = NULLIF(v.quarantined_at, '')::timestamptz, updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::integer[], $11::text[])
-    AS v(channel, address, state, reason, soft_count, since, until, event_id, rule, quarantine_count, quarantined_at)
-WHERE r.channel = v.channel AND r.address = v.address;
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[],
+            $11::integer[], $12::text[])
+    AS v(tenant, channel, address, state, reason, soft_count, since, until, event_id, rule, quarantine_count, quarantined_at)
+WHERE r.tenant = v.tenant AND r.channel = v.channel AND r.address = v.address;
 
 -- name: insert-audit
-INSERT INTO recipient_audit (channel, address, at, from_state, to_state, reason, actor, event_id, rule)
-SELECT channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-    AS a(channel, address, at, from_state, to_state, reason, actor, event_id, rule);
+INSERT INTO recipient_audit (tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule)
+SELECT tenant, channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+    AS a(tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule);
 
 -- name: add-buckets
 -- Last statement of an apply: the hot rows are locked only until commit.
-INSERT INTO rate_buckets (channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
-SELECT channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
-ORDER BY channel, campaign, domain, hour
-ON CONFLICT (channel, campaign, domain, hour) DO UPDATE
+INSERT INTO rate_buckets (tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+SELECT tenant, channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+ORDER BY tenant, channel, campaign, domain, hour
+ON CONFLICT (tenant, channel, campaign, domain, hour) DO UPDATE
 SET sent = rate_buckets.sent + EXCLUDED.sent,
     delivered = rate_buckets.delivered + EXCLUDED.delivered,
     soft = rate_buckets.soft + EXCLUDED.soft,
@@ -105,14 +105,14 @@ SET sent = rate_buckets.sent + EXCLUDED.sent,
 -- The daily roll-ups of the same deltas, in the same lock order (keys
 -- sorted), after the hourly buckets: every apply locks hourly, daily,
 -- then campaign-daily rows, so two applies cannot deadlock across them.
-INSERT INTO rate_days (channel, campaign, domain, day, sent, delivered, soft, hard, complaints)
-SELECT channel, campaign, domain, date_trunc('day', hour::timestamptz, 'UTC') AS day,
+INSERT INTO rate_days (tenant, channel, campaign, domain, day, sent, delivered, soft, hard, complaints)
+SELECT tenant, channel, campaign, domain, date_trunc('day', hour::timestamptz, 'UTC') AS day,
        sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
-GROUP BY 1, 2, 3, 4
-ORDER BY 1, 2, 3, 4
-ON CONFLICT (channel, campaign, domain, day) DO UPDATE
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (tenant, channel, campaign, domain, day) DO UPDATE
 SET sent = rate_days.sent + EXCLUDED.sent,
     delivered = rate_days.delivered + EXCLUDED.delivered,
     soft = rate_days.soft + EXCLUDED.soft,
@@ -120,14 +120,14 @@ SET sent = rate_days.sent + EXCLUDED.sent,
     complaints = rate_days.complaints + EXCLUDED.complaints;
 
 -- name: add-rate-campaign-days
-INSERT INTO rate_campaign_days (channel, campaign, day, sent, delivered, soft, hard, complaints)
-SELECT channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
+INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints)
+SELECT tenant, channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
        sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-    AS b(channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
-GROUP BY 1, 2, 3
-ORDER BY 1, 2, 3
-ON CONFLICT (channel, campaign, day) DO UPDATE
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (tenant, channel, campaign, day) DO UPDATE
 SET sent = rate_campaign_days.sent + EXCLUDED.sent,
     delivered = rate_campaign_days.delivered + EXCLUDED.delivered,
     soft = rate_campaign_days.soft + EXCLUDED.soft,

@@ -10,8 +10,8 @@ SELECT e.channel, e.outcome, e.reason,
        count(DISTINCT e.message_id) FILTER (WHERE e.message_id <> '') AS messages,
        count(DISTINCT e.recipient) AS recipients
 FROM events e
-LEFT JOIN messages m ON m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
-WHERE e.applied_at IS NOT NULL
+LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+WHERE e.tenant = $6 AND e.applied_at IS NOT NULL
   AND e.outcome IN ('soft', 'hard', 'complaint')
   AND e.occurred_at >= $3 AND e.occurred_at < $4
   AND ($1 = '' OR e.channel = $1)
@@ -33,7 +33,7 @@ SELECT e.id, e.type, e.message_id,
        COALESCE(e.rule, '') AS rule, COALESCE(e.evidence, '') AS evidence,
        e.applied_at IS NOT NULL AS applied
 FROM events e
-LEFT JOIN messages m ON m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
-WHERE e.channel = $1 AND e.recipient = $2
+LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+WHERE e.tenant = $4 AND e.channel = $1 AND e.recipient = $2
 ORDER BY e.occurred_at DESC, e.seq DESC
 LIMIT $3;

@@ -3,12 +3,12 @@
 -- each key, or opening one. Rows go in key order (the lock order of every
 -- apply), and ON CONFLICT on the partial unique index makes two batches
 -- raising the same new incident add up instead of opening two.
-INSERT INTO incidents (channel, route, reason, count, first_seen, last_seen, last_event_id, last_rule)
-SELECT channel, route, reason, count, first_seen::timestamptz, last_seen::timestamptz, event_id, rule
-FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[])
-    AS i(channel, route, reason, count, first_seen, last_seen, event_id, rule)
-ORDER BY channel, route, reason
-ON CONFLICT (channel, route, reason) WHERE state = 'open' DO UPDATE
+INSERT INTO incidents (tenant, channel, route, reason, count, first_seen, last_seen, last_event_id, last_rule)
+SELECT tenant, channel, route, reason, count, first_seen::timestamptz, last_seen::timestamptz, event_id, rule
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[])
+    AS i(tenant, channel, route, reason, count, first_seen, last_seen, event_id, rule)
+ORDER BY tenant, channel, route, reason
+ON CONFLICT (tenant, channel, route, reason) WHERE state = 'open' DO UPDATE
 SET count = incidents.count + EXCLUDED.count,
     first_seen = LEAST(incidents.first_seen, EXCLUDED.first_seen),
     last_seen = GREATEST(incidents.last_seen, EXCLUDED.last_seen),
@@ -36,6 +36,6 @@ FROM due WHERE i.id = due.id;
 SELECT id, channel, route, reason, state, count, first_seen, last_seen, last_event_id, last_rule,
        opened_at, resolved_at
 FROM incidents
-WHERE ($1 = '' OR channel = $1) AND ($2 = '' OR state = $2)
+WHERE tenant = $4 AND ($1 = '' OR channel = $1) AND ($2 = '' OR state = $2)
 ORDER BY last_seen DESC, id DESC
 LIMIT $3;

@@ -3,10 +3,10 @@
 -- A new event is also queued in events_inbox (0009_hot_apply.sql); a
 -- duplicate is neither, so an applied event never goes back to the inbox.
 WITH ins AS (
-    INSERT INTO events (id, channel, type, message_id, recipient, campaign, occurred_at, payload)
-    SELECT id, channel, type, message_id, recipient, campaign, occurred_at::timestamptz, payload::json
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-        AS t(id, channel, type, message_id, recipient, campaign, occurred_at, payload)
+    INSERT INTO events (id, channel, type, message_id, recipient, campaign, occurred_at, payload, tenant)
+    SELECT id, channel, type, message_id, recipient, campaign, occurred_at::timestamptz, payload::json, tenant
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+        AS t(id, channel, type, message_id, recipient, campaign, occurred_at, payload, tenant)
     ON CONFLICT (id) DO NOTHING
     RETURNING id, received_at)
 INSERT INTO events_inbox (id, received_at) SELECT id, received_at FROM ins;

@@ -9,7 +9,7 @@ SELECT seq, id, payload, occurred_at, true AS in_window,
        coalesce(outcome, '') AS outcome, coalesce(reason, '') AS reason,
        coalesce(rule, '') AS rule, coalesce(evidence, '') AS evidence
 FROM events
-WHERE ($1 = '' OR channel = $1) AND occurred_at >= $2 AND occurred_at < $3
+WHERE tenant = $7 AND ($1 = '' OR channel = $1) AND occurred_at >= $2 AND occurred_at < $3
   AND applied_at IS NOT NULL
   AND (occurred_at, seq) > ($4::timestamptz, $5::bigint)
 ORDER BY occurred_at, seq
@@ -23,8 +23,8 @@ SELECT e.id, e.payload, true AS in_window,
        coalesce(e.outcome, '') AS outcome, coalesce(e.reason, '') AS reason,
        coalesce(e.rule, '') AS rule, coalesce(e.evidence, '') AS evidence
 FROM events e
-JOIN unnest($1::text[], $2::text[]) AS k(channel, message_id)
-  ON e.channel = k.channel AND e.message_id = k.message_id
+JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id)
+  ON e.tenant = k.tenant AND e.channel = k.channel AND e.message_id = k.message_id
 WHERE e.message_id <> '' AND e.applied_at IS NOT NULL
 ORDER BY e.seq;
 
@@ -43,6 +43,6 @@ UPDATE messages m
 SET status = v.status, reason = v.reason, event_id = v.event_id, complained = v.complained,
     retry_due_at = CASE WHEN v.status = 'soft' THEN m.retry_due_at END,
     updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
-    AS v(channel, message_id, status, reason, event_id, complained)
-WHERE m.channel = v.channel AND m.message_id = v.message_id;
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+    AS v(tenant, channel, message_id, status, reason, event_id, complained)
+WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id;

@@ -1,7 +1,9 @@
 -- name: rule-overrides
-SELECT id, version, channel, priority, description, match, verdict, state, author, created_at
+-- $1: one tenant's, or every tenant's when empty.
+SELECT tenant, id, version, channel, priority, description, match, verdict, state, author, created_at
 FROM rule_overrides
-ORDER BY id, version;
+WHERE $1 = '' OR tenant = $1
+ORDER BY tenant, id, version;
 
 -- name: rule-overrides-fingerprint
 -- Rows are only ever inserted, so their count and the latest insert time
@@ -11,22 +13,22 @@ SELECT count(*) AS n, coalesce(max(created_at), 'epoch'::timestamptz) AS latest 
 -- name: insert-rule-override
 -- An id@version is published once: a second insert of the same key
 -- returns no row, and the caller reports the conflict.
-INSERT INTO rule_overrides (id, version, channel, priority, description, match, verdict, state, author)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (id, version) DO NOTHING
+INSERT INTO rule_overrides (id, version, channel, priority, description, match, verdict, state, author, tenant)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (tenant, id, version) DO NOTHING
 RETURNING created_at;
 
 -- name: insert-shadow-verdicts
-INSERT INTO rule_shadow_verdicts (event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence,
+INSERT INTO rule_shadow_verdicts (tenant, event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence,
                                   live_rule, live_outcome, live_reason)
-SELECT event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence, live_rule, live_outcome, live_reason
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-    AS v(event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence, live_rule, live_outcome, live_reason)
+SELECT tenant, event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence, live_rule, live_outcome, live_reason
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+    AS v(tenant, event_id, channel, shadow_rule, shadow_outcome, shadow_reason, shadow_evidence, live_rule, live_outcome, live_reason)
 ON CONFLICT (event_id) DO NOTHING;
 
 -- name: shadow-verdict-counts
 SELECT shadow_rule AS rule, count(*) AS n FROM rule_shadow_verdicts
-WHERE shadow_rule = ANY($1::text[])
+WHERE tenant = $2 AND shadow_rule = ANY($1::text[])
 GROUP BY shadow_rule;
 
 -- name: replay-events
@@ -36,16 +38,16 @@ GROUP BY shadow_rule;
 -- to detect an overflow). No index serves the range: a backtest is an
 -- operator's occasional scan, not a hot path.
 WITH w AS (
-    SELECT id, channel, message_id FROM events
-    WHERE channel = $1 AND occurred_at >= $2 AND occurred_at < $3
+    SELECT id, tenant, channel, message_id FROM events
+    WHERE tenant = $5 AND channel = $1 AND occurred_at >= $2 AND occurred_at < $3
     ORDER BY seq
     LIMIT $4
 ), ids AS (
     SELECT id FROM w
     UNION
     SELECT e.id FROM events e
-    JOIN (SELECT DISTINCT channel, message_id FROM w WHERE message_id <> '') m
-      ON e.channel = m.channel AND e.message_id = m.message_id
+    JOIN (SELECT DISTINCT tenant, channel, message_id FROM w WHERE message_id <> '') m
+      ON e.tenant = m.tenant AND e.channel = m.channel AND e.message_id = m.message_id
     -- Repeats the predicate of the events_message index (0001_spine.sql).
     WHERE e.type = 'sent' AND e.message_id <> ''
 )
@@ -67,18 +69,18 @@ SELECT id, channel, type, occurred_at,
        coalesce(payload->'sms'->>'dialect', '') AS dialect
 FROM events
 WHERE rule LIKE 'fallback.%' AND type IN ('failed', 'deferred')
-  AND ($1 = '' OR channel = $1) AND occurred_at >= $2
+  AND tenant = $4 AND ($1 = '' OR channel = $1) AND occurred_at >= $2
 ORDER BY occurred_at DESC
 LIMIT $3;
 
 -- name: qualification-decisions
 SELECT group_id, channel, text, state, rule, author, decided_at
 FROM qualification_decisions
-WHERE $1 = '' OR channel = $1
+WHERE tenant = $2 AND ($1 = '' OR channel = $1)
 ORDER BY decided_at;
 
 -- name: insert-qualification-decision
-INSERT INTO qualification_decisions (group_id, channel, text, state, rule, author)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (group_id) DO NOTHING
+INSERT INTO qualification_decisions (group_id, channel, text, state, rule, author, tenant)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (tenant, group_id) DO NOTHING
 RETURNING decided_at;
