@@ -81,10 +81,7 @@ func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) error {
 			b.reject(ctx, d, err)
 			continue
 		}
-		if e.Raw == "" {
-			e.Raw = string(d.Data)
-		}
-		events = append(events, e)
+		events = append(events, e) // its JSON is its raw source (api.postEvents)
 		good = append(good, d)
 	}
 	if len(events) == 0 {
