@@ -9,6 +9,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ErrMalformed marks an event that cannot be accepted as it is; the wrapped
@@ -31,6 +34,26 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 // Unwrap lets callers test any FieldError with errors.Is(err, ErrMalformed).
 func (e *FieldError) Unwrap() error { return ErrMalformed }
 
+// decodeOptions read an event strictly: an unknown member (a misspelt
+// field), a member given twice (which one did the producer mean?) or
+// trailing data is an error. Names match exactly, as the schema spells
+// them. Invalid UTF-8 is let through (as the replacement character) for
+// Normalize to judge: an id must be clean, free text is kept.
+//
+// Why encoding/json/v2 (github.com/go-json-experiment/json, its
+// prototype): every event is decoded three times on its way (API, bridge,
+// apply), and v2 decodes one in about a quarter of v1's time with a
+// tenth of its allocations (BenchmarkDecodeEvent). Encoding stays v1:
+// DeriveID hashes v1's bytes, and ids must not change.
+var decodeOptions = jsonv2.JoinOptions(jsonv2.RejectUnknownMembers(true), jsontext.AllowInvalidUTF8(true))
+
+// UnmarshalEvent decodes a stored event (JSON that DecodeEvent accepted
+// and rebond encoded), without the checks a producer's JSON needs; v into
+// a struct embedding Event works too.
+func UnmarshalEvent(data []byte, v any) error {
+	return jsonv2.Unmarshal(data, v, jsontext.AllowInvalidUTF8(true), jsonv2.RejectUnknownMembers(false))
+}
+
 // DecodeEvent reads one event in the JSON schema, rejecting unknown fields
 // (a misspelt field is a bug the producer wants to hear about), then
 // normalizes and validates it. The returned event always has an ID.
@@ -45,13 +68,8 @@ func DecodeEvent(data []byte) (Event, error) {
 // takes the event's own.
 func DecodeEventFor(data []byte, tenant string) (Event, error) {
 	var e Event
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	if err := jsonv2.Unmarshal(data, &e, decodeOptions); err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if dec.More() {
-		return Event{}, fmt.Errorf("%w: trailing data after the event", ErrMalformed)
 	}
 	if tenant != "" {
 		if e.Tenant != "" && e.Tenant != tenant {

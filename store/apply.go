@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -84,7 +83,7 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (li
 	received := make([]time.Time, 0, len(rows))
 	for _, r := range rows {
 		var e appliedEvent
-		if err := json.Unmarshal(r.Payload, &e); err != nil {
+		if err := channels.UnmarshalEvent(r.Payload, &e); err != nil {
 			return snap, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 		}
 		snap.Events = append(snap.Events, e.Event)
