@@ -26,6 +26,11 @@ type Config struct {
 	// TaskCheckInterval is how often Asynq moves due scheduled tasks (retry
 	// notices) to their queue (default 1s).
 	TaskCheckInterval time.Duration `koanf:"task_check_interval"`
+	// IdlePoll is how long an idle Asynq worker waits before it looks for
+	// a task again (default 50ms; Asynq's own default, 1s, was most of the
+	// inbox-to-verdict latency at a steady load: every batch waited for a
+	// worker to wake up). Each idle worker costs Redis one poll per period.
+	IdlePoll time.Duration `koanf:"idle_poll"`
 	// ReconcileEvery and ReconcileAfter: how often the scheduler scans for
 	// inbox rows never applied, and how old a row must be to count (default
 	// 15s and 30s).
@@ -61,6 +66,7 @@ func (c Config) WithDefaults() Config {
 	defInt(&c.Concurrency, 4)
 	def(&c.FetchWait, 200*time.Millisecond)
 	def(&c.TaskCheckInterval, time.Second)
+	def(&c.IdlePoll, 50*time.Millisecond)
 	def(&c.ReconcileEvery, 15*time.Second)
 	def(&c.ReconcileAfter, 30*time.Second)
 	def(&c.ReleaseEvery, 30*time.Second)

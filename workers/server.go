@@ -20,6 +20,7 @@ func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry 
 		Concurrency:              cfg.Concurrency,
 		Queues:                   map[string]int{QueueEvents: 6, QueueRetries: 3},
 		DelayedTaskCheckInterval: cfg.TaskCheckInterval,
+		TaskCheckInterval:        cfg.IdlePoll,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		Logger:                   asynqLogger{log.With("component", "asynq")},
 		LogLevel:                 asynq.WarnLevel,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 )
 
 type benchFlags struct {
@@ -25,6 +26,10 @@ type benchFlags struct {
 	timeout              time.Duration
 	smsPercent           int
 	smtpAddr, smtpDomain string
+	// rate caps the events posted per second (0: as fast as the server
+	// takes them), to measure latency at a sustained load rather than
+	// the queueing of a burst.
+	rate int
 }
 
 func newBenchCmd(g *globals) *cobra.Command {
@@ -58,8 +63,8 @@ campaign name, so runs do not disturb each other or real data.`,
 			if f.smsPercent < 0 || f.smsPercent > 100 {
 				return errors.New("--sms-percent: 0 to 100")
 			}
-			if f.messages < 1 || f.batch < 1 || f.concurrency < 1 {
-				return errors.New("--messages, --batch and --concurrency must be positive")
+			if f.messages < 1 || f.batch < 1 || f.concurrency < 1 || f.rate < 0 {
+				return errors.New("--messages, --batch and --concurrency must be positive, --rate not negative")
 			}
 			if f.campaign == "" {
 				f.campaign = fmt.Sprintf("bench-%d", time.Now().UnixNano())
@@ -77,6 +82,7 @@ campaign name, so runs do not disturb each other or real data.`,
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up waiting for verdicts after this long")
 	cmd.Flags().StringVar(&f.smtpAddr, "smtp", "", "rebond's SMTP listener: deliver the hard failures as DSN bounce mails there instead of events")
 	cmd.Flags().StringVar(&f.smtpDomain, "smtp-domain", "", "a domain of the listener's smtp.domains (with --smtp)")
+	cmd.Flags().IntVar(&f.rate, "rate", 0, "post at most this many events per second (0: as fast as accepted); latency at a sustained rate")
 	return cmd
 }
 
@@ -177,11 +183,19 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 	var posted atomic.Int64
 	var wg sync.WaitGroup
 	errc := make(chan error, f.concurrency)
+	pace := rate.NewLimiter(rate.Inf, 0)
+	if f.rate > 0 {
+		pace = rate.NewLimiter(rate.Limit(f.rate), max(f.batch, f.rate/10))
+	}
 	for range f.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for b := range batches {
+				if err := pace.WaitN(ctx, min(len(b), pace.Burst())); err != nil && f.rate > 0 {
+					errc <- err
+					return
+				}
 				if err := benchPost(ctx, f, b); err != nil {
 					errc <- err
 					return
