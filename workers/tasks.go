@@ -57,6 +57,13 @@ func NewRetryTask(p RetryPayload, due time.Time) (*asynq.Task, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode retry payload: %w", err)
 	}
+	// Asynq keeps scheduled tasks by whole Unix seconds (the score of its
+	// scheduled set) and forwards a task once that second has begun: a
+	// retry due at 10:00:03.4 would run at 10:00:03.0, early. Rounding up
+	// keeps a notice from ever going out before it is due.
+	if r := due.Truncate(time.Second); !r.Equal(due) {
+		due = r.Add(time.Second)
+	}
 	return asynq.NewTask(TypeRetry, b, asynq.TaskID(p.noticeID()), asynq.ProcessAt(due),
 		asynq.Queue(QueueRetries), asynq.MaxRetry(100), asynq.Timeout(time.Minute)), nil
 }
