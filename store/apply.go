@@ -26,24 +26,28 @@ type Decider func(lifecycle.Snapshot) lifecycle.Plan
 // what was done (its Retries are to be scheduled by the caller).
 func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecycle.Plan, error) {
 	var plan lifecycle.Plan
-	var received []time.Time
+	var locked []eventRow
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
 			return err
 		}
-		snap, recv, err := s.lockSnapshot(ctx, tx, ids)
+		snap, rows, err := s.lockSnapshot(ctx, tx, ids)
 		if err != nil || len(snap.Events) == 0 {
-			plan = lifecycle.Plan{}
+			plan, locked = lifecycle.Plan{}, nil
 			return err
 		}
-		received = recv
+		locked = rows
 		plan = decide(snap)
-		return s.writePlan(ctx, tx, plan)
+		return s.writePlan(ctx, tx, plan, rows)
 	})
 	if err != nil {
 		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
 	}
-	if s.onApplied != nil && len(received) > 0 {
+	if s.onApplied != nil && len(locked) > 0 {
+		received := make([]time.Time, len(locked))
+		for i, r := range locked {
+			received[i] = r.Received
+		}
 		s.onApplied(received, time.Now())
 	}
 	return plan, nil
@@ -68,26 +72,27 @@ type skipJSON struct{}
 // that it is well-formed).
 func (*skipJSON) UnmarshalJSON([]byte) error { return nil }
 
+// eventRow is a locked inbox event: its key (id and month, the
+// partition), its stored payload and when it entered the inbox.
 type eventRow struct {
 	ID       string    `db:"id"`
+	Month    time.Time `db:"month"`
 	Payload  []byte    `db:"payload"`
 	Received time.Time `db:"received_at"`
 }
 
-func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, []time.Time, error) {
+func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, []eventRow, error) {
 	var rows []eventRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
 		return lifecycle.Snapshot{}, nil, err
 	}
 	snap := lifecycle.Snapshot{Events: make([]channels.Event, 0, len(rows))}
-	received := make([]time.Time, 0, len(rows))
 	for _, r := range rows {
 		var e appliedEvent
 		if err := channels.UnmarshalEvent(r.Payload, &e); err != nil {
 			return snap, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 		}
 		snap.Events = append(snap.Events, e.Event)
-		received = append(received, r.Received)
 	}
 	if len(snap.Events) == 0 {
 		return snap, nil, nil
@@ -99,7 +104,7 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (li
 	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events); err != nil {
 		return snap, nil, err
 	}
-	return snap, received, nil
+	return snap, rows, nil
 }
 
 type messageRow struct {

@@ -72,7 +72,7 @@ func BenchmarkInsertApply(b *testing.B) {
 	}
 	var upd, hot float64
 	_, _ = db.ExecContext(ctx, `SELECT pg_stat_force_next_flush()`)
-	if err := db.QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'events'`).Scan(&upd, &hot); err != nil {
+	if err := db.QueryRowContext(ctx, eventsUpdates).Scan(&upd, &hot); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(applied)/elapsed.Seconds(), "events/s")

@@ -18,32 +18,45 @@ import (
 // that are still waiting to be applied, in arrival order. It is the
 // bridge's idempotent "store before ack" step: calling it again with the
 // same events changes nothing. Ids here are event keys (channels.Event.Key),
-// unique across tenants.
+// unique across tenants. An event is stored in the partition of its
+// occurred_at's month, and one in the first days of a month whose id is
+// stored in the month before is that event re-delivered: it is dropped,
+// and not listed (0011_events_by_month.sql).
 func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]string, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
 	cols := make([][]string, 9)
 	ids := make([]string, 0, len(events))
+	// months are the batch's; before, the months where a re-delivery
+	// across the turn of a month is looked for (insert-events).
+	var months, before monthSet
 	for _, e := range events {
 		payload, err := json.Marshal(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 		}
+		// PostgreSQL keeps microseconds: round here, so that the month
+		// computed below is the one the database computes.
+		at := e.OccurredAt.UTC().Round(time.Microsecond)
 		row := []string{e.Key(), string(e.Channel), string(e.Type), e.MessageID, e.Recipient, e.Campaign,
-			e.OccurredAt.UTC().Format(time.RFC3339Nano), string(payload), e.TenantName()}
+			at.Format(time.RFC3339Nano), string(payload), e.TenantName()}
 		for i, v := range row {
 			cols[i] = append(cols[i], v)
 		}
 		ids = append(ids, e.Key())
+		months.add(monthOf(at))
+		if at.Day() <= dedupeDays {
+			before.add(monthOf(at).AddDate(0, -1, 0))
+		}
 	}
 	var pending []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.exec(ctx, tx, "insert-events", arrays(cols)...); err != nil {
+		if err := s.exec(ctx, tx, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
 			return err
 		}
 		pending = pending[:0]
-		return s.selectTx(ctx, tx, &pending, "unapplied-of", pq.Array(ids))
+		return s.selectTx(ctx, tx, &pending, "unapplied-of", pq.Array(ids), months.array())
 	})
 	if err != nil {
 		if isDataError(err) {
@@ -143,27 +156,6 @@ func (s *Store) CountRejected(ctx context.Context, source string) (int64, error)
 	var n int64
 	if err := s.db.GetContext(ctx, &n, q, source); err != nil {
 		return 0, fmt.Errorf("count rejected: %w", err)
-	}
-	return n, nil
-}
-
-// DeleteOlderThan deletes up to limit applied events, and up to limit
-// rejected payloads, received before cutoff (retention); it returns how
-// many events it deleted.
-func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	var n int64
-	for _, name := range []string{"delete-old-events", "delete-old-rejected"} {
-		q, err := s.query(name)
-		if err != nil {
-			return n, err
-		}
-		res, err := s.db.ExecContext(ctx, q, cutoff, limit)
-		if err != nil {
-			return n, fmt.Errorf("retention: %w", err)
-		}
-		if name == "delete-old-events" {
-			n, _ = res.RowsAffected()
-		}
 	}
 	return n, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -10,12 +11,15 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
-// writePlan writes a decided plan: a fixed number of statements whatever
-// the batch size, the rate buckets last so their hot rows stay locked only
-// until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+// writePlan writes a decided plan for the locked events: a fixed number
+// of statements whatever the batch size, the rate buckets last so their
+// hot rows stay locked only until the commit.
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
+	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
+		return err
+	}
 	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeVerdicts, s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+		s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, p); err != nil {
@@ -25,15 +29,28 @@ func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) er
 	return nil
 }
 
-func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-	cols := make([][]string, 5)
+// writeVerdicts marks the applied events applied, each under its key (id
+// and month): the months come from the locked rows, as the plan knows
+// events by id only. Two locked rows with one id (the same id stored in
+// two months, 0011_events_by_month.sql) both get its verdict.
+func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
+	byID := make(map[string][]time.Time, len(locked))
+	var months monthSet
+	for _, r := range locked {
+		byID[r.ID] = append(byID[r.ID], r.Month)
+		months.add(r.Month)
+	}
+	cols := make([][]string, 6)
 	for _, a := range p.Applied {
 		v := a.Verdict
-		for i, x := range []string{a.EventID, string(v.Outcome), string(v.Reason), v.Rule, v.Evidence} {
-			cols[i] = append(cols[i], x)
+		for _, m := range byID[a.EventID] {
+			for i, x := range []string{a.EventID, m.Format(time.DateOnly), string(v.Outcome), string(v.Reason), v.Rule, v.Evidence} {
+				cols[i] = append(cols[i], x)
+			}
 		}
+		delete(byID, a.EventID)
 	}
-	return s.exec(ctx, tx, "mark-applied", arrays(cols)...)
+	return s.exec(ctx, tx, "mark-applied", append(arrays(cols), months.array())...)
 }
 
 func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {

@@ -48,7 +48,11 @@ type Reverdict struct {
 	EventID   string
 	Channel   channels.Channel
 	MessageID string // "" for an event that names no message
-	Verdict   channels.Verdict
+	// OccurredAt is the event's, which names its monthly partition; when
+	// one Reverdict of a call leaves it zero, the rewrite looks for the
+	// ids in every partition.
+	OccurredAt time.Time
+	Verdict    channels.Verdict
 }
 
 // MessageChange is a message whose status (or complaint flag) a
@@ -320,12 +324,19 @@ func sub(a, b lifecycle.Counts) lifecycle.Counts {
 
 func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
 	cols := make([][]string, 5)
+	var months monthSet
+	every := false
 	for _, v := range vs {
 		for i, x := range []string{v.EventID, string(v.Verdict.Outcome), string(v.Verdict.Reason), v.Verdict.Rule, v.Verdict.Evidence} {
 			cols[i] = append(cols[i], x)
 		}
+		every = every || v.OccurredAt.IsZero()
+		months.add(monthOf(v.OccurredAt.UTC().Round(time.Microsecond)))
 	}
-	return s.exec(ctx, tx, "replay-rewrite-verdicts", arrays(cols)...)
+	if every {
+		months = nil
+	}
+	return s.exec(ctx, tx, "replay-rewrite-verdicts", append(arrays(cols), months.array())...)
 }
 
 func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -331,26 +332,55 @@ func TestInsertEventsBadData(t *testing.T) {
 	}
 }
 
+// TestRetention: retention drops the partition of a month once the month
+// ended more than the retention ago and every event of it is applied; an
+// unapplied event keeps its whole month, and rates survive the events.
 func TestRetention(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	insertApply(t, s, event(channels.Sent, "m1", "a@example.com", "", t0), event(channels.Failed, "m1", "a@example.com", "5.1.1", t0))
-	if _, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m2", "b@example.com", "", t0)}); err != nil {
+	// t0's month gets a partition of its own whatever today's date is.
+	if _, err := s.EnsurePartitions(ctx, t0, 0); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.DeleteOlderThan(ctx, time.Now().Add(-time.Hour), 100); err != nil || n != 0 {
-		t.Fatalf("nothing is old yet: %d %v", n, err)
+	insertApply(t, s, event(channels.Sent, "m1", "a@example.com", "", t0), event(channels.Failed, "m1", "a@example.com", "5.1.1", t0))
+	m2 := event(channels.Sent, "m2", "b@example.com", "", t0)
+	if _, err := s.InsertEvents(ctx, []channels.Event{m2}); err != nil {
+		t.Fatal(err)
 	}
-	n, err := s.DeleteOlderThan(ctx, time.Now().Add(time.Hour), 100)
-	if err != nil || n != 2 {
-		t.Fatalf("deleted %d, %v; want the 2 applied events", n, err)
+	end := time.Date(t0.Year(), t0.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	retain := func(cutoff time.Time) (dropped, kept []string) {
+		t.Helper()
+		dropped, kept, err := s.DropExpiredPartitions(ctx, cutoff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.DeleteOlderThan(ctx, cutoff, 100); err != nil || n != 0 {
+			t.Fatalf("DEFAULT partition deletions: %d, %v; want none", n, err)
+		}
+		return dropped, kept
 	}
-	if applied, pending, _ := s.CountEvents(ctx); applied != 0 || pending != 1 {
-		t.Errorf("after retention: %d applied, %d pending; an unapplied event must stay", applied, pending)
+	month := "events_" + t0.Format("2006_01")
+	if dropped, kept := retain(end.Add(-time.Hour)); len(dropped)+len(kept) != 0 {
+		t.Fatalf("the month has not ended: dropped %v, kept %v", dropped, kept)
+	}
+	if dropped, kept := retain(end.Add(time.Hour)); len(dropped) != 0 || !slices.Equal(kept, []string{month}) {
+		t.Fatalf("dropped %v, kept %v; want %s kept for its unapplied event", dropped, kept, month)
+	}
+	if applied, pending, _ := s.CountEvents(ctx); applied != 2 || pending != 1 {
+		t.Errorf("after retention: %d applied, %d pending; the month of an unapplied event must stay whole", applied, pending)
+	}
+	if _, err := s.Apply(ctx, []string{m2.ID}, decide); err != nil {
+		t.Fatal(err)
+	}
+	if dropped, kept := retain(end.Add(time.Hour)); !slices.Equal(dropped, []string{month}) || len(kept) != 0 {
+		t.Fatalf("dropped %v, kept %v; want %s dropped", dropped, kept, month)
+	}
+	if applied, pending, _ := s.CountEvents(ctx); applied != 0 || pending != 0 {
+		t.Errorf("after retention: %d applied, %d pending; want none", applied, pending)
 	}
 	rows, err := s.Rates(ctx, store.RatesQuery{})
-	if err != nil || len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+	if err != nil || len(rows) != 1 || rows[0].Sent != 2 || rows[0].Hard != 1 {
 		t.Errorf("rates must survive the events' retention: %+v %v", rows, err)
 	}
 }

@@ -39,10 +39,13 @@ type Config struct {
 	// ReleaseEvery is how often ended quarantines and suspensions are
 	// released, and lost retries re-enqueued (default 30s).
 	ReleaseEvery time.Duration `koanf:"release_every"`
-	// Retention deletes applied events (and rejected payloads) received
-	// longer ago than this, in batches each ReleaseEvery; 0 keeps them
-	// forever. Rates, messages, recipients and audit rows are not touched:
-	// only the raw facts go (a replay cannot reach past the retention).
+	// Retention removes the events of every month that ended longer ago
+	// than this (by occurred_at, UTC), once all of that month's events are
+	// applied: their monthly partition is dropped whole (and DEFAULT
+	// partition rows deleted in batches), each ReleaseEvery. Rejected
+	// payloads received longer ago go too, in batches. 0 keeps everything.
+	// Rates, messages, recipients and audit rows are not touched: only the
+	// raw facts go (a replay cannot reach past the retention).
 	Retention time.Duration `koanf:"retention"`
 	// ShutdownTimeout bounds how long running tasks may finish on stop
 	// (default 20s); unfinished ones go back to their queue.

@@ -23,10 +23,19 @@ type SchedulerStore interface {
 	SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]store.SilentMessage, error)
 	ResolveIncidents(ctx context.Context, now time.Time, quiet time.Duration, limit int) (int64, error)
 	DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error)
+	EnsurePartitions(ctx context.Context, now time.Time, ahead int) ([]string, error)
+	DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dropped, kept []string, err error)
 }
 
 // scanLimit bounds one pass of a periodic job; the next tick continues.
 const scanLimit = 5000
+
+// partitionsAhead is how many months after the current one have their
+// events partition ready (store.EnsurePartitions), as migration 0011 does:
+// an event of a month without one lands in the DEFAULT partition, and
+// creating the month later has to move it. Three months leave a quarter
+// for a scheduler that is down to be noticed.
+const partitionsAhead = 3
 
 // backlogTasks is the apply queue depth above which the reconciler looks
 // only at rows ten times older than ReconcileAfter.
@@ -74,6 +83,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	release := time.NewTicker(s.cfg.ReleaseEvery)
 	defer reconcile.Stop()
 	defer release.Stop()
+	s.logErr(ctx, "partitions", s.Partition(ctx))
 	for {
 		select {
 		case <-ctx.Done():
@@ -84,6 +94,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.logErr(ctx, "retry scan", s.RequeueRetries(ctx))
 			s.logErr(ctx, "release", s.Release(ctx))
 			s.logErr(ctx, "expire", s.Expire(ctx))
+			s.logErr(ctx, "partitions", s.Partition(ctx))
 			s.logErr(ctx, "retention", s.Retain(ctx))
 			s.logErr(ctx, "resolve incidents", s.ResolveIncidents(ctx))
 		}
@@ -225,16 +236,39 @@ func tenantField(t string) string {
 	return t
 }
 
-// Retain deletes applied events older than the retention, one bounded
-// batch per tick (nothing when Retention is 0).
+// Partition creates the events partitions of the current month and the
+// partitionsAhead months after it that have none. It is idempotent, cheap
+// when there is nothing to do (a catalog read), and safe with several
+// schedulers.
+func (s *Scheduler) Partition(ctx context.Context) error {
+	created, err := s.store.EnsurePartitions(ctx, s.now(), partitionsAhead)
+	if err != nil || len(created) == 0 {
+		return err
+	}
+	s.log.InfoContext(ctx, "events partitions created", "partitions", created)
+	return nil
+}
+
+// Retain applies the retention (nothing when Retention is 0): it drops
+// the monthly events partitions whose month ended longer than Retention
+// ago, except those still holding unapplied events (tried again on the
+// next tick), then deletes one bounded batch of such old applied events
+// from the DEFAULT partition, and of rejected payloads.
 func (s *Scheduler) Retain(ctx context.Context) error {
 	if s.cfg.Retention <= 0 {
 		return nil
 	}
-	n, err := s.store.DeleteOlderThan(ctx, s.now().Add(-s.cfg.Retention), scanLimit)
-	if err != nil || n == 0 {
-		return err
+	cutoff := s.now().Add(-s.cfg.Retention)
+	dropped, kept, dropErr := s.store.DropExpiredPartitions(ctx, cutoff)
+	if len(dropped) > 0 {
+		s.log.InfoContext(ctx, "old events partitions dropped (retention)", "partitions", dropped, "retention", s.cfg.Retention)
 	}
-	s.log.InfoContext(ctx, "old events deleted (retention)", "events", n, "retention", s.cfg.Retention)
-	return nil
+	if len(kept) > 0 {
+		s.log.WarnContext(ctx, "old events partitions kept: they hold events not applied yet", "partitions", kept, "retention", s.cfg.Retention)
+	}
+	n, err := s.store.DeleteOlderThan(ctx, cutoff, scanLimit)
+	if n > 0 {
+		s.log.InfoContext(ctx, "old events deleted from the default partition (retention)", "events", n, "retention", s.cfg.Retention)
+	}
+	return errors.Join(dropErr, err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/internal/testsvc"
 	"github.com/rebond/rebond/store"
 )
 
@@ -141,5 +143,57 @@ func TestReconcileBacksOffDuringABacklog(t *testing.T) {
 	}
 	if len(st.cutoffs) != 2 || !st.cutoffs[0].Equal(now.Add(-30*time.Second)) || !st.cutoffs[1].Equal(now.Add(-300*time.Second)) {
 		t.Errorf("cutoffs = %v", st.cutoffs)
+	}
+}
+
+// TestSchedulerPartitions runs the partition and retention jobs against a
+// real database at a fake "now": the job creates this month's events
+// partition and the next three, once; retention drops the months that
+// ended more than the retention ago and leaves the others.
+func TestSchedulerPartitions(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2024, 12, 20, 12, 0, 0, 0, time.UTC)
+	s := NewScheduler(Config{Retention: 30 * 24 * time.Hour}, lifecycle.Policy{}, &recorder{}, st, nil,
+		NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.now = func() time.Time { return now }
+	months := func() []string {
+		t.Helper()
+		parts, err := st.EventPartitions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range parts {
+			if !p.From.IsZero() && p.From.Year() < 2026 { // not the months around today's date
+				out = append(out, p.Name)
+			}
+		}
+		return out
+	}
+	for range 2 {
+		if err := s.Partition(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{"events_2024_12", "events_2025_01", "events_2025_02", "events_2025_03"}
+	if got := months(); !slices.Equal(got, want) {
+		t.Fatalf("partitions %v, want %v", got, want)
+	}
+	// 30 days before 2025-03-15 is 2025-02-13: December and January ended
+	// before it, February did not.
+	now = time.Date(2025, 3, 15, 0, 0, 0, 0, time.UTC)
+	if err := s.Retain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := months(); !slices.Equal(got, want[2:]) {
+		t.Errorf("after retention: partitions %v, want %v", got, want[2:])
 	}
 }

@@ -143,7 +143,8 @@ func (t *replayTally) page(ctx context.Context, p lifecycle.Policy, live lifecyc
 			continue
 		}
 		t.verdict(se.Event.ID, key(se.Verdict), key(nu))
-		vs = append(vs, store.Reverdict{EventID: se.Event.Key(), Channel: se.Event.Channel, MessageID: se.Event.MessageID, Verdict: nu})
+		vs = append(vs, store.Reverdict{EventID: se.Event.Key(), Channel: se.Event.Channel, MessageID: se.Event.MessageID,
+			OccurredAt: se.Event.OccurredAt, Verdict: nu})
 	}
 	if len(vs) == 0 {
 		return nil

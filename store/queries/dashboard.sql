@@ -13,7 +13,10 @@ FROM events e
 LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
 WHERE e.tenant = $6 AND e.applied_at IS NOT NULL
   AND e.outcome IN ('soft', 'hard', 'complaint')
-  AND e.occurred_at >= $3 AND e.occurred_at < $4
+  AND e.occurred_at >= $3::timestamptz AND e.occurred_at < $4::timestamptz
+  -- The range's months: only their partitions are read.
+  AND e.month >= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
+  AND e.month <= date_trunc('month', $4::timestamptz AT TIME ZONE 'UTC')::date
   AND ($1 = '' OR e.channel = $1)
   AND ($2 = '' OR COALESCE(NULLIF(e.campaign, ''), m.campaign, '') = $2)
 GROUP BY e.channel, e.outcome, e.reason

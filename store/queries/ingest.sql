@@ -1,18 +1,40 @@
 -- name: insert-events
--- The inbox insert of the bridge: one statement per batch, idempotent on id.
--- A new event is also queued in events_inbox (0009_hot_apply.sql); a
--- duplicate is neither, so an applied event never goes back to the inbox.
-WITH ins AS (
-    INSERT INTO events (id, channel, type, message_id, recipient, campaign, occurred_at, payload, tenant)
-    SELECT id, channel, type, message_id, recipient, campaign, occurred_at::timestamptz, payload::json, tenant
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+-- The inbox insert of the bridge: one statement per batch, idempotent on
+-- the event key. The key is (id, month), month being occurred_at's month
+-- in UTC, the partition (0011_events_by_month.sql): a re-delivered event
+-- has the same occurred_at, so the same month, and conflicts. An event in
+-- the first $10 days of its month is also looked for in the month before,
+-- by id: a receipt whose occurred_at is its time of receipt, re-delivered
+-- across the turn of a month, is a duplicate too. The lookup is one probe
+-- of one partition's primary key; $11, the months before of the batch's
+-- events in their first days, lets the planner leave every other
+-- partition out of the plan (with none, the lookup is planned away).
+-- A new event is also queued in events_inbox (0009_hot_apply.sql) with its
+-- month; a duplicate is neither, so an applied event never goes back to
+-- the inbox.
+WITH t AS (
+    SELECT t.*, date_trunc('month', t.occurred_at AT TIME ZONE 'UTC')::date AS month
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
         AS t(id, channel, type, message_id, recipient, campaign, occurred_at, payload, tenant)
-    ON CONFLICT (id) DO NOTHING
-    RETURNING id, received_at)
-INSERT INTO events_inbox (id, received_at) SELECT id, received_at FROM ins;
+), ins AS (
+    INSERT INTO events (id, month, channel, type, message_id, recipient, campaign, occurred_at, payload, tenant)
+    SELECT id, month, channel, type, message_id, recipient, campaign, occurred_at, payload::json, tenant
+    FROM t
+    WHERE NOT ((t.occurred_at AT TIME ZONE 'UTC') < t.month + $10::integer AND EXISTS (
+        SELECT 1 FROM events p
+        WHERE p.id = t.id AND p.month = (t.month - interval '1 month')::date AND p.month = ANY($11::date[])))
+    ON CONFLICT (id, month) DO NOTHING
+    RETURNING id, month, received_at)
+INSERT INTO events_inbox (id, month, received_at) SELECT id, month, received_at FROM ins;
 
 -- name: unapplied-of
-SELECT id FROM events WHERE id = ANY($1::text[]) AND applied_at IS NULL ORDER BY seq;
+-- $2 holds the months of the batch's events: the planner probes only
+-- those partitions. An event found a duplicate of one stored in the month
+-- before (insert-events) is not listed: that one's own task, or the
+-- reconciler, applies it.
+SELECT id FROM events
+WHERE id = ANY($1::text[]) AND month = ANY($2::date[]) AND applied_at IS NULL
+ORDER BY seq;
 
 -- name: insert-rejected
 INSERT INTO rejected_events (source, error, payload) VALUES ($1, $2, $3);
@@ -28,12 +50,6 @@ FROM events;
 
 -- name: count-rejected
 SELECT count(*) FROM rejected_events WHERE source = $1;
-
--- name: delete-old-events
--- Retention: applied events received before $1, a bounded batch at a time,
--- so a first run on a large table never holds long locks.
-DELETE FROM events WHERE id IN (
-    SELECT id FROM events WHERE applied_at IS NOT NULL AND received_at < $1 LIMIT $2);
 
 -- name: delete-old-rejected
 DELETE FROM rejected_events WHERE ctid IN (

@@ -4,12 +4,17 @@
 -- the verdict columns never moves an event between pages. Events still
 -- in the inbox (applied_at IS NULL) are a worker's, not the replay's.
 -- No index serves the range (as for replay-events): a replay is an
--- operator's occasional scan.
+-- operator's occasional scan. The bounds on month repeat those on
+-- occurred_at (from the range's start, or the cursor's when later, to the
+-- range's end) in the partition key, so only the range's months are read
+-- (0011_events_by_month.sql).
 SELECT seq, id, payload, occurred_at, true AS in_window,
        coalesce(outcome, '') AS outcome, coalesce(reason, '') AS reason,
        coalesce(rule, '') AS rule, coalesce(evidence, '') AS evidence
 FROM events
-WHERE tenant = $7 AND ($1 = '' OR channel = $1) AND occurred_at >= $2 AND occurred_at < $3
+WHERE tenant = $7 AND ($1 = '' OR channel = $1) AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
+  AND month >= date_trunc('month', greatest($2::timestamptz, $4::timestamptz) AT TIME ZONE 'UTC')::date
+  AND month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
   AND applied_at IS NOT NULL
   AND (occurred_at, seq) > ($4::timestamptz, $5::bigint)
 ORDER BY occurred_at, seq
@@ -30,10 +35,15 @@ ORDER BY e.seq;
 
 -- name: replay-rewrite-verdicts
 -- Only applied events: an event back in the inbox is not the replay's.
+-- $6 holds the months of the events, the partitions to look in; empty, it
+-- looks in every partition (a Reverdict without its OccurredAt). Either
+-- way the planner decides it while planning (a constant of the custom
+-- plan).
 UPDATE events e
 SET outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, outcome, reason, rule, evidence)
-WHERE e.id = v.id AND e.applied_at IS NOT NULL;
+WHERE e.id = v.id AND e.applied_at IS NOT NULL
+  AND (cardinality($6::date[]) = 0 OR e.month = ANY($6::date[]));
 
 -- name: replay-update-messages
 -- A replay rewrites a message's verdict-derived columns only; a retry

@@ -39,7 +39,10 @@ GROUP BY shadow_rule;
 -- operator's occasional scan, not a hot path.
 WITH w AS (
     SELECT id, tenant, channel, message_id FROM events
-    WHERE tenant = $5 AND channel = $1 AND occurred_at >= $2 AND occurred_at < $3
+    WHERE tenant = $5 AND channel = $1 AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
+      -- The window's months: only their partitions are read.
+      AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+      AND month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
     ORDER BY seq
     LIMIT $4
 ), ids AS (
@@ -69,7 +72,8 @@ SELECT id, channel, type, occurred_at,
        coalesce(payload->'sms'->>'dialect', '') AS dialect
 FROM events
 WHERE rule LIKE 'fallback.%' AND type IN ('failed', 'deferred')
-  AND tenant = $4 AND ($1 = '' OR channel = $1) AND occurred_at >= $2
+  AND tenant = $4 AND ($1 = '' OR channel = $1) AND occurred_at >= $2::timestamptz
+  AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
 ORDER BY occurred_at DESC
 LIMIT $3;
 
