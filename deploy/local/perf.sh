@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The end-to-end measurement of docs/SCALING.md (sections 9 and 10): a fresh
+# database, `rebond serve` with every role, `rebond bench` against it, then
+# the CPU per event of serve and of the database's PostgreSQL backends
+# (utime+stime from /proc). Ports and the Redis database are chosen not to
+# collide with `make run` or the tests.
+#
+#   deploy/local/perf.sh [BINARY] [MESSAGES] [bench flags...]
+#   deploy/local/perf.sh ./bin/rebond 50000
+#   deploy/local/perf.sh ./bin/rebond 30000 --rate 5000
+#   PROFILE=9 deploy/local/perf.sh ...   # also a 9 s CPU profile in /tmp/cpu.pprof
+set -euo pipefail
+BIN=${1:-./bin/rebond}
+MSG=${2:-50000}
+shift $(( $# > 2 ? 2 : $# ))
+DB=rebond_perf
+export REBOND_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable"
+redis-cli -n 1 flushdb >/dev/null
+psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
+"$BIN" migrate >/dev/null
+DATA=$(mktemp -d)
+REBOND_REDIS_URL=redis://127.0.0.1:6379/1 REBOND_LOG_LEVEL=warn REBOND_DATA_DIR="$DATA" \
+	REBOND_ADMIN_TOKEN=perftoken REBOND_HTTP_ADDR=127.0.0.1:8090 REBOND_NATS_EMBEDDED_ADDR=127.0.0.1:4230 \
+	REBOND_PPROF_ADDR=127.0.0.1:6061 "$BIN" serve >"$DATA/serve.log" 2>&1 &
+SERVE=$!
+trap 'kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null; rm -rf "$DATA"' EXIT
+sleep 3
+cpu() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pgcpu() { local s=0; for p in $(pgrep -f "$DB" || true); do s=$((s + $(cpu "$p"))); done; echo $s; }
+s0=$(cpu $SERVE); p0=$(pgcpu)
+if [ -n "${PROFILE:-}" ]; then
+	(sleep 2; curl -s -o /tmp/cpu.pprof "http://127.0.0.1:6061/debug/pprof/profile?seconds=$PROFILE") &
+	PROF=$!
+fi
+"$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "$@"
+[ -n "${PROF:-}" ] && wait "$PROF"
+s1=$(cpu $SERVE); p1=$(pgcpu)
+n=$(psql -h 127.0.0.1 -U postgres -d $DB -tAc 'SELECT count(*) FROM events WHERE applied_at IS NOT NULL')
+hz=$(getconf CLK_TCK)
+echo "applied=$n serve_cpu_us_per_event=$(( (s1 - s0) * 1000000 / hz / n )) pg_cpu_us_per_event=$(( (p1 - p0) * 1000000 / hz / n ))"
