@@ -21,11 +21,13 @@ type fakeReader struct {
 	events     map[string][]store.EventVerdict
 	err        error
 	queries    []store.RatesQuery
+	tenants    []string // store.Tenant of each Rates call
 	released   []string // "channel address reason actor"
 }
 
-func (f *fakeReader) Rates(_ context.Context, q store.RatesQuery) ([]store.RateRow, error) {
+func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error) {
 	f.queries = append(f.queries, q)
+	f.tenants = append(f.tenants, store.Tenant(ctx))
 	if f.err != nil {
 		return nil, f.err
 	}

@@ -494,3 +494,35 @@ func TestQueuesBehindTheSession(t *testing.T) {
 		t.Error("the dashboard's own pages must keep the strict policy")
 	}
 }
+
+// TestTenantPicker: ?tenant= switches the tenant the pages read and is
+// remembered in a cookie, so the pages' own links keep it; a bad name is
+// refused.
+func TestTenantPicker(t *testing.T) {
+	t.Parallel()
+	f := newDemoReader()
+	h := newTestHandler(t, Config{}, f)
+	c := login(t, h)
+	if body := page(t, h, c, "/ui/"); !strings.Contains(body, `name="tenant" value="default"`) || f.tenants[len(f.tenants)-1] != "default" {
+		t.Errorf("without a tenant: read %v, want the default tenant shown and read", f.tenants)
+	}
+	res := do(t, h, "GET", "/ui/campaigns?tenant=acme", nil, c)
+	body := bodyOf(t, res)
+	var remembered *http.Cookie
+	for _, k := range res.Cookies() {
+		if k.Name == tenantCookie {
+			remembered = k
+		}
+	}
+	if res.StatusCode != http.StatusOK || remembered == nil || remembered.Value != "acme" || !remembered.HttpOnly ||
+		!strings.Contains(body, `value="acme"`) || f.tenants[len(f.tenants)-1] != "acme" {
+		t.Fatalf("?tenant=acme: %d, cookie %+v, read %v", res.StatusCode, remembered, f.tenants)
+	}
+	res = do(t, h, "GET", "/ui/", nil, c, "Cookie", tenantCookie+"=acme")
+	if bodyOf(t, res); res.StatusCode != http.StatusOK || f.tenants[len(f.tenants)-1] != "acme" {
+		t.Errorf("with the cookie: %d, read %v, want acme", res.StatusCode, f.tenants)
+	}
+	if res := do(t, h, "GET", "/ui/?tenant=Not+Valid", nil, c); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad tenant name: %d, want 400", res.StatusCode)
+	}
+}

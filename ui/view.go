@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
 )
 
 // view is what every page template receives: the layout's needs (title,
@@ -31,6 +32,9 @@ type view struct {
 	Picker, Channels, Bare bool
 	Data                   any
 	MinVolume              int64
+	// Tenant is whose data the pages show (?tenant=, remembered in a
+	// cookie; ServeHTTP).
+	Tenant string
 }
 
 // presets are the quick ranges of the picker, in days ending today.
@@ -85,7 +89,7 @@ func (f filter) Query() url.Values {
 }
 
 func (h *Handler) newView(r *http.Request) *view {
-	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume}
+	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: store.Tenant(r.Context())}
 	v.Filter, v.Notices = parseFilter(r.URL.Query(), h.now())
 	return v
 }
