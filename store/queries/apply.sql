@@ -69,12 +69,8 @@ WHERE EXISTS (
 -- No indexed column changes, so the update is HOT (0009_hot_apply.sql);
 -- the events leave the inbox in the same statement. Each row is named by
 -- its key (id, month); $7, the distinct months, lets the planner prune
--- every other partition. The inbox rows go by id and month set, one scan
--- of its primary key (a join on the pairs probed it once per event,
--- measured 3.5 ms per 500 events against 1): only an id stored in two of
--- the batch's months, one of them locked by another apply, would lose
--- its second inbox row.
-WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[]) AND month = ANY($7::date[]))
+-- every other partition. The inbox is keyed by id alone (0012_inbox_by_id.sql).
+WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[]))
 UPDATE events e
 SET applied_at = now(), outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
 FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[]) AS v(id, month, outcome, reason, rule, evidence)

@@ -11,7 +11,9 @@
 -- partition out of the plan (with none, the lookup is planned away).
 -- A new event is also queued in events_inbox (0009_hot_apply.sql) with its
 -- month; a duplicate is neither, so an applied event never goes back to
--- the inbox.
+-- the inbox. The inbox is keyed by id alone (0012_inbox_by_id.sql): an id
+-- still pending in another month keeps its one inbox row, and no task or
+-- reconciler names the new one.
 WITH t AS (
     SELECT t.*, date_trunc('month', t.occurred_at AT TIME ZONE 'UTC')::date AS month
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[])
@@ -25,7 +27,8 @@ WITH t AS (
         WHERE p.id = t.id AND p.month = (t.month - interval '1 month')::date AND p.month = ANY($11::date[])))
     ON CONFLICT (id, month) DO NOTHING
     RETURNING id, month, received_at)
-INSERT INTO events_inbox (id, month, received_at) SELECT id, month, received_at FROM ins;
+INSERT INTO events_inbox (id, month, received_at) SELECT id, month, received_at FROM ins
+ON CONFLICT (id) DO NOTHING;
 
 -- name: unapplied-of
 -- $2 holds the months of the batch's events: the planner probes only
