@@ -9,6 +9,7 @@
 #   deploy/local/perf.sh ./bin/rebond 50000
 #   deploy/local/perf.sh ./bin/rebond 30000 --rate 5000
 #   PROFILE=9 deploy/local/perf.sh ...   # also a 9 s CPU profile in /tmp/cpu.pprof
+#   PGLOG=1 deploy/local/perf.sh ...     # every statement's duration in the server log
 set -euo pipefail
 BIN=${1:-./bin/rebond}
 MSG=${2:-50000}
@@ -18,6 +19,9 @@ export REBOND_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disab
 redis-cli -n 1 flushdb >/dev/null
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 "$BIN" migrate >/dev/null
+# PGLOG=1: log every statement's duration (parse, bind and execute) to the
+# server log, to sum time per statement afterwards; it slows the run.
+[ -n "${PGLOG:-}" ] && psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE $DB SET log_min_duration_statement = 0"
 DATA=$(mktemp -d)
 REBOND_REDIS_URL=redis://127.0.0.1:6379/1 REBOND_LOG_LEVEL=warn REBOND_DATA_DIR="$DATA" \
 	REBOND_ADMIN_TOKEN=perftoken REBOND_HTTP_ADDR=127.0.0.1:8090 REBOND_NATS_EMBEDDED_ADDR=127.0.0.1:4230 \
