@@ -38,7 +38,7 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 		}
 		locked = rows
 		plan = decide(snap)
-		return s.writePlan(ctx, tx, plan, rows)
+		return s.writePlan(ctx, tx, plan, rows, snap.Recipients)
 	})
 	if err != nil {
 		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
@@ -178,26 +178,48 @@ type recipientRow struct {
 
 // lockRecipients locks the recipients of every event that can change a
 // recipient (all but "sent") and reports which of them are allowlisted.
+//
+// A recipient with no row is active with no soft errors; a placeholder row
+// (ensure-recipients) exists only so that a key nobody has stored yet can
+// be locked. Only keys with an event other than "delivered" in the batch
+// get one: a delivery leaves a fresh recipient as it is, and most events
+// are deliveries, whose placeholder rows were an insert and a row lock
+// each for nothing (docs/SCALING.md, section 12). Should such a key still
+// change (an operator rule reading a "delivered" event as a failure),
+// writeRecipients inserts it, and retries the whole apply if another
+// transaction stored it first.
 func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
 	keys := make([][]string, 3)
-	seen := make(map[lifecycle.RecipientKey]bool)
+	ensure := make([][]string, 3)
+	seen := make(map[lifecycle.RecipientKey]bool) // true: ensured
 	for _, e := range events {
-		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
-		if e.Type == channels.Sent || seen[k] {
+		if e.Type == channels.Sent {
 			continue
 		}
-		seen[k] = true
-		keys[0] = append(keys[0], k.Tenant)
-		keys[1] = append(keys[1], string(e.Channel))
-		keys[2] = append(keys[2], e.Recipient)
+		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
+		ensured, ok := seen[k]
+		if !ok {
+			keys[0] = append(keys[0], k.Tenant)
+			keys[1] = append(keys[1], string(e.Channel))
+			keys[2] = append(keys[2], e.Recipient)
+		}
+		if e.Type != channels.Delivered && !ensured {
+			ensure[0] = append(ensure[0], k.Tenant)
+			ensure[1] = append(ensure[1], string(e.Channel))
+			ensure[2] = append(ensure[2], e.Recipient)
+			ensured = true
+		}
+		seen[k] = ensured
 	}
 	out := make(map[lifecycle.RecipientKey]lifecycle.Recipient, len(seen))
 	allowed := make(map[lifecycle.RecipientKey]bool)
 	if len(seen) == 0 {
 		return out, allowed, nil
 	}
-	if err := s.exec(ctx, tx, "ensure-recipients", arrays(keys)...); err != nil {
-		return nil, nil, err
+	if len(ensure[0]) > 0 {
+		if err := s.exec(ctx, tx, "ensure-recipients", arrays(ensure)...); err != nil {
+			return nil, nil, err
+		}
 	}
 	var rows []recipientRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-recipients", arrays(keys)...); err != nil {

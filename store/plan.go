@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -14,12 +15,15 @@ import (
 // writePlan writes a decided plan for the locked events: a fixed number
 // of statements whatever the batch size, the rate buckets last so their
 // hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow, stored map[lifecycle.RecipientKey]lifecycle.Recipient) error {
 	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
 		return err
 	}
+	writeRecipients := func(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+		return s.writeRecipients(ctx, tx, p, stored)
+	}
 	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+		s.writeMessages, writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, p); err != nil {
@@ -76,13 +80,51 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	return s.exec(ctx, tx, "update-messages", args...)
 }
 
-func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-	if len(p.Recipients) == 0 {
+// writeRecipients writes the changed recipients: an update of the rows
+// the apply locked (stored), an insert of those it found none for
+// (lockRecipients: a key with only deliveries gets no placeholder). An
+// insert that finds the key taken means another transaction stored the
+// recipient after this one looked: the decision was made on a state that
+// is no longer the latest, so the apply starts over (errStaleSnapshot).
+func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, stored map[lifecycle.RecipientKey]lifecycle.Recipient) error {
+	var update, insert []lifecycle.Recipient
+	for _, r := range p.Recipients {
+		if _, ok := stored[lifecycle.RecipientKey{Tenant: r.Tenant, Channel: r.Channel, Address: r.Address}]; ok {
+			update = append(update, r)
+		} else {
+			insert = append(insert, r)
+		}
+	}
+	if len(update) > 0 {
+		if err := s.exec(ctx, tx, "update-recipients", recipientArgs(update)...); err != nil {
+			return err
+		}
+	}
+	if len(insert) == 0 {
 		return nil
 	}
+	sql, err := s.query("insert-recipients")
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, sql, recipientArgs(insert)...)
+	if err != nil {
+		return fmt.Errorf("insert-recipients: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("insert-recipients: %w", err)
+	} else if n != int64(len(insert)) {
+		return fmt.Errorf("insert-recipients: %d of %d keys stored meanwhile: %w", int64(len(insert))-n, len(insert), errStaleSnapshot)
+	}
+	return nil
+}
+
+// recipientArgs are the array parameters of update-recipients and
+// insert-recipients.
+func recipientArgs(rs []lifecycle.Recipient) []any {
 	text := make([][]string, 10)
 	var counts, quarantines []int64
-	for _, r := range p.Recipients {
+	for _, r := range rs {
 		row := []string{r.Tenant, string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
 			ts(r.QuarantinedAt)}
 		for i, x := range row {
@@ -91,10 +133,9 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 		counts = append(counts, int64(r.SoftCount))
 		quarantines = append(quarantines, int64(r.QuarantineCount))
 	}
-	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]), pq.Array(counts),
+	return []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]), pq.Array(counts),
 		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(text[8]),
 		pq.Array(quarantines), pq.Array(text[9])}
-	return s.exec(ctx, tx, "update-recipients", args...)
 }
 
 func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {

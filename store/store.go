@@ -160,7 +160,16 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
+// errStaleSnapshot says a transaction decided on rows that another one
+// changed meanwhile (store.Apply: a recipient it found no row for was
+// stored by another apply before its insert); like a serialization
+// failure, the whole transaction is tried again.
+var errStaleSnapshot = errors.New("state changed by a concurrent transaction")
+
 func retryable(err error) bool {
+	if errors.Is(err, errStaleSnapshot) {
+		return true
+	}
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
 		return false

@@ -8,7 +8,8 @@
 #   deploy/local/perf.sh [BINARY] [MESSAGES] [bench flags...]
 #   deploy/local/perf.sh ./bin/rebond 50000
 #   deploy/local/perf.sh ./bin/rebond 30000 --rate 5000
-#   PROFILE=9 deploy/local/perf.sh ...   # also a 9 s CPU profile in /tmp/cpu.pprof
+#   PROFILE=6 deploy/local/perf.sh ...   # also a 6 s CPU profile of serve in /tmp/cpu.pprof
+#                                        # (from PROFILE_DELAY=0.2 s after the bench starts)
 #   PGLOG=1 deploy/local/perf.sh ...     # every statement's duration in the server log
 set -euo pipefail
 BIN=${1:-./bin/rebond}
@@ -33,10 +34,10 @@ cpu() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pgcpu() { local s=0; for p in $(pgrep -f "$DB" || true); do s=$((s + $(cpu "$p"))); done; echo $s; }
 s0=$(cpu $SERVE); p0=$(pgcpu)
 if [ -n "${PROFILE:-}" ]; then
-	(sleep 2; curl -s -o /tmp/cpu.pprof "http://127.0.0.1:6061/debug/pprof/profile?seconds=$PROFILE") &
+	(sleep "${PROFILE_DELAY:-0.2}"; curl -s -o /tmp/cpu.pprof "http://127.0.0.1:6061/debug/pprof/profile?seconds=$PROFILE") &
 	PROF=$!
 fi
-"$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "$@"
+/usr/bin/time -f "bench client: %U s user %S s sys" "$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "$@"
 [ -n "${PROF:-}" ] && wait "$PROF"
 s1=$(cpu $SERVE); p1=$(pgcpu)
 n=$(psql -h 127.0.0.1 -U postgres -d $DB -tAc 'SELECT count(*) FROM events WHERE applied_at IS NOT NULL')

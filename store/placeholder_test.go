@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/store"
+)
+
+// operatorClassifier reads the "delivered" events of messages "m-odd..." as
+// soft failures, as an operator rule may: the one case where a key that
+// got no placeholder row (only deliveries in its batch) still changes.
+type operatorClassifier struct{}
+
+func (operatorClassifier) Classify(e channels.Event) channels.Verdict {
+	if e.Type == channels.Delivered && strings.HasPrefix(e.MessageID, "m-odd") {
+		return channels.Verdict{Outcome: channels.OutcomeSoft, Reason: "undefined", Rule: "t.operator@1"}
+	}
+	return statusClassifier{}.Classify(e)
+}
+
+// TestRecipientPlaceholders covers lockRecipients' placeholders: a
+// delivery to a recipient never seen stores no recipient row, a
+// "delivered" event an operator rule reads as a failure inserts one, and
+// an insert that meets a row stored by another apply meanwhile starts the
+// apply over on the newer state instead of overwriting it.
+func TestRecipientPlaceholders(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	decideOp := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		return lifecycle.Decide(testPolicy, operatorClassifier{}, snap)
+	}
+
+	insertApply(t, s, event(channels.Sent, "m1", "fresh@example.com", "", t0),
+		event(channels.Delivered, "m1", "fresh@example.com", "", t0.Add(time.Minute)))
+	if v, err := s.Recipient(ctx, channels.Email, "fresh@example.com"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a delivery stored a recipient row: %+v, %v", v, err)
+	}
+
+	applyWith(t, s, decideOp, event(channels.Sent, "m-odd", "odd@example.com", "", t0),
+		event(channels.Delivered, "m-odd", "odd@example.com", "", t0.Add(time.Minute)))
+	if v, err := s.Recipient(ctx, channels.Email, "odd@example.com"); err != nil || v.SoftCount != 1 || v.State != "active" {
+		t.Errorf("a delivered event read as soft: recipient = %+v, %v; want soft_count 1", v, err)
+	}
+
+	// The race: while the apply of a delivery-only key decides, another
+	// apply stores a soft error of the same recipient and commits. The
+	// first apply's insert then meets that row: it must start over and
+	// count both errors (threshold 2: quarantined), not keep one.
+	const rcpt = "raced@example.com"
+	other, err := s.InsertEvents(ctx, []channels.Event{event(channels.Failed, "m-other", rcpt, "4.9.9", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-odd2", rcpt, "", t0),
+		event(channels.Delivered, "m-odd2", rcpt, "", t0.Add(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := 0
+	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		attempts++
+		if attempts == 1 {
+			if _, err := s.Apply(ctx, other, decide); err != nil {
+				t.Errorf("concurrent apply: %v", err)
+			}
+		}
+		return decideOp(snap)
+	}
+	if _, err := s.Apply(ctx, ids, racing); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 2 {
+		t.Errorf("apply decided %d times, want 2 (once on the stale state, once again)", attempts)
+	}
+	v, err := s.Recipient(ctx, channels.Email, rcpt)
+	if err != nil || v.State != "quarantined" || len(v.History) != 1 {
+		t.Errorf("raced recipient = %+v, %v; want quarantined after two soft errors", v, err)
+	}
+}
