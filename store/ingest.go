@@ -52,11 +52,41 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 	}
 	var pending []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.exec(ctx, tx, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
+		var queued []string
+		if err := s.selectTx(ctx, tx, &queued, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
 			return err
 		}
+		if len(queued) == len(ids) {
+			// Every event was new (the common case): no look-up of the
+			// batch's ids again, which cost ~2.4 ms per 1,000 events.
+			pending = ids
+			return nil
+		}
+		var stale []string // already stored: still pending, or applied?
+		isQueued := make(map[string]bool, len(queued))
+		for _, id := range queued {
+			isQueued[id] = true
+		}
+		for _, id := range ids {
+			if !isQueued[id] {
+				stale = append(stale, id)
+			}
+		}
+		var waiting []string
+		if err := s.selectTx(ctx, tx, &waiting, "unapplied-of", pq.Array(stale), months.array()); err != nil {
+			return err
+		}
+		for _, id := range waiting {
+			isQueued[id] = true
+		}
 		pending = pending[:0]
-		return s.selectTx(ctx, tx, &pending, "unapplied-of", pq.Array(ids), months.array())
+		for _, id := range ids {
+			if isQueued[id] {
+				pending = append(pending, id)
+				isQueued[id] = false // an id twice in a batch is listed once
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		if isDataError(err) {

@@ -109,6 +109,22 @@ func TestInsertEventsIdempotent(t *testing.T) {
 	if err != nil || len(ids) != 0 {
 		t.Fatalf("applied event re-inserted: pending %v, err %v", ids, err)
 	}
+
+	// A mixed batch: a new event, one stored and still pending, one
+	// applied (e): the pending ids come in batch order, the applied one
+	// not at all.
+	waiting := event(channels.Sent, "m2", "b@example.com", "", t0)
+	if _, err := s.InsertEvents(ctx, []channels.Event{waiting}); err != nil {
+		t.Fatal(err)
+	}
+	fresh := event(channels.Sent, "m3", "c@example.com", "", t0)
+	ids, err = s.InsertEvents(ctx, []channels.Event{fresh, e, waiting, fresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{fresh.ID, waiting.ID}, ids); diff != "" {
+		t.Errorf("pending ids of a mixed batch (-want +got):\n%s", diff)
+	}
 }
 
 func TestApplyRatesAndExclusions(t *testing.T) {

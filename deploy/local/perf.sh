@@ -16,7 +16,10 @@ BIN=${1:-./bin/rebond}
 MSG=${2:-50000}
 shift $(( $# > 2 ? 2 : $# ))
 DB=rebond_perf
-export REBOND_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB?sslmode=disable"
+# PGPORT picks another PostgreSQL on 127.0.0.1 (e.g. a scratch cluster with
+# pg_stat_statements loaded); psql below reads it too.
+export PGPORT=${PGPORT:-5432}
+export REBOND_DATABASE_URL="postgres://postgres@127.0.0.1:$PGPORT/$DB?sslmode=disable"
 redis-cli -n 1 flushdb >/dev/null
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB" 2>/dev/null
 "$BIN" migrate >/dev/null

@@ -28,13 +28,16 @@ WITH t AS (
     ON CONFLICT (id, month) DO NOTHING
     RETURNING id, month, received_at)
 INSERT INTO events_inbox (id, month, received_at) SELECT id, month, received_at FROM ins
-ON CONFLICT (id) DO NOTHING;
+ON CONFLICT (id) DO NOTHING
+RETURNING id;
 
 -- name: unapplied-of
--- $2 holds the months of the batch's events: the planner probes only
--- those partitions. An event found a duplicate of one stored in the month
--- before (insert-events) is not listed: that one's own task, or the
--- reconciler, applies it.
+-- The events of a batch that insert-events did not queue (already stored:
+-- a re-delivery) and that are still waiting to be applied. $2 holds the
+-- months of the batch's events: the planner probes only those partitions.
+-- An event found a duplicate of one stored in the month before
+-- (insert-events) is not listed: that one's own task, or the reconciler,
+-- applies it.
 SELECT id FROM events
 WHERE id = ANY($1::text[]) AND month = ANY($2::date[]) AND applied_at IS NULL
 ORDER BY seq;
