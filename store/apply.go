@@ -27,18 +27,26 @@ type Decider func(lifecycle.Snapshot) lifecycle.Plan
 func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecycle.Plan, error) {
 	var plan lifecycle.Plan
 	var locked []eventRow
+	// Recipients the plan of an earlier attempt changed without having
+	// locked them (lockRecipients): this attempt stores and locks them
+	// first, in key order with the others.
+	force := make(map[lifecycle.RecipientKey]bool)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
 			return err
 		}
-		snap, rows, err := s.lockSnapshot(ctx, tx, ids)
+		snap, rows, err := s.lockSnapshot(ctx, tx, ids, force)
 		if err != nil || len(snap.Events) == 0 {
 			plan, locked = lifecycle.Plan{}, nil
 			return err
 		}
 		locked = rows
 		plan = decide(snap)
-		return s.writePlan(ctx, tx, plan, rows, snap.Recipients)
+		if n := unlockedRecipients(plan, snap.Recipients, force); n > 0 {
+			// Nothing is written yet: start over with them locked.
+			return fmt.Errorf("%d changed recipients were not locked: %w", n, errStaleSnapshot)
+		}
+		return s.writePlan(ctx, tx, plan, rows)
 	})
 	if err != nil {
 		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
@@ -81,7 +89,24 @@ type eventRow struct {
 	Received time.Time `db:"received_at"`
 }
 
-func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (lifecycle.Snapshot, []eventRow, error) {
+// unlockedRecipients adds to force the recipients the plan changes that
+// the snapshot did not lock, and says how many there were: a recipient a
+// "sent" event changes (a rule may read one as a failure, as for SMS
+// receipts carried on the submission), one of a delivery an operator rule
+// reads as a failure, or one another transaction stored since the lock.
+func unlockedRecipients(p lifecycle.Plan, locked map[lifecycle.RecipientKey]lifecycle.Recipient, force map[lifecycle.RecipientKey]bool) int {
+	n := 0
+	for _, r := range p.Recipients {
+		k := lifecycle.RecipientKey{Tenant: r.Tenant, Channel: r.Channel, Address: r.Address}
+		if _, ok := locked[k]; !ok {
+			force[k] = true
+			n++
+		}
+	}
+	return n
+}
+
+func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, force map[lifecycle.RecipientKey]bool) (lifecycle.Snapshot, []eventRow, error) {
 	var rows []eventRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
 		return lifecycle.Snapshot{}, nil, err
@@ -101,7 +126,7 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string) (li
 	if snap.Messages, err = s.lockMessages(ctx, tx, snap.Events); err != nil {
 		return snap, nil, err
 	}
-	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events); err != nil {
+	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events, force); err != nil {
 		return snap, nil, err
 	}
 	return snap, rows, nil
@@ -177,33 +202,34 @@ type recipientRow struct {
 }
 
 // lockRecipients locks the recipients of every event that can change a
-// recipient (all but "sent") and reports which of them are allowlisted.
+// recipient (all but "sent", and those in force) and reports which of them
+// are allowlisted.
 //
 // A recipient with no row is active with no soft errors; a placeholder row
 // (ensure-recipients) exists only so that a key nobody has stored yet can
-// be locked. Only keys with an event other than "delivered" in the batch
-// get one: a delivery leaves a fresh recipient as it is, and most events
-// are deliveries, whose placeholder rows were an insert and a row lock
-// each for nothing (docs/SCALING.md, section 12). Should such a key still
-// change (an operator rule reading a "delivered" event as a failure),
-// writeRecipients inserts it, and retries the whole apply if another
-// transaction stored it first.
-func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
+// be locked. Only keys with an event other than "delivered" in the batch,
+// or in force, get one: a delivery leaves a fresh recipient as it is, and
+// most events are deliveries, whose placeholder rows were an insert and a
+// row lock each for nothing (docs/SCALING.md, section 12). Should the plan
+// still change a key that was not locked, Apply starts over with the key
+// in force (unlockedRecipients), before writing anything: the locks are
+// then all taken here, in key order, as before.
+func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event, force map[lifecycle.RecipientKey]bool) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
 	keys := make([][]string, 3)
 	ensure := make([][]string, 3)
 	seen := make(map[lifecycle.RecipientKey]bool) // true: ensured
 	for _, e := range events {
-		if e.Type == channels.Sent {
+		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
+		if e.Type == channels.Sent && !force[k] {
 			continue
 		}
-		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
 		ensured, ok := seen[k]
 		if !ok {
 			keys[0] = append(keys[0], k.Tenant)
 			keys[1] = append(keys[1], string(e.Channel))
 			keys[2] = append(keys[2], e.Recipient)
 		}
-		if e.Type != channels.Delivered && !ensured {
+		if !ensured && (force[k] || e.Type != channels.Delivered) {
 			ensure[0] = append(ensure[0], k.Tenant)
 			ensure[1] = append(ensure[1], string(e.Channel))
 			ensure[2] = append(ensure[2], e.Recipient)

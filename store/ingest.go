@@ -79,7 +79,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 		for _, id := range waiting {
 			isQueued[id] = true
 		}
-		pending = pending[:0]
+		pending = make([]string, 0, len(ids)) // never ids' array: an earlier attempt may have returned it
 		for _, id := range ids {
 			if isQueued[id] {
 				pending = append(pending, id)

@@ -13,22 +13,28 @@ import (
 )
 
 // operatorClassifier reads the "delivered" events of messages "m-odd..." as
-// soft failures, as an operator rule may: the one case where a key that
-// got no placeholder row (only deliveries in its batch) still changes.
+// soft failures, as an operator rule may, and the "sent" events of
+// messages "m-sent-hard..." as hard failures, as SMS rules do for a
+// submission that carries its receipt: the cases where a recipient that
+// lockRecipients did not lock still changes.
 type operatorClassifier struct{}
 
 func (operatorClassifier) Classify(e channels.Event) channels.Verdict {
 	if e.Type == channels.Delivered && strings.HasPrefix(e.MessageID, "m-odd") {
 		return channels.Verdict{Outcome: channels.OutcomeSoft, Reason: "undefined", Rule: "t.operator@1"}
 	}
+	if e.Type == channels.Sent && strings.HasPrefix(e.MessageID, "m-sent-hard") {
+		return channels.Verdict{Outcome: channels.OutcomeHard, Reason: "user_unknown", Rule: "t.sent_hard@1"}
+	}
 	return statusClassifier{}.Classify(e)
 }
 
 // TestRecipientPlaceholders covers lockRecipients' placeholders: a
-// delivery to a recipient never seen stores no recipient row, a
-// "delivered" event an operator rule reads as a failure inserts one, and
-// an insert that meets a row stored by another apply meanwhile starts the
-// apply over on the newer state instead of overwriting it.
+// delivery to a recipient never seen stores no recipient row; a recipient
+// the plan changes without having locked it (a "delivered" event an
+// operator rule reads as a failure, a "sent" event read as one, a row
+// another apply stored meanwhile) makes the apply start over with it
+// locked, so it is stored, and on its newest state.
 func TestRecipientPlaceholders(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
@@ -82,5 +88,22 @@ func TestRecipientPlaceholders(t *testing.T) {
 	v, err := s.Recipient(ctx, channels.Email, rcpt)
 	if err != nil || v.State != "quarantined" || len(v.History) != 1 {
 		t.Errorf("raced recipient = %+v, %v; want quarantined after two soft errors", v, err)
+	}
+
+	// A "sent" event read as a hard failure, for a recipient stored before
+	// (soft_count 1) and for one never seen: both are locked on the second
+	// attempt and quarantined, the stored one keeping its count.
+	const known, unknown = "known@example.com", "unknown@example.com"
+	applyWith(t, s, decide, event(channels.Failed, "m-known", known, "4.9.9", t0))
+	applyWith(t, s, decideOp, event(channels.Sent, "m-sent-hard1", known, "", t0.Add(time.Minute)),
+		event(channels.Sent, "m-sent-hard2", unknown, "", t0.Add(time.Minute)))
+	for _, a := range []string{known, unknown} {
+		v, err := s.Recipient(ctx, channels.Email, a)
+		if err != nil || v.State != "quarantined" || v.Reason != "user_unknown" {
+			t.Errorf("%s after a sent event read as hard = %+v, %v; want quarantined user_unknown", a, v, err)
+		}
+		if a == known && v.SoftCount != 1 {
+			t.Errorf("%s: soft_count %d, want the stored 1 kept", a, v.SoftCount)
+		}
 	}
 }

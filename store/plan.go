@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -15,15 +14,12 @@ import (
 // writePlan writes a decided plan for the locked events: a fixed number
 // of statements whatever the batch size, the rate buckets last so their
 // hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow, stored map[lifecycle.RecipientKey]lifecycle.Recipient) error {
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
 	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
 		return err
 	}
-	writeRecipients := func(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-		return s.writeRecipients(ctx, tx, p, stored)
-	}
 	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeMessages, writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+		s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, p); err != nil {
@@ -80,47 +76,16 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	return s.exec(ctx, tx, "update-messages", args...)
 }
 
-// writeRecipients writes the changed recipients: an update of the rows
-// the apply locked (stored), an insert of those it found none for
-// (lockRecipients: a key with only deliveries gets no placeholder). An
-// insert that finds the key taken means another transaction stored the
-// recipient after this one looked: the decision was made on a state that
-// is no longer the latest, so the apply starts over (errStaleSnapshot).
-func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, stored map[lifecycle.RecipientKey]lifecycle.Recipient) error {
-	var update, insert []lifecycle.Recipient
-	for _, r := range p.Recipients {
-		if _, ok := stored[lifecycle.RecipientKey{Tenant: r.Tenant, Channel: r.Channel, Address: r.Address}]; ok {
-			update = append(update, r)
-		} else {
-			insert = append(insert, r)
-		}
-	}
-	if len(update) > 0 {
-		if err := s.exec(ctx, tx, "update-recipients", recipientArgs(update)...); err != nil {
-			return err
-		}
-	}
-	if len(insert) == 0 {
+// writeRecipients updates the changed recipients, every one of them locked
+// by lockRecipients (Apply checks that first).
+func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+	if len(p.Recipients) == 0 {
 		return nil
 	}
-	sql, err := s.query("insert-recipients")
-	if err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, sql, recipientArgs(insert)...)
-	if err != nil {
-		return fmt.Errorf("insert-recipients: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("insert-recipients: %w", err)
-	} else if n != int64(len(insert)) {
-		return fmt.Errorf("insert-recipients: %d of %d keys stored meanwhile: %w", int64(len(insert))-n, len(insert), errStaleSnapshot)
-	}
-	return nil
+	return s.exec(ctx, tx, "update-recipients", recipientArgs(p.Recipients)...)
 }
 
-// recipientArgs are the array parameters of update-recipients and
-// insert-recipients.
+// recipientArgs are the array parameters of update-recipients.
 func recipientArgs(rs []lifecycle.Recipient) []any {
 	text := make([][]string, 10)
 	var counts, quarantines []int64

@@ -160,10 +160,9 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// errStaleSnapshot says a transaction decided on rows that another one
-// changed meanwhile (store.Apply: a recipient it found no row for was
-// stored by another apply before its insert); like a serialization
-// failure, the whole transaction is tried again.
+// errStaleSnapshot says a transaction decided on rows it had not locked
+// (store.Apply: a recipient its plan changes); like a serialization
+// failure, the whole transaction is tried again, with those rows locked.
 var errStaleSnapshot = errors.New("state changed by a concurrent transaction")
 
 func retryable(err error) bool {

@@ -20,14 +20,19 @@
 -- The type stays text, so no table is rewritten; every index on a column
 -- changed is rebuilt, which on a large install takes the time of building
 -- them (the migration holds its tables' locks meanwhile: run it in a
--- maintenance window). Partitions follow their parent; a view that reads
--- such a column would block the change, and rebond has none.
+-- maintenance window); one ALTER TABLE per table changes all its columns,
+-- so each index is built once. Partitions follow their parent (and
+-- rebond_event_partition's CREATE TABLE ... LIKE events copies the
+-- collations). A view that reads such a column would block the change:
+-- rebond's one view, event_partitions, reads only the catalogs; an
+-- operator's own view on these tables must be dropped first.
 DO $$
 DECLARE
-    c record;
+    t record;
 BEGIN
-    FOR c IN
-        SELECT cl.relname AS tab, a.attname AS col
+    FOR t IN
+        SELECT cl.relname AS tab,
+               string_agg(format('ALTER COLUMN %I TYPE text COLLATE "C"', a.attname), ', ' ORDER BY a.attnum) AS alters
         FROM pg_attribute a
         JOIN pg_class cl ON cl.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = cl.relnamespace
@@ -36,9 +41,10 @@ BEGIN
           AND a.attnum > 0 AND NOT a.attisdropped
           AND a.atttypid = 'text'::regtype
           AND a.attcollation <> (SELECT oid FROM pg_collation WHERE collname = 'C' AND collnamespace = 'pg_catalog'::regnamespace)
-        ORDER BY cl.relname, a.attnum
+        GROUP BY cl.relname
+        ORDER BY cl.relname
     LOOP
-        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE text COLLATE "C"', c.tab, c.col);
+        EXECUTE format('ALTER TABLE %I %s', t.tab, t.alters);
     END LOOP;
 END
 $$;

@@ -100,20 +100,6 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::inte
     AS v(tenant, channel, address, state, reason, soft_count, since, until, event_id, rule, quarantine_count, quarantined_at)
 WHERE r.tenant = v.tenant AND r.channel = v.channel AND r.address = v.address;
 
--- name: insert-recipients
--- Recipients the apply found no row for and changed (store.writeRecipients).
--- A key another transaction stored meanwhile is not inserted; the caller
--- counts the rows and starts the apply over. Key order, as every lock.
-INSERT INTO recipients (tenant, channel, address, state, reason, soft_count, since, until, event_id, rule,
-                        quarantine_count, quarantined_at, updated_at)
-SELECT tenant, channel, address, state, reason, soft_count, NULLIF(since, '')::timestamptz, NULLIF(until, '')::timestamptz,
-       event_id, rule, quarantine_count, NULLIF(quarantined_at, '')::timestamptz, now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[], $9::text[], $10::text[],
-            $11::integer[], $12::text[])
-    AS v(tenant, channel, address, state, reason, soft_count, since, until, event_id, rule, quarantine_count, quarantined_at)
-ORDER BY tenant, channel, address
-ON CONFLICT (tenant, channel, address) DO NOTHING;
-
 -- name: insert-audit
 INSERT INTO recipient_audit (tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule)
 SELECT tenant, channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule
