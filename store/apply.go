@@ -202,8 +202,8 @@ type recipientRow struct {
 }
 
 // lockRecipients locks the recipients of every event that can change a
-// recipient (all but "sent", and those in force) and reports which of them
-// are allowlisted.
+// recipient (all but a bare "sent", and those in force) and reports which
+// of them are allowlisted.
 //
 // A recipient with no row is active with no soft errors; a placeholder row
 // (ensure-recipients) exists only so that a key nobody has stored yet can
@@ -220,7 +220,9 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 	seen := make(map[lifecycle.RecipientKey]bool) // true: ensured
 	for _, e := range events {
 		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
-		if e.Type == channels.Sent && !force[k] {
+		// A bare "sent" changes no recipient; one that carries a reply or a
+		// receipt (an SMS submission refused at once) may, like a failure.
+		if e.Type == channels.Sent && e.SMTP == nil && e.SMS == nil && !force[k] {
 			continue
 		}
 		ensured, ok := seen[k]

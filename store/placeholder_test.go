@@ -106,4 +106,17 @@ func TestRecipientPlaceholders(t *testing.T) {
 			t.Errorf("%s: soft_count %d, want the stored 1 kept", a, v.SoftCount)
 		}
 	}
+
+	// A "sent" event that carries a reply is locked at once: one decision.
+	decisions := 0
+	counting := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		decisions++
+		return decideOp(snap)
+	}
+	refused := event(channels.Sent, "m-sent-hard3", "refused@example.com", "", t0)
+	refused.SMTP = &channels.SMTPReply{Code: 550, Text: "550 no such user"}
+	applyWith(t, s, counting, refused)
+	if v, err := s.Recipient(ctx, channels.Email, "refused@example.com"); err != nil || v.State != "quarantined" || decisions != 1 {
+		t.Errorf("sent with a reply: recipient %+v, %v after %d decisions; want quarantined after 1", v, err, decisions)
+	}
 }
