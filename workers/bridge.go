@@ -54,13 +54,22 @@ func (b *Bridge) Run(ctx context.Context) error {
 
 func (b *Bridge) loop(ctx context.Context) error {
 	backoff := newBackoff(100*time.Millisecond, 5*time.Second)
+	// A message carries one event (external producers) or up to
+	// natsbus.BatchEvents (natsbus.Publish): the fetch asks for the number
+	// of messages that should make BatchSize events, from a running
+	// average of events per message, starting from the larger guess so
+	// that the first fetch is never a hundred batches' worth.
+	perMsg := float64(natsbus.BatchEvents)
 	for ctx.Err() == nil {
-		ds, err := b.fetcher.Fetch(ctx, b.cfg.BatchSize, b.cfg.FetchWait)
+		want := max(1, min(b.cfg.BatchSize, int(float64(b.cfg.BatchSize)/perMsg)))
+		ds, err := b.fetcher.Fetch(ctx, want, b.cfg.FetchWait)
+		n := 0
 		if err == nil && len(ds) > 0 {
-			err = b.handle(ctx, ds)
+			n, err = b.handle(ctx, ds)
+			perMsg = max(1, (perMsg+float64(n)/float64(len(ds)))/2)
 		}
 		if err != nil && ctx.Err() == nil {
-			b.log.WarnContext(ctx, "bridge batch failed; retrying", "error", err, "batch", len(ds))
+			b.log.WarnContext(ctx, "bridge batch failed; retrying", "error", err, "messages", len(ds))
 			backoff.wait(ctx)
 			continue
 		}
@@ -72,75 +81,110 @@ func (b *Bridge) loop(ctx context.Context) error {
 // handle stores one fetched batch and acknowledges it. The NATS ack comes
 // only after the inbox insert committed; an enqueue failure does not block
 // the ack, because the reconciler finds inbox rows that no task applied.
-func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) error {
-	events := make([]channels.Event, 0, len(ds))
-	good := make([]natsbus.Delivery, 0, len(ds))
-	for _, d := range ds {
-		e, err := channels.DecodeEvent(d.Data)
-		if err != nil {
-			b.reject(ctx, d, err)
-			continue
+// A delivery carries one event or, from natsbus.Publish, several; an event
+// that cannot be decoded or stored is kept in rejected_events on its own,
+// and its delivery is still acknowledged for the others (terminated when
+// it carried nothing else), or left for redelivery if it could not be kept.
+//
+// It returns how many events the deliveries carried. They are stored in
+// transactions of at most BatchSize events, each enqueued as it commits,
+// and the deliveries acknowledged once all are stored.
+func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) (int, error) {
+	var (
+		events []channels.Event
+		raws   [][]byte // each event's JSON, kept if the database refuses it
+		from   []int    // the delivery each event came in
+	)
+	hold := make([]bool, len(ds)) // a part could not be kept: redeliver
+	for i, d := range ds {
+		for _, p := range d.Events() {
+			e, err := channels.DecodeEvent(p)
+			if err != nil {
+				hold[i] = hold[i] || !b.keep(ctx, d, p, err)
+				continue
+			}
+			events = append(events, e) // its JSON is its raw source (api.postEvents)
+			raws = append(raws, p)
+			from = append(from, i)
 		}
-		events = append(events, e) // its JSON is its raw source (api.postEvents)
-		good = append(good, d)
 	}
-	if len(events) == 0 {
-		return nil
+	for lo := 0; lo < len(events); lo += b.cfg.BatchSize {
+		hi := min(lo+b.cfg.BatchSize, len(events))
+		if err := b.store(ctx, events[lo:hi], raws[lo:hi], from[lo:hi], ds, hold); err != nil {
+			for _, d := range ds {
+				_ = d.Nak(time.Second)
+			}
+			return len(events), err
+		}
 	}
+	carried := make([]bool, len(ds))
+	for _, i := range from {
+		carried[i] = true
+	}
+	for i, d := range ds {
+		switch {
+		case hold[i]:
+			_ = d.Nak(5 * time.Second)
+		case carried[i]:
+			_ = d.Ack()
+		default:
+			_ = d.Term("no decodable event (kept in rejected_events)")
+		}
+	}
+	return len(events), nil
+}
+
+// store inserts one transaction's worth of events and enqueues the ones
+// still to apply.
+func (b *Bridge) store(ctx context.Context, events []channels.Event, raws [][]byte, from []int, ds []natsbus.Delivery, hold []bool) error {
 	pending, err := b.inbox.InsertEvents(ctx, events)
 	if errors.Is(err, store.ErrBadData) {
 		// One event the database refuses must not hold the batch back
 		// forever: insert them one by one and set the bad ones aside.
-		pending, good, err = b.insertEach(ctx, events, good)
+		pending, err = b.insertEach(ctx, events, raws, from, ds, hold)
 	}
 	if err != nil {
-		for _, d := range good {
-			_ = d.Nak(time.Second)
-		}
 		return err
 	}
-	b.metrics.bridged.Add(float64(len(events)))
+	b.metrics.bridged.Add(float64(len(pending)))
 	if err := b.enq.EnqueueApply(ctx, pending, ""); err != nil {
 		b.log.WarnContext(ctx, "enqueue apply failed; the reconciler will pick the events up", "error", err, "events", len(pending))
-	}
-	for _, d := range good {
-		_ = d.Ack()
 	}
 	return nil
 }
 
 // insertEach inserts events one at a time after their batch was refused
-// for its data; the ones refused alone go to rejected_events. It returns
-// the pending ids and the deliveries still to acknowledge.
-func (b *Bridge) insertEach(ctx context.Context, events []channels.Event, ds []natsbus.Delivery) ([]string, []natsbus.Delivery, error) {
+// for its data; the ones refused alone go to rejected_events (a delivery
+// one of them could not be kept for is marked in hold). It returns the
+// pending ids.
+func (b *Bridge) insertEach(ctx context.Context, events []channels.Event, raws [][]byte, from []int, ds []natsbus.Delivery, hold []bool) ([]string, error) {
 	var pending []string
-	kept := ds[:0:0]
 	for i, e := range events {
 		p, err := b.inbox.InsertEvents(ctx, []channels.Event{e})
 		switch {
 		case errors.Is(err, store.ErrBadData):
-			b.reject(ctx, ds[i], err)
+			d := from[i]
+			hold[d] = hold[d] || !b.keep(ctx, ds[d], raws[i], err)
 		case err != nil:
-			return nil, append(kept, ds[i:]...), err
+			return nil, err
 		default:
 			pending = append(pending, p...)
-			kept = append(kept, ds[i])
 		}
 	}
-	return pending, kept, nil
+	return pending, nil
 }
 
-// reject keeps an undecodable payload and terminates its delivery; if it
-// cannot be kept, the delivery is left for redelivery rather than lost.
-func (b *Bridge) reject(ctx context.Context, d natsbus.Delivery, cause error) {
-	if err := b.inbox.InsertRejected(ctx, d.Subject, cause.Error(), d.Data); err != nil {
+// keep stores a payload that cannot become an event in rejected_events and
+// reports whether it could; the caller leaves its delivery for redelivery
+// when not, so nothing is lost.
+func (b *Bridge) keep(ctx context.Context, d natsbus.Delivery, payload []byte, cause error) bool {
+	if err := b.inbox.InsertRejected(ctx, d.Subject, cause.Error(), payload); err != nil {
 		b.log.ErrorContext(ctx, "cannot keep rejected event; leaving it on NATS", "error", err, "subject", d.Subject)
-		_ = d.Nak(5 * time.Second)
-		return
+		return false
 	}
 	b.metrics.rejected.Inc()
-	b.log.WarnContext(ctx, "rejected undecodable event", "subject", d.Subject, "msg_id", d.MsgID, "error", cause)
-	_ = d.Term(cause.Error())
+	b.log.WarnContext(ctx, "rejected event", "subject", d.Subject, "msg_id", d.MsgID, "error", cause)
+	return true
 }
 
 // backoff is a capped exponential backoff for loops that retry forever.

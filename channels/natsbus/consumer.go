@@ -1,6 +1,7 @@
 package natsbus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,25 @@ type Delivery struct {
 	Data         []byte
 	NumDelivered uint64
 	msg          jetstream.Msg
+	batch        bool // EventsHeader: one event per line
+}
+
+// Events returns the event payloads the delivery carries: its non-blank
+// lines when the publisher marked it with EventsHeader (Publish's
+// batches; an external producer may end each line with CR LF, or the last
+// with a newline), else the whole message, one event (what external
+// producers publish).
+func (d Delivery) Events() [][]byte {
+	if !d.batch {
+		return [][]byte{d.Data}
+	}
+	var out [][]byte
+	for line := range bytes.SplitSeq(d.Data, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // Ack acknowledges the delivery (asynchronously: a lost ack means one
@@ -75,6 +95,7 @@ func (c *Consumer) Fetch(ctx context.Context, max int, wait time.Duration) ([]De
 		}
 		if h := m.Headers(); h != nil {
 			d.MsgID = h.Get(jetstream.MsgIDHeader)
+			d.batch = h.Get(EventsHeader) != ""
 		}
 		out = append(out, d)
 	}

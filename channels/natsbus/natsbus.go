@@ -4,14 +4,17 @@
 //
 // Subjects and streams:
 //
-//	REBOND_EVENTS   rebond.events.<channel>   canonical events (channels.Event JSON)
+//	REBOND_EVENTS   rebond.events.<channel>   canonical events (channels.Event JSON;
+//	                                          one a message, or up to BatchEvents as
+//	                                          JSON lines with EventsHeader)
 //	REBOND_NOTICES  rebond.retry.<channel>    retry notices for senders
 //	                rebond.state.<channel>    recipient state changes
 //	                rebond.alerts             rate alerts
 //
-// Every publish carries Nats-Msg-Id (the event id, or the notice id), so
-// JetStream drops a duplicate within the de-duplication window; older
-// duplicates are caught by the inbox's unique key.
+// Every publish carries Nats-Msg-Id (the event key, a hash of a batch's
+// keys, or the notice id), so JetStream drops a duplicate within the
+// de-duplication window; older duplicates, and an event re-published in
+// another batch, are caught by the inbox's unique key.
 //
 // Ack contract: the bridge acks a delivery only once the event is committed
 // to PostgreSQL, naks it (redelivery after a delay) when the store fails,
@@ -20,10 +23,15 @@
 package natsbus
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -157,23 +165,66 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	return nil
 }
 
-// Publish implements channels.Publisher: every event is published
-// asynchronously with Nats-Msg-Id = its key (channels.Event.Key: the id,
-// made unique across tenants), and Publish returns nil only
-// once JetStream acknowledged all of them.
+// Batch limits of Publish: up to BatchEvents events of one channel, and
+// at most BatchBytes of JSON, travel in one message. NATS's per-message
+// work (headers, the de-duplication table, the stream's store, the
+// consumer's delivery and ack) was a quarter of rebond's CPU per event
+// when each event was a message of its own (docs/SCALING.md, section 12);
+// 256 KiB stays far under the 1 MiB max_payload of a default server.
+const (
+	BatchEvents = 100
+	BatchBytes  = 256 << 10
+)
+
+// EventsHeader marks a message that carries several events, one JSON
+// object per line (newline-delimited JSON), and says how many.
+const EventsHeader = "Rebond-Events"
+
+// Publish implements channels.Publisher: the events are published
+// asynchronously in messages of up to BatchEvents events of one channel
+// (subject rebond.events.<channel>), and Publish returns nil only once
+// JetStream acknowledged all of them. A message of one event is that
+// event's JSON with Nats-Msg-Id = its key (channels.Event.Key: the id, made
+// unique across tenants), as external producers publish; a message of
+// several is their JSON lines with EventsHeader, and Nats-Msg-Id a hash of
+// their keys, so that the same events published again are dropped as
+// well. Whatever JetStream does not drop, the inbox's key does.
 func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
-	futures := make([]jetstream.PubAckFuture, 0, len(events))
+	var futures []jetstream.PubAckFuture
+	open := make(map[channels.Channel]*batch)
+	flush := func(bt *batch) error {
+		if bt.n == 0 {
+			return nil
+		}
+		f, err := b.js.PublishMsgAsync(bt.msg())
+		if err != nil {
+			return fmt.Errorf("publish %d events: %w", bt.n, err)
+		}
+		futures = append(futures, f)
+		bt.reset()
+		return nil
+	}
 	for _, e := range events {
 		data, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("encode event %s: %w", e.ID, err)
 		}
-		f, err := b.js.PublishMsgAsync(&nats.Msg{Subject: e.Channel.Subject(), Data: data,
-			Header: nats.Header{jetstream.MsgIDHeader: []string{e.Key()}}})
-		if err != nil {
-			return fmt.Errorf("publish event %s: %w", e.ID, err)
+		bt := open[e.Channel]
+		if bt == nil {
+			bt = &batch{subject: e.Channel.Subject()}
+			open[e.Channel] = bt
 		}
-		futures = append(futures, f)
+		if bt.n > 0 && (bt.n == BatchEvents || bt.data.Len()+1+len(data) > BatchBytes) {
+			if err := flush(bt); err != nil {
+				return err
+			}
+		}
+		bt.add(e.Key(), data)
+	}
+	for _, bt := range open {
+		if err := flush(bt); err != nil {
+			return err
+		}
 	}
 	failed := 0
 	var first error
@@ -190,9 +241,46 @@ func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("publish: %d of %d events not stored: %w", failed, len(events), first)
+		return fmt.Errorf("publish: %d of %d messages (%d events) not stored: %w", failed, len(futures), len(events), first)
 	}
 	return nil
+}
+
+// batch is one message of events of one channel being built.
+type batch struct {
+	subject string
+	data    bytes.Buffer
+	keys    hash.Hash
+	first   string // the key of the first event
+	n       int
+}
+
+func (bt *batch) add(key string, data []byte) {
+	if bt.n == 0 {
+		bt.first = key
+		bt.keys = sha256.New()
+	} else {
+		bt.data.WriteByte('\n')
+	}
+	bt.data.Write(data)
+	bt.keys.Write([]byte(key))
+	bt.keys.Write([]byte{0})
+	bt.n++
+}
+
+func (bt *batch) msg() *nats.Msg {
+	data := bytes.Clone(bt.data.Bytes())
+	if bt.n == 1 {
+		return &nats.Msg{Subject: bt.subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{bt.first}}}
+	}
+	id := "~batch~" + hex.EncodeToString(bt.keys.Sum(nil)[:16])
+	return &nats.Msg{Subject: bt.subject, Data: data,
+		Header: nats.Header{jetstream.MsgIDHeader: []string{id}, EventsHeader: []string{strconv.Itoa(bt.n)}}}
+}
+
+func (bt *batch) reset() {
+	bt.data.Reset()
+	bt.n = 0
 }
 
 // PublishNotice publishes data on subject (a notice, or a raw payload for
