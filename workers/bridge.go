@@ -108,30 +108,28 @@ func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) (int, error)
 			from = append(from, i)
 		}
 	}
-	for lo := 0; lo < len(events); lo += b.cfg.BatchSize {
-		hi := min(lo+b.cfg.BatchSize, len(events))
-		if err := b.store(ctx, events[lo:hi], raws[lo:hi], from[lo:hi], ds, hold); err != nil {
-			for _, d := range ds {
-				_ = d.Nak(time.Second)
-			}
-			return len(events), err
-		}
-	}
 	carried := make([]bool, len(ds))
 	for _, i := range from {
 		carried[i] = true
 	}
+	var err error
+	for lo := 0; lo < len(events) && err == nil; lo += b.cfg.BatchSize {
+		hi := min(lo+b.cfg.BatchSize, len(events))
+		err = b.store(ctx, events[lo:hi], raws[lo:hi], from[lo:hi], ds, hold)
+	}
 	for i, d := range ds {
 		switch {
+		case carried[i] && err != nil:
+			_ = d.Nak(time.Second) // not stored: the insert is idempotent
 		case hold[i]:
 			_ = d.Nak(5 * time.Second)
 		case carried[i]:
 			_ = d.Ack()
-		default:
+		default: // nothing in it could be decoded, and all of it is kept
 			_ = d.Term("no decodable event (kept in rejected_events)")
 		}
 	}
-	return len(events), nil
+	return len(events), err
 }
 
 // store inserts one transaction's worth of events and enqueues the ones
@@ -146,7 +144,7 @@ func (b *Bridge) store(ctx context.Context, events []channels.Event, raws [][]by
 	if err != nil {
 		return err
 	}
-	b.metrics.bridged.Add(float64(len(pending)))
+	b.metrics.bridged.Add(float64(len(events)))
 	if err := b.enq.EnqueueApply(ctx, pending, ""); err != nil {
 		b.log.WarnContext(ctx, "enqueue apply failed; the reconciler will pick the events up", "error", err, "events", len(pending))
 	}
