@@ -87,59 +87,102 @@ func (b *Bridge) loop(ctx context.Context) error {
 // it carried nothing else), or left for redelivery if it could not be kept.
 //
 // It returns how many events the deliveries carried. They are stored in
-// transactions of at most BatchSize events, each enqueued as it commits,
-// and the deliveries acknowledged once all are stored.
+// transactions of at most BatchSize events, each enqueued as it commits;
+// a delivery is settled as soon as the transaction holding its last event
+// commits, and the ones still waiting are told the work is in progress,
+// so a large fetch never outlives the consumer's AckWait. Rejected parts
+// are kept only when their delivery settles: a delivery that goes back
+// for redelivery has kept nothing, and is not kept twice.
 func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) (int, error) {
-	var (
-		events []channels.Event
-		raws   [][]byte // each event's JSON, kept if the database refuses it
-		from   []int    // the delivery each event came in
-	)
-	hold := make([]bool, len(ds)) // a part could not be kept: redeliver
+	f := fetch{ds: ds, bad: make([][]rejected, len(ds)), last: make([]int, len(ds))}
 	for i, d := range ds {
+		f.last[i] = -1
 		for _, p := range d.Events() {
 			e, err := channels.DecodeEvent(p)
 			if err != nil {
-				hold[i] = hold[i] || !b.keep(ctx, d, p, err)
+				f.bad[i] = append(f.bad[i], rejected{p, err})
 				continue
 			}
-			events = append(events, e) // its JSON is its raw source (api.postEvents)
-			raws = append(raws, p)
-			from = append(from, i)
+			f.last[i] = len(f.events)
+			f.events = append(f.events, e) // its JSON is its raw source (api.postEvents)
+			f.raws = append(f.raws, p)
+			f.from = append(f.from, i)
 		}
 	}
-	carried := make([]bool, len(ds))
-	for _, i := range from {
-		carried[i] = true
-	}
-	var err error
-	for lo := 0; lo < len(events) && err == nil; lo += b.cfg.BatchSize {
-		hi := min(lo+b.cfg.BatchSize, len(events))
-		err = b.store(ctx, events[lo:hi], raws[lo:hi], from[lo:hi], ds, hold)
-	}
-	for i, d := range ds {
-		switch {
-		case carried[i] && err != nil:
-			_ = d.Nak(time.Second) // not stored: the insert is idempotent
-		case hold[i]:
-			_ = d.Nak(5 * time.Second)
-		case carried[i]:
-			_ = d.Ack()
-		default: // nothing in it could be decoded, and all of it is kept
-			_ = d.Term("no decodable event (kept in rejected_events)")
+	settled := make([]bool, len(ds))
+	settle := func(upTo int) { // every delivery whose events are all below upTo
+		for i, d := range ds {
+			if !settled[i] && f.last[i] < upTo {
+				settled[i] = true
+				b.settle(ctx, d, f.bad[i], f.last[i] >= 0)
+			}
 		}
 	}
-	return len(events), err
+	settle(0) // deliveries with nothing to store
+	for lo := 0; lo < len(f.events); lo += b.cfg.BatchSize {
+		hi := min(lo+b.cfg.BatchSize, len(f.events))
+		if err := b.store(ctx, &f, lo, hi); err != nil {
+			for i, d := range ds {
+				if !settled[i] {
+					_ = d.Nak(time.Second) // not stored: the insert is idempotent
+				}
+			}
+			return len(f.events), err
+		}
+		settle(hi)
+		for i, d := range ds {
+			if !settled[i] {
+				_ = d.InProgress()
+			}
+		}
+	}
+	return len(f.events), nil
 }
 
-// store inserts one transaction's worth of events and enqueues the ones
-// still to apply.
-func (b *Bridge) store(ctx context.Context, events []channels.Event, raws [][]byte, from []int, ds []natsbus.Delivery, hold []bool) error {
+// fetch is what one fetch carried: its events in order, each with its JSON
+// and the index of its delivery, and each delivery's rejected parts and
+// the index of its last event (-1: none).
+type fetch struct {
+	ds     []natsbus.Delivery
+	events []channels.Event
+	raws   [][]byte
+	from   []int
+	bad    [][]rejected
+	last   []int
+}
+
+// rejected is a part of a delivery that is no event: what it was, and why.
+type rejected struct {
+	payload []byte
+	cause   error
+}
+
+// settle keeps a delivery's rejected parts, then acknowledges it (it
+// carried events, all stored) or terminates it (it carried nothing else);
+// a part that cannot be kept leaves the delivery for redelivery instead.
+func (b *Bridge) settle(ctx context.Context, d natsbus.Delivery, bad []rejected, carried bool) {
+	for _, r := range bad {
+		if !b.keep(ctx, d, r.payload, r.cause) {
+			_ = d.Nak(5 * time.Second)
+			return
+		}
+	}
+	if carried {
+		_ = d.Ack()
+		return
+	}
+	_ = d.Term("no decodable event (kept in rejected_events)")
+}
+
+// store inserts the fetch's events [lo, hi) in one transaction and
+// enqueues the ones still to apply.
+func (b *Bridge) store(ctx context.Context, f *fetch, lo, hi int) error {
+	events := f.events[lo:hi]
 	pending, err := b.inbox.InsertEvents(ctx, events)
 	if errors.Is(err, store.ErrBadData) {
 		// One event the database refuses must not hold the batch back
 		// forever: insert them one by one and set the bad ones aside.
-		pending, err = b.insertEach(ctx, events, raws, from, ds, hold)
+		pending, err = b.insertEach(ctx, f, lo, hi)
 	}
 	if err != nil {
 		return err
@@ -151,18 +194,17 @@ func (b *Bridge) store(ctx context.Context, events []channels.Event, raws [][]by
 	return nil
 }
 
-// insertEach inserts events one at a time after their batch was refused
-// for its data; the ones refused alone go to rejected_events (a delivery
-// one of them could not be kept for is marked in hold). It returns the
-// pending ids.
-func (b *Bridge) insertEach(ctx context.Context, events []channels.Event, raws [][]byte, from []int, ds []natsbus.Delivery, hold []bool) ([]string, error) {
+// insertEach inserts the fetch's events [lo, hi) one at a time after
+// their batch was refused for its data; the ones refused alone become
+// rejected parts of their delivery. It returns the pending ids.
+func (b *Bridge) insertEach(ctx context.Context, f *fetch, lo, hi int) ([]string, error) {
 	var pending []string
-	for i, e := range events {
-		p, err := b.inbox.InsertEvents(ctx, []channels.Event{e})
+	for i := lo; i < hi; i++ {
+		p, err := b.inbox.InsertEvents(ctx, []channels.Event{f.events[i]})
 		switch {
 		case errors.Is(err, store.ErrBadData):
-			d := from[i]
-			hold[d] = hold[d] || !b.keep(ctx, ds[d], raws[i], err)
+			d := f.from[i]
+			f.bad[d] = append(f.bad[d], rejected{f.raws[i], err})
 		case err != nil:
 			return nil, err
 		default:

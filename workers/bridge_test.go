@@ -3,10 +3,13 @@ package workers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,11 +31,18 @@ type fakeInbox struct {
 	stored   []string
 	rejected []string
 	payloads []string // of the rejected
+	failNext int      // inserts to fail as if the database were down
+	inserts  int      // batches inserted
 }
 
 func (f *fakeInbox) InsertEvents(_ context.Context, es []channels.Event) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failNext > 0 {
+		f.failNext--
+		return nil, errors.New("connection refused")
+	}
+	f.inserts++
 	for _, e := range es {
 		if e.Campaign == "poison" {
 			return nil, fmt.Errorf("insert: %w", store.ErrBadData)
@@ -125,21 +135,20 @@ func TestBridgeSetsAsidePoisonAndGarbage(t *testing.T) {
 	}
 }
 
-// TestBridgeSplitsBatches: a message of several events (natsbus.Publish's
-// batches, or an external producer's JSON lines with the Rebond-Events
-// header, CR LF and a last newline included) gives each of its events;
-// a line that is no event is kept alone in rejected_events, and the
-// message is acknowledged for the others.
-func TestBridgeSplitsBatches(t *testing.T) {
-	srv, bus, consumer, inbox, b := bridgeOnJetStream(t)
-	ctx := context.Background()
-	line := func(i int) string {
-		b, err := json.Marshal(testEvent(i, "c"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
+// eventLine is testEvent(i, "c") as a JSON line.
+func eventLine(t *testing.T, i int) string {
+	t.Helper()
+	b, err := json.Marshal(testEvent(i, "c"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return string(b)
+}
+
+// publishLines publishes data as an external producer's batch: JSON lines
+// with the Rebond-Events header, on its own connection.
+func publishLines(t *testing.T, srv *natsbus.Embedded, msgID, data string) {
+	t.Helper()
 	nc, err := nats.Connect(srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +158,23 @@ func TestBridgeSplitsBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := line(10) + "\r\n" + `{"channel":` + "\r\n" + line(11) + "\n"
-	if _, err := js.PublishMsg(ctx, &nats.Msg{Subject: "rebond.events.email", Data: []byte(data),
-		Header: nats.Header{natsbus.EventsHeader: []string{"3"}, jetstream.MsgIDHeader: []string{"producer-batch-1"}}}); err != nil {
+	n := strconv.Itoa(strings.Count(strings.TrimSpace(data), "\n") + 1)
+	if _, err := js.PublishMsg(context.Background(), &nats.Msg{Subject: "rebond.events.email", Data: []byte(data),
+		Header: nats.Header{natsbus.EventsHeader: []string{n}, jetstream.MsgIDHeader: []string{msgID}}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBridgeSplitsBatches: a message of several events (natsbus.Publish's
+// batches, or an external producer's JSON lines with the Rebond-Events
+// header, CR LF and a last newline included) gives each of its events;
+// a line that is no event is kept alone in rejected_events, and the
+// message is acknowledged for the others.
+func TestBridgeSplitsBatches(t *testing.T) {
+	srv, bus, consumer, inbox, b := bridgeOnJetStream(t)
+	ctx := context.Background()
+	data := eventLine(t, 10) + "\r\n" + `{"channel":` + "\r\n" + eventLine(t, 11) + "\n"
+	publishLines(t, srv, "producer-batch-1", data)
 	if err := bus.Publish(ctx, []channels.Event{testEvent(12, "c"), testEvent(13, "c")}); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +193,50 @@ func TestBridgeSplitsBatches(t *testing.T) {
 	}
 	if again, err := consumer.Fetch(ctx, 10, 1500*time.Millisecond); err != nil || len(again) != 0 {
 		t.Errorf("%d deliveries came back (%v): both messages were acknowledged", len(again), err)
+	}
+}
+
+// TestBridgeSettlesEachDelivery: a fetch larger than a batch is stored in
+// transactions of BatchSize events; when the database fails, nothing is
+// acknowledged that is not stored, and the rejected part of a delivery
+// that goes back is kept only once, when it is finally settled.
+func TestBridgeSettlesEachDelivery(t *testing.T) {
+	srv, bus, consumer, inbox, b := bridgeOnJetStream(t)
+	b.cfg.BatchSize = 3
+	ctx := context.Background()
+	var lines []string
+	for i := range 7 {
+		lines = append(lines, eventLine(t, 20+i))
+	}
+	lines = append(lines[:4], append([]string{"not an event"}, lines[4:]...)...)
+	publishLines(t, srv, "producer-batch-2", strings.Join(lines, "\n")) // 7 events and a bad line
+	if err := bus.PublishNotice(ctx, "rebond.events.email", "garbage-2", []byte(`not json`)); err != nil {
+		t.Fatal(err)
+	}
+	inbox.failNext = 1
+	ds, err := consumer.Fetch(ctx, 10, time.Second)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("fetched %d, %v", len(ds), err)
+	}
+	if _, err := b.handle(ctx, ds); err == nil {
+		t.Fatal("handle: no error though the database was down")
+	}
+	if len(inbox.payloads) != 1 {
+		t.Errorf("kept %q; want the garbage message, settled on its own", inbox.payloads)
+	}
+	// The batch comes back (nak, 1 s) and is stored in 3 transactions.
+	ds, err = consumer.Fetch(ctx, 10, 3*time.Second)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("refetched %d, %v; want the batch only", len(ds), err)
+	}
+	if n, err := b.handle(ctx, ds); err != nil || n != 7 {
+		t.Fatalf("handle: %d, %v", n, err)
+	}
+	if len(inbox.stored) != 7 || inbox.inserts != 3 || fmt.Sprint(inbox.payloads) != "[not json not an event]" {
+		t.Errorf("stored %v in %d inserts, kept %q; want 7 in 3, each bad part once", inbox.stored, inbox.inserts, inbox.payloads)
+	}
+	if again, err := consumer.Fetch(ctx, 10, 1500*time.Millisecond); err != nil || len(again) != 0 {
+		t.Errorf("%d deliveries came back (%v)", len(again), err)
 	}
 }
 

@@ -13,20 +13,24 @@ import (
 // Consumer is a durable pull consumer on the event stream.
 type Consumer struct {
 	c jetstream.Consumer
+	// maxBytes bounds a fetch's size (FetchMaxBytes): twice the server's
+	// max_payload, so any one message fits, and a fetch of many
+	// 100-event messages cannot hold hundreds of MB.
+	maxBytes int
 }
 
 // Consumer creates or updates the durable consumer name. Several processes
 // using the same name share the work; AckWait is 30s, redelivery unlimited.
 func (b *Bus) Consumer(ctx context.Context, name string) (*Consumer, error) {
-	return consumer(ctx, b.events, name)
+	return consumer(ctx, b.events, name, b.nc.MaxPayload())
 }
 
 // InboundConsumer is Consumer on the inbound stream (raw mail to parse).
 func (b *Bus) InboundConsumer(ctx context.Context, name string) (*Consumer, error) {
-	return consumer(ctx, b.inbound, name)
+	return consumer(ctx, b.inbound, name, b.nc.MaxPayload())
 }
 
-func consumer(ctx context.Context, stream jetstream.Stream, name string) (*Consumer, error) {
+func consumer(ctx context.Context, stream jetstream.Stream, name string, maxPayload int64) (*Consumer, error) {
 	c, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable: name, AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second,
 		MaxDeliver: -1, MaxAckPending: 20000, DeliverPolicy: jetstream.DeliverAllPolicy,
@@ -34,7 +38,7 @@ func consumer(ctx context.Context, stream jetstream.Stream, name string) (*Consu
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", name, err)
 	}
-	return &Consumer{c: c}, nil
+	return &Consumer{c: c, maxBytes: int(max(2*maxPayload, 1<<20))}, nil
 }
 
 // Delivery is one fetched message.
@@ -69,6 +73,10 @@ func (d Delivery) Events() [][]byte {
 // harmless redelivery, caught by the inbox's unique key).
 func (d Delivery) Ack() error { return d.msg.Ack() }
 
+// InProgress tells JetStream the delivery is still being worked on, which
+// restarts its AckWait.
+func (d Delivery) InProgress() error { return d.msg.InProgress() }
+
 // Nak asks for redelivery after delay.
 func (d Delivery) Nak(delay time.Duration) error { return d.msg.NakWithDelay(delay) }
 
@@ -79,7 +87,7 @@ func (d Delivery) Term(reason string) error { return d.msg.TermWithReason(reason
 // returns what arrived (possibly nothing) and an error only when the pull
 // itself failed.
 func (c *Consumer) Fetch(ctx context.Context, max int, wait time.Duration) ([]Delivery, error) {
-	batch, err := c.c.Fetch(max, jetstream.FetchMaxWait(wait))
+	batch, err := c.c.Fetch(max, jetstream.FetchMaxWait(wait), jetstream.FetchMaxBytes(c.maxBytes))
 	if err != nil {
 		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 			return nil, nil

@@ -186,12 +186,15 @@ const EventsHeader = "Rebond-Events"
 // JetStream acknowledged all of them. A message of one event is that
 // event's JSON with Nats-Msg-Id = its key (channels.Event.Key: the id, made
 // unique across tenants), as external producers publish; a message of
-// several is their JSON lines with EventsHeader, and Nats-Msg-Id a hash of
-// their keys, so that the same events published again are dropped as
+// several is their JSON lines with EventsHeader, and Nats-Msg-Id
+// "~~batch~" and a hash of their keys, so that the same events published again are dropped as
 // well. Whatever JetStream does not drop, the inbox's key does.
 func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 	var futures []jetstream.PubAckFuture
 	open := make(map[channels.Channel]*batch)
+	// A server configured with a small max_payload takes smaller batches
+	// (one event over it fails alone, as before batches).
+	limit := min(BatchBytes, int(b.nc.MaxPayload())-4096)
 	flush := func(bt *batch) error {
 		if bt.n == 0 {
 			return nil
@@ -214,7 +217,7 @@ func (b *Bus) Publish(ctx context.Context, events []channels.Event) error {
 			bt = &batch{subject: e.Channel.Subject()}
 			open[e.Channel] = bt
 		}
-		if bt.n > 0 && (bt.n == BatchEvents || bt.data.Len()+1+len(data) > BatchBytes) {
+		if bt.n > 0 && (bt.n == BatchEvents || bt.data.Len()+1+len(data) > limit) {
 			if err := flush(bt); err != nil {
 				return err
 			}
@@ -273,7 +276,10 @@ func (bt *batch) msg() *nats.Msg {
 	if bt.n == 1 {
 		return &nats.Msg{Subject: bt.subject, Data: data, Header: nats.Header{jetstream.MsgIDHeader: []string{bt.first}}}
 	}
-	id := "~batch~" + hex.EncodeToString(bt.keys.Sum(nil)[:16])
+	// "~~": no event key starts so (channels.Event.Key: a tenant's key is
+	// "~<tenant>~<id>", and a tenant name starts with a letter or digit),
+	// so a batch can never take an event's de-duplication slot.
+	id := "~~batch~" + hex.EncodeToString(bt.keys.Sum(nil)[:16])
 	return &nats.Msg{Subject: bt.subject, Data: data,
 		Header: nats.Header{jetstream.MsgIDHeader: []string{id}, EventsHeader: []string{strconv.Itoa(bt.n)}}}
 }

@@ -105,7 +105,7 @@ func TestPublishDeduplicatesOnEventID(t *testing.T) {
 	if fmt.Sprint(ids) != "[ev_001 ev_002 ev_003 ev_004]" {
 		t.Errorf("events %v, want ev_001..ev_004 once each, in order", ids)
 	}
-	if !strings.HasPrefix(got[0].MsgID, "~batch~") || got[1].MsgID != "ev_004" || got[0].Subject != "rebond.events.email" {
+	if !strings.HasPrefix(got[0].MsgID, "~~batch~") || got[1].MsgID != "ev_004" || got[0].Subject != "rebond.events.email" {
 		t.Errorf("deliveries: %s %s, %s %s", got[0].Subject, got[0].MsgID, got[1].Subject, got[1].MsgID)
 	}
 }
