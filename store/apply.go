@@ -14,7 +14,11 @@ import (
 )
 
 // Decider turns the locked state of a batch into the plan that applies it;
-// lifecycle.Decide with a classifier and a policy is the real one.
+// lifecycle.Decide with a classifier and a policy is the real one. Apply
+// may call it more than once per batch: ahead, on the events of the
+// batch's new messages alone (lockMessages), and again on every retried
+// attempt, so it must have no effect but its result (a classifier's
+// shadow verdicts are buffered per call, and stored once per event).
 type Decider func(lifecycle.Snapshot) lifecycle.Plan
 
 // Apply applies the inbox events named by ids that are not applied yet, in
@@ -35,7 +39,7 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
 			return err
 		}
-		snap, rows, err := s.lockSnapshot(ctx, tx, ids, force)
+		snap, rows, created, err := s.lockSnapshot(ctx, tx, ids, force, decide)
 		if err != nil || len(snap.Events) == 0 {
 			plan, locked = lifecycle.Plan{}, nil
 			return err
@@ -43,10 +47,11 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 		locked = rows
 		plan = decide(snap)
 		if n := unlockedRecipients(plan, snap.Recipients, force); n > 0 {
-			// Nothing is written yet: start over with them locked.
+			// Only new messages are written yet, and roll back with the
+			// rest: start over with the recipients locked.
 			return fmt.Errorf("%d changed recipients were not locked: %w", n, errStaleSnapshot)
 		}
-		return s.writePlan(ctx, tx, plan, rows)
+		return s.writePlan(ctx, tx, plan, rows, created)
 	})
 	if err != nil {
 		return lifecycle.Plan{}, fmt.Errorf("apply %d events: %w", len(ids), err)
@@ -106,30 +111,35 @@ func unlockedRecipients(p lifecycle.Plan, locked map[lifecycle.RecipientKey]life
 	return n
 }
 
-func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, force map[lifecycle.RecipientKey]bool) (lifecycle.Snapshot, []eventRow, error) {
+// lockSnapshot locks the batch's events, messages and recipients and
+// returns the snapshot to decide on, the locked event rows, and the
+// messages it created whole (lockMessages), which the snapshot shows as
+// new.
+func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, force map[lifecycle.RecipientKey]bool, decide Decider) (lifecycle.Snapshot, []eventRow, map[lifecycle.MessageKey]lifecycle.Message, error) {
 	var rows []eventRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
-		return lifecycle.Snapshot{}, nil, err
+		return lifecycle.Snapshot{}, nil, nil, err
 	}
 	snap := lifecycle.Snapshot{Events: make([]channels.Event, 0, len(rows))}
 	for _, r := range rows {
 		var e appliedEvent
 		if err := channels.UnmarshalEvent(r.Payload, &e); err != nil {
-			return snap, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+			return snap, nil, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
 		}
 		snap.Events = append(snap.Events, e.Event)
 	}
 	if len(snap.Events) == 0 {
-		return snap, nil, nil
+		return snap, nil, nil, nil
 	}
 	var err error
-	if snap.Messages, err = s.lockMessages(ctx, tx, snap.Events); err != nil {
-		return snap, nil, err
+	var created map[lifecycle.MessageKey]lifecycle.Message
+	if snap.Messages, created, err = s.lockMessages(ctx, tx, snap.Events, decide); err != nil {
+		return snap, nil, nil, err
 	}
 	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events, force); err != nil {
-		return snap, nil, err
+		return snap, nil, nil, err
 	}
-	return snap, rows, nil
+	return snap, rows, created, nil
 }
 
 type messageRow struct {
@@ -149,7 +159,19 @@ type messageRow struct {
 	RetryReason  sql.NullString `db:"retry_reason"`
 }
 
-func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event) (map[lifecycle.MessageKey]lifecycle.Message, error) {
+// lockMessages locks the batch's messages that exist, and creates the ones
+// that do not with the state the batch gives them, so that a new message
+// is written once instead of as a placeholder row, locked, then updated
+// (never HOT: its status and send time are in partial indexes). It
+// returns the locked messages and the created ones.
+//
+// The state of a new message depends only on its own events (Decide), so
+// it is decided ahead, on a snapshot of those events alone, and decided
+// again, identically, with the rest of the batch. The creation is one
+// insert in key order before any other lock of the apply: a key another
+// apply creates meanwhile waits for that apply to end, then conflicts, and
+// is locked with the existing ones (in key order), on its committed state.
+func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, map[lifecycle.MessageKey]lifecycle.Message, error) {
 	keys := make([][]string, 3)
 	seen := make(map[lifecycle.MessageKey]bool)
 	for _, e := range events {
@@ -162,16 +184,37 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		keys[1] = append(keys[1], string(e.Channel))
 		keys[2] = append(keys[2], e.MessageID)
 	}
-	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(seen))
 	if len(seen) == 0 {
-		return out, nil
+		return map[lifecycle.MessageKey]lifecycle.Message{}, nil, nil
 	}
-	if err := s.exec(ctx, tx, "ensure-messages", arrays(keys)...); err != nil {
-		return nil, err
+	var exist []messageKeyRow
+	if err := s.selectTx(ctx, tx, &exist, "read-messages", arrays(keys)...); err != nil {
+		return nil, nil, err
+	}
+	lock := make(map[lifecycle.MessageKey]bool, len(exist))
+	for _, r := range exist {
+		lock[r.key()] = true
+	}
+	created, conflicts, err := s.createMessages(ctx, tx, events, lock, decide)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range conflicts {
+		lock[k] = true
+	}
+	lockKeys := make([][]string, 3)
+	for k := range lock {
+		lockKeys[0] = append(lockKeys[0], k.Tenant)
+		lockKeys[1] = append(lockKeys[1], string(k.Channel))
+		lockKeys[2] = append(lockKeys[2], k.MessageID)
+	}
+	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(lock))
+	if len(lock) == 0 {
+		return out, created, nil
 	}
 	var rows []messageRow
-	if err := s.selectTx(ctx, tx, &rows, "lock-messages", arrays(keys)...); err != nil {
-		return nil, err
+	if err := s.selectTx(ctx, tx, &rows, "lock-messages", arrays(lockKeys)...); err != nil {
+		return nil, nil, err
 	}
 	for _, r := range rows {
 		m := lifecycle.Message{
@@ -182,7 +225,63 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		}
 		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
 	}
-	return out, nil
+	if len(out) != len(lock) {
+		// A message seen, then gone before the lock (retention dropped
+		// it): decide again from the start, where it is a new one.
+		return nil, nil, fmt.Errorf("%d of %d messages vanished before their lock: %w", len(lock)-len(out), len(lock), errStaleSnapshot)
+	}
+	return out, created, nil
+}
+
+// createMessages inserts the batch's messages that do not exist (not in
+// exist) with the state their events give them, and returns those it
+// created and the keys another transaction created first.
+func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, exist map[lifecycle.MessageKey]bool, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, []lifecycle.MessageKey, error) {
+	var fresh []channels.Event
+	for _, e := range events {
+		if e.MessageID != "" && !exist[lifecycle.MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID}] {
+			fresh = append(fresh, e)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil, nil, nil
+	}
+	ahead := decide(lifecycle.Snapshot{Events: fresh}).Messages
+	sql, err := s.query("insert-messages")
+	if err != nil {
+		return nil, nil, err
+	}
+	var inserted []messageKeyRow
+	if err := tx.SelectContext(ctx, &inserted, sql, messageArgs(ahead)...); err != nil {
+		return nil, nil, fmt.Errorf("insert-messages: %w", err)
+	}
+	ok := make(map[lifecycle.MessageKey]bool, len(inserted))
+	for _, r := range inserted {
+		ok[r.key()] = true
+	}
+	created := make(map[lifecycle.MessageKey]lifecycle.Message, len(inserted))
+	var conflicts []lifecycle.MessageKey
+	for _, m := range ahead {
+		k := lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}
+		if ok[k] {
+			created[k] = m
+		} else {
+			conflicts = append(conflicts, k)
+		}
+	}
+	return created, conflicts, nil
+}
+
+// messageKeyRow is a message's key as read-messages and insert-messages
+// return it.
+type messageKeyRow struct {
+	Tenant    string `db:"tenant"`
+	Channel   string `db:"channel"`
+	MessageID string `db:"message_id"`
+}
+
+func (r messageKeyRow) key() lifecycle.MessageKey {
+	return lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
 }
 
 type recipientRow struct {

@@ -29,6 +29,11 @@ func (operatorClassifier) Classify(e channels.Event) channels.Verdict {
 	return statusClassifier{}.Classify(e)
 }
 
+// whole tells the decision on a batch's whole locked snapshot from the one
+// store.Apply makes ahead on the events of its new messages alone (no
+// messages locked: a nil map).
+func whole(snap lifecycle.Snapshot) bool { return snap.Messages != nil }
+
 // TestRecipientPlaceholders covers lockRecipients' placeholders: a
 // delivery to a recipient never seen stores no recipient row; a recipient
 // the plan changes without having locked it (a "delivered" event an
@@ -71,6 +76,9 @@ func TestRecipientPlaceholders(t *testing.T) {
 	}
 	attempts := 0
 	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		if !whole(snap) {
+			return decideOp(snap)
+		}
 		attempts++
 		if attempts == 1 {
 			if _, err := s.Apply(ctx, other, decide); err != nil {
@@ -110,7 +118,9 @@ func TestRecipientPlaceholders(t *testing.T) {
 	// A "sent" event that carries a reply is locked at once: one decision.
 	decisions := 0
 	counting := func(snap lifecycle.Snapshot) lifecycle.Plan {
-		decisions++
+		if whole(snap) {
+			decisions++
+		}
 		return decideOp(snap)
 	}
 	refused := event(channels.Sent, "m-sent-hard3", "refused@example.com", "", t0)

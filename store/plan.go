@@ -14,12 +14,15 @@ import (
 // writePlan writes a decided plan for the locked events: a fixed number
 // of statements whatever the batch size, the rate buckets last so their
 // hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow, created map[lifecycle.MessageKey]lifecycle.Message) error {
 	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
 		return err
 	}
+	writeMessages := func(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
+		return s.writeMessages(ctx, tx, p, created)
+	}
 	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+		writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, p); err != nil {
@@ -53,14 +56,38 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	return s.exec(ctx, tx, "mark-applied", append(arrays(cols), months.array())...)
 }
 
-func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-	if len(p.Messages) == 0 {
+// writeMessages updates the plan's messages, but for those lockMessages
+// created with the same state (all of them, as a new message's state
+// depends on its own events only; a difference would be written).
+func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, created map[lifecycle.MessageKey]lifecycle.Message) error {
+	var update []lifecycle.Message
+	for _, m := range p.Messages {
+		c, ok := created[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}]
+		if !ok || !sameMessage(c, m) {
+			update = append(update, m)
+		}
+	}
+	if len(update) == 0 {
 		return nil
 	}
+	return s.exec(ctx, tx, "update-messages", messageArgs(update)...)
+}
+
+// sameMessage compares two message states (times by instant).
+func sameMessage(a, b lifecycle.Message) bool {
+	return a.Tenant == b.Tenant && a.Channel == b.Channel && a.MessageID == b.MessageID && a.Recipient == b.Recipient &&
+		a.Campaign == b.Campaign && a.Domain == b.Domain && a.SentAt.Equal(b.SentAt) && a.Status == b.Status &&
+		a.Complained == b.Complained && a.Reason == b.Reason && a.EventID == b.EventID &&
+		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason
+}
+
+// messageArgs are the array parameters of update-messages and
+// insert-messages, in their unnest column order.
+func messageArgs(ms []lifecycle.Message) []any {
 	text := make([][]string, 12)
 	var complained []bool
 	var attempts []int64
-	for _, m := range p.Messages {
+	for _, m := range ms {
 		row := []string{m.Tenant, string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
 			string(m.Status), m.Reason, m.EventID, ts(m.RetryDueAt), m.RetryReason}
 		for i, x := range row {
@@ -69,11 +96,9 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 		complained = append(complained, m.Complained)
 		attempts = append(attempts, int64(m.RetryAttempt))
 	}
-	// Parameter order follows update-messages' unnest column list.
-	args := []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
+	return []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
 		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(complained), pq.Array(text[8]), pq.Array(text[9]),
 		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11])}
-	return s.exec(ctx, tx, "update-messages", args...)
 }
 
 // writeRecipients updates the changed recipients, every one of them locked

@@ -23,14 +23,31 @@ WHERE e.id = ANY((SELECT $1::text[])::text[]) AND e.applied_at IS NULL
 ORDER BY e.seq
 FOR UPDATE OF e SKIP LOCKED;
 
--- name: ensure-messages
--- Placeholder rows (status pending, no send) mean the same as no row; they
--- exist so that the next statement can lock keys that are new, which keeps
--- two batches naming the same new message from both "creating" it.
-INSERT INTO messages (tenant, channel, message_id)
-SELECT tenant, channel, message_id FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id)
+-- name: read-messages
+-- Which of a batch's messages exist, without locking them: the apply
+-- creates the others whole (insert-messages), and locks these
+-- (lock-messages).
+SELECT m.tenant, m.channel, m.message_id
+FROM messages m
+JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id) USING (tenant, channel, message_id);
+
+-- name: insert-messages
+-- The batch's new messages, with the state the batch gives them: one
+-- write each, where a placeholder row, its lock and a non-HOT update were
+-- three (docs/SCALING.md, section 12). In key order, as every lock; a key
+-- another transaction created meanwhile waits for it to end, then is not
+-- inserted, and the caller locks it instead. RETURNING names the inserted.
+INSERT INTO messages (tenant, channel, message_id, recipient, campaign, domain, sent_at, status, complained,
+                      reason, event_id, retry_attempt, retry_due_at, retry_reason, updated_at)
+SELECT tenant, channel, message_id, recipient, campaign, domain, NULLIF(sent_at, '')::timestamptz, status, complained,
+       reason, event_id, retry_attempt, NULLIF(retry_due_at, '')::timestamptz, retry_reason, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
+    AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
 ORDER BY tenant, channel, message_id
-ON CONFLICT (tenant, channel, message_id) DO NOTHING;
+ON CONFLICT (tenant, channel, message_id) DO NOTHING
+RETURNING tenant, channel, message_id;
 
 -- name: lock-messages
 SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
