@@ -226,8 +226,9 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
 	}
 	if len(out) != len(lock) {
-		// A message seen, then gone before the lock (retention dropped
-		// it): decide again from the start, where it is a new one.
+		// A message seen, then gone before the lock (nothing in rebond
+		// deletes messages; an operator's DELETE could): decide again
+		// from the start, where it is a new one.
 		return nil, nil, fmt.Errorf("%d of %d messages vanished before their lock: %w", len(lock)-len(out), len(lock), errStaleSnapshot)
 	}
 	return out, created, nil
@@ -311,8 +312,9 @@ type recipientRow struct {
 // most events are deliveries, whose placeholder rows were an insert and a
 // row lock each for nothing (docs/SCALING.md, section 12). Should the plan
 // still change a key that was not locked, Apply starts over with the key
-// in force (unlockedRecipients), before writing anything: the locks are
-// then all taken here, in key order, as before.
+// in force (unlockedRecipients), before writing anything but the new
+// messages, which roll back with the attempt: the locks are then all
+// taken here, in key order, as before.
 func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channels.Event, force map[lifecycle.RecipientKey]bool) (map[lifecycle.RecipientKey]lifecycle.Recipient, map[lifecycle.RecipientKey]bool, error) {
 	keys := make([][]string, 3)
 	ensure := make([][]string, 3)

@@ -26,6 +26,7 @@ type Classifier struct {
 	sets    atomic.Pointer[TenantSets]
 	mu      sync.Mutex
 	pending []store.ShadowVerdict
+	at      map[string]int // pending's index of each event key
 	dropped int64
 }
 
@@ -59,13 +60,25 @@ func (c *Classifier) pair(tenant string) SetPair {
 	return SetPair{Live: s.Base, Shadow: s.baseShadow}
 }
 
+// buffer keeps v for the next flush. An event classified again (store.Apply
+// decides a new message's events ahead, then with the batch, and again on
+// a retried attempt) replaces its earlier pair rather than taking a second
+// place in the bounded buffer: the latest pair is the one applied.
 func (c *Classifier) buffer(v store.ShadowVerdict) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if i, ok := c.at[v.EventID]; ok {
+		c.pending[i] = v
+		return
+	}
 	if len(c.pending) >= maxPendingShadow {
 		c.dropped++
 		return
 	}
+	if c.at == nil {
+		c.at = make(map[string]int)
+	}
+	c.at[v.EventID] = len(c.pending)
 	c.pending = append(c.pending, v)
 }
 
@@ -87,7 +100,7 @@ func (c *Classifier) take() ([]store.ShadowVerdict, int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, d := c.pending, c.dropped
-	c.pending, c.dropped = nil, 0
+	c.pending, c.dropped, c.at = nil, 0, nil
 	return p, d
 }
 

@@ -28,7 +28,8 @@ func (r *recordingStore) RecordShadowVerdicts(_ context.Context, vs []store.Shad
 }
 
 // TestClassifierShadow: concurrent classifications always get the live
-// verdict; each one the shadow set decides otherwise is flushed once.
+// verdict; each event the shadow set decides otherwise is flushed once,
+// even when it is classified twice before a flush.
 func TestClassifierShadow(t *testing.T) {
 	t.Parallel()
 	rule := func(v int, reason channels.Reason) rules.Rule {
@@ -77,9 +78,18 @@ func TestClassifierShadow(t *testing.T) {
 	if v.Shadow.Rule != "email.text.acme@2" || v.Shadow.Reason != "spam_detected" || v.Live.Rule != "email.text.acme@1" || v.Channel != channels.Email {
 		t.Errorf("recorded %+v", v)
 	}
+	// An event classified twice before a flush (store.Apply decides a new
+	// message's events ahead, then with the batch) is recorded once.
+	twice := failed("m", "a@example.com", "acme again", t0)
+	twice.ID = "twice"
+	c.Classify(twice)
+	c.Classify(twice)
+	if err := r.Flush(context.Background()); err != nil || len(st.recorded) != 1001 {
+		t.Fatalf("an event classified twice: %d recorded in all, %v; want 1001", len(st.recorded), err)
+	}
 	c.Swap(live, nil)
 	c.Classify(failed("m", "a@example.com", "acme", t0))
-	if err := r.Flush(context.Background()); err != nil || len(st.recorded) != 1000 {
+	if err := r.Flush(context.Background()); err != nil || len(st.recorded) != 1001 {
 		t.Errorf("without a shadow set nothing is recorded: %d, %v", len(st.recorded), err)
 	}
 }
