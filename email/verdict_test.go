@@ -41,6 +41,8 @@ func TestRuleVerdicts(t *testing.T) {
 		{"Gmail receiving too quickly", d, 450, "4.2.1", "450 4.2.1 The user you are trying to contact is receiving mail too quickly. Please resend later.", "soft speeding email.text.speeding.too_quickly@1"},
 		{"Microsoft banned sending IP", f, 550, "5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]", "soft blocked email.text.blocked.banned_ip@1"},
 		{"expired account", f, 550, "5.0.0", "550 User account is expired", "soft suspended email.text.suspended.expired@1"},
+		{"a temporary recipient error", d, 451, "4.3.0", "451 4.3.0 This message could not be delivered due to a recipient error. Please try again later.", "soft on_hold email.text.on_hold.recipient_error@1"},
+		{"a queue write error stays the system's", d, 451, "4.3.0", "451 4.3.0 Error: queue file write error", "soft system_error email.status.4.3.0@1"},
 		{"Postfix without its delivery report", f, 0, "5.0.0", "This is the mail system at host mx.example.net. --- Delivery report unavailable ---", "soft undefined email.text.undefined.no_report@1"},
 	}
 	for _, tt := range tests {
