@@ -26,6 +26,10 @@ type benchFlags struct {
 	timeout              time.Duration
 	smsPercent           int
 	smtpAddr, smtpDomain string
+	// smppListen: deliver the SMS receipts over SMPP binds rebond makes to
+	// this address (bench_smpp.go) instead of posting them.
+	smppListen string
+	smppWait   time.Duration
 	// rate caps the events posted per second (0: as fast as the server
 	// takes them), to measure latency at a sustained load rather than
 	// the queueing of a burst.
@@ -42,7 +46,10 @@ email a "sent", then 80% "delivered", 10% soft failures (4.2.2), 5% hard
 failures (5.1.1), 5% nothing; for every SMS (--sms-percent of the messages) a
 "sent" and an SMPP-style receipt (85% DELIVRD, 8% absent subscriber, 4%
 unknown subscriber, 3% none) — from several concurrent clients, and waits
-until /v1/rates shows every message's outcome. It reports the ingestion rate
+until /v1/rates shows every message's outcome. With --smpp-listen the SMS
+receipts travel as rebond receives them from an SMSC: bench is the SMSC,
+rebond binds to it (smpp.gateways), and each receipt is a deliver_sm that
+rebond acknowledges once it is on JetStream. It reports the ingestion rate
 (events accepted per second), the end-to-end rate (events applied per
 second, from the first post to the last verdict) and the p50/p95/p99 latency
 from an event's arrival in the inbox to its committed verdict (from the
@@ -82,6 +89,8 @@ campaign name, so runs do not disturb each other or real data.`,
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up waiting for verdicts after this long")
 	cmd.Flags().StringVar(&f.smtpAddr, "smtp", "", "rebond's SMTP listener: deliver the hard failures as DSN bounce mails there instead of events")
 	cmd.Flags().StringVar(&f.smtpDomain, "smtp-domain", "", "a domain of the listener's smtp.domains (with --smtp)")
+	cmd.Flags().StringVar(&f.smppListen, "smpp-listen", "", "act as the SMSC at this address (host:port) and deliver the SMS receipts as deliver_sm over the binds rebond makes to it (a smpp.gateways entry with that addr and dialect map) instead of posting them")
+	cmd.Flags().DurationVar(&f.smppWait, "smpp-bind-wait", time.Minute, "with --smpp-listen: how long to wait for rebond to bind")
 	cmd.Flags().IntVar(&f.rate, "rate", 0, "post at most this many events per second (0: as fast as accepted); latency at a sustained rate")
 	return cmd
 }
@@ -128,7 +137,9 @@ func benchSMS(f benchFlags, i int, t0 time.Time) []map[string]any {
 		return map[string]any{"channel": "sms", "type": typ, "message_id": msg, "recipient": rcpt, "provider": "smpp:bench",
 			"occurred_at": at.Add(3 * time.Second), "sms": map[string]any{"stat": stat, "err": err, "dialect": "map"}}
 	}
-	switch p := i % 100; {
+	// i%100 chose the SMS (below --sms-percent): the outcome takes the
+	// hundred's index, so that every outcome occurs whatever the share.
+	switch p := (i / 100) % 100; {
 	case p < 85:
 		evs = append(evs, receipt("delivered", "DELIVRD", "000"))
 	case p < 93:
@@ -139,19 +150,53 @@ func benchSMS(f benchFlags, i int, t0 time.Time) []map[string]any {
 	return evs
 }
 
+// sideChannel runs send, the delivery of the jobs that do not travel as
+// posted events (bounce mails over SMTP, receipts over SMPP), when on;
+// when off it only drains jobs. Its error arrives on the channel.
+func sideChannel[J any](jobs <-chan J, on bool, send func() error) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		if !on {
+			for range jobs { // nothing is produced; drain for symmetry
+			}
+			errc <- nil
+			return
+		}
+		errc <- send()
+	}()
+	return errc
+}
+
+// receiptFrom is the SMPP receipt of a bench SMS receipt event.
+func receiptFrom(e map[string]any) receiptJob {
+	r := e["sms"].(map[string]any)
+	return receiptJob{messageID: e["message_id"].(string), recipient: e["recipient"].(string),
+		stat: r["stat"].(string), err: r["err"].(string), done: e["occurred_at"].(time.Time)}
+}
+
 func runBench(ctx context.Context, f benchFlags, g *globals) error {
 	t0 := time.Now().UTC().Truncate(time.Hour)
 	batches := make(chan []map[string]any)
 	bounces := make(chan bounceJob, 1024)
+	receipts := make(chan receiptJob, 1024)
 	var decided int64
 	go func() {
 		defer close(batches)
 		defer close(bounces)
+		defer close(receipts)
 		var b []map[string]any
 		for i := range f.messages {
 			evs := benchMix(f, i, t0)
 			if len(evs) > 1 {
 				decided++
+			}
+			if f.smppListen != "" && len(evs) > 1 && evs[0]["channel"] == "sms" {
+				select {
+				case receipts <- receiptFrom(evs[1]):
+				case <-ctx.Done():
+					return
+				}
+				evs = evs[:1]
 			}
 			if f.smtpAddr != "" && len(evs) == 1 && i%20 == 18 && evs[0]["channel"] == "email" {
 				decided++
@@ -204,20 +249,19 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 			}
 		}()
 	}
-	var mailed atomic.Int64
-	mailErr := make(chan error, 1)
-	go func() {
-		if f.smtpAddr == "" {
-			for range bounces { // nothing is produced; drain for symmetry
-			}
-			mailErr <- nil
-			return
-		}
-		mailErr <- sendBounces(ctx, f.smtpAddr, f.smtpDomain, bounces, 2, &mailed)
-	}()
+	var mailed, smpped atomic.Int64
+	mailErr := sideChannel(bounces, f.smtpAddr != "", func() error {
+		return sendBounces(ctx, f.smtpAddr, f.smtpDomain, bounces, 2, &mailed)
+	})
+	smppErr := sideChannel(receipts, f.smppListen != "", func() error {
+		return sendReceipts(ctx, f.smppListen, receipts, f.smppWait, &smpped)
+	})
 	stopProgress := progress(g, "posted", &posted, int64(f.messages*2))
 	wg.Wait()
 	if err := <-mailErr; err != nil {
+		return err
+	}
+	if err := <-smppErr; err != nil {
 		return err
 	}
 	stopProgress()
@@ -233,9 +277,9 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 		return err
 	}
 	e2e := time.Since(start)
-	total := posted.Load() + mailed.Load()
-	fmt.Fprintf(g.stdout, "bench: %d messages, %d events (%d of them bounce mails over SMTP)\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
-		f.messages, total, mailed.Load(), float64(total)/ingest.Seconds(), e2e.Round(time.Millisecond), float64(total)/e2e.Seconds())
+	total := posted.Load() + mailed.Load() + smpped.Load()
+	fmt.Fprintf(g.stdout, "bench: %d messages, %d events (%d of them bounce mails over SMTP, %d receipts over SMPP)\n  ingested: %.0f events/s\n  end to end (post to last verdict): %v, %.0f events/s\n",
+		f.messages, total, mailed.Load(), smpped.Load(), float64(total)/ingest.Seconds(), e2e.Round(time.Millisecond), float64(total)/e2e.Seconds())
 	after, err := scrapeLatency(ctx, f.url)
 	if err != nil {
 		return err

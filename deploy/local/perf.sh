@@ -11,6 +11,7 @@
 #   PROFILE=6 deploy/local/perf.sh ...   # also a 6 s CPU profile of serve in /tmp/cpu.pprof
 #                                        # (from PROFILE_DELAY=0.2 s after the bench starts)
 #   PGLOG=1 deploy/local/perf.sh ...     # every statement's duration in the server log
+#   SMPP=1 deploy/local/perf.sh ...      # SMS receipts over SMPP binds (bench is the SMSC)
 set -euo pipefail
 BIN=${1:-./bin/rebond}
 MSG=${2:-50000}
@@ -27,9 +28,21 @@ psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATAB
 # server log, to sum time per statement afterwards; it slows the run.
 [ -n "${PGLOG:-}" ] && psql -h 127.0.0.1 -U postgres -qc "ALTER DATABASE $DB SET log_min_duration_statement = 0"
 DATA=$(mktemp -d)
+# SMPP=1: the SMS receipts arrive over SMPP binds, as from an SMSC: bench
+# is the SMSC on 127.0.0.1:2776 and serve binds to it (two binds).
+BENCH_SMPP=()
+echo '{}' >"$DATA/perf.yaml"
+if [ -n "${SMPP:-}" ]; then
+	cat >"$DATA/perf.yaml" <<-'YAML'
+	smpp:
+	  gateways:
+	    - {name: bench, addr: "127.0.0.1:2776", system_id: bench, password: bench, dialect: map, binds: 2, window_size: 100, reconnect_max: 1s}
+	YAML
+	BENCH_SMPP=(--smpp-listen 127.0.0.1:2776)
+fi
 REBOND_REDIS_URL=redis://127.0.0.1:6379/1 REBOND_LOG_LEVEL=warn REBOND_DATA_DIR="$DATA" \
 	REBOND_ADMIN_TOKEN=perftoken REBOND_HTTP_ADDR=127.0.0.1:8090 REBOND_NATS_EMBEDDED_ADDR=127.0.0.1:4230 \
-	REBOND_PPROF_ADDR=127.0.0.1:6061 "$BIN" serve >"$DATA/serve.log" 2>&1 &
+	REBOND_PPROF_ADDR=127.0.0.1:6061 "$BIN" --config "$DATA/perf.yaml" serve >"$DATA/serve.log" 2>&1 &
 SERVE=$!
 trap 'kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null; rm -rf "$DATA"' EXIT
 sleep 3
@@ -40,7 +53,7 @@ if [ -n "${PROFILE:-}" ]; then
 	(sleep "${PROFILE_DELAY:-0.2}"; curl -s -o /tmp/cpu.pprof "http://127.0.0.1:6061/debug/pprof/profile?seconds=$PROFILE") &
 	PROF=$!
 fi
-/usr/bin/time -f "bench client: %U s user %S s sys" "$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "$@"
+/usr/bin/time -f "bench client: %U s user %S s sys" "$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "${BENCH_SMPP[@]}" "$@"
 [ -n "${PROF:-}" ] && wait "$PROF"
 s1=$(cpu $SERVE); p1=$(pgcpu)
 n=$(psql -h 127.0.0.1 -U postgres -d $DB -tAc 'SELECT count(*) FROM events WHERE applied_at IS NOT NULL')
