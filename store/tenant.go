@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/rebond/rebond/channels"
 )
@@ -37,4 +38,23 @@ func Tenant(ctx context.Context) string {
 func shownID(key string) string {
 	_, id := channels.SplitKey(key)
 	return id
+}
+
+// MaxKnownTenants bounds KnownTenants' list.
+const MaxKnownTenants = 1000
+
+// KnownTenants returns the names of the tenants rebond knows, sorted: the
+// default one, those of unrevoked tokens and those with rates (at most
+// MaxKnownTenants). It reads across tenants, for the admin dashboard's
+// tenant picker, and is never scoped by the request's tenant.
+func (s *Store) KnownTenants(ctx context.Context) ([]string, error) {
+	q, err := s.query("known-tenants")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := s.db.SelectContext(ctx, &out, q, MaxKnownTenants); err != nil {
+		return nil, fmt.Errorf("known tenants: %w", err)
+	}
+	return out, nil
 }

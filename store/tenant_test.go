@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/rebond/rebond/channels"
@@ -99,5 +100,25 @@ func TestTenantsShareNothing(t *testing.T) {
 	}
 	if v, _ := s.Recipient(acme, channels.Email, x); v.State != "quarantined" {
 		t.Errorf("acme's recipient after beta's release: %s", v.State)
+	}
+}
+
+// TestKnownTenants: the picker's list holds the default tenant, those of
+// unrevoked tokens and those with rates, once each and sorted.
+func TestKnownTenants(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	if got, err := s.KnownTenants(ctx); err != nil || fmt.Sprint(got) != "[default]" {
+		t.Fatalf("empty database: %v, %v; want [default]", got, err)
+	}
+	if _, _, err := s.CreateToken(ctx, "zeta-ingest", "ingest", "zeta"); err != nil {
+		t.Fatal(err)
+	}
+	insertApply(t, s, forTenant("acme", event(channels.Sent, "m1", "a@example.com", "", t0)),
+		forTenant("beta", event(channels.Sent, "m1", "a@example.com", "", t0)),
+		forTenant("acme", event(channels.Sent, "m2", "b@example.com", "", t0)))
+	if got, err := s.KnownTenants(ctx); err != nil || fmt.Sprint(got) != "[acme beta default zeta]" {
+		t.Errorf("KnownTenants = %v, %v; want [acme beta default zeta]", got, err)
 	}
 }

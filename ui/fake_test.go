@@ -23,7 +23,10 @@ type fakeReader struct {
 	queries    []store.RatesQuery
 	tenants    []string // store.Tenant of each Rates call
 	released   []string // "channel address reason actor"
+	known      []string // KnownTenants' answer
 }
+
+func (f *fakeReader) KnownTenants(context.Context) ([]string, error) { return f.known, nil }
 
 func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error) {
 	f.queries = append(f.queries, q)

@@ -77,6 +77,13 @@ type Reader interface {
 	RecipientEvents(ctx context.Context, ch channels.Channel, address string, limit int) ([]store.EventVerdict, error)
 }
 
+// TenantLister names the tenants rebond knows (store.Store.KnownTenants).
+// When the Reader given to New also implements it, the header's tenant
+// field suggests them; otherwise the field takes a typed name only.
+type TenantLister interface {
+	KnownTenants(ctx context.Context) ([]string, error)
+}
+
 // tenantCookie remembers the tenant the dashboard shows (?tenant=).
 const tenantCookie = "rebond_tenant"
 
@@ -85,6 +92,7 @@ type Handler struct {
 	cfg      Config
 	reader   Reader
 	releaser Releaser
+	tenants  TenantLister
 	log      *slog.Logger
 	session  sessions
 	pages    map[string]*template.Template
@@ -94,7 +102,8 @@ type Handler struct {
 
 // New builds the dashboard: it parses the templates once and fails if
 // one is broken. A reader that also implements Releaser (store.Store
-// does) enables the release button of the recipient page.
+// does) enables the release button of the recipient page, one that
+// implements TenantLister the header's list of tenants.
 func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -109,6 +118,7 @@ func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 	h := &Handler{cfg: cfg, reader: reader, log: log, pages: pages, now: time.Now,
 		session: newSessions(cfg.AdminToken, cfg.SessionKey)}
 	h.releaser, _ = reader.(Releaser)
+	h.tenants, _ = reader.(TenantLister)
 	if err := h.routes(); err != nil {
 		return nil, err
 	}

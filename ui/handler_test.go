@@ -18,8 +18,9 @@ const testToken = "s3cret-admin-token-for-tests"
 
 // The store is what cmd/rebond gives New: it must keep both interfaces.
 var (
-	_ Reader   = (*store.Store)(nil)
-	_ Releaser = (*store.Store)(nil)
+	_ Reader       = (*store.Store)(nil)
+	_ Releaser     = (*store.Store)(nil)
+	_ TenantLister = (*store.Store)(nil)
 )
 
 func newTestHandler(t testing.TB, cfg Config, r Reader) *Handler {
@@ -524,5 +525,16 @@ func TestTenantPicker(t *testing.T) {
 	}
 	if res := do(t, h, "GET", "/ui/?tenant=Not+Valid", nil, c); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad tenant name: %d, want 400", res.StatusCode)
+	}
+	// The field suggests the tenants the reader knows, and none without.
+	if strings.Contains(body, "tenant-list") {
+		t.Errorf("a list of tenants with none known")
+	}
+	f.known = []string{"acme", "beta", "default"}
+	body = page(t, h, c, "/ui/")
+	for _, want := range []string{`list="tenant-list"`, `<datalist id="tenant-list">`, `<option value="acme">`, `<option value="beta">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("known tenants: page lacks %s", want)
+		}
 	}
 }

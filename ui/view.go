@@ -33,8 +33,9 @@ type view struct {
 	Data                   any
 	MinVolume              int64
 	// Tenant is whose data the pages show (?tenant=, remembered in a
-	// cookie; ServeHTTP).
-	Tenant string
+	// cookie; ServeHTTP); Tenants the names the header's field suggests.
+	Tenant  string
+	Tenants []string
 }
 
 // presets are the quick ranges of the picker, in days ending today.
@@ -91,6 +92,15 @@ func (f filter) Query() url.Values {
 func (h *Handler) newView(r *http.Request) *view {
 	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: store.Tenant(r.Context())}
 	v.Filter, v.Notices = parseFilter(r.URL.Query(), h.now())
+	if h.tenants != nil {
+		// A failure only leaves the field without suggestions: the
+		// page's own reads report the database's trouble.
+		names, err := h.tenants.KnownTenants(r.Context())
+		if err != nil {
+			h.log.WarnContext(r.Context(), "dashboard: cannot list the tenants", "error", err)
+		}
+		v.Tenants = names
+	}
 	return v
 }
 

@@ -40,3 +40,21 @@ LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.mess
 WHERE e.tenant = $4 AND e.channel = $1 AND e.recipient = $2
 ORDER BY e.occurred_at DESC, e.seq DESC
 LIMIT $3;
+
+-- name: known-tenants
+-- Every tenant's name, for the admin dashboard's tenant picker: those
+-- with a token and those with rates, and the default one. Not scoped to
+-- a tenant (the dashboard is the admin token's, which acts for any). The
+-- rates' tenants come from a skip scan of the primary key of
+-- rate_campaign_days (tenant first): one probe per tenant, not a scan.
+WITH RECURSIVE t AS (
+    (SELECT tenant FROM rate_campaign_days ORDER BY tenant LIMIT 1)
+    UNION ALL
+    SELECT (SELECT r.tenant FROM rate_campaign_days r WHERE r.tenant > t.tenant ORDER BY r.tenant LIMIT 1)
+    FROM t WHERE t.tenant IS NOT NULL
+)
+SELECT tenant FROM t WHERE tenant IS NOT NULL
+UNION SELECT tenant FROM api_tokens WHERE revoked_at IS NULL
+UNION SELECT 'default'
+ORDER BY 1
+LIMIT $1;
