@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/hibiken/asynqmon"
@@ -181,7 +182,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		parts = append(parts, part{"inbound", loop})
 	}
 	if has("smpp") && len(cfg.SMPP.Gateways) > 0 {
-		esme, err := smpp.New(cfg.SMPP, bus, log.With("part", "smpp"), reg)
+		// Receipts arrive one per deliver_sm and each waits for JetStream
+		// before its answer: the coalescer publishes those of the binds'
+		// windows together (natsbus.Coalescer), 2 ms at most apart.
+		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), log.With("part", "smpp"), reg)
 		if err != nil {
 			return err
 		}
@@ -217,6 +221,14 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
 	return runParts(ctx, parts, log)
 }
+
+// smppLinger is how long a receipt waits for others to share its NATS
+// message; smppPublishTimeout bounds that message's publish (the
+// gateways' response_timeout bounds each receipt's wait as well).
+const (
+	smppLinger         = 2 * time.Millisecond
+	smppPublishTimeout = 10 * time.Second
+)
 
 // natsServer returns the NATS URL to use, starting the embedded server when
 // none is configured.
