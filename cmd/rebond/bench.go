@@ -162,7 +162,10 @@ func sideChannel[J any](jobs <-chan J, on bool, send func() error) <-chan error 
 			errc <- nil
 			return
 		}
-		errc <- send()
+		err := send()
+		for range jobs { // after a failure, nothing else reads them: the producer must not block
+		}
+		errc <- err
 	}()
 	return errc
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +24,17 @@ const (
 	smppResp            uint32 = 0x80000000
 	smppMaxPDU                 = 64 << 10
 	smppWindow                 = 200 // deliver_sm awaiting their response, all binds together
+	// Command statuses (section 5.1.3) that ask for the PDU again later:
+	// ESME_RX_T_APPN (rebond could not publish it yet), ESME_RTHROTTLED,
+	// ESME_RMSGQFUL. Any other refusal is final.
+	smppRxTAppn     uint32 = 0x00000064
+	smppThrottled   uint32 = 0x00000058
+	smppMsgQueueFul uint32 = 0x00000014
+	// smppMaxSM is the longest short_message (sm_length is one octet,
+	// section 4.6.1: at most 254); a longer receipt text travels in the
+	// message_payload TLV (tag 0x0424, section 5.3.2.32) instead.
+	smppMaxSM          = 254
+	smppMessagePayload = 0x0424
 )
 
 // receiptJob is one SMS receipt the bench delivers through an SMPP bind.
@@ -54,8 +64,17 @@ func (j receiptJob) deliverSM(seq uint32) []byte {
 	b.WriteString(j.recipient + "\x00")           // source_addr: the handset
 	b.WriteString("\x00\x00REBOND\x00")           // dest_addr_ton, npi, destination_addr
 	b.Write([]byte{0x04, 0, 0, 0, 0, 0, 0, 0, 0}) // esm_class … sm_default_msg_id
-	b.WriteByte(byte(len(text)))                  // sm_length
-	b.WriteString(text)
+	if len(text) <= smppMaxSM {
+		b.WriteByte(byte(len(text))) // sm_length
+		b.WriteString(text)
+	} else {
+		b.WriteByte(0) // sm_length 0: the text is in message_payload
+		var tlv [4]byte
+		binary.BigEndian.PutUint16(tlv[0:2], smppMessagePayload)
+		binary.BigEndian.PutUint16(tlv[2:4], uint16(len(text)))
+		b.Write(tlv[:])
+		b.WriteString(text)
+	}
 	p := b.Bytes()
 	binary.BigEndian.PutUint32(p[0:4], uint32(len(p)))
 	binary.BigEndian.PutUint32(p[4:8], smppDeliverSM)
@@ -69,14 +88,21 @@ func (j receiptJob) deliverSM(seq uint32) []byte {
 // binds, resending any that rebond does not answer ESME_ROK (rebond
 // answers only once the receipt is on JetStream).
 type benchSMSC struct {
-	ln     net.Listener
-	mu     sync.Mutex
-	binds  []*smscBind
-	next   int
-	bound  chan struct{} // closed at the first bind
-	once   sync.Once
-	window chan struct{}   // a slot per deliver_sm awaiting its response
-	retry  chan receiptJob // refused or cut off: delivered again first
+	ln      net.Listener
+	mu      sync.Mutex
+	binds   []*smscBind
+	next    int
+	bound   chan struct{} // closed at the first bind
+	once    sync.Once
+	rebound chan struct{} // a token at every bind, for a sender with none left
+	// bindWait bounds the wait for a bind, at the start and after every
+	// bind dropped; refused counts the receipts rebond refused for good,
+	// firstRefusal says how.
+	bindWait     time.Duration
+	refused      atomic.Int64
+	firstRefusal atomic.Value
+	window       chan struct{}   // a slot per deliver_sm awaiting its response
+	retry        chan receiptJob // refused or cut off: delivered again first
 	// remaining counts the receipts taken from the jobs and not yet
 	// acknowledged by rebond.
 	remaining atomic.Int64
@@ -101,8 +127,8 @@ func sendReceipts(ctx context.Context, addr string, jobs <-chan receiptJob, bind
 	if err != nil {
 		return fmt.Errorf("--smpp-listen: %w", err)
 	}
-	s := &benchSMSC{ln: ln, bound: make(chan struct{}), window: make(chan struct{}, smppWindow),
-		retry: make(chan receiptJob, 4*smppWindow), sent: sent}
+	s := &benchSMSC{ln: ln, bound: make(chan struct{}), rebound: make(chan struct{}, 1), window: make(chan struct{}, smppWindow),
+		retry: make(chan receiptJob, 4*smppWindow), sent: sent, bindWait: bindWait}
 	defer s.close()
 	go s.accept()
 	select {
@@ -118,6 +144,9 @@ func sendReceipts(ctx context.Context, addr string, jobs <-chan receiptJob, bind
 		case j = <-s.retry: // retries first, so they never pile up
 		default:
 			if jobs == nil && s.remaining.Load() == 0 {
+				if n := s.refused.Load(); n > 0 {
+					return fmt.Errorf("smpp: rebond refused %d receipts for good (first: %v)", n, s.firstRefusal.Load())
+				}
 				return nil
 			}
 			select {
@@ -140,20 +169,29 @@ func sendReceipts(ctx context.Context, addr string, jobs <-chan receiptJob, bind
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if err := s.deliver(j); err != nil {
+		if err := s.deliver(ctx, j); err != nil {
 			return err
 		}
 	}
 }
 
-// deliver writes j on the next bind; a write error closes that bind and
-// puts its receipts back.
-func (s *benchSMSC) deliver(j receiptJob) error {
+// deliver writes j on the next bind, waiting up to bindWait for rebond to
+// bind again when none is left. A write error closes that bind, whose
+// drop puts j back in the queue with its other receipts.
+func (s *benchSMSC) deliver(ctx context.Context, j receiptJob) error {
 	for {
 		b := s.pick()
 		if b == nil {
-			<-s.window
-			return errors.New("smpp: every bind from rebond is gone")
+			select {
+			case <-s.rebound:
+				continue
+			case <-time.After(s.bindWait):
+				<-s.window
+				return fmt.Errorf("smpp: every bind from rebond is gone, and none came back within %s", s.bindWait)
+			case <-ctx.Done():
+				<-s.window
+				return ctx.Err()
+			}
 		}
 		b.mu.Lock()
 		if b.closed {
@@ -165,8 +203,7 @@ func (s *benchSMSC) deliver(j receiptJob) error {
 		b.pending[seq] = j
 		b.mu.Unlock()
 		if err := b.write(j.deliverSM(seq)); err != nil {
-			s.drop(b)
-			continue
+			s.drop(b) // requeues j (or another drop already did)
 		}
 		return nil
 	}
@@ -225,6 +262,10 @@ func (s *benchSMSC) serve(b *smscBind) {
 			s.binds = append(s.binds, b)
 			s.mu.Unlock()
 			s.once.Do(func() { close(s.bound) })
+			select {
+			case s.rebound <- struct{}{}:
+			default:
+			}
 		case smppEnquireLink:
 			if b.write(smppPDU(id|smppResp, 0, seq, "")) != nil {
 				return
@@ -241,10 +282,15 @@ func (s *benchSMSC) serve(b *smscBind) {
 				continue
 			}
 			<-s.window
-			if id == smppGenericNack || status != 0 {
-				s.retry <- j // rebond could not take it now: again
-			} else {
+			switch {
+			case id == smppDeliverSM|smppResp && status == 0:
 				s.sent.Add(1)
+				s.remaining.Add(-1)
+			case id == smppDeliverSM|smppResp && (status == smppRxTAppn || status == smppThrottled || status == smppMsgQueueFul):
+				s.retry <- j // rebond could not take it now: again
+			default: // refused for good (ESME_RX_P_APPN, generic_nack...)
+				s.firstRefusal.CompareAndSwap(nil, fmt.Sprintf("receipt %s: command 0x%08x status 0x%08x", j.messageID, id, status))
+				s.refused.Add(1)
 				s.remaining.Add(-1)
 			}
 		}

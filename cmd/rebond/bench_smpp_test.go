@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -41,30 +42,38 @@ func (p *flakyReceipts) Publish(_ context.Context, evs []channels.Event) error {
 	return nil
 }
 
+// benchESME runs rebond's own ESME (sms/smpp) with binds binds of window
+// window to a free local address, where the test's bench SMSC is to
+// listen, publishing to pub; stop ends it and waits for it.
+func benchESME(ctx context.Context, t *testing.T, pub channels.Publisher, binds, window int) (addr string, stop func()) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	esme, err := smpp.New(smpp.Config{Gateways: []smpp.Gateway{{Name: "bench", Addr: addr, SystemID: "bench", Password: "bench",
+		Dialect: "map", Binds: binds, WindowSize: window, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond}}},
+		pub, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = esme.Run(ctx); close(done) }()
+	return addr, func() { cancel(); <-done }
+}
+
 // TestBenchSMSC: rebond's own ESME (sms/smpp) binds twice to the bench's
 // SMSC, which delivers 300 receipts as deliver_sm; the ones the ESME
 // refuses (its publish failed: ESME_RX_T_APPN) are delivered again, and
 // every receipt is published once with the bench's outcome.
 func TestBenchSMSC(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
 	pub := &flakyReceipts{got: map[string]channels.Event{}}
-	esme, err := smpp.New(smpp.Config{Gateways: []smpp.Gateway{{Name: "bench", Addr: addr, SystemID: "bench", Password: "bench",
-		Dialect: "map", Binds: 2, WindowSize: 20, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond}}},
-		pub, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	esmeCtx, stopESME := context.WithCancel(ctx)
-	esmeDone := make(chan error, 1)
-	go func() { esmeDone <- esme.Run(esmeCtx) }()
+	addr, stopESME := benchESME(ctx, t, pub, 2, 20)
 
 	f := benchFlags{campaign: "b", smsPercent: 100}
 	t0 := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
@@ -87,7 +96,6 @@ func TestBenchSMSC(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopESME()
-	<-esmeDone
 
 	pub.mu.Lock()
 	defer pub.mu.Unlock()
@@ -126,5 +134,53 @@ func TestBenchSMSMix(t *testing.T) {
 	want := map[string]int{"DELIVRD:000": 8500, "UNDELIV:027": 800, "UNDELIV:001": 400, "none": 300}
 	if sms != 10000 || fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Errorf("%d SMS, receipts %v; want 10000, %v", sms, counts, want)
+	}
+}
+
+// TestBenchSMSCRefusalsAndLongIDs: a receipt whose text is longer than a
+// short_message travels in message_payload and is acknowledged; one that
+// rebond refuses for good (ESME_RX_P_APPN: a message id rebond cannot
+// take) is not sent again, and the bench says so instead of waiting.
+func TestBenchSMSCRefusalsAndLongIDs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pub := &flakyReceipts{got: map[string]channels.Event{}, n: 1} // n: never the 7th
+	addr, stopESME := benchESME(ctx, t, pub, 1, 10)
+	defer stopESME()
+
+	done := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
+	long := receiptJob{messageID: "m-" + strings.Repeat("x", 150), recipient: "447700900001", stat: "DELIVRD", err: "000", done: done}
+	bad := receiptJob{messageID: "m-bad\x01id", recipient: "447700900002", stat: "DELIVRD", err: "000", done: done}
+	jobs := make(chan receiptJob, 2)
+	jobs <- long
+	jobs <- bad
+	close(jobs)
+	var sent atomic.Int64
+	err := sendReceipts(ctx, addr, jobs, 10*time.Second, &sent)
+	if err == nil || !strings.Contains(err.Error(), "refused 1 receipts for good") {
+		t.Errorf("sendReceipts: %v; want one receipt refused for good", err)
+	}
+	pub.mu.Lock()
+	defer pub.mu.Unlock()
+	if sent.Load() != 1 || pub.got[long.messageID].ID == "" {
+		t.Errorf("acknowledged %d, published %v; want the long one", sent.Load(), pub.got)
+	}
+}
+
+// TestBenchSideChannelDrains: when the SMPP side fails at once, its jobs
+// are still read, so the producer that feeds them never blocks.
+func TestBenchSideChannelDrains(t *testing.T) {
+	jobs := make(chan receiptJob)
+	errc := sideChannel(jobs, true, func() error { return errors.New("no bind") })
+	for range 5000 {
+		select {
+		case jobs <- receiptJob{}:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the producer blocked")
+		}
+	}
+	close(jobs)
+	if err := <-errc; err == nil {
+		t.Error("the failure was lost")
 	}
 }
