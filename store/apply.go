@@ -16,7 +16,8 @@ import (
 // Decider turns the locked state of a batch into the plan that applies it;
 // lifecycle.Decide with a classifier and a policy is the real one. Apply
 // may call it more than once per batch: ahead, on the events of the
-// batch's new messages alone (lockMessages), and again on every retried
+// batch's new messages alone (lockMessages; the batch's decision then
+// reuses those verdicts, Snapshot.Verdicts), and again on every retried
 // attempt, so it must have no effect but its result (a classifier's
 // shadow verdicts are buffered per call, and stored once per event).
 type Decider func(lifecycle.Snapshot) lifecycle.Plan
@@ -132,14 +133,15 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, for
 		return snap, nil, nil, nil
 	}
 	var err error
-	var created map[lifecycle.MessageKey]lifecycle.Message
-	if snap.Messages, created, err = s.lockMessages(ctx, tx, snap.Events, decide); err != nil {
+	var ahead aheadDecision
+	if snap.Messages, ahead, err = s.lockMessages(ctx, tx, snap.Events, decide); err != nil {
 		return snap, nil, nil, err
 	}
+	snap.Verdicts = ahead.verdicts // classified once
 	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events, force); err != nil {
 		return snap, nil, nil, err
 	}
-	return snap, rows, created, nil
+	return snap, rows, ahead.created, nil
 }
 
 type messageRow struct {
@@ -163,7 +165,8 @@ type messageRow struct {
 // that do not with the state the batch gives them, so that a new message
 // is written once instead of as a placeholder row, locked, then updated
 // (never HOT: its status and send time are in partial indexes). It
-// returns the locked messages and the created ones.
+// returns the locked messages, and the created ones with the verdicts
+// their events got.
 //
 // The state of a new message depends only on its own events (Decide), so
 // it is decided ahead, on a snapshot of those events alone, and decided
@@ -171,7 +174,7 @@ type messageRow struct {
 // insert in key order before any other lock of the apply: a key another
 // apply creates meanwhile waits for that apply to end, then conflicts, and
 // is locked with the existing ones (in key order), on its committed state.
-func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, map[lifecycle.MessageKey]lifecycle.Message, error) {
+func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, aheadDecision, error) {
 	keys := make([][]string, 3)
 	seen := make(map[lifecycle.MessageKey]bool)
 	for _, e := range events {
@@ -185,19 +188,19 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		keys[2] = append(keys[2], e.MessageID)
 	}
 	if len(seen) == 0 {
-		return map[lifecycle.MessageKey]lifecycle.Message{}, nil, nil
+		return map[lifecycle.MessageKey]lifecycle.Message{}, aheadDecision{}, nil
 	}
 	var exist []messageKeyRow
 	if err := s.selectTx(ctx, tx, &exist, "read-messages", arrays(keys)...); err != nil {
-		return nil, nil, err
+		return nil, aheadDecision{}, err
 	}
 	lock := make(map[lifecycle.MessageKey]bool, len(exist))
 	for _, r := range exist {
 		lock[r.key()] = true
 	}
-	created, conflicts, err := s.createMessages(ctx, tx, events, lock, decide)
+	ahead, conflicts, err := s.createMessages(ctx, tx, events, lock, decide)
 	if err != nil {
-		return nil, nil, err
+		return nil, aheadDecision{}, err
 	}
 	for _, k := range conflicts {
 		lock[k] = true
@@ -210,11 +213,11 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 	}
 	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(lock))
 	if len(lock) == 0 {
-		return out, created, nil
+		return out, ahead, nil
 	}
 	var rows []messageRow
 	if err := s.selectTx(ctx, tx, &rows, "lock-messages", arrays(lockKeys)...); err != nil {
-		return nil, nil, err
+		return nil, aheadDecision{}, err
 	}
 	for _, r := range rows {
 		m := lifecycle.Message{
@@ -229,15 +232,23 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		// A message seen, then gone before the lock (nothing in rebond
 		// deletes messages; an operator's DELETE could): decide again
 		// from the start, where it is a new one.
-		return nil, nil, fmt.Errorf("%d of %d messages vanished before their lock: %w", len(lock)-len(out), len(lock), errStaleSnapshot)
+		return nil, aheadDecision{}, fmt.Errorf("%d of %d messages vanished before their lock: %w", len(lock)-len(out), len(lock), errStaleSnapshot)
 	}
-	return out, created, nil
+	return out, ahead, nil
+}
+
+// aheadDecision is what createMessages decided ahead: the messages it
+// created, and the verdicts of their events, which the batch's decision
+// reuses (lifecycle.Snapshot.Verdicts) rather than classify them twice.
+type aheadDecision struct {
+	created  map[lifecycle.MessageKey]lifecycle.Message
+	verdicts map[string]channels.Verdict
 }
 
 // createMessages inserts the batch's messages that do not exist (not in
-// exist) with the state their events give them, and returns those it
-// created and the keys another transaction created first.
-func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, exist map[lifecycle.MessageKey]bool, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, []lifecycle.MessageKey, error) {
+// exist) with the state their events give them, and returns what it
+// decided and created, and the keys another transaction created first.
+func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, exist map[lifecycle.MessageKey]bool, decide Decider) (aheadDecision, []lifecycle.MessageKey, error) {
 	var fresh []channels.Event
 	for _, e := range events {
 		if e.MessageID != "" && !exist[lifecycle.MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID}] {
@@ -245,32 +256,32 @@ func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channe
 		}
 	}
 	if len(fresh) == 0 {
-		return nil, nil, nil
+		return aheadDecision{}, nil, nil
 	}
-	ahead := decide(lifecycle.Snapshot{Events: fresh}).Messages
-	sql, err := s.query("insert-messages")
-	if err != nil {
-		return nil, nil, err
-	}
+	plan := decide(lifecycle.Snapshot{Events: fresh})
 	var inserted []messageKeyRow
-	if err := tx.SelectContext(ctx, &inserted, sql, messageArgs(ahead)...); err != nil {
-		return nil, nil, fmt.Errorf("insert-messages: %w", err)
+	if err := s.selectTx(ctx, tx, &inserted, "insert-messages", messageArgs(plan.Messages)...); err != nil {
+		return aheadDecision{}, nil, err
 	}
 	ok := make(map[lifecycle.MessageKey]bool, len(inserted))
 	for _, r := range inserted {
 		ok[r.key()] = true
 	}
-	created := make(map[lifecycle.MessageKey]lifecycle.Message, len(inserted))
+	a := aheadDecision{created: make(map[lifecycle.MessageKey]lifecycle.Message, len(inserted)),
+		verdicts: make(map[string]channels.Verdict, len(plan.Applied))}
+	for _, ap := range plan.Applied {
+		a.verdicts[ap.EventID] = ap.Verdict
+	}
 	var conflicts []lifecycle.MessageKey
-	for _, m := range ahead {
+	for _, m := range plan.Messages {
 		k := lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}
 		if ok[k] {
-			created[k] = m
+			a.created[k] = m
 		} else {
 			conflicts = append(conflicts, k)
 		}
 	}
-	return created, conflicts, nil
+	return a, conflicts, nil
 }
 
 // messageKeyRow is a message's key as read-messages and insert-messages
