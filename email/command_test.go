@@ -276,7 +276,9 @@ func TestCommand(t *testing.T) {
 
 // TestCommandVerdicts classifies the samples above with the shipped rules:
 // the command decides between a missing mailbox (RCPT TO) and a filter's
-// refusal (end of DATA); without one, a missing mailbox's words stay hard.
+// refusal (end of DATA); without one, a generic "no such user" under 5.0.0
+// is unconfirmed (soft filtered), unless the words are the final host's
+// local delivery program's.
 func TestCommandVerdicts(t *testing.T) {
 	t.Parallel()
 	set, err := rules.Load(configs.Files, "rules/*.yaml")
@@ -285,17 +287,17 @@ func TestCommandVerdicts(t *testing.T) {
 	}
 	tests := []struct {
 		name, mail string
-		want       []string // outcome reason
+		want       []string // outcome reason rule
 	}{
-		{"gateway", gatewayMail, []string{"soft filtered"}},
-		{"no gateway", notGatewayMail, []string{"hard user_unknown"}},
-		{"after DATA", sendmailDataMail, []string{"soft filtered"}},
-		{"MAIL FROM, then RCPT TO", sendmailMailFromMail, []string{"soft no_relaying", "hard user_unknown"}},
-		{"local delivery program", mailLocalMail, []string{"hard user_unknown"}},
-		{"X.2.1 in reply to RCPT TO", postfixFoldedMail, []string{"hard user_unknown"}},
-		{"spam after the message", qmailDataMail, []string{"soft spam_detected"}},
-		{"RCPT TO, then a refused greeting", sendmailGreetingMail, []string{"hard user_unknown", "soft blocked"}},
-		{"refused to talk to me", postfixGreetingMail, []string{"soft blocked"}},
+		{"gateway", gatewayMail, []string{"soft filtered email.text.filtered.after_data@1"}},
+		{"no gateway", notGatewayMail, []string{"soft filtered email.text.filtered.unconfirmed@1"}},
+		{"after DATA", sendmailDataMail, []string{"soft filtered email.text.filtered.after_data@1"}},
+		{"MAIL FROM, then RCPT TO", sendmailMailFromMail, []string{"soft no_relaying email.text.no_relaying.words@2", "hard user_unknown email.text.user_unknown.rcpt@1"}},
+		{"local delivery program", mailLocalMail, []string{"hard user_unknown email.text.user_unknown.local@1"}},
+		{"X.2.1 in reply to RCPT TO", postfixFoldedMail, []string{"hard user_unknown email.text.user_unknown.status_5.2.1@1"}},
+		{"spam after the message", qmailDataMail, []string{"soft spam_detected email.text.spam_detected@1"}},
+		{"RCPT TO, then a refused greeting", sendmailGreetingMail, []string{"hard user_unknown email.status.5.1.1@1", "soft blocked email.command.greeting@1"}},
+		{"refused to talk to me", postfixGreetingMail, []string{"soft blocked email.text.blocked.connection@1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +309,7 @@ func TestCommandVerdicts(t *testing.T) {
 			var got []string
 			for _, e := range r.Events(email.EventOptions{MaxRaw: -1}) {
 				v := set.Classify(e)
-				got = append(got, string(v.Outcome)+" "+string(v.Reason))
+				got = append(got, string(v.Outcome)+" "+string(v.Reason)+" "+v.Rule)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("verdicts (-want +got):\n%s", diff)

@@ -19,22 +19,22 @@ import (
 // half of the email corpus, labels from Sisimai's test suite; see its
 // README.md). The targets were reason 0.97, hard/soft 0.99, status 0.97,
 // recipient 0.99; the floors are what the parser and rules reached last
-// (313, 317, 321 and 320 of 322 rows). Reason, status and recipient meet
-// their targets; hard/soft does not, and the rows it and reason miss are labels
-// that contradict the shipped rules or the mail's own words (a "user
-// unknown" under a vague status with no SMTP command named is hard here,
-// "filtered" in Sisimai unless a Sisimai module or remote-host rule knows
-// better; X.2.1 with "User Unknown" is suspend or filtered by which module
-// read it; EZweb's "account is disabled" template above Japanese words
-// and a reply that both say the address does not exist; a text part's
-// "Not enough disk space" against its own DSN's 5.1.1), or that only a
-// class-4 rule against channels/rules' "class 4 gives the reason of class
-// 5" would meet (a delay notice under a bare 4.4.0, expired in Sisimai):
-// see the package's report. Never lower a floor to let a change through,
-// and never edit a label.
+// (315, 319, 321 and 320 of 322 rows), all four above their targets. The
+// rows still missed are labels that contradict the shipped rules or the
+// mail's own words: Gmail's "you tried to reach does not exist" under a
+// bare 5.0.0 (its RCPT TO reply, user_unknown here, filtered in Sisimai);
+// X.2.1 with "User Unknown" is suspend or filtered by which module read it;
+// EZweb's "account is disabled" template above a reply to RCPT TO that says
+// the address does not exist; a text part's "Not enough disk space" against
+// its own DSN's 5.1.1; a 421 to QUIT labelled over the 554 that refused
+// the mail; and a delay notice under a bare 4.4.0 (expired in Sisimai),
+// which only a class-4 rule against channels/rules' "class 4 gives the
+// reason of class 5" would meet; and two ARF reports whose recipient is
+// only a placeholder (go test -v lists every miss). Never lower a
+// floor to let a change through, and never edit a label.
 const (
-	reasonFloor    = 0.972
-	hardSoftFloor  = 0.984
+	reasonFloor    = 0.978
+	hardSoftFloor  = 0.990
 	statusFloor    = 0.996
 	recipientFloor = 0.993
 )

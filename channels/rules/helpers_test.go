@@ -26,6 +26,9 @@ func mail(typ channels.Type, code int, status, text string) channels.Event {
 	return e
 }
 
+// bounce marks e as read from a bounce mail (email.Provider).
+func bounce(e channels.Event) channels.Event { return withProvider(e, "bounce-mail") }
+
 // receipt returns an SMS event of type typ with a receipt; state < 0 means
 // no message_state TLV.
 func receipt(typ channels.Type, stat, errCode, dialect, netErr string, state int) channels.Event {

@@ -59,7 +59,21 @@ func TestShippedEmail(t *testing.T) {
 		{"unknown detail of a known subject", mail(f, 550, "5.3.99", ""), "soft system_error email.status.5.3@1"},
 		{"unknown subject", mail(f, 550, "5.9.1", ""), "soft on_hold email.status.5@1"},
 		{"unknown subject, transient", mail(d, 451, "4.9.1", ""), "soft on_hold email.status.4@1"},
-		{"5.0.0 with words", mail(f, 550, "5.0.0", "No such user here"), "hard user_unknown email.text.user_unknown@1"},
+		// A generic missing-mailbox line under 5.0.0 that names no command
+		// is unconfirmed (Sisimai: filtered); a more precise status, a
+		// provider's own RCPT TO wording, KDDI's address-bearing reply or a
+		// local delivery program's words confirm it.
+		{"5.0.0 with words, no command", bounce(mail(f, 550, "5.0.0", "No such user here")), "soft filtered email.text.filtered.unconfirmed@1"},
+		{"5.0.0 with words in a sender's own reply", mail(f, 550, "5.0.0", "No such user here"), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 with words under an ESP's label", withProvider(mail(f, 550, "5.0.0", "[ses bounce Permanent/General] 550 5.0.0 No such user here"), "ses"), "hard user_unknown email.text.user_unknown@1"},
+		{"5.1.0 with words, no command", bounce(mail(f, 550, "5.1.0", "No such user here")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 with Gmail's RCPT TO words", bounce(mail(f, 550, "5.0.0", "The email account that you tried to reach does not exist.")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 with Yahoo's RCPT TO words", bounce(mail(f, 554, "5.0.0", "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 KDDI names the address", bounce(mail(f, 550, "5.0.0", "550 <a@ezweb.ne.jp>: User unknown")), "hard user_unknown email.text.user_unknown.kddi@1"},
+		{"5.0.0 KDDI's filter leaves it out", bounce(mail(f, 550, "5.0.0", "550 : User unknown")), "soft filtered email.text.filtered.kddi@1"},
+		{"5.0.0 KDDI after DATA", bounce(mail(f, 550, "5.0.0", "550 <a@au.com>: User unknown (in reply to end of DATA command)")), "soft filtered email.text.filtered.after_data@1"},
+		{"5.0.0 mail.local", bounce(mail(f, 554, "5.0.0", "<a@example.net> mail.local: unknown user: a 554 <a@example.net>... Service unavailable")), "hard user_unknown email.text.user_unknown.local@1"},
+		{"5.0.0 Postfix local(8)", bounce(mail(f, 550, "5.0.0", `x-postfix; unknown user: "a"`)), "hard user_unknown email.text.user_unknown.local@1"},
 		{"4.0.0 with user unknown stays soft", mail(d, 450, "4.0.0", "user unknown"), "soft on_hold email.status.4.0.0@1"},
 		{"bare 550", mail(f, 550, "", ""), "soft on_hold email.code.550@1"},
 		{"bare 550 with words", mail(f, 550, "", "550 No such user"), "hard user_unknown email.text.user_unknown.code@1"},
