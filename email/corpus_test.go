@@ -27,7 +27,8 @@ import (
 // EZweb's "account is disabled" template above a reply to RCPT TO that says
 // the address does not exist; a text part's "Not enough disk space" against
 // its own DSN's 5.1.1; a 421 to QUIT labelled over the 554 that refused
-// the mail; and a delay notice under a bare 4.4.0 (expired in Sisimai),
+// the mail; "You cannot send E-Mail to yourself" after DATA labelled a
+// block of the sending host; and a delay notice under a bare 4.4.0 (expired in Sisimai),
 // which only a class-4 rule against channels/rules' "class 4 gives the
 // reason of class 5" would meet; and two ARF reports whose recipient is
 // only a placeholder (go test -v lists every miss). Never lower a

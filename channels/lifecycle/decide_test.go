@@ -112,8 +112,9 @@ func TestRecipientStateMachine(t *testing.T) {
 			StateActive, "", 1, time.Time{}},
 		{"delivery resets the soft count", append(softs(4, "soft/system_error"), ev(channels.Delivered, "m9", a, 600, "")),
 			StateActive, "", 0, time.Time{}},
-		{"suspend action: 24 h", []channels.Event{ev(channels.Failed, "m1", a, 0, "soft/filtered")},
-			StateSuspended, "filtered", 0, t0.Add(24 * time.Hour)},
+		{"suspend action: 24 h, counted", []channels.Event{ev(channels.Failed, "m1", a, 0, "soft/filtered")},
+			StateSuspended, "filtered", 1, t0.Add(24 * time.Hour)},
+		{"5 suspending messages quarantine", softs(5, "soft/filtered"), StateQuarantined, "filtered", 5, time.Time{}},
 		{"sender-side reason never touches the recipient", softs(6, "soft/bad_reputation"), StateActive, "", 0, time.Time{}},
 		{"action none on a hard verdict", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/suppressed")},
 			StateActive, "", 0, time.Time{}},
@@ -121,10 +122,10 @@ func TestRecipientStateMachine(t *testing.T) {
 			StateQuarantined, "complaint", 0, time.Time{}},
 		{"suspension does not weaken a quarantine", []channels.Event{
 			ev(channels.Failed, "m1", a, 0, "hard/user_unknown"), ev(channels.Failed, "m2", a, 5, "soft/filtered")},
-			StateQuarantined, "user_unknown", 0, time.Time{}},
+			StateQuarantined, "user_unknown", 1, time.Time{}},
 		{"events are applied in time order", []channels.Event{
 			ev(channels.Failed, "m2", a, 5, "soft/filtered"), ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
-			StateQuarantined, "user_unknown", 0, time.Time{}},
+			StateQuarantined, "user_unknown", 1, time.Time{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

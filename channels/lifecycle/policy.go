@@ -11,7 +11,8 @@ import (
 const (
 	// ActionCount adds one to the recipient's soft count (the default).
 	ActionCount = "count"
-	// ActionSuspend suspends the recipient for SuspendFor.
+	// ActionSuspend suspends the recipient for SuspendFor, and counts the
+	// message toward the soft threshold as ActionCount does.
 	ActionSuspend = "suspend"
 	// ActionQuarantine quarantines at once, as a hard failure would.
 	ActionQuarantine = "quarantine"

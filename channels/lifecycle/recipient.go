@@ -52,24 +52,30 @@ func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSo
 }
 
 // soft applies a soft verdict's action and reports whether r changed.
+// Count and suspend both count the message once (entered) toward the soft
+// threshold, so a recipient whose filter refuses message after message is
+// quarantined like any other repeated soft failure; suspend also holds the
+// recipient back for SuspendFor in between.
 func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp ReasonPolicy, entered bool) bool {
 	switch rp.Action {
-	case ActionSuspend:
-		d.suspend(r, e, v, rp.SuspendFor)
 	case ActionQuarantine:
 		d.quarantine(r, e, v, rp.QuarantineFor)
-	case ActionCount:
-		if !entered {
-			return false
+		return true
+	case ActionCount, ActionSuspend:
+		if entered {
+			r.SoftCount++
+			if r.SoftCount >= d.policy.SoftThreshold {
+				d.quarantine(r, e, v, rp.QuarantineFor)
+				return true
+			}
 		}
-		r.SoftCount++
-		if r.SoftCount >= d.policy.SoftThreshold {
-			d.quarantine(r, e, v, rp.QuarantineFor)
+		if rp.Action == ActionSuspend {
+			d.suspend(r, e, v, rp.SuspendFor)
+			return true
 		}
-	default:
-		return false
+		return entered
 	}
-	return true
+	return false
 }
 
 // quarantine moves r to quarantined for dur (0: until an operator releases

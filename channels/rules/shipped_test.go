@@ -37,10 +37,10 @@ func TestShippedEmail(t *testing.T) {
 		// Decided by email.text.user_unknown@1 until email.text.user_unknown.rcpt@1
 		// (Postfix's "Recipient address rejected:" is its reply to RCPT TO)
 		// came to outrank email.text.filtered.status_5.7.1@1: same verdict.
-		{"5.7.1 user unknown in words", mail(f, 550, "5.7.1", "Recipient address rejected: User unknown"), "hard user_unknown email.text.user_unknown.rcpt@1"},
+		{"5.7.1 user unknown in words", mail(f, 550, "5.7.1", "Recipient address rejected: User unknown"), "hard user_unknown email.text.user_unknown.rcpt@2"},
 		{"5.7.1 user unknown, no command, is a filter", mail(f, 550, "5.7.1", "550 5.7.1 550 User Unknown: a@example.org"), "soft filtered email.text.filtered.status_5.7.1@1"},
-		{"5.7.1 user unknown in reply to RCPT TO", mail(f, 550, "5.7.1", "550 5.7.1 <a@example.org>... User unknown (in reply to RCPT TO command)"), "hard user_unknown email.text.user_unknown.rcpt@1"},
-		{"5.0.0 user unknown in a transcript's RCPT TO", mail(f, 550, "5.0.0", ">>> RCPT To:<a@example.org> <<< 550 <a@example.org>... User unknown"), "hard user_unknown email.text.user_unknown.rcpt@1"},
+		{"5.7.1 user unknown in reply to RCPT TO", mail(f, 550, "5.7.1", "550 5.7.1 <a@example.org>... User unknown (in reply to RCPT TO command)"), "hard user_unknown email.text.user_unknown.rcpt@2"},
+		{"5.0.0 user unknown in a transcript's RCPT TO", mail(f, 550, "5.0.0", ">>> RCPT To:<a@example.org> <<< 550 <a@example.org>... User unknown"), "hard user_unknown email.text.user_unknown.rcpt@2"},
 		{"5.0.0 user unknown after DATA", mail(f, 550, "5.0.0", "550 Unknown user a@example.net (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data@1"},
 		{"after DATA outranks RCPT TO words", mail(f, 550, "5.7.1", "550 5.7.1 <a@example.fr>: Recipient address rejected: User unknown (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data@1"},
 		{"5.2.1 user unknown after DATA", mail(f, 550, "5.2.1", "550 5.2.1 <a@example.jp>... User Unknown (in reply to end of DATA command)"), "soft filtered email.text.filtered.after_data.status_5.2.1@1"},
@@ -59,21 +59,31 @@ func TestShippedEmail(t *testing.T) {
 		{"unknown detail of a known subject", mail(f, 550, "5.3.99", ""), "soft system_error email.status.5.3@1"},
 		{"unknown subject", mail(f, 550, "5.9.1", ""), "soft on_hold email.status.5@1"},
 		{"unknown subject, transient", mail(d, 451, "4.9.1", ""), "soft on_hold email.status.4@1"},
-		// A generic missing-mailbox line under 5.0.0 that names no command
-		// is unconfirmed (Sisimai: filtered); a more precise status, a
-		// provider's own RCPT TO wording, KDDI's address-bearing reply or a
-		// local delivery program's words confirm it.
-		{"5.0.0 with words, no command", bounce(mail(f, 550, "5.0.0", "No such user here")), "soft filtered email.text.filtered.unconfirmed@1"},
-		{"5.0.0 with words in a sender's own reply", mail(f, 550, "5.0.0", "No such user here"), "hard user_unknown email.text.user_unknown@1"},
-		{"5.0.0 with words under an ESP's label", withProvider(mail(f, 550, "5.0.0", "[ses bounce Permanent/General] 550 5.0.0 No such user here"), "ses"), "hard user_unknown email.text.user_unknown@1"},
-		{"5.1.0 with words, no command", bounce(mail(f, 550, "5.1.0", "No such user here")), "hard user_unknown email.text.user_unknown@1"},
+		// A bare generic missing-mailbox reply under 5.0.0 in a bounce mail
+		// that names no command is unconfirmed (Sisimai: filtered); a more
+		// precise status, a command, a provider's own RCPT TO wording,
+		// KDDI's address-bearing reply, more words than the reply, or a
+		// source other than a bounce mail leave it to the other rules.
+		{"5.0.0 bare reply, no command", bounce(mail(f, 550, "5.0.0", "550 No such user here")), "soft filtered email.text.filtered.unconfirmed@1"},
+		{"5.0.0 Postfix bare reply", bounce(mail(f, 550, "5.0.0", "<a@example.jp>: host mx.example.jp[192.0.2.22] said: 550 <a@example.jp>: User unknown")), "soft filtered email.text.filtered.unconfirmed@1"},
+		{"5.0.0 Sendmail bare reply", bounce(mail(f, 550, "5.0.0", "550 5.0.0 <a@example.com>... User unknown")), "soft filtered email.text.filtered.unconfirmed@1"},
+		{"5.0.0 bare reply in a sender's own reply", mail(f, 550, "5.0.0", "550 No such user here"), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 under an ESP's label", withProvider(mail(f, 550, "5.0.0", "[ses bounce Permanent/General] 550 5.0.0 No such user here"), "ses"), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 after MAIL FROM is not unconfirmed", bounce(mail(f, 550, "5.0.0", "550 user unknown (in reply to MAIL FROM command)")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 host and user words keep host_unknown", bounce(mail(f, 550, "5.0.0", "550 no such domain or user unknown")), "hard host_unknown email.text.host_unknown@1"},
+		{"5.0.0 several replies", bounce(mail(f, 554, "5.0.0", "554 <a@example.net>... 550 Host unknown (Name server: example.net: host not found) 550 <b@example.org>... User unknown")), "hard host_unknown email.text.host_unknown@1"},
+		{"5.1.0 with words, no command", bounce(mail(f, 550, "5.1.0", "550 No such user here")), "hard user_unknown email.text.user_unknown@1"},
 		{"5.0.0 with Gmail's RCPT TO words", bounce(mail(f, 550, "5.0.0", "The email account that you tried to reach does not exist.")), "hard user_unknown email.text.user_unknown@1"},
 		{"5.0.0 with Yahoo's RCPT TO words", bounce(mail(f, 554, "5.0.0", "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 qmail names RCPT in its words", bounce(mail(f, 550, "5.0.0", "<c@example.com>: 192.0.2.7 does not like recipient. Remote host said: 550 <c@example.com>... User unknown")), "hard user_unknown email.text.user_unknown.rcpt@2"},
+		{"5.0.0 Postfix restriction words", bounce(mail(f, 550, "5.0.0", "550 <a@example.org>: Recipient address rejected: undeliverable address: unknown user")), "hard user_unknown email.text.user_unknown.rcpt@2"},
 		{"5.0.0 KDDI names the address", bounce(mail(f, 550, "5.0.0", "550 <a@ezweb.ne.jp>: User unknown")), "hard user_unknown email.text.user_unknown.kddi@1"},
+		{"5.0.0 KDDI subdomain, Sendmail form", bounce(mail(f, 550, "5.0.0", "550 <a@biz.ezweb.ne.jp>... User unknown")), "hard user_unknown email.text.user_unknown.kddi@1"},
 		{"5.0.0 KDDI's filter leaves it out", bounce(mail(f, 550, "5.0.0", "550 : User unknown")), "soft filtered email.text.filtered.kddi@1"},
 		{"5.0.0 KDDI after DATA", bounce(mail(f, 550, "5.0.0", "550 <a@au.com>: User unknown (in reply to end of DATA command)")), "soft filtered email.text.filtered.after_data@1"},
-		{"5.0.0 mail.local", bounce(mail(f, 554, "5.0.0", "<a@example.net> mail.local: unknown user: a 554 <a@example.net>... Service unavailable")), "hard user_unknown email.text.user_unknown.local@1"},
-		{"5.0.0 Postfix local(8)", bounce(mail(f, 550, "5.0.0", `x-postfix; unknown user: "a"`)), "hard user_unknown email.text.user_unknown.local@1"},
+		{"5.7.1 KDDI stays a refusal", bounce(mail(f, 550, "5.7.1", "550 5.7.1 <a@ezweb.ne.jp>: User unknown")), "soft filtered email.text.filtered.status_5.7.1@1"},
+		{"5.0.0 mail.local", bounce(mail(f, 554, "5.0.0", "<a@example.net> mail.local: unknown user: a 554 <a@example.net>... Service unavailable")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 old Postfix local(8)", bounce(mail(f, 550, "5.0.0", `<a@example.net>: unknown user: "a"`)), "hard user_unknown email.text.user_unknown@1"},
 		{"4.0.0 with user unknown stays soft", mail(d, 450, "4.0.0", "user unknown"), "soft on_hold email.status.4.0.0@1"},
 		{"bare 550", mail(f, 550, "", ""), "soft on_hold email.code.550@1"},
 		{"bare 550 with words", mail(f, 550, "", "550 No such user"), "hard user_unknown email.text.user_unknown.code@1"},
