@@ -115,6 +115,12 @@ func TestRecipientStateMachine(t *testing.T) {
 		{"suspend action: 24 h, counted", []channels.Event{ev(channels.Failed, "m1", a, 0, "soft/filtered")},
 			StateSuspended, "filtered", 1, t0.Add(24 * time.Hour)},
 		{"5 suspending messages quarantine", softs(5, "soft/filtered"), StateQuarantined, "filtered", 5, time.Time{}},
+		{"retries of one suspending message count once, extend the suspension", []channels.Event{
+			ev(channels.Failed, "m1", a, 0, "soft/filtered"), ev(channels.Failed, "m1", a, 60, "soft/filtered")},
+			StateSuspended, "filtered", 1, t0.Add(time.Hour).Add(24 * time.Hour)},
+		{"a late soft failure keeps a running quarantine's reason and term", append(softs(5, "soft/mailbox_full"),
+			ev(channels.Failed, "m9", a, 600, "soft/filtered")),
+			StateQuarantined, "mailbox_full", 6, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
 		{"sender-side reason never touches the recipient", softs(6, "soft/bad_reputation"), StateActive, "", 0, time.Time{}},
 		{"action none on a hard verdict", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/suppressed")},
 			StateActive, "", 0, time.Time{}},

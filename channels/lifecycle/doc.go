@@ -28,7 +28,11 @@
 //   - soft ⇒ the soft count grows by one per message that enters soft (the
 //     retries of one message do not count again); at SoftThreshold ⇒
 //     quarantined, for the reason's duration (mailbox_full: 30 days).
-//   - a reason with action "suspend" ⇒ suspended for its window (24 h).
+//   - a reason with action "suspend" ⇒ suspended for its window (24 h), and
+//     counted as soft: the count survives the suspension's end, so the
+//     fifth such message quarantines (filtered: for 30 days).
+//   - a soft count reaching SoftThreshold never changes a quarantine that
+//     is still running (its reason and term stay).
 //   - a reason with action "sender" (sender-side: reputation, policy, rate
 //     limits…) never touches the recipient: it raises a sender incident
 //     instead (below).

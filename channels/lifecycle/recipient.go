@@ -55,7 +55,8 @@ func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSo
 // Count and suspend both count the message once (entered) toward the soft
 // threshold, so a recipient whose filter refuses message after message is
 // quarantined like any other repeated soft failure; suspend also holds the
-// recipient back for SuspendFor in between.
+// recipient back for SuspendFor in between (the release job keeps the
+// count when a suspension ends: store's release-expired).
 func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp ReasonPolicy, entered bool) bool {
 	switch rp.Action {
 	case ActionQuarantine:
@@ -65,7 +66,12 @@ func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp Re
 		if entered {
 			r.SoftCount++
 			if r.SoftCount >= d.policy.SoftThreshold {
-				d.quarantine(r, e, v, rp.QuarantineFor)
+				// A late soft failure counts, but does not change a
+				// running quarantine's reason or term (a 30-day
+				// mailbox_full one must not become permanent).
+				if !quarantinedAt(*r, e.OccurredAt) {
+					d.quarantine(r, e, v, rp.QuarantineFor)
+				}
 				return true
 			}
 		}
@@ -76,6 +82,11 @@ func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp Re
 		return entered
 	}
 	return false
+}
+
+// quarantinedAt reports whether r is in a quarantine still running at t.
+func quarantinedAt(r Recipient, t time.Time) bool {
+	return r.State == StateQuarantined && (r.Until.IsZero() || r.Until.After(t))
 }
 
 // quarantine moves r to quarantined for dur (0: until an operator releases

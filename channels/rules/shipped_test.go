@@ -83,6 +83,7 @@ func TestShippedEmail(t *testing.T) {
 		{"5.0.0 KDDI after DATA", bounce(mail(f, 550, "5.0.0", "550 <a@au.com>: User unknown (in reply to end of DATA command)")), "soft filtered email.text.filtered.after_data@1"},
 		{"5.7.1 KDDI stays a refusal", bounce(mail(f, 550, "5.7.1", "550 5.7.1 <a@ezweb.ne.jp>: User unknown")), "soft filtered email.text.filtered.status_5.7.1@1"},
 		{"5.0.0 mail.local", bounce(mail(f, 554, "5.0.0", "<a@example.net> mail.local: unknown user: a 554 <a@example.net>... Service unavailable")), "hard user_unknown email.text.user_unknown@1"},
+		{"5.0.0 Postfix local(8) in a DSN", bounce(mail(f, 550, "5.0.0", `x-postfix; unknown user: "a"`)), "hard user_unknown email.text.user_unknown@1"},
 		{"5.0.0 old Postfix local(8)", bounce(mail(f, 550, "5.0.0", `<a@example.net>: unknown user: "a"`)), "hard user_unknown email.text.user_unknown@1"},
 		{"4.0.0 with user unknown stays soft", mail(d, 450, "4.0.0", "user unknown"), "soft on_hold email.status.4.0.0@1"},
 		{"bare 550", mail(f, 550, "", ""), "soft on_hold email.code.550@1"},

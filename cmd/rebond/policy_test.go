@@ -110,6 +110,24 @@ func TestSeedPolicyOnAFakeClock(t *testing.T) {
 		t.Errorf("after 24 h: %s, want the suspension lifted", s)
 	}
 
+	// A suspending reason counts too, and the count outlives each
+	// suspension: the fifth filtered message, a day after the fourth
+	// suspension ended, quarantines for filtered's 30 days.
+	for i := range 5 {
+		at := t0.Add(time.Duration(i) * 25 * time.Hour)
+		if s := state("filter@example.org", at); s != "active" {
+			t.Fatalf("before filtered message %d: %s, want active", i+1, s)
+		}
+		fail("filter@example.org", "filtered", at)
+	}
+	fifth := t0.Add(4 * 25 * time.Hour)
+	if s := state("filter@example.org", fifth.Add(25*time.Hour)); s != "quarantined" {
+		t.Errorf("after 5 filtered messages on 5 days: %s, want quarantined", s)
+	}
+	if s := state("filter@example.org", fifth.Add(30*24*time.Hour+time.Minute)); s != "active" {
+		t.Errorf("filtered quarantine after 30 days: %s, want released", s)
+	}
+
 	// system_error has no quarantine_for: the quarantine lasts until an
 	// operator releases it.
 	if s := state("soft@example.org", t0.Add(365*24*time.Hour)); s != "quarantined" {

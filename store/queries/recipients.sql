@@ -68,7 +68,10 @@ SET reason = EXCLUDED.reason, expires_at = EXCLUDED.expires_at;
 
 -- name: release-expired
 -- The release job: timed quarantines and suspensions that ended go back to
--- active, each with its audit row, in one statement.
+-- active, each with its audit row, in one statement. A quarantine's end
+-- starts the soft count afresh; a suspension's keeps it, since a
+-- suspending reason counts toward the soft threshold too (lifecycle) and
+-- nothing can be sent to a suspended recipient to reset it.
 WITH due AS (
     SELECT tenant, channel, address, state, reason FROM recipients
     WHERE state <> 'active' AND until IS NOT NULL AND until <= $1
@@ -77,7 +80,9 @@ WITH due AS (
     FOR UPDATE SKIP LOCKED
 ), released AS (
     UPDATE recipients r
-    SET state = 'active', reason = '', soft_count = 0, since = $1, until = NULL, updated_at = now()
+    SET state = 'active', reason = '',
+        soft_count = CASE WHEN due.state = 'suspended' THEN r.soft_count ELSE 0 END,
+        since = $1, until = NULL, updated_at = now()
     FROM due WHERE r.tenant = due.tenant AND r.channel = due.channel AND r.address = due.address
     RETURNING r.tenant, r.channel, r.address
 )
