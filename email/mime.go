@@ -194,7 +194,7 @@ func decodeBody(h header, body string) string {
 	if !plain {
 		e, err := gomessage.New(gomessage.Header{Header: th}, strings.NewReader(body))
 		if e != nil {
-			if b := readAllBounded(e.Body, MaxMailSize); len(b) > 0 || err == nil {
+			if b := readAllBounded(e.Body, MaxMailSize, len(body)); len(b) > 0 || err == nil {
 				out = b
 			}
 		}
@@ -235,7 +235,7 @@ func decodeISO2022(b string) string {
 	if err != nil {
 		return b
 	}
-	if out := readAllBounded(r, MaxMailSize); len(out) > 0 {
+	if out := readAllBounded(r, MaxMailSize, len(b)*3/2); len(out) > 0 {
 		return out
 	}
 	return b

@@ -84,9 +84,9 @@ func typeBit(t channels.Type) typeMask {
 	return 0
 }
 
-// compile prepares a validated rule. The text pattern gets the (?i) flag:
-// SMTP servers capitalize their texts at will.
-func compile(r Rule) (*compiled, error) {
+// compile prepares a validated rule whose text pattern compileText
+// compiled into text.
+func compile(r Rule, text *regexp.Regexp) *compiled {
 	c := &compiled{
 		rule: r, key: r.Key(), spec: specificity(r.Match), need: needs(r.Match),
 		codes: slices.Clone(r.Match.Codes), states: slices.Clone(r.Match.MessageState),
@@ -99,12 +99,8 @@ func compile(r Rule) (*compiled, error) {
 		c.status = append(c.status, s)
 		c.statusDot = append(c.statusDot, s+".")
 	}
-	if r.Match.Text != "" {
-		re, err := regexp.Compile("(?i)" + r.Match.Text)
-		if err != nil {
-			return nil, err
-		}
-		c.text, c.textLits = re, prefilter("(?i)"+r.Match.Text)
+	if text != nil {
+		c.text, c.textLits = text, prefilter("(?i)"+r.Match.Text)
 	}
 	for _, s := range r.Match.Stat {
 		c.stat = append(c.stat, normStat(s))
@@ -115,7 +111,7 @@ func compile(r Rule) (*compiled, error) {
 	for _, s := range r.Match.NetworkError {
 		c.netErr = append(c.netErr, strings.ToLower(s))
 	}
-	return c, nil
+	return c
 }
 
 // specificity ranks rules of equal priority: one point per condition, plus

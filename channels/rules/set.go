@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"slices"
 
 	"github.com/rebond/rebond/channels"
@@ -63,9 +64,15 @@ func NewSet(rules []Rule) (*Set, error) {
 	s := &Set{byKey: make(map[string]Rule, len(rules))}
 	var errs []error
 	latest := make(map[string]int)
+	texts := make(map[string]*regexp.Regexp, len(rules))
 	for _, r := range rules {
 		r = r.clone()
 		if err := validate(r); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		re, err := compileText(r)
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -74,6 +81,7 @@ func NewSet(rules []Rule) (*Set, error) {
 			continue
 		}
 		s.byKey[r.Key()] = r
+		texts[r.Key()] = re
 		latest[r.ID] = max(latest[r.ID], r.Version)
 	}
 	if len(errs) > 0 {
@@ -85,11 +93,7 @@ func NewSet(rules []Rule) (*Set, error) {
 		if r.Disabled || r.Version != latest[r.ID] {
 			continue
 		}
-		c, err := compile(r)
-		if err != nil { // validate compiled the pattern already
-			return nil, ruleError(r, "match.text", "%v", err)
-		}
-		cr.live = append(cr.live, c)
+		cr.live = append(cr.live, compile(r, texts[r.Key()]))
 	}
 	for _, cr := range []*channelRules{&s.email, &s.sms} {
 		slices.SortFunc(cr.all, func(a, b Rule) int { return order(a, b, specificity(a.Match), specificity(b.Match)) })

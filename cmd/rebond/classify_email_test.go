@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +143,89 @@ func TestClassifyEmailMbox(t *testing.T) {
 	table, _, err := runClassifyEmail("--format", "table", file)
 	if err != nil || !strings.Contains(table, file+"#2") {
 		t.Errorf("table (err %v):\n%s\nwant the second mail as %s#2", err, table, file)
+	}
+}
+
+// TestReadMailFile: the few-syscall reader returns what os.ReadFile does,
+// for empty, small and multi-buffer files, and fails as it does.
+func TestReadMailFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 511, 512, 513, 70_000} {
+		p := filepath.Join(dir, fmt.Sprintf("f%d", size))
+		want := bytes.Repeat([]byte("0123456789abcdef\n"), size/17+1)[:size]
+		if err := os.WriteFile(p, want, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readMailFile(p)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("size %d: got %d bytes, %v", size, len(got), err)
+		}
+	}
+	if _, err := readMailFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v, want ErrNotExist", err)
+	}
+	if _, err := readMailFile(dir); err == nil {
+		t.Error("a directory was read as a file")
+	}
+}
+
+// TestClassifyMailsRuleLoadFails: when the rules cannot load, the run
+// stops with that error, prints nothing and leaves no worker behind.
+func TestClassifyMailsRuleLoadFails(t *testing.T) {
+	t.Parallel()
+	dir := classifyEmailDir(t)
+	files, err := mailFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := &lazyRules{done: make(chan struct{}), err: errors.New("rules: broken")}
+	close(lr.done)
+	var out, errb bytes.Buffer
+	err = classifyMails(&globals{stdout: &out, stderr: &errb}, files, lr, "jsonl")
+	if err == nil || !strings.Contains(err.Error(), "rules: broken") {
+		t.Errorf("error %v, want the rule load's", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q, want nothing", out.String())
+	}
+}
+
+// TestClassifyEmailOrderAcrossChunks: files are claimed by workers in
+// chunks of classifyChunk; the rows still come out in lexical file order.
+func TestClassifyEmailOrderAcrossChunks(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../email/testdata/corpus/maildir/bsd/lhost-postfix-02.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	n := 3*classifyChunk + 5
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("m%03d.eml", i)), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, _, err := runClassifyEmail(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var r emailRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if len(files) == 0 || files[len(files)-1] != r.File {
+			files = append(files, r.File)
+		}
+	}
+	if len(files) != n {
+		t.Fatalf("rows of %d files, want %d", len(files), n)
+	}
+	for i, f := range files {
+		if want := fmt.Sprintf("m%03d.eml", i); f != want {
+			t.Fatalf("file %d is %s, want %s", i, f, want)
+		}
 	}
 }
