@@ -173,27 +173,37 @@ func (l *lazyRules) get() (*rules.Set, error) {
 	return l.set, l.err
 }
 
-// classifyChunk is how many consecutive files a worker claims at once:
-// one hand-off to the printer per chunk rather than per file.
+// classifyChunk is how many consecutive files a worker claims at once
+// when there are many: one hand-off to the printer per chunk rather than
+// per file. chunkSize makes it smaller for short runs, so that a few large
+// mbox files still get one worker each.
 const classifyChunk = 16
+
+// chunkSize is the chunk for n files and workers workers: classifyChunk,
+// or less so that every worker gets at least four chunks.
+func chunkSize(n, workers int) int {
+	return max(1, min(classifyChunk, n/(4*max(workers, 1))))
+}
 
 // classifyMails reads the files with one worker per CPU and prints the
 // results in file order as soon as each one's predecessors are printed.
 func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) error {
 	results := make([]mailResult, len(files))
-	chunks := (len(files) + classifyChunk - 1) / classifyChunk
+	workers := runtime.GOMAXPROCS(0)
+	chunk := chunkSize(len(files), workers)
+	chunks := (len(files) + chunk - 1) / chunk
 	ready := make([]chan struct{}, chunks)
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
 	var next, done atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(chunks, 1)) {
+	for range min(workers, max(chunks, 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
-				for i := c * classifyChunk; i < min((c+1)*classifyChunk, len(files)); i++ {
+				for i := c * chunk; i < min((c+1)*chunk, len(files)); i++ {
 					results[i] = classifyMail(files[i], lr)
 					done.Add(1)
 				}
@@ -211,8 +221,8 @@ func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) e
 	failed := 0
 	var werr error
 	for i := range files {
-		if i%classifyChunk == 0 {
-			<-ready[i/classifyChunk]
+		if i%chunk == 0 {
+			<-ready[i/chunk]
 		}
 		r := &results[i]
 		for _, note := range r.notes {

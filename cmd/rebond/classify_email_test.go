@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -165,8 +166,8 @@ func TestReadMailFile(t *testing.T) {
 	if _, err := readMailFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want ErrNotExist", err)
 	}
-	if _, err := readMailFile(dir); err == nil {
-		t.Error("a directory was read as a file")
+	if _, err := readMailFile(dir); !errors.Is(err, syscall.EISDIR) {
+		t.Errorf("a directory: %v, want EISDIR as os.ReadFile gives", err)
 	}
 }
 
@@ -192,7 +193,7 @@ func TestClassifyMailsRuleLoadFails(t *testing.T) {
 }
 
 // TestClassifyEmailOrderAcrossChunks: files are claimed by workers in
-// chunks of classifyChunk; the rows still come out in lexical file order.
+// chunks (chunkSize); the rows still come out in lexical file order.
 func TestClassifyEmailOrderAcrossChunks(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../../email/testdata/corpus/maildir/bsd/lhost-postfix-02.eml")
@@ -226,6 +227,19 @@ func TestClassifyEmailOrderAcrossChunks(t *testing.T) {
 	for i, f := range files {
 		if want := fmt.Sprintf("m%03d.eml", i); f != want {
 			t.Fatalf("file %d is %s, want %s", i, f, want)
+		}
+	}
+}
+
+// TestChunkSize: few files get chunks of one (a worker each, whatever
+// their size: large mbox files); many get classifyChunk.
+func TestChunkSize(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ n, workers, want int }{
+		{0, 2, 1}, {1, 2, 1}, {4, 2, 1}, {16, 2, 2}, {53, 2, 6}, {2970, 2, classifyChunk}, {100, 0, classifyChunk},
+	} {
+		if got := chunkSize(tt.n, tt.workers); got != tt.want {
+			t.Errorf("chunkSize(%d, %d) = %d, want %d", tt.n, tt.workers, got, tt.want)
 		}
 	}
 }
