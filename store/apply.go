@@ -118,7 +118,7 @@ func unlockedRecipients(p lifecycle.Plan, locked map[lifecycle.RecipientKey]life
 // new.
 func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, force map[lifecycle.RecipientKey]bool, decide Decider) (lifecycle.Snapshot, []eventRow, map[lifecycle.MessageKey]lifecycle.Message, error) {
 	var rows []eventRow
-	if err := s.selectTx(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
 		return lifecycle.Snapshot{}, nil, nil, err
 	}
 	snap := lifecycle.Snapshot{Events: make([]channels.Event, 0, len(rows))}
@@ -191,7 +191,7 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		return map[lifecycle.MessageKey]lifecycle.Message{}, aheadDecision{}, nil
 	}
 	var exist []messageKeyRow
-	if err := s.selectTx(ctx, tx, &exist, "read-messages", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &exist, "read-messages", arrays(keys)...); err != nil {
 		return nil, aheadDecision{}, err
 	}
 	lock := make(map[lifecycle.MessageKey]bool, len(exist))
@@ -216,7 +216,7 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		return out, ahead, nil
 	}
 	var rows []messageRow
-	if err := s.selectTx(ctx, tx, &rows, "lock-messages", arrays(lockKeys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", arrays(lockKeys)...); err != nil {
 		return nil, aheadDecision{}, err
 	}
 	for _, r := range rows {
@@ -260,7 +260,7 @@ func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channe
 	}
 	plan := decide(lifecycle.Snapshot{Events: fresh})
 	var inserted []messageKeyRow
-	if err := s.selectTx(ctx, tx, &inserted, "insert-messages", messageArgs(plan.Messages)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &inserted, "insert-messages", messageArgs(plan.Messages)...); err != nil {
 		return aheadDecision{}, nil, err
 	}
 	ok := make(map[lifecycle.MessageKey]bool, len(inserted))
@@ -362,7 +362,7 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		}
 	}
 	var rows []recipientRow
-	if err := s.selectTx(ctx, tx, &rows, "lock-recipients", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "lock-recipients", arrays(keys)...); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
@@ -378,7 +378,7 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		Channel string `db:"channel"`
 		Address string `db:"address"`
 	}
-	if err := s.selectTx(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
 		return nil, nil, err
 	}
 	for _, a := range allow {

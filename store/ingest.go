@@ -53,7 +53,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 	var pending []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var queued []string
-		if err := s.selectTx(ctx, tx, &queued, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
+		if err := s.selectNamed(ctx, tx, &queued, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
 			return err
 		}
 		if len(queued) == len(ids) {
@@ -73,7 +73,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 			}
 		}
 		var waiting []string
-		if err := s.selectTx(ctx, tx, &waiting, "unapplied-of", pq.Array(stale), months.array()); err != nil {
+		if err := s.selectNamed(ctx, tx, &waiting, "unapplied-of", pq.Array(stale), months.array()); err != nil {
 			return err
 		}
 		for _, id := range waiting {
@@ -139,12 +139,14 @@ func arrays[T any](cols [][]T) []any {
 	return args
 }
 
-func (s *Store) selectTx(ctx context.Context, tx *sqlx.Tx, dest any, name string, args ...any) error {
+// selectNamed runs the named query on q (the pool or a transaction) into
+// dest, its errors prefixed with the query's name.
+func (s *Store) selectNamed(ctx context.Context, q sqlx.QueryerContext, dest any, name string, args ...any) error {
 	sql, err := s.query(name)
 	if err != nil {
 		return err
 	}
-	if err := tx.SelectContext(ctx, dest, sql, args...); err != nil {
+	if err := sqlx.SelectContext(ctx, q, dest, sql, args...); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil

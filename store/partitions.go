@@ -91,7 +91,7 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time, ahead int) 
 		if err := s.exec(ctx, tx, "partition-lock-timeout"); err != nil {
 			return err
 		}
-		return s.selectTx(ctx, tx, &created, "ensure-event-partitions", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return s.selectNamed(ctx, tx, &created, "ensure-event-partitions", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create event partitions %s to %s: %w", from.Format("2006-01"), to.Format("2006-01"), err)
@@ -116,7 +116,7 @@ func (s *Store) DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dr
 		if err := s.exec(ctx, tx, "partition-lock-timeout"); err != nil {
 			return err
 		}
-		return s.selectTx(ctx, tx, &rows, "drop-event-partitions", cutoff)
+		return s.selectNamed(ctx, tx, &rows, "drop-event-partitions", cutoff)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("retention: drop event partitions: %w", err)

@@ -71,7 +71,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 	var out Replay
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
 		var rows []replayRow
-		if err := s.selectTx(ctx, tx, &rows, "replay-events", string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rows, "replay-events", string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx)); err != nil {
 			return err
 		}
 		var err error
@@ -82,7 +82,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 			return err
 		}
 		var rr []ruleRow
-		if err := s.selectTx(ctx, tx, &rr, "rule-overrides", Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rr, "rule-overrides", Tenant(ctx)); err != nil {
 			return err
 		}
 		out.Overrides, err = decodeRules(rr)
@@ -132,7 +132,7 @@ func (s *Store) allowedIn(ctx context.Context, tx *sqlx.Tx, events []StoredEvent
 		Channel string `db:"channel"`
 		Address string `db:"address"`
 	}
-	if err := s.selectTx(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
 		return nil, err
 	}
 	out := make(map[lifecycle.RecipientKey]bool, len(allow))

@@ -107,7 +107,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 		if after.IsZero() {
 			after = time.Unix(0, 0)
 		}
-		if err := s.selectTx(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
 			return err
 		}
 		plain := make([]replayRow, len(rows))
@@ -229,7 +229,7 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, keys []life
 		return out, nil
 	}
 	var rows []messageRow
-	if err := s.selectTx(ctx, tx, &rows, "lock-messages", keyArrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", keyArrays(keys)...); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -251,7 +251,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 		return out, nil
 	}
 	var rows []replayRow
-	if err := s.selectTx(ctx, tx, &rows, "replay-message-events", keyArrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(keys)...); err != nil {
 		return nil, err
 	}
 	stored, err := decodeReplay(rows, len(rows))

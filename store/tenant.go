@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rebond/rebond/channels"
 )
@@ -48,13 +47,9 @@ const MaxKnownTenants = 1000
 // MaxKnownTenants). It reads across tenants, for the admin dashboard's
 // tenant picker, and is never scoped by the request's tenant.
 func (s *Store) KnownTenants(ctx context.Context) ([]string, error) {
-	q, err := s.query("known-tenants")
-	if err != nil {
-		return nil, err
-	}
 	var out []string
-	if err := s.db.SelectContext(ctx, &out, q, MaxKnownTenants); err != nil {
-		return nil, fmt.Errorf("known tenants: %w", err)
+	if err := s.selectNamed(ctx, s.db, &out, "known-tenants", MaxKnownTenants); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
