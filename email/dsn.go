@@ -84,7 +84,7 @@ func dsnParagraphs(body string) [][]field {
 		switch {
 		case ok && n < maxDSNFields:
 			closeField()
-			cur = append(cur, field{name, value})
+			cur = append(cur, field{name: name, value: value})
 			n++
 		case !ok && len(cur) > 0 && len(cont) < 64:
 			cont = append(cont, strings.TrimSpace(t))

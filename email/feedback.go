@@ -35,7 +35,7 @@ func (m *message) feedback() {
 		addrs = addrs[:MaxRecipients]
 	}
 	if id := f.get("message-id"); id != "" && !m.p.hasOrig {
-		m.p.setOriginal(header{{"message-id", id}})
+		m.p.setOriginal(header{{name: "message-id", value: id}})
 	}
 	diag := cleanDiagnostic("feedback-type: " + m.r.FeedbackType)
 	for _, a := range addrs {

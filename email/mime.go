@@ -33,17 +33,18 @@ func (p *parts) walk(h header, body string, depth int) {
 	}
 	p.count++
 	mt, params := h.contentType()
+	decode := func() string { return decodeBody(h, mt, params, body) }
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
 		p.walkMultipart(params["boundary"], body, depth)
 	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
-		p.dsn = append(p.dsn, decodeBody(h, body))
+		p.dsn = append(p.dsn, decode())
 	case mt == "message/feedback-report":
 		if p.feedback == "" {
-			p.feedback = decodeBody(h, body)
+			p.feedback = decode()
 		}
 	case mt == "message/rfc822" || mt == "message/global" || mt == "message/partial":
-		oh, ob := readHeader(decodeBody(h, body), true)
+		oh, ob := readHeader(decode(), true)
 		p.setOriginal(oh)
 		if isReportHeader(oh) && p.nested == nil {
 			p.nested = &parts{count: p.count}
@@ -51,15 +52,15 @@ func (p *parts) walk(h header, body string, depth int) {
 			p.count = p.nested.count
 		}
 	case mt == "text/rfc822-headers" || mt == "text/rfc822-header" || mt == "message/rfc822-headers":
-		oh, _ := readHeader(decodeBody(h, body), true)
+		oh, _ := readHeader(decode(), true)
 		p.setOriginal(oh)
 	case mt == "text/html":
-		p.html = append(p.html, stripHTML(decodeBody(h, body)))
+		p.html = append(p.html, stripHTML(decode()))
 	case depth == 0 && !h.has("content-type") && guessBoundary(body, 4) != "":
 		// A multipart whose header lost its Content-Type.
 		p.walkMultipart("", body, depth)
 	case strings.HasPrefix(mt, "text/") || mt == "application/octet-stream" && depth == 0:
-		p.texts = append(p.texts, decodeBody(h, body))
+		p.texts = append(p.texts, decode())
 	}
 }
 
@@ -171,8 +172,9 @@ func guessBoundary(body string, within int) string {
 // decodeBody undoes a part's Content-Transfer-Encoding and converts a text
 // part's charset to UTF-8 with go-message. What it cannot decode it keeps as
 // it is: an unknown charset or a broken encoding still leaves readable
-// ASCII, which is what bounce parsing needs.
-func decodeBody(h header, body string) string {
+// ASCII, which is what bounce parsing needs. mt and params are h's
+// contentType, which the caller has read already.
+func decodeBody(h header, mt string, params map[string]string, body string) string {
 	var th textproto.Header
 	if v := h.get("content-type"); v != "" {
 		th.Set("Content-Type", v)
@@ -181,7 +183,6 @@ func decodeBody(h header, body string) string {
 	if enc != "" {
 		th.Set("Content-Transfer-Encoding", enc)
 	}
-	mt, params := h.contentType()
 	cs := strings.ToLower(params["charset"])
 	if strings.HasPrefix(cs, "iso-2022-jp") && hasHighBytes(body) {
 		// ISO-2022-JP is 7-bit (RFC 1468); 8-bit bytes under that label

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 )
 
@@ -23,4 +24,13 @@ func tuneGC(log *slog.Logger) {
 	}
 	debug.SetGCPercent(serveGCPercent)
 	log.Debug("garbage collector target set", "gogc", serveGCPercent)
+}
+
+// setMemProfileRate sets runtime.MemProfileRate and returns the previous
+// rate, so that a command can turn heap profiling off for its run the way
+// debug.SetGCPercent is used.
+func setMemProfileRate(rate int) int {
+	old := runtime.MemProfileRate
+	runtime.MemProfileRate = rate
+	return old
 }
