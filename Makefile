@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: help run build test test-short vet fmt bench fuzz services clean
+.PHONY: help run build test test-short vet fmt bench fuzz services clean generate
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: ## the whole suite with the race detector, against real PostgreSQL, Redis 
 
 test-short: ## unit tests only (no services)
 	$(GO) test -short ./...
+
+generate: ## regenerate generated code (channels/rules/builtin from configs/rules/*.yaml)
+	$(GO) generate ./...
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -116,7 +116,7 @@ func (c *compiled) matches(in *input) bool {
 		len(c.errs) > 0 && !c.matchErr(in.err),
 		len(c.netErr) > 0 && !c.matchNetErr(in.netErr),
 		len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)),
-		c.text != nil && !c.matchText(in):
+		c.text.pattern != "" && !c.matchText(in):
 		return false
 	}
 	return true
@@ -125,10 +125,14 @@ func (c *compiled) matches(in *input) bool {
 // matchText runs the text expression when its prefilter passes, and keeps
 // where it matched for the evidence.
 func (c *compiled) matchText(in *input) bool {
-	if in.text == "" || c.textLits != nil && !in.fold().containsAny(c.textLits) {
+	if in.text == "" {
 		return false
 	}
-	in.textLoc = c.text.FindStringIndex(in.text)
+	re, lits := c.text.get()
+	if lits != nil && !in.fold().containsAny(lits) {
+		return false
+	}
+	in.textLoc = re.FindStringIndex(in.text)
 	return in.textLoc != nil
 }
 
@@ -198,7 +202,7 @@ func (c *compiled) evidence(in *input) string {
 	if len(c.codes) > 0 {
 		b.add(true, "code=", strconv.Itoa(in.code))
 	}
-	if loc := in.textLoc; c.text != nil && loc != nil {
+	if loc := in.textLoc; c.text.pattern != "" && loc != nil {
 		b.add(true, "text~", strconv.Quote(clip(in.text[loc[0]:loc[1]], maxEvidence)))
 	}
 	b.add(len(c.stat) > 0, "stat=", in.stat)

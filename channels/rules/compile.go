@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rebond/rebond/channels"
 )
@@ -21,8 +22,7 @@ type compiled struct {
 	status    []string
 	statusDot []string
 	codes     []int
-	text      *regexp.Regexp
-	textLits  []literal // prefilter of text; nil: always run it
+	text      lazyText
 	stat      []string  // upper case, no spaces
 	errs      []string  // lower case, no leading zeros
 	dialect   string
@@ -84,9 +84,37 @@ func typeBit(t channels.Type) typeMask {
 	return 0
 }
 
-// compile prepares a validated rule whose text pattern compileText
-// compiled into text.
-func compile(r Rule, text *regexp.Regexp) *compiled {
+// lazyText is a rule's text expression, compiled with its prefilter on
+// first use: a run that never reaches a rule does not pay for it, and a
+// command classifying a few mails starts sooner (compiling the email
+// rules' expressions was half of building their Set). NewSet has parsed
+// the expression already, so compiling it cannot fail.
+type lazyText struct {
+	pattern string // "(?i)" and the rule's text; "" for no text condition
+	once    sync.Once
+	re      *regexp.Regexp
+	lits    []literal // prefilter of re; nil: always run it
+}
+
+// neverMatches stands in for an expression that failed to compile after
+// it parsed, which regexp does not do; it keeps Classify from panicking.
+var neverMatches = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
+
+// get returns the compiled expression and its prefilter.
+func (t *lazyText) get() (*regexp.Regexp, []literal) {
+	t.once.Do(func() {
+		re, err := regexp.Compile(t.pattern)
+		if err != nil {
+			re = neverMatches
+		}
+		t.re, t.lits = re, prefilter(t.pattern)
+	})
+	return t.re, t.lits
+}
+
+// compile prepares a validated rule (its text pattern parsed by
+// checkText).
+func compile(r Rule) *compiled {
 	c := &compiled{
 		rule: r, key: r.Key(), spec: specificity(r.Match), need: needs(r.Match),
 		codes: slices.Clone(r.Match.Codes), states: slices.Clone(r.Match.MessageState),
@@ -99,8 +127,8 @@ func compile(r Rule, text *regexp.Regexp) *compiled {
 		c.status = append(c.status, s)
 		c.statusDot = append(c.statusDot, s+".")
 	}
-	if text != nil {
-		c.text, c.textLits = text, prefilter("(?i)"+r.Match.Text)
+	if r.Match.Text != "" {
+		c.text.pattern = textPattern(r.Match.Text)
 	}
 	for _, s := range r.Match.Stat {
 		c.stat = append(c.stat, normStat(s))

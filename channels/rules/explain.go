@@ -94,7 +94,7 @@ func (c *compiled) failure(in *input) (string, string) {
 		return "network_error", fmt.Sprintf("network_error %q has none of the prefixes %s", in.netErr, joinAny(m.NetworkError))
 	case len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)):
 		return "message_state", fmt.Sprintf("message_state %d is not one of %s", in.state, joinAny(m.MessageState))
-	case c.text != nil:
+	case c.text.pattern != "":
 		return "text", fmt.Sprintf("text %s does not match /%s/i", strconv.Quote(clip(in.text, maxEvidence)), m.Text)
 	}
 	return "", "" // unreachable while failure and matches test the same conditions

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 
 	"github.com/rebond/rebond/channels"
@@ -64,15 +63,13 @@ func NewSet(rules []Rule) (*Set, error) {
 	s := &Set{byKey: make(map[string]Rule, len(rules))}
 	var errs []error
 	latest := make(map[string]int)
-	texts := make(map[string]*regexp.Regexp, len(rules))
 	for _, r := range rules {
 		r = r.clone()
 		if err := validate(r); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		re, err := compileText(r)
-		if err != nil {
+		if err := checkText(r); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -81,7 +78,6 @@ func NewSet(rules []Rule) (*Set, error) {
 			continue
 		}
 		s.byKey[r.Key()] = r
-		texts[r.Key()] = re
 		latest[r.ID] = max(latest[r.ID], r.Version)
 	}
 	if len(errs) > 0 {
@@ -93,7 +89,7 @@ func NewSet(rules []Rule) (*Set, error) {
 		if r.Disabled || r.Version != latest[r.ID] {
 			continue
 		}
-		cr.live = append(cr.live, compile(r, texts[r.Key()]))
+		cr.live = append(cr.live, compile(r))
 	}
 	for _, cr := range []*channelRules{&s.email, &s.sms} {
 		slices.SortFunc(cr.all, func(a, b Rule) int { return order(a, b, specificity(a.Match), specificity(b.Match)) })

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rebond/rebond/channels/rules"
-	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/email"
 )
 
@@ -160,13 +160,13 @@ type lazyRules struct {
 	err  error
 }
 
-// loadRulesAsync starts loading the embedded rule files that match
-// pattern.
+// loadRulesAsync starts loading the shipped rule files that match
+// pattern (builtin.Load: no YAML to parse).
 func loadRulesAsync(pattern string) *lazyRules {
 	l := &lazyRules{done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		l.set, l.err = rules.Load(configs.Files, pattern)
+		l.set, l.err = builtin.Load(pattern)
 	}()
 	return l
 }

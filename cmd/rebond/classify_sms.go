@@ -14,7 +14,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/rules"
-	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/sms"
 )
 
@@ -50,7 +50,7 @@ no row is dropped. "-" reads standard input.`,
 			if format != "jsonl" && format != "table" {
 				return fmt.Errorf("--format: %q is not jsonl or table", format)
 			}
-			set, err := rules.Load(configs.Files, "rules/*.yaml")
+			set, err := builtin.Load("rules/*.yaml")
 			if err != nil {
 				return err
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
-	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/email"
 	"github.com/rebond/rebond/sms"
 	"github.com/rebond/rebond/store"
@@ -17,11 +17,11 @@ import (
 // ruleBook builds the rule book over the embedded built-in rules and the
 // operator rules of st, with the channel adapters' parsers for samples.
 func ruleBook(cfg Config, st *store.Store) (*rulebook.Book, *rules.Set, error) {
-	builtin, err := rules.Load(configs.Files, "rules/*.yaml")
+	shipped, err := builtin.Load("rules/*.yaml")
 	if err != nil {
 		return nil, nil, fmt.Errorf("load rules: %w", err)
 	}
-	return rulebook.New(st, builtin, rulebook.Config{Policy: cfg.Policy, Parsers: sampleParsers}), builtin, nil
+	return rulebook.New(st, shipped, rulebook.Config{Policy: cfg.Policy, Parsers: sampleParsers}), shipped, nil
 }
 
 // sampleParsers read the samples of `rules explain` and POST
