@@ -23,8 +23,8 @@ type compiled struct {
 	statusDot []string
 	codes     []int
 	text      lazyText
-	stat      []string  // upper case, no spaces
-	errs      []string  // lower case, no leading zeros
+	stat      []string // upper case, no spaces
+	errs      []string // lower case, no leading zeros
 	dialect   string
 	netErr    []string // lower case
 	states    []int
