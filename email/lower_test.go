@@ -21,3 +21,29 @@ func TestJoinLower(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandIn checks commandIn against a case-folded search of each
+// phrase in order (strings.EqualFold on every window, as it was written
+// before it searched a lower-cased copy), including non-ASCII letters that
+// fold to ASCII ones (U+212A KELVIN SIGN, U+017F LONG S).
+func TestCommandIn(t *testing.T) {
+	want := func(d string) string {
+		for _, c := range commandPhrases {
+			for i := 0; i+len(c.phrase) <= len(d); i++ {
+				if strings.EqualFold(d[i:i+len(c.phrase)], string(c.phrase)) {
+					return c.cmd
+				}
+			}
+		}
+		return ""
+	}
+	for _, d := range []string{
+		"", "550 5.1.1 User unknown (in reply to RCPT TO command)", "554 rejected (IN REPLY TO END OF DATA COMMAND)",
+		"Mail From: refused", "host said: 421 greeting failure", "STARTTLS failed", "ſtarttls", "does not li\u212Ae recipient", "rcpt to after data",
+		"Ünknown ÜSER in reply to MAIL FROM", strings.Repeat("x", 600) + " rcpt to", "550 nothing here",
+	} {
+		if got, w := commandIn(d), want(d); got != w {
+			t.Errorf("commandIn(%q) = %q, want %q", d, got, w)
+		}
+	}
+}

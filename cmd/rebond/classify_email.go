@@ -52,6 +52,10 @@ type mailResult struct {
 	failed bool
 }
 
+// classifyGCPercent is classify email's garbage-collector target when
+// GOGC is not set.
+const classifyGCPercent = 200
+
 // progressAfter is how long a run goes before it shows a progress line.
 const progressAfter = 2 * time.Second
 
@@ -88,8 +92,11 @@ on stderr when it is a terminal and the run lasts more than two seconds.`,
 			// A short batch over small files: collecting half as often
 			// saves CPU for a few MiB. Beyond 200 a larger heap costs
 			// more in page faults than the collections it saves (on a
-			// 2-core VM: 400 no faster, 1600 and off slower).
-			defer debug.SetGCPercent(debug.SetGCPercent(200))
+			// 2-core VM: 400 no faster, 1600 and off slower). GOGC,
+			// when set, wins, as for serve (tuneGC).
+			if os.Getenv("GOGC") == "" {
+				defer debug.SetGCPercent(debug.SetGCPercent(classifyGCPercent))
+			}
 			// A one-shot run has no heap profile to serve, and sampling
 			// one allocation per 512 KiB (the runtime's default) took 3%
 			// of a corpus run's CPU in stack walks and bucket pages.
