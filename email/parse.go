@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,9 +19,22 @@ var ErrNotMail = errors.New("not a mail message")
 // Report.Why). It returns an error only for input that is not a mail
 // (ErrNotMail): a mail it cannot make sense of is a KindNone report.
 // Parse never panics and bounds every dimension of its input (see the
-// Max constants). The Report keeps raw for Events, and its strings share
-// raw's memory: raw must not change after Parse, or they change with it.
+// Max constants). It works on its own copy of raw, so the caller may
+// reuse raw at once; ParseOwned saves that copy.
 func Parse(raw []byte) (*Report, error) {
+	if len(raw) > MaxMailSize {
+		return ParseOwned(raw) // refused before it is read
+	}
+	return ParseOwned(bytes.Clone(raw))
+}
+
+// ParseOwned is Parse without the copy, for a caller that hands raw over:
+// the Report keeps raw for Events, and every string of the Report and of
+// its events shares raw's memory, so raw must never change afterwards
+// (not reused, not pooled). rebond classify email reads each file into a
+// buffer of its own and uses it; the copy was a sixth of what parsing a
+// bounce allocated.
+func ParseOwned(raw []byte) (*Report, error) {
 	if len(raw) > MaxMailSize {
 		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrNotMail, len(raw), MaxMailSize)
 	}
@@ -35,9 +49,8 @@ func Parse(raw []byte) (*Report, error) {
 // read at depth 1); nil means raw is not a mail.
 func parseMail(raw []byte, depth int) *Report {
 	// The mail as a string without a copy: every header value, part and
-	// line after it is a substring of raw, which Parse's contract keeps
-	// unchanged (the Report holds it too). Copying it was a sixth of
-	// what parsing a bounce allocated.
+	// line after it is a substring of raw, which nobody changes (see
+	// ParseOwned; Parse passes its own copy, nested parses a fresh join).
 	b := unsafe.String(unsafe.SliceData(raw), len(raw))
 	if strings.IndexByte(b, '\r') >= 0 {
 		b = normalizeEOL(b)

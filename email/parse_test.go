@@ -249,6 +249,31 @@ func TestParseDetails(t *testing.T) {
 	}
 }
 
+// TestParseCopies checks that Parse's report does not share the caller's
+// buffer, and that ParseOwned gives the same report without the copy.
+func TestParseCopies(t *testing.T) {
+	t.Parallel()
+	raw := []byte(dsnMail)
+	r, err := email.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owned, err := email.ParseOwned([]byte(dsnMail))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := r.Recipients[0]
+	for i := range raw {
+		raw[i] = 'x' // a caller reusing its buffer
+	}
+	if got := r.Recipients[0]; got.Address != "ann@example.com" || got.Diagnostic != want.Diagnostic || !strings.Contains(got.Diagnostic, "User unknown") {
+		t.Errorf("after the caller's buffer changed, recipient %q, diagnostic %q", got.Address, got.Diagnostic)
+	}
+	if diff := cmp.Diff(r, owned, cmp.AllowUnexported(email.Report{})); diff != "" {
+		t.Errorf("ParseOwned differs from Parse (-Parse +ParseOwned):\n%s", diff)
+	}
+}
+
 func TestParseCharsets(t *testing.T) {
 	t.Parallel()
 	head := "From: MAILER-DAEMON@example.net\nTo: s@sender.example\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,18 +51,6 @@ type mailResult struct {
 	failed bool
 }
 
-// classifyGCPercent is classify email's garbage-collector target when
-// GOGC is not set, and classifyHeapHuge the heap it backs with huge pages
-// (growHeapHuge). Over the train corpus copied 10 times, on a 2-core VM,
-// whole-process CPU: GOGC 200 with 4 KiB pages 0.44 s, 200 with huge
-// pages 0.34 s, 400 with huge pages 0.33 s; 50 and 100 cost more. Without
-// huge pages a larger heap cost more in page faults than the collections
-// it saved.
-const (
-	classifyGCPercent = 400
-	classifyHeapHuge  = 32 << 20
-)
-
 // progressAfter is how long a run goes before it shows a progress line.
 const progressAfter = 2 * time.Second
 
@@ -92,25 +79,15 @@ on stderr when it is a terminal and the run lasts more than two seconds.`,
 		Example: `  rebond classify email bounce.eml
   rebond classify email --format table email/testdata/corpus/maildir
   rebond classify email maildir/ > verdicts.jsonl`,
-		Args: cobra.MinimumNArgs(1),
+		Args:        cobra.MinimumNArgs(1),
+		Annotations: map[string]string{runtimeAnnotation: runtimeBatch},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "jsonl" && format != "table" {
 				return fmt.Errorf("--format: %q is not jsonl or table", format)
 			}
-			// A short batch over small files: collecting a quarter as
-			// often saves CPU for a few MiB (see classifyGCPercent).
-			// GOGC, when set, wins, as for serve (tuneGC).
-			if os.Getenv("GOGC") == "" {
-				defer debug.SetGCPercent(debug.SetGCPercent(classifyGCPercent))
-			}
-			// A one-shot run has no heap profile to serve, and sampling
-			// one allocation per 512 KiB (the runtime's default) took 3%
-			// of a corpus run's CPU in stack walks and bucket pages.
-			defer setMemProfileRate(setMemProfileRate(0))
 			// Only the email rule files: the SMS ones would cost a third
 			// of the start-up for rules that never match a mail. They
 			// load while the first files are read and parsed.
-			_ = growHeapHuge(classifyHeapHuge) // advice: the run is the same without it
 			set := loadRulesAsync("rules/email*.yaml")
 			files, err := mailFiles(args)
 			if err != nil {
@@ -302,7 +279,7 @@ func classifyMail(f mailFile, lr *lazyRules) mailResult {
 // file, 0 for a file of one mail): its rows, or a note saying why there
 // are none and whether that is an error.
 func classifyMessage(name string, n int, raw []byte, lr *lazyRules) ([]emailRow, string, bool) {
-	rep, err := email.Parse(raw)
+	rep, err := email.ParseOwned(raw) // raw is this mail's own buffer
 	if err != nil {
 		return nil, err.Error(), true
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -240,6 +241,30 @@ func TestChunkSize(t *testing.T) {
 	} {
 		if got := chunkSize(tt.n, tt.workers); got != tt.want {
 			t.Errorf("chunkSize(%d, %d) = %d, want %d", tt.n, tt.workers, got, tt.want)
+		}
+	}
+}
+
+// TestBatchCommands checks which command lines main tunes as a batch
+// (tuneBatch): classify email, however the flags are placed, and nothing
+// else.
+func TestBatchCommands(t *testing.T) {
+	root := newRootCmd(io.Discard, io.Discard)
+	for _, c := range []struct {
+		args  []string
+		batch bool
+	}{
+		{[]string{"classify", "email", "dir"}, true},
+		{[]string{"--tenant", "acme", "classify", "email", "--format", "table", "a.eml"}, true},
+		{[]string{"classify", "sms", "r.tsv"}, false},
+		{[]string{"serve"}, false},
+		{[]string{"classify"}, false},
+		{[]string{"no-such-command"}, false},
+		{nil, false},
+	} {
+		cmd, _, err := root.Find(c.args)
+		if got := err == nil && cmd.Annotations[runtimeAnnotation] == runtimeBatch; got != c.batch {
+			t.Errorf("%q: batch %v, want %v", c.args, got, c.batch)
 		}
 	}
 }

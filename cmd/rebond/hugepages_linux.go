@@ -1,7 +1,9 @@
 package main
 
 import (
+	"os"
 	"runtime"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,8 +20,10 @@ import (
 // email`'s CPU; with 2 MiB pages it is a few dozen faults. The advice only
 // matters where THP is in "madvise" mode (the default of most
 // distributions); with "never" the kernel ignores it, with "always" it is
-// already so. The region is never touched here, so it costs address space,
-// not memory, until the allocator uses it.
+// already so. Called at the start of the process (tuneBatch), the region
+// comes fresh from the system and is never touched here, so it costs
+// address space, not memory, until the allocator uses it; called later,
+// it may reuse heap memory, which make zeroes.
 //
 // It returns madvise's error (EINVAL on a kernel without THP), which
 // changes nothing for the caller: the heap is only slower to grow.
@@ -31,5 +35,19 @@ func growHeapHuge(n int) error {
 	return err
 }
 
-// adviseHuge asks the kernel to back buf's pages with huge pages.
-func adviseHuge(buf []byte) error { return unix.Madvise(buf, unix.MADV_HUGEPAGE) }
+// adviseHuge asks the kernel to back the whole pages of buf with huge
+// pages. madvise wants a page-aligned start; a large Go object is aligned
+// to the runtime's 8 KiB pages only, less than a 16 or 64 KiB system page.
+func adviseHuge(buf []byte) error {
+	ps := uintptr(os.Getpagesize())
+	if len(buf) == 0 {
+		return nil
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	skip := int((ps - start%ps) % ps)
+	if skip >= len(buf) {
+		return nil
+	}
+	buf = buf[skip:]
+	return unix.Madvise(buf[:len(buf)/int(ps)*int(ps)], unix.MADV_HUGEPAGE)
+}

@@ -9,39 +9,52 @@ import (
 	"testing"
 )
 
-// TestAdviseHuge checks that adviseHuge leaves the mapping that holds its
-// buffer advised for huge pages (VmFlags "hg" in /proc/self/smaps,
-// proc(5)), unless the kernel has no transparent huge pages at all, and
-// that growHeapHuge runs.
-func TestAdviseHuge(t *testing.T) {
-	buf := make([]byte, 8<<20)
-	if err := adviseHuge(buf); err != nil {
-		if _, serr := os.Stat("/sys/kernel/mm/transparent_hugepage"); serr != nil {
-			t.Skipf("kernel without transparent huge pages: %v", err)
-		}
+// TestGrowHeapHuge checks that growHeapHuge and adviseHuge leave the heap
+// advised for huge pages (VmFlags "hg" in /proc/self/smaps, proc(5)),
+// unless the kernel has no transparent huge pages at all.
+func TestGrowHeapHuge(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage"); err != nil {
+		t.Skipf("kernel without transparent huge pages: %v", err)
+	}
+	// growHeapHuge first: nothing else in this test binary advises.
+	if err := growHeapHuge(8 << 20); err != nil {
+		t.Fatalf("growHeapHuge: %v", err)
+	}
+	if n := hugeAdvised(t); n < 8<<20-2*int64(os.Getpagesize()) {
+		t.Errorf("after growHeapHuge(8 MiB), %d bytes are advised for huge pages", n)
+	}
+
+	buf := make([]byte, 8<<20+123)
+	if err := adviseHuge(buf[123:]); err != nil { // an unaligned start
 		t.Fatalf("adviseHuge: %v", err)
 	}
-	addr, err := strconv.ParseUint(strings.TrimPrefix(fmt.Sprintf("%p", &buf[0]), "0x"), 16, 64)
+	addr, err := strconv.ParseUint(strings.TrimPrefix(fmt.Sprintf("%p", &buf[1<<20]), "0x"), 16, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if flags := vmFlags(t, addr); !slices.Contains(flags, "hg") {
 		t.Errorf("mapping of %#x has VmFlags %q, want hg", addr, flags)
 	}
-	if err := growHeapHuge(8 << 20); err != nil {
-		t.Errorf("growHeapHuge: %v", err)
+	if err := adviseHuge(nil); err != nil {
+		t.Errorf("adviseHuge(nil): %v", err)
 	}
 }
 
-// vmFlags returns the VmFlags of the mapping that holds addr.
-func vmFlags(t *testing.T, addr uint64) []string {
+// smapsEntry is one mapping of /proc/self/smaps.
+type smapsEntry struct {
+	lo, hi uint64
+	flags  []string
+}
+
+// smaps reads the process's mappings.
+func smaps(t *testing.T) []smapsEntry {
 	t.Helper()
-	smaps, err := os.ReadFile("/proc/self/smaps")
+	data, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := false
-	for _, line := range strings.Split(string(smaps), "\n") {
+	var out []smapsEntry
+	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
@@ -49,11 +62,36 @@ func vmFlags(t *testing.T, addr uint64) []string {
 		if lo, hi, ok := strings.Cut(f[0], "-"); ok && !strings.HasSuffix(f[0], ":") {
 			l, err1 := strconv.ParseUint(lo, 16, 64)
 			h, err2 := strconv.ParseUint(hi, 16, 64)
-			in = err1 == nil && err2 == nil && l <= addr && addr < h
+			if err1 == nil && err2 == nil {
+				out = append(out, smapsEntry{lo: l, hi: h})
+			}
 			continue
 		}
-		if in && f[0] == "VmFlags:" {
-			return f[1:]
+		if f[0] == "VmFlags:" && len(out) > 0 {
+			out[len(out)-1].flags = f[1:]
+		}
+	}
+	return out
+}
+
+// hugeAdvised returns how many bytes of the process's mappings are advised
+// for huge pages.
+func hugeAdvised(t *testing.T) int64 {
+	var n int64
+	for _, m := range smaps(t) {
+		if slices.Contains(m.flags, "hg") {
+			n += int64(m.hi - m.lo)
+		}
+	}
+	return n
+}
+
+// vmFlags returns the VmFlags of the mapping that holds addr.
+func vmFlags(t *testing.T, addr uint64) []string {
+	t.Helper()
+	for _, m := range smaps(t) {
+		if m.lo <= addr && addr < m.hi {
+			return m.flags
 		}
 	}
 	t.Fatalf("no mapping holds %#x", addr)

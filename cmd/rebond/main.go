@@ -25,7 +25,11 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := newRootCmd(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+	root := newRootCmd(os.Stdout, os.Stderr)
+	if cmd, _, err := root.Find(os.Args[1:]); err == nil && cmd.Annotations[runtimeAnnotation] == runtimeBatch {
+		tuneBatch()
+	}
+	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "rebond:", err)
 		os.Exit(1)
 	}
