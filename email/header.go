@@ -220,7 +220,32 @@ func looseParams(v string) map[string]string {
 
 // wordDecoder decodes RFC 2047 encoded words with go-message's charsets
 // (ISO-2022-JP, Shift_JIS, ... through golang.org/x/text).
-var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+var wordDecoder = &mime.WordDecoder{CharsetReader: wordCharsetReader}
+
+// wordCharsetReader is charset.Reader for wordDecoder, whose reader also
+// writes itself out (io.WriterTo): mime copies each decoded word with
+// io.Copy, which otherwise takes a 32 KiB buffer for a word of a few bytes.
+func wordCharsetReader(name string, input io.Reader) (io.Reader, error) {
+	r, err := charset.Reader(name, input)
+	if err != nil {
+		return nil, err
+	}
+	return wordReader{r}, nil
+}
+
+// wordReader reads a decoded word (see wordCharsetReader).
+type wordReader struct{ io.Reader }
+
+// WriteTo writes what is left of the word to w. A read error is returned
+// as io.Copy would return it, so a word that does not decode leaves the
+// value as it was (decodeWords).
+func (r wordReader) WriteTo(w io.Writer) (int64, error) {
+	var b bytes.Buffer
+	if _, err := b.ReadFrom(io.LimitReader(r.Reader, MaxMailSize)); err != nil {
+		return 0, err
+	}
+	return b.WriteTo(w)
+}
 
 // decodeWords decodes RFC 2047 encoded words in a header value; a charset
 // it cannot convert leaves the value as it was, never an error.

@@ -47,3 +47,20 @@ func TestCommandIn(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeWords checks RFC 2047 encoded words in the charsets Japanese
+// and European MTAs use, and that a word that cannot be decoded leaves the
+// value as it was.
+func TestDecodeWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"=?ISO-2022-JP?B?GyRCR1s/LiUoJWkhPBsoQg==?=":        "配信エラー",
+		"=?Shift_JIS?B?lHqQTYNHg4mBWw==?= (returned)":       "配信エラー (returned)",
+		"=?iso-8859-1?Q?Caf=E9?= =?utf-8?Q?=C3=A9t=C3=A9?=": "Caféété",
+		"Undelivered Mail Returned to Sender":               "Undelivered Mail Returned to Sender",
+		"=?x-no-such-charset?Q?abc?=":                       "=?x-no-such-charset?Q?abc?=",
+	} {
+		if got := decodeWords(in); got != want {
+			t.Errorf("decodeWords(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
