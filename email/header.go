@@ -238,13 +238,16 @@ type wordReader struct{ io.Reader }
 
 // WriteTo writes what is left of the word to w. A read error is returned
 // as io.Copy would return it, so a word that does not decode leaves the
-// value as it was (decodeWords).
+// value as it was (decodeWords). No bound of its own: the word is part of
+// a mail of at most MaxMailSize, and a charset decoder writes at most a
+// few bytes per byte it reads.
 func (r wordReader) WriteTo(w io.Writer) (int64, error) {
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(io.LimitReader(r.Reader, MaxMailSize)); err != nil {
+	data, err := io.ReadAll(r.Reader)
+	if err != nil {
 		return 0, err
 	}
-	return b.WriteTo(w)
+	n, err := w.Write(data)
+	return int64(n), err
 }
 
 // decodeWords decodes RFC 2047 encoded words in a header value; a charset

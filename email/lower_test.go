@@ -1,6 +1,7 @@
 package email
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,23 @@ func TestDecodeWords(t *testing.T) {
 		if got := decodeWords(in); got != want {
 			t.Errorf("decodeWords(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDecodeWordsAllocation checks that decoding a word in a charset other
+// than UTF-8 does not take io.Copy's 32 KiB buffer (wordReader.WriteTo).
+// It is not parallel: TotalAlloc counts the whole process.
+func TestDecodeWordsAllocation(t *testing.T) {
+	const word = "=?ISO-2022-JP?B?GyRCR1s/LiUoJWkhPBsoQg==?="
+	decodeWords(word) // first-use costs (charset tables) out of the count
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 50
+	for range n {
+		decodeWords(word)
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / n; per >= 32<<10 {
+		t.Errorf("decoding one word allocated %d bytes, want less than 32 KiB", per)
 	}
 }

@@ -15,7 +15,8 @@ import (
 // blank line before it) never splits. Each message keeps its separator
 // line (Parse skips it) and loses the blank line that ended the previous
 // one (RFC 4155 section 2: it belongs to the mbox, not the message). The
-// messages are sub-slices of raw; empty input gives none. Bodies escaped
+// messages are sub-slices of raw, each capped at its own end, so that an
+// append to one never writes into the next; empty input gives none. Bodies escaped
 // with ">From " (mboxrd) are left as they are.
 func SplitMbox(raw []byte) [][]byte {
 	if len(raw) == 0 {
@@ -33,7 +34,7 @@ func SplitMbox(raw []byte) [][]byte {
 		}
 		next := i + nl + 1
 		if blank := bytes.TrimRight(raw[i:next], "\r\n"); len(blank) == 0 && isMboxSeparator(firstLine(raw[next:])) {
-			out = append(out, raw[start:i])
+			out = append(out, raw[start:i:i])
 			start = next
 		}
 		i = next

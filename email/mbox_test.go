@@ -42,6 +42,9 @@ func TestSplitMbox(t *testing.T) {
 			var got []string
 			for _, m := range email.SplitMbox([]byte(tt.in)) {
 				got = append(got, string(m))
+				if cap(m) != len(m) && len(got) < len(tt.want) {
+					t.Errorf("message %d has capacity %d beyond its %d bytes: an append would write into the next", len(got), cap(m), len(m))
+				}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("SplitMbox (-want +got):\n%s", diff)

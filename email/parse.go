@@ -30,10 +30,12 @@ func Parse(raw []byte) (*Report, error) {
 
 // ParseOwned is Parse without the copy, for a caller that hands raw over:
 // the Report keeps raw for Events, and every string of the Report and of
-// its events shares raw's memory, so raw must never change afterwards
-// (not reused, not pooled). rebond classify email reads each file into a
-// buffer of its own and uses it; the copy was a sixth of what parsing a
-// bounce allocated.
+// its events shares raw's memory, so raw, and the array behind it, must
+// never change afterwards (not reused, not pooled). ParseOwned itself
+// never writes to it. rebond classify email reads each file into a buffer
+// of its own and parses it, or each mail of an mbox file (SplitMbox,
+// slices of that buffer); the copy was a sixth of what parsing a bounce
+// allocated.
 func ParseOwned(raw []byte) (*Report, error) {
 	if len(raw) > MaxMailSize {
 		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrNotMail, len(raw), MaxMailSize)

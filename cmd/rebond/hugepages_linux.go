@@ -40,14 +40,11 @@ func growHeapHuge(n int) error {
 // to the runtime's 8 KiB pages only, less than a 16 or 64 KiB system page.
 func adviseHuge(buf []byte) error {
 	ps := uintptr(os.Getpagesize())
-	if len(buf) == 0 {
-		return nil
-	}
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
 	skip := int((ps - start%ps) % ps)
-	if skip >= len(buf) {
-		return nil
+	n := (len(buf) - skip) / int(ps) * int(ps)
+	if n <= 0 {
+		return nil // no whole page (madvise of nothing is EINVAL)
 	}
-	buf = buf[skip:]
-	return unix.Madvise(buf[:len(buf)/int(ps)*int(ps)], unix.MADV_HUGEPAGE)
+	return unix.Madvise(buf[skip:skip+n], unix.MADV_HUGEPAGE)
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestGrowHeapHuge checks that growHeapHuge and adviseHuge leave the heap
@@ -24,19 +26,31 @@ func TestGrowHeapHuge(t *testing.T) {
 		t.Errorf("after growHeapHuge(8 MiB), %d bytes are advised for huge pages", n)
 	}
 
-	buf := make([]byte, 8<<20+123)
-	if err := adviseHuge(buf[123:]); err != nil { // an unaligned start
-		t.Fatalf("adviseHuge: %v", err)
-	}
-	addr, err := strconv.ParseUint(strings.TrimPrefix(fmt.Sprintf("%p", &buf[1<<20]), "0x"), 16, 64)
+	// An unaligned start, in a mapping of its own (not the heap, which
+	// growHeapHuge advised), so that it is not advised yet.
+	buf, err := unix.Mmap(-1, 0, 8<<20, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer func() { _ = unix.Munmap(buf) }()
+	addr, err := strconv.ParseUint(strings.TrimPrefix(fmt.Sprintf("%p", &buf[4<<20]), "0x"), 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flags := vmFlags(t, addr); slices.Contains(flags, "hg") {
+		t.Fatalf("mapping of %#x has VmFlags %q before adviseHuge", addr, flags)
+	}
+	if err := adviseHuge(buf[123:]); err != nil {
+		t.Fatalf("adviseHuge: %v", err)
 	}
 	if flags := vmFlags(t, addr); !slices.Contains(flags, "hg") {
 		t.Errorf("mapping of %#x has VmFlags %q, want hg", addr, flags)
 	}
-	if err := adviseHuge(nil); err != nil {
-		t.Errorf("adviseHuge(nil): %v", err)
+	// Less than a whole page is nothing to advise, not an error.
+	for _, b := range [][]byte{nil, make([]byte, 100), buf[1 : 1+os.Getpagesize()]} {
+		if err := adviseHuge(b); err != nil {
+			t.Errorf("adviseHuge(%d bytes): %v", len(b), err)
+		}
 	}
 }
 
