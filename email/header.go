@@ -65,7 +65,7 @@ const maxHeaderFields = 512
 func readHeader(b string, top bool) (header, string) {
 	size := 4 // a MIME part's header is short, a mail's is not
 	if top {
-		size = 16
+		size = fieldLines(b)
 	}
 	h := make(header, 0, size)
 	for len(b) > 0 {
@@ -100,6 +100,25 @@ func readHeader(b string, top bool) (header, string) {
 		b = rest
 	}
 	return h, ""
+}
+
+// fieldLines counts the lines of b's header section that may start a
+// field (not indented), up to the blank line and at most maxHeaderFields:
+// the size of a mail's header, which has tens of fields, so that reading
+// it does not grow the slice three or four times.
+func fieldLines(b string) int {
+	n := 0
+	for len(b) > 0 && n < maxHeaderFields {
+		line, rest := cutLine(b)
+		if strings.TrimRight(line, " \t\r") == "" {
+			break
+		}
+		if line[0] != ' ' && line[0] != '\t' {
+			n++
+		}
+		b = rest
+	}
+	return n
 }
 
 // knownFields are the field names bounces use most, kept as constants so
