@@ -72,9 +72,10 @@ FILE#N in the table).
 
 A mail that reports nothing (not a bounce) prints nothing on stdout and a note
 on stderr. A file that is not a mail at all gets a note on stderr; the other
-files are still read, and the command exits non-zero at the end. Files are
-read in parallel (GOMAXPROCS); the output keeps the order of the arguments
-and, within a directory, the lexical order of paths. A progress line appears
+files are still read, and the command exits non-zero at the end. Files, and
+the mails of a large mbox file, are read in parallel (GOMAXPROCS); the output
+keeps the order of the arguments, within a directory the lexical order of
+paths, and within an mbox file the order of its mails. A progress line appears
 on stderr when it is a terminal and the run lasts more than two seconds.`,
 		Example: `  rebond classify email bounce.eml
   rebond classify email --format table email/testdata/corpus/maildir
@@ -263,17 +264,39 @@ func classifyMail(f mailFile, lr *lazyRules) mailResult {
 		}
 		return res
 	}
+	// An mbox file may hold thousands of mails: its mails are classified
+	// by as many goroutines as there are CPUs, not by this worker alone.
+	type message struct {
+		rows   []emailRow
+		note   string
+		failed bool
+	}
+	out := make([]message, len(msgs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(msgs)/mboxPerGoroutine+1) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(msgs); i = int(next.Add(1) - 1) {
+				m := &out[i]
+				m.rows, m.note, m.failed = classifyMessage(f.name, i+1, msgs[i], lr)
+			}
+		})
+	}
+	wg.Wait()
 	var res mailResult
-	for i, msg := range msgs {
-		rows, note, failed := classifyMessage(f.name, i+1, msg, lr)
-		res.rows = append(res.rows, rows...)
-		if note != "" {
-			res.notes = append(res.notes, fmt.Sprintf("message %d: %s", i+1, note))
+	for i, m := range out {
+		res.rows = append(res.rows, m.rows...)
+		if m.note != "" {
+			res.notes = append(res.notes, fmt.Sprintf("message %d: %s", i+1, m.note))
 		}
-		res.failed = res.failed || failed
+		res.failed = res.failed || m.failed
 	}
 	return res
 }
+
+// mboxPerGoroutine is how many mails of one mbox file make it worth
+// another goroutine.
+const mboxPerGoroutine = 64
 
 // classifyMessage parses and classifies one mail (message n of an mbox
 // file, 0 for a file of one mail): its rows, or a note saying why there

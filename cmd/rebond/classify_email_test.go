@@ -148,6 +148,56 @@ func TestClassifyEmailMbox(t *testing.T) {
 	}
 }
 
+// TestClassifyEmailLargeMbox: the mails of an mbox file large enough to be
+// shared among goroutines (mboxPerGoroutine) print in file order, each
+// with its position, and a mail that is no bounce gets its own note.
+func TestClassifyEmailLargeMbox(t *testing.T) {
+	t.Parallel()
+	const n = 5*mboxPerGoroutine + 3
+	var mbox strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&mbox, "From MAILER-DAEMON  Thu Apr 29 23:34:45 2015\n")
+		if i == 100 {
+			mbox.WriteString("From: ann@example.com\nTo: bob@example.net\nSubject: lunch\n\nSee you at noon.\n\n")
+			continue
+		}
+		fmt.Fprintf(&mbox, "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: Undelivered Mail Returned to Sender\n"+
+			"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nbounce\n\n"+
+			"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"+
+			"Final-Recipient: rfc822; user%d@example.org\nAction: failed\nStatus: 5.1.1\n"+
+			"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n--b--\n\n", i)
+	}
+	file := filepath.Join(t.TempDir(), "bounces.mbox")
+	if err := os.WriteFile(file, []byte(mbox.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, err := runClassifyEmail(file)
+	if err != nil {
+		t.Fatalf("classify: %v (stderr %q)", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != n-1 {
+		t.Fatalf("%d rows, want %d", len(lines), n-1)
+	}
+	want := 1
+	for _, line := range lines {
+		var r emailRow
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if want == 100 {
+			want++
+		}
+		if r.Message != want || r.Recipient != fmt.Sprintf("user%d@example.org", want) || r.Reason != "user_unknown" {
+			t.Fatalf("row %q, want message %d for user%d@example.org, user_unknown", line, want, want)
+		}
+		want++
+	}
+	if !strings.Contains(stderr, "message 100: not a bounce") {
+		t.Errorf("stderr %q, want the note of message 100", stderr)
+	}
+}
+
 // TestReadMailFile: the few-syscall reader returns what os.ReadFile does,
 // for empty, small and multi-buffer files, and fails as it does.
 func TestReadMailFile(t *testing.T) {
