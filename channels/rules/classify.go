@@ -129,7 +129,7 @@ func (c *compiled) matchText(in *input) bool {
 		return false
 	}
 	re, lits := c.text.get()
-	if lits != nil && !in.fold().containsAny(lits) {
+	if lits != nil && !in.fold().containsAll(lits) {
 		return false
 	}
 	in.textLoc = re.FindStringIndex(in.text)

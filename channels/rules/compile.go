@@ -93,7 +93,7 @@ type lazyText struct {
 	pattern string // "(?i)" and the rule's text; "" for no text condition
 	once    sync.Once
 	re      *regexp.Regexp
-	lits    []literal // prefilter of re; nil: always run it
+	lits    [][]literal // prefilter of re; nil: always run it
 }
 
 // neverMatches stands in for an expression that failed to compile after
@@ -101,7 +101,7 @@ type lazyText struct {
 var neverMatches = regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
 
 // get returns the compiled expression and its prefilter.
-func (t *lazyText) get() (*regexp.Regexp, []literal) {
+func (t *lazyText) get() (*regexp.Regexp, [][]literal) {
 	t.once.Do(func() {
 		re, err := regexp.Compile(t.pattern)
 		if err != nil {

@@ -10,17 +10,19 @@ import (
 
 // Go's regexp runs an unanchored alternation at roughly 100 ns per byte of
 // text, tens of microseconds on a typical diagnostic: too slow to try every
-// text rule on every failure. So NewSet derives from each expression a set
-// of literals, one of which every match must contain, and Classify runs the
-// expression only when the case-folded text contains one of them. The
-// prefilter only skips expressions that cannot match; the verdict is the one
-// the expression alone would give.
+// text rule on every failure. So each expression gets groups of literals
+// such that every match contains a literal of each group, and Classify runs
+// the expression only when the case-folded text does. The prefilter only
+// skips expressions that cannot match; the verdict is the one the
+// expression alone would give.
 
 // Bounds of a prefilter: a concatenation stops multiplying at maxProduct
-// literals, and an expression needing more than maxLiterals runs always.
+// literals, a group needing more than maxLiterals is dropped, and at most
+// maxGroups groups are kept (the most selective).
 const (
 	maxProduct  = 64
 	maxLiterals = 128
+	maxGroups   = 4
 )
 
 // literal is one prefilter literal with the trigram hashes it contains.
@@ -29,24 +31,34 @@ type literal struct {
 	grams []uint16
 }
 
-// prefilter returns the lower-case ASCII literals one of which every match
-// of pattern contains, or nil when it finds no such set.
-func prefilter(pattern string) []literal {
+// prefilter returns groups of lower-case ASCII literals such that every
+// match of pattern contains a literal of each group (an AND of ORs), most
+// selective group first, or nil when it finds none worth testing. Several
+// groups make the test sharper: "\b(spf|dkim|dmarc)\b.{0,40}\bfail" needs
+// one of spf, dkim, dmarc and also "fail", where "fail" alone is common.
+func prefilter(pattern string) [][]literal {
 	re, err := syntax.Parse(pattern, syntax.Perl|syntax.FoldCase)
 	if err != nil {
 		return nil
 	}
-	ls, ok := required(re.Simplify())
-	if !ok || ls.shortest() == 0 {
+	c, ok := required(re.Simplify())
+	if !ok {
 		return nil
 	}
-	var out []literal
-	for _, l := range minimal(ls.lits) {
-		lit := literal{text: []byte(l)}
-		for i := 0; i+2 < len(l); i++ {
-			lit.grams = append(lit.grams, gram(l[i], l[i+1], l[i+2]))
+	var out [][]literal
+	for _, g := range c.groups {
+		if len(g) == 0 || shortest(g) == 0 {
+			continue // holds for every text
 		}
-		out = append(out, lit)
+		var group []literal
+		for _, l := range minimal(g) {
+			lit := literal{text: []byte(l)}
+			for i := 0; i+2 < len(l); i++ {
+				lit.grams = append(lit.grams, gram(l[i], l[i+1], l[i+2]))
+			}
+			group = append(group, lit)
+		}
+		out = append(out, group)
 	}
 	return out
 }
@@ -70,107 +82,143 @@ func minimal(lits []string) []string {
 	return out
 }
 
-// litSet is a set of literals one of which every match contains. When exact
-// is true, every match is one of them, so sets can be multiplied across a
+// cnf is what an expression requires of a text: for each group, one of its
+// literals is in every match. When exact is true there is one group and
+// every match is one of its literals, so it can be multiplied across a
 // concatenation: "message (size )?too big" gives two long literals instead
 // of the short "message ".
-type litSet struct {
-	lits  []string
-	exact bool
+type cnf struct {
+	groups [][]string
+	exact  bool
 }
 
-func (ls litSet) shortest() int {
-	return len(slices.MinFunc(ls.lits, func(a, b string) int { return len(a) - len(b) }))
+// exactly is the exact requirement of lits.
+func exactly(lits ...string) cnf { return cnf{[][]string{lits}, true} }
+
+// shortest is the length of the shortest literal of g.
+func shortest(g []string) int {
+	return len(slices.MinFunc(g, func(a, b string) int { return len(a) - len(b) }))
 }
 
-// required returns the literal set of re, and false when there is none
+// required returns what re requires, and false when it requires nothing
 // worth testing (a class, a star, a non-ASCII literal...).
-func required(re *syntax.Regexp) (litSet, bool) {
+func required(re *syntax.Regexp) (cnf, bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
 		for _, r := range re.Rune {
 			if r >= 0x80 {
-				return litSet{}, false
+				return cnf{}, false
 			}
 		}
-		return litSet{[]string{strings.ToLower(string(re.Rune))}, true}, true
+		return exactly(strings.ToLower(string(re.Rune))), true
 	case syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary,
 		syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
-		return litSet{[]string{""}, true}, true // zero width: adds nothing
+		return exactly(""), true // zero width: adds nothing
 	case syntax.OpCapture:
 		return required(re.Sub[0])
 	case syntax.OpPlus:
-		ls, ok := required(re.Sub[0])
-		ls.exact = false
-		return ls, ok
+		c, ok := required(re.Sub[0])
+		c.exact = false
+		return c, ok
 	case syntax.OpQuest:
-		ls, ok := required(re.Sub[0])
-		if !ok || !ls.exact {
-			return litSet{}, false
+		c, ok := required(re.Sub[0])
+		if !ok || !c.exact {
+			return cnf{}, false
 		}
-		return litSet{append(slices.Clone(ls.lits), ""), true}, true
+		return exactly(append(slices.Clone(c.groups[0]), "")...), true
 	case syntax.OpAlternate:
 		return union(re.Sub)
 	case syntax.OpConcat:
 		return concat(re.Sub)
 	}
-	return litSet{}, false
+	return cnf{}, false
 }
 
-// union is the literal set of an alternation: every branch must have one.
-func union(subs []*syntax.Regexp) (litSet, bool) {
-	all := litSet{exact: true}
+// union is the requirement of an alternation: every branch must require
+// something. A match comes from one branch, so each group of the result
+// joins one group of every branch (distributing the AND over the OR);
+// beyond maxGroups combinations, each branch keeps its best group only.
+func union(subs []*syntax.Regexp) (cnf, bool) {
+	branches := make([]cnf, 0, len(subs))
+	exact, combos := true, 1
 	for _, sub := range subs {
-		ls, ok := required(sub)
+		c, ok := required(sub)
 		if !ok {
-			return litSet{}, false
+			return cnf{}, false
 		}
-		all.lits = append(all.lits, ls.lits...)
-		all.exact = all.exact && ls.exact
+		branches = append(branches, c)
+		exact = exact && c.exact
+		combos *= len(c.groups)
+		if combos > maxGroups {
+			combos = maxGroups + 1 // stays over the bound
+		}
 	}
-	return all, len(all.lits) <= maxLiterals
+	groups := [][]string{nil}
+	for _, b := range branches {
+		bg := b.groups
+		if combos > maxGroups {
+			bg = bg[:1] // groups are kept best first
+		}
+		var next [][]string
+		for _, g := range groups {
+			for _, h := range bg {
+				next = append(next, append(slices.Clone(g), h...))
+			}
+		}
+		groups = next
+	}
+	groups = slices.DeleteFunc(groups, func(g []string) bool { return len(g) > maxLiterals })
+	if len(groups) == 0 {
+		return cnf{}, false
+	}
+	slices.SortStableFunc(groups, bySelectivity)
+	return cnf{groups, exact && len(groups) == 1}, true
 }
 
-// concat multiplies runs of exact parts and returns the best set found: the
-// whole product when every part is exact, else the set whose shortest
-// literal is longest, the most selective test.
-func concat(subs []*syntax.Regexp) (litSet, bool) {
-	var best litSet
-	consider := func(ls litSet) {
-		if len(ls.lits) > 0 && len(ls.lits) <= maxLiterals && ls.shortest() > shortestOr0(best) {
-			best = litSet{lits: ls.lits}
+// concat multiplies runs of exact parts and requires every group found: the
+// whole product when every part is exact, else each run's product and each
+// inexact part's groups, the most selective (longest shortest literal)
+// first, at most maxGroups of them.
+func concat(subs []*syntax.Regexp) (cnf, bool) {
+	var groups [][]string
+	keep := func(g []string) {
+		if len(g) > 0 && len(g) <= maxLiterals && shortest(g) > 0 {
+			groups = append(groups, g)
 		}
 	}
-	empty := litSet{[]string{""}, true}
+	empty := []string{""}
 	run, whole := empty, true
 	for _, sub := range subs {
-		ls, ok := required(sub)
-		if ok && ls.exact && len(run.lits)*len(ls.lits) <= maxProduct {
-			run.lits = product(run.lits, ls.lits)
+		c, ok := required(sub)
+		if ok && c.exact && len(run)*len(c.groups[0]) <= maxProduct {
+			run = product(run, c.groups[0])
 			continue
 		}
-		consider(run)
+		keep(run)
 		run, whole = empty, false
 		switch {
-		case ok && ls.exact:
-			run = ls
+		case ok && c.exact:
+			run = c.groups[0]
 		case ok:
-			consider(ls)
+			for _, g := range c.groups {
+				keep(g)
+			}
 		}
 	}
 	if whole {
-		return run, true
+		return exactly(run...), true
 	}
-	consider(run)
-	return best, best.lits != nil
+	keep(run)
+	if len(groups) == 0 {
+		return cnf{}, false
+	}
+	slices.SortStableFunc(groups, bySelectivity)
+	return cnf{groups[:min(len(groups), maxGroups)], false}, true
 }
 
-func shortestOr0(ls litSet) int {
-	if ls.lits == nil {
-		return 0
-	}
-	return ls.shortest()
-}
+// bySelectivity orders groups best first: the longer a group's shortest
+// literal, the fewer texts contain one of its literals.
+func bySelectivity(a, b []string) int { return shortest(b) - shortest(a) }
 
 // product returns every a+b.
 func product(as, bs []string) []string {
@@ -212,6 +260,17 @@ func (sc *scratch) load(text string) {
 		g := gram(f[i], f[i+1], f[i+2])
 		sc.grams[g/64] |= 1 << (g % 64)
 	}
+}
+
+// containsAll reports whether the loaded text contains a literal of every
+// group.
+func (sc *scratch) containsAll(groups [][]literal) bool {
+	for _, g := range groups {
+		if !sc.containsAny(g) {
+			return false
+		}
+	}
+	return true
 }
 
 // containsAny reports whether the loaded text contains one of lits.
