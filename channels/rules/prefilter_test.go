@@ -1,12 +1,16 @@
 package rules
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rebond/rebond/email"
 )
 
 func TestPrefilter(t *testing.T) {
@@ -89,6 +93,54 @@ func TestPrefilterShipped(t *testing.T) {
 			checkPrefilter(t, c.rule.Key(), re, lits, text)
 			checkPrefilter(t, c.rule.Key(), re, lits, strings.ToUpper(text))
 		}
+	}
+}
+
+// TestPrefilterCorpus checks every shipped expression's prefilter on the
+// diagnostics of the email corpus (real texts, and upper-cased): none that
+// the expression matches is rejected.
+func TestPrefilterCorpus(t *testing.T) {
+	t.Parallel()
+	set := loadShipped(t)
+	paths, err := filepath.Glob("../../email/testdata/corpus/maildir/bsd/*.eml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("corpus: %v (%d files)", err, len(paths))
+	}
+	texts := map[string]bool{}
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := email.Parse(raw)
+		if err != nil {
+			continue
+		}
+		for _, e := range rep.Events(email.EventOptions{MaxRaw: -1}) {
+			if e.SMTP != nil && e.SMTP.Text != "" {
+				texts[e.SMTP.Text] = true
+			}
+		}
+	}
+	if len(texts) < 100 {
+		t.Fatalf("%d diagnostics from %d corpus mails, want 100 or more", len(texts), len(paths))
+	}
+	matched := 0
+	for _, c := range set.email.live {
+		if c.text.pattern == "" {
+			continue
+		}
+		re, lits := c.text.get()
+		for text := range texts {
+			if re.MatchString(text) {
+				matched++
+			}
+			checkPrefilter(t, c.rule.Key(), re, lits, text)
+			checkPrefilter(t, c.rule.Key(), re, lits, strings.ToUpper(text))
+		}
+	}
+	if matched < len(texts)/2 {
+		t.Errorf("only %d matches of %d texts: the check tests little", matched, len(texts))
 	}
 }
 
