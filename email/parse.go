@@ -200,25 +200,18 @@ func joinLower(lines []string) string {
 	for _, l := range lines {
 		n += len(l)
 	}
-	var sb strings.Builder
-	sb.Grow(n)
+	b := make([]byte, 0, n)
 	for i, l := range lines {
 		if i > 0 {
-			sb.WriteByte('\n')
+			b = append(b, '\n')
 		}
 		if hasHighBytes(l) {
-			sb.WriteString(strings.ToLower(l))
-			continue
-		}
-		for j := 0; j < len(l); j++ {
-			c := l[j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			sb.WriteByte(c)
+			b = append(b, strings.ToLower(l)...)
+		} else {
+			b = appendLowerASCII(b, l)
 		}
 	}
-	return sb.String()
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 }
 
 // summary returns the bounce's own words, unfolded and bounded: the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -198,7 +199,7 @@ func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := int(next.Add(1) - 1); c < chunks; c = int(next.Add(1) - 1) {
+			for c := range claims(&next, chunks) {
 				for i := c * chunk; i < min((c+1)*chunk, len(files)); i++ {
 					results[i] = classifyMail(files[i], lr)
 					done.Add(1)
@@ -248,6 +249,19 @@ func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) e
 	return nil
 }
 
+// claims yields the indexes below n that the counter next hands out: the
+// goroutines ranging over claims of one counter share the indexes, each
+// taken once, and setting next to n stops them all.
+func claims(next *atomic.Int64, n int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
 // classifyMail parses and classifies one file: one mail, or each mail of
 // an mbox file (email.SplitMbox).
 func classifyMail(f mailFile, lr *lazyRules) mailResult {
@@ -276,7 +290,7 @@ func classifyMail(f mailFile, lr *lazyRules) mailResult {
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(msgs)/mboxPerGoroutine+1) {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(msgs); i = int(next.Add(1) - 1) {
+			for i := range claims(&next, len(msgs)) {
 				m := &out[i]
 				m.rows, m.note, m.failed = classifyMessage(f.name, i+1, msgs[i], lr)
 			}

@@ -16,14 +16,22 @@ import (
 // before/after") for a heap a few times the small live one.
 const serveGCPercent = 400
 
-// tuneGC sets serveGCPercent unless the operator chose GOGC (the runtime
-// documents GOGC in package runtime; an explicit value always wins).
+// tuneGC sets serveGCPercent unless the operator chose GOGC.
 func tuneGC(log *slog.Logger) {
-	if os.Getenv("GOGC") != "" {
-		return
+	if setGCPercent(serveGCPercent) {
+		log.Debug("garbage collector target set", "gogc", serveGCPercent)
 	}
-	debug.SetGCPercent(serveGCPercent)
-	log.Debug("garbage collector target set", "gogc", serveGCPercent)
+}
+
+// setGCPercent sets the garbage collector's target to percent unless GOGC
+// is set (the runtime documents GOGC in package runtime; an explicit
+// value always wins), and reports whether it did.
+func setGCPercent(percent int) bool {
+	if os.Getenv("GOGC") != "" {
+		return false
+	}
+	debug.SetGCPercent(percent)
+	return true
 }
 
 // runtimeAnnotation marks a command whose process main tunes for its kind
@@ -59,8 +67,6 @@ const (
 //   - the heap's growth backed by huge pages (growHeapHuge).
 func tuneBatch() {
 	runtime.MemProfileRate = 0
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(batchGCPercent)
-	}
+	setGCPercent(batchGCPercent)
 	_ = growHeapHuge(batchHeapHuge) // advice: the run is the same without it
 }
