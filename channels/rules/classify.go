@@ -113,7 +113,7 @@ func (c *compiled) matches(in *input) bool {
 		len(c.status) > 0 && !c.matchStatus(in.status),
 		len(c.stat) > 0 && !c.matchStat(in.stat),
 		c.dialect != "" && !strings.EqualFold(in.dialect, c.dialect),
-		len(c.errs) > 0 && !c.matchErr(in.err),
+		c.hasErr() && !c.matchErr(in.err),
 		len(c.netErr) > 0 && !c.matchNetErr(in.netErr),
 		len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)),
 		c.text.pattern != "" && !c.matchText(in):
@@ -180,6 +180,18 @@ func (c *compiled) matchErr(s string) bool {
 			return true
 		}
 	}
+	if len(c.errRanges) == 0 {
+		return false
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return false
+	}
+	for _, r := range c.errRanges {
+		if r.lo <= n && n <= r.hi {
+			return true
+		}
+	}
 	return false
 }
 
@@ -206,7 +218,7 @@ func (c *compiled) evidence(in *input) string {
 		b.add(true, "text~", strconv.Quote(clip(in.text[loc[0]:loc[1]], maxEvidence)))
 	}
 	b.add(len(c.stat) > 0, "stat=", in.stat)
-	b.add(len(c.errs) > 0, "err=", in.errRaw)
+	b.add(c.hasErr(), "err=", in.errRaw)
 	b.add(c.dialect != "", "dialect=", in.dialect)
 	b.add(len(c.netErr) > 0, "network_error=", in.netErr)
 	if len(c.states) > 0 {

@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,6 +26,7 @@ type compiled struct {
 	text      lazyText
 	stat      []string // upper case, no spaces
 	errs      []string // lower case, no leading zeros
+	errRanges []errRange
 	dialect   string
 	netErr    []string // lower case
 	states    []int
@@ -134,6 +136,10 @@ func compile(r Rule) *compiled {
 		c.stat = append(c.stat, normStat(s))
 	}
 	for _, s := range r.Match.Err {
+		if lo, hi, ok := parseErrRange(s); ok {
+			c.errRanges = append(c.errRanges, errRange{lo, hi})
+			continue
+		}
 		c.errs = append(c.errs, strings.ToLower(trimZeros(s)))
 	}
 	for _, s := range r.Match.NetworkError {
@@ -216,3 +222,26 @@ func equalStat(v, p string) bool {
 func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
 }
+
+// errRange is an inclusive range of decimal err codes, written "lo-hi" in
+// Match.Err: a provider's family of ids (Infobip's SS7 transport errors
+// 1024-1796) that the table gives one meaning.
+type errRange struct{ lo, hi uint64 }
+
+// parseErrRange reads "lo-hi" (decimal, lo <= hi); ok is false for
+// anything else, a single code included.
+func parseErrRange(s string) (lo, hi uint64, ok bool) {
+	a, b, found := strings.Cut(strings.TrimSpace(s), "-")
+	if !found {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.ParseUint(a, 10, 32)
+	hi, err2 := strconv.ParseUint(b, 10, 32)
+	if err1 != nil || err2 != nil || lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+// hasErr reports whether the rule has an err condition.
+func (c *compiled) hasErr() bool { return len(c.errs) > 0 || len(c.errRanges) > 0 }

@@ -55,8 +55,9 @@ type Match struct {
 	// CARRIER" and "deliveredtocarrier" are the same value.
 	Stat []string `yaml:"stat,omitempty" json:"stat,omitempty"`
 	// Err lists values of the receipt's err: field. Leading zeros are
-	// ignored ("001" = "1"). Err values are vendor-specific, so a rule with
-	// Err must also name its Dialect.
+	// ignored ("001" = "1"). A value "lo-hi" is an inclusive range of
+	// decimal codes ("1024-1796"). Err values are vendor-specific, so a
+	// rule with Err must also name its Dialect.
 	Err []string `yaml:"err,omitempty" json:"err,omitempty"`
 	// Dialect is the err: code table of the connection the receipt came
 	// from ("map", "twilio-smpp"); see channels.SMSReceipt.
