@@ -77,6 +77,11 @@ func NewScheduler(cfg Config, p lifecycle.Policy, pub channels.Publisher, s Sche
 	return &Scheduler{cfg: cfg, policy: p, pub: pub, store: s, enq: enq, log: log, metrics: m, now: time.Now}
 }
 
+// SetClock replaces the clock the jobs read (time.Now), so a test can run
+// them on a simulated clock: a quarantine released at its term, not a
+// minute before.
+func (s *Scheduler) SetClock(now func() time.Time) { s.now = now }
+
 // Run runs the jobs on their tickers until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
 	reconcile := time.NewTicker(s.cfg.ReconcileEvery)
