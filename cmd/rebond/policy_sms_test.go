@@ -38,14 +38,7 @@ func TestSMSSoftQuarantineEndsOnAFakeClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(ctx, t)
 	var now time.Time
 	sched := workers.NewScheduler(workers.Config{}, p, nil, st, nil, workers.NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
 	sched.SetClock(func() time.Time { return now })
@@ -144,4 +137,19 @@ func TestSMSSoftQuarantineEndsOnAFakeClock(t *testing.T) {
 	if s := state(stop, t0.Add(365*24*time.Hour)); s != "quarantined opted_out" {
 		t.Errorf("opted out, a year later: %s, want quarantined opted_out", s)
 	}
+}
+
+// migratedStore opens a store on a test database of its own, migrated,
+// closed when the test ends.
+func migratedStore(ctx context.Context, t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
