@@ -1,9 +1,7 @@
 package sms_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,25 +21,9 @@ type tableRow struct {
 // header line, seven fields per line.
 func readTables(tb testing.TB) []tableRow {
 	tb.Helper()
-	f, err := os.Open("testdata/tables/error-tables.tsv")
-	if err != nil {
-		tb.Fatalf("open tables: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	var rows []tableRow
-	for n := 1; sc.Scan(); n++ {
-		if n == 1 {
-			continue
-		}
-		c := strings.Split(sc.Text(), "\t")
-		if len(c) != 7 {
-			tb.Fatalf("error-tables.tsv line %d: %d fields, want 7", n, len(c))
-		}
+	for _, c := range readTSV(tb, "testdata/tables/error-tables.tsv", 7) {
 		rows = append(rows, tableRow{c[0], c[1], c[2], c[3], c[4], c[5], c[6]})
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("read tables: %v", err)
 	}
 	return rows
 }
