@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/sms"
 )
 
@@ -138,40 +139,57 @@ func wires(tb testing.TB, r tableRow) []wire {
 // rebond's dialects come from (testdata/tables) and checks the verdict of
 // each code, on every wire it arrives by, so that no row of a table is
 // forgotten and no representation of a code (decimal, zero-padded, TLV)
-// reads differently. Where a table gives a permanence in rebond's terms
+// reads differently; one subtest per table (an err dialect, a provider,
+// a TLV code space). Where a table gives a permanence in rebond's terms
 // (hard, soft, sender side, opt-out), the verdict must agree with it.
 func TestErrorTables(t *testing.T) {
 	t.Parallel()
 	set := loadRules(t)
-	rows := readTables(t)
-	tables := map[string]int{}
-	for _, r := range rows {
-		tables[r.table]++
-		switch {
-		case strings.Contains(r.permanence, "opt-out"):
-			if r.outcome != "hard" || r.reason != "opted_out" {
-				t.Errorf("%s %s: an opt-out is hard opted_out, row says %s %s", r.table, r.code, r.outcome, r.reason)
-			}
-		case r.permanence == "hard" && r.outcome != "hard",
-			(r.permanence == "soft" || r.permanence == "sender") && r.outcome != "soft":
-			t.Errorf("%s %s: the source says %s, row says %s", r.table, r.code, r.permanence, r.outcome)
-		}
-		for _, w := range wires(t, r) {
-			e, err := sms.ParseReceipt(w.format, []byte(w.payload), w.dialect)
-			if err != nil {
-				t.Errorf("%s %s (%s): ParseReceipt: %v", r.table, r.code, w.name, err)
-				continue
-			}
-			v := set.Classify(e)
-			if got, want := string(v.Outcome)+" "+string(v.Reason), r.outcome+" "+r.reason; got != want {
-				t.Errorf("%s %s %q (%s): got %s (%s), want %s", r.table, r.code, r.meaning, w.name, got, v.Rule, want)
-			}
-		}
+	byTable := map[string][]tableRow{}
+	for _, r := range readTables(t) {
+		byTable[r.table] = append(byTable[r.table], r)
 	}
 	for _, table := range []string{"map", "sm-delivery-failure-cause", "ansi41", "map-err", "twilio-smpp", "8x8",
 		"twilio", "vonage", "infobip-status", "infobip", "plivo", "sinch", "smpp-command-status"} {
-		if tables[table] == 0 {
-			t.Errorf("table %s has no row", table)
+		rows := byTable[table]
+		delete(byTable, table)
+		t.Run(table, func(t *testing.T) {
+			t.Parallel()
+			if len(rows) == 0 {
+				t.Fatal("no row")
+			}
+			for _, r := range rows {
+				checkTableRow(t, set, r)
+			}
+		})
+	}
+	for table := range byTable {
+		t.Errorf("table %s: not one the test knows", table)
+	}
+}
+
+// checkTableRow checks that a row agrees with its source's permanence and
+// that every wire of its code gets the row's verdict.
+func checkTableRow(t *testing.T, set *rules.Set, r tableRow) {
+	t.Helper()
+	switch {
+	case strings.Contains(r.permanence, "opt-out"):
+		if r.outcome != "hard" || r.reason != "opted_out" {
+			t.Errorf("%s: an opt-out is hard opted_out, row says %s %s", r.code, r.outcome, r.reason)
+		}
+	case r.permanence == "hard" && r.outcome != "hard",
+		(r.permanence == "soft" || r.permanence == "sender") && r.outcome != "soft":
+		t.Errorf("%s: the source says %s, row says %s", r.code, r.permanence, r.outcome)
+	}
+	for _, w := range wires(t, r) {
+		e, err := sms.ParseReceipt(w.format, []byte(w.payload), w.dialect)
+		if err != nil {
+			t.Errorf("%s (%s): ParseReceipt: %v", r.code, w.name, err)
+			continue
+		}
+		v := set.Classify(e)
+		if got, want := string(v.Outcome)+" "+string(v.Reason), r.outcome+" "+r.reason; got != want {
+			t.Errorf("%s %q (%s): got %s (%s), want %s", r.code, r.meaning, w.name, got, v.Rule, want)
 		}
 	}
 }
