@@ -112,7 +112,7 @@ func (c *compiled) matches(in *input) bool {
 		len(c.codes) > 0 && !slices.Contains(c.codes, in.code),
 		len(c.status) > 0 && !c.matchStatus(in.status),
 		len(c.stat) > 0 && !c.matchStat(in.stat),
-		c.dialect != "" && !strings.EqualFold(in.dialect, c.dialect),
+		c.dialect != "" && !c.matchDialect(in.dialect),
 		c.hasErr() && !c.matchErr(in.err),
 		len(c.netErr) > 0 && !c.matchNetErr(in.netErr),
 		len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)),
@@ -174,7 +174,13 @@ func (c *compiled) matchStat(s string) bool {
 	return false
 }
 
+// matchErr reports whether the err code s (without leading zeros) is one
+// of the rule's; AnyErr takes every code but "0", which SMPP 3.4 Appendix B
+// receipts and providers write when there was no error.
 func (c *compiled) matchErr(s string) bool {
+	if c.anyErr && s != "0" {
+		return true
+	}
 	for _, p := range c.errs {
 		if strings.EqualFold(s, p) {
 			return true

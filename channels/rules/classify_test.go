@@ -63,6 +63,40 @@ func TestClassifyConditions(t *testing.T) {
 	}
 }
 
+// TestClassifyWildcards pins AnyErr and AnyDialect: below the rules of a
+// dialect's known codes, they catch every other code but zero, in any
+// dialect a connection names, and never a receipt without a dialect.
+func TestClassifyWildcards(t *testing.T) {
+	t.Parallel()
+	const soft, no = channels.OutcomeSoft, -1
+	set := newSet(t,
+		smsRule("known", 2, Match{Err: []string{"5"}, Dialect: "map"}, channels.OutcomeHard, "a"),
+		smsRule("any", 1, Match{Err: []string{AnyErr}, Dialect: AnyDialect}, soft, "b"),
+	)
+	tests := []struct {
+		name  string
+		event channels.Event
+		want  channels.Verdict
+	}{
+		{"known code", receipt(channels.Failed, "", "005", "map", "", no), verdict(channels.OutcomeHard, "a", "known@1", "err=005 dialect=map")},
+		{"code missing from the dialect", receipt(channels.Failed, "", "7", "map", "", no), verdict(soft, "b", "any@1", "err=7 dialect=map")},
+		{"hex code", receipt(channels.Failed, "", "00d", "w2wts", "", no), verdict(soft, "b", "any@1", "err=00d dialect=w2wts")},
+		{"dialect without rules", receipt(channels.Failed, "", "5", "acme", "", no), verdict(soft, "b", "any@1", "err=5 dialect=acme")},
+		{"zero is no error", receipt(channels.Failed, "", "000", "map", "", no), fallbackFailed(channels.SMS)},
+		{"zero, one digit", receipt(channels.Failed, "", "0", "acme", "", no), fallbackFailed(channels.SMS)},
+		{"no dialect", receipt(channels.Failed, "", "7", "", "", no), fallbackFailed(channels.SMS)},
+		{"no err", receipt(channels.Failed, "UNDELIV", "", "map", "", no), fallbackFailed(channels.SMS)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, set.Classify(tt.event)); diff != "" {
+				t.Errorf("Classify (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestFallback(t *testing.T) {
 	t.Parallel()
 	var empty *Set

@@ -27,7 +27,8 @@ type compiled struct {
 	stat      []string // upper case, no spaces
 	errs      []string // lower case, no leading zeros
 	errRanges []errRange
-	dialect   string
+	anyErr    bool     // Match.Err holds AnyErr
+	dialect   string   // lower case; AnyDialect for every dialect
 	netErr    []string // lower case
 	states    []int
 	provider  string
@@ -136,6 +137,10 @@ func compile(r Rule) *compiled {
 		c.stat = append(c.stat, normStat(s))
 	}
 	for _, s := range r.Match.Err {
+		if strings.TrimSpace(s) == AnyErr {
+			c.anyErr = true
+			continue
+		}
 		if lo, hi, ok := parseErrRange(s); ok {
 			c.errRanges = append(c.errRanges, errRange{lo, hi})
 			continue
@@ -244,4 +249,10 @@ func parseErrRange(s string) (lo, hi uint64, ok bool) {
 }
 
 // hasErr reports whether the rule has an err condition.
-func (c *compiled) hasErr() bool { return len(c.errs) > 0 || len(c.errRanges) > 0 }
+func (c *compiled) hasErr() bool { return len(c.errs) > 0 || len(c.errRanges) > 0 || c.anyErr }
+
+// matchDialect reports whether the receipt's dialect d is the rule's, or
+// the rule takes any dialect (d is never empty here: the rule needs it).
+func (c *compiled) matchDialect(d string) bool {
+	return c.dialect == AnyDialect || strings.EqualFold(d, c.dialect)
+}
