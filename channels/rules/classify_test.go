@@ -26,11 +26,7 @@ func TestClassifyConditions(t *testing.T) {
 		smsRule("state", 1, Match{MessageState: []int{0}}, soft, "h"),
 	)
 	long := strings.Repeat("x", 200) + " No such user " + strings.Repeat("é", 100)
-	tests := []struct {
-		name  string
-		event channels.Event
-		want  channels.Verdict
-	}{
+	tests := []classifyCase{
 		{"status prefix", mail(channels.Failed, 0, " 5.1.7 ", ""), verdict(soft, "a", "status@1", "status=5.1.7")},
 		{"status prefix is dot-aligned", mail(channels.Failed, 0, "5.10.1", ""), fallbackFailed(channels.Email)},
 		{"code and text", mail(channels.Failed, 554, "", "554 No Such Mailbox here"), verdict(soft, "b", "code.text@1", `code=554 text~"No Such Mailbox"`)},
@@ -53,14 +49,7 @@ func TestClassifyConditions(t *testing.T) {
 		{"message state 0", receipt(channels.Failed, "", "", "", "", 0), verdict(soft, "h", "state@1", "message_state=0")},
 		{"no message state is not 0", receipt(channels.Failed, "X", "", "", "", no), fallbackFailed(channels.SMS)},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if diff := cmp.Diff(tt.want, set.Classify(tt.event)); diff != "" {
-				t.Errorf("Classify (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkClassify(t, set, tests)
 }
 
 // TestClassifyWildcards pins AnyErr and AnyDialect: below the rules of a
@@ -73,11 +62,7 @@ func TestClassifyWildcards(t *testing.T) {
 		smsRule("known", 2, Match{Err: []string{"5"}, Dialect: "map"}, channels.OutcomeHard, "a"),
 		smsRule("any", 1, Match{Err: []string{AnyErr}, Dialect: AnyDialect}, soft, "b"),
 	)
-	tests := []struct {
-		name  string
-		event channels.Event
-		want  channels.Verdict
-	}{
+	tests := []classifyCase{
 		{"known code", receipt(channels.Failed, "", "005", "map", "", no), verdict(channels.OutcomeHard, "a", "known@1", "err=005 dialect=map")},
 		{"code missing from the dialect", receipt(channels.Failed, "", "7", "map", "", no), verdict(soft, "b", "any@1", "err=7 dialect=map")},
 		{"hex code", receipt(channels.Failed, "", "00d", "w2wts", "", no), verdict(soft, "b", "any@1", "err=00d dialect=w2wts")},
@@ -87,14 +72,7 @@ func TestClassifyWildcards(t *testing.T) {
 		{"no dialect", receipt(channels.Failed, "", "7", "", "", no), fallbackFailed(channels.SMS)},
 		{"no err", receipt(channels.Failed, "UNDELIV", "", "map", "", no), fallbackFailed(channels.SMS)},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if diff := cmp.Diff(tt.want, set.Classify(tt.event)); diff != "" {
-				t.Errorf("Classify (-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkClassify(t, set, tests)
 }
 
 func TestFallback(t *testing.T) {
@@ -123,6 +101,26 @@ func TestFallback(t *testing.T) {
 	}
 	if empty.Rules(channels.Email) != nil {
 		t.Error("Rules on a nil Set must be nil")
+	}
+}
+
+// classifyCase is an event and the verdict a Set must give it.
+type classifyCase struct {
+	name  string
+	event channels.Event
+	want  channels.Verdict
+}
+
+// checkClassify runs each case as a parallel subtest of t.
+func checkClassify(t *testing.T, set *Set, tests []classifyCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tt.want, set.Classify(tt.event)); diff != "" {
+				t.Errorf("Classify (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
