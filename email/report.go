@@ -124,6 +124,8 @@ type Original struct {
 	// and X-Rebond-Campaign, the headers senders add for correlation.
 	RebondMessageID string `json:"rebond_message_id,omitempty"`
 	Campaign        string `json:"campaign,omitempty"`
+	// Signature is the value of X-Rebond-Signature (see Signature).
+	Signature string `json:"signature,omitempty"`
 	From            string `json:"from,omitempty"`
 	To              string `json:"to,omitempty"`
 	Subject         string `json:"subject,omitempty"`
