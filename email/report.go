@@ -126,9 +126,9 @@ type Original struct {
 	Campaign        string `json:"campaign,omitempty"`
 	// Signature is the value of X-Rebond-Signature (see Signature).
 	Signature string `json:"signature,omitempty"`
-	From            string `json:"from,omitempty"`
-	To              string `json:"to,omitempty"`
-	Subject         string `json:"subject,omitempty"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 }
 
 // Correlation header fields senders add to their messages so that a
