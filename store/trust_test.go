@@ -61,3 +61,39 @@ func TestApplyUnverified(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteRejected: rejected payloads go by age and beyond the newest
+// keep, oldest first, at most limit a call.
+func TestDeleteRejected(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	for i := range 10 {
+		if err := s.InsertRejected(ctx, "smtp", "not a bounce", []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int64 {
+		t.Helper()
+		n, err := s.CountRejected(ctx, "smtp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n, err := s.DeleteRejected(ctx, time.Time{}, 0, 100); err != nil || n != 0 {
+		t.Fatalf("no limits: deleted %d, %v", n, err)
+	}
+	if n, err := s.DeleteRejected(ctx, time.Time{}, 4, 3); err != nil || n != 3 || count() != 7 {
+		t.Fatalf("keep 4, limit 3: deleted %d, %v, %d left; want 3 deleted, 7 left", n, err, count())
+	}
+	if n, err := s.DeleteRejected(ctx, time.Time{}, 4, 100); err != nil || n != 3 || count() != 4 {
+		t.Fatalf("keep 4: deleted %d, %v, %d left; want 4 left", n, err, count())
+	}
+	if n, err := s.DeleteRejected(ctx, time.Now().Add(-time.Hour), 0, 100); err != nil || n != 0 {
+		t.Fatalf("an hour ago: deleted %d, %v; want none (all are newer)", n, err)
+	}
+	if n, err := s.DeleteRejected(ctx, time.Now().Add(time.Hour), 0, 100); err != nil || n != 4 || count() != 0 {
+		t.Fatalf("an hour ahead: deleted %d, %v; want all", n, err)
+	}
+}

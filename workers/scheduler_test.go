@@ -197,3 +197,46 @@ func TestSchedulerPartitions(t *testing.T) {
 		t.Errorf("after retention: partitions %v, want %v", got, want[2:])
 	}
 }
+
+// TestSchedulerRetainsRejected: the rejected payloads' retention is on by
+// default, by age and by count, with the events' retention off.
+func TestSchedulerRetainsRejected(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{RedisURL: "redis://unused"}.WithDefaults()
+	if cfg.Retention != 0 || cfg.RejectedRetention != 30*24*time.Hour || cfg.RejectedMaxRows != 10000 {
+		t.Fatalf("defaults: retention %v, rejected %v and %d rows; want off, 720h and 10000", cfg.Retention, cfg.RejectedRetention, cfg.RejectedMaxRows)
+	}
+	for i := range 5 {
+		if err := st.InsertRejected(ctx, "smtp", "not a bounce", []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.RejectedMaxRows = 2
+	s := NewScheduler(cfg, lifecycle.Policy{}, &recorder{}, st, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	left := func() int64 {
+		t.Helper()
+		if err := s.Retain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.CountRejected(ctx, "smtp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := left(); n != 2 {
+		t.Errorf("%d rejected payloads left, want the newest 2", n)
+	}
+	s.now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+	if n := left(); n != 0 {
+		t.Errorf("%d rejected payloads left 31 days later, want none", n)
+	}
+}
