@@ -37,11 +37,15 @@ type Group struct {
 	Channel channels.Channel `json:"channel"`
 	// Text is the masked diagnostic (Normalize); for an email failure
 	// without text, or an SMS receipt, the fields a rule would match.
-	Text      string    `json:"text"`
-	Count     int       `json:"count"`
-	Examples  []string  `json:"examples"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
+	Text  string `json:"text"`
+	Count int    `json:"count"`
+	// Unverified counts the group's events that were unverified bounce
+	// mail (channels.Event.Unverified): a diagnostic only forged mail
+	// carries is no reason for a rule.
+	Unverified int       `json:"unverified"`
+	Examples   []string  `json:"examples"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
 	// State is open, kept or ignored; Rule is the rule a kept group became.
 	State string `json:"state"`
 	Rule  string `json:"rule,omitempty"`
@@ -121,6 +125,9 @@ func Groups(events []store.FallbackEvent, decisions []store.QualificationDecisio
 			order = append(order, g)
 		}
 		g.Count++
+		if e.Unverified {
+			g.Unverified++
+		}
 		if len(g.Examples) < maxExamples {
 			g.Examples = append(g.Examples, e.ID)
 		}
