@@ -118,6 +118,13 @@ func TestSignature(t *testing.T) {
 			t.Errorf("verifies for %v", tc)
 		}
 	}
+	// The README's example ("Bounce intake"), which senders check their
+	// code against: printf 'v1\nmsg-42\nann@example.com\nspring' |
+	// openssl dgst -sha256 -hmac an-example-key-0123456789
+	readme := email.Signature{Secret: []byte("an-example-key-0123456789")}
+	if got := readme.Sign("msg-42", "ann@example.com", "spring"); got != "v1=a949aa7e8f2ae4dcb47a6230a9100997a9ab2e30a0cdb71c35da1c0ffdc6702d" {
+		t.Errorf("the README's example signs as %s", got)
+	}
 	if (email.Signature{}).Sign("m1", "a@example.com", "") != "" || (email.Signature{}).Verify(v, "m1", "a@example.com", "c") {
 		t.Error("an empty secret signs or verifies")
 	}
