@@ -85,34 +85,24 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = ":2525"
-	}
-	if c.Hostname == "" {
-		c.Hostname = "localhost"
-	}
-	if c.MaxMessageBytes == 0 {
-		c.MaxMessageBytes = 10 << 20
-	}
-	if c.MaxRecipients == 0 {
-		c.MaxRecipients = 100
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 5 * time.Minute
-	}
-	if c.MaxConnections == 0 {
-		c.MaxConnections = 256
-	}
-	if c.MaxConnectionsPerIP == 0 {
-		c.MaxConnectionsPerIP = 10
-	}
-	if c.MaxSession == 0 {
-		c.MaxSession = 10 * time.Minute
-	}
-	if c.MaxCommands == 0 {
-		c.MaxCommands = 1000
-	}
+	orDefault(&c.Addr, ":2525")
+	orDefault(&c.Hostname, "localhost")
+	orDefault(&c.MaxMessageBytes, 10<<20)
+	orDefault(&c.MaxRecipients, 100)
+	orDefault(&c.Timeout, 5*time.Minute)
+	orDefault(&c.MaxConnections, 256)
+	orDefault(&c.MaxConnectionsPerIP, 10)
+	orDefault(&c.MaxSession, 10*time.Minute)
+	orDefault(&c.MaxCommands, 1000)
 	return c
+}
+
+// orDefault sets *v to d when it is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // Validate names the offending key.
