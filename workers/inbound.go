@@ -78,7 +78,13 @@ func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
 		return
 	}
 	in.metrics.inbound.WithLabelValues("events").Inc()
-	in.log.InfoContext(ctx, "inbound mail parsed", "msg_id", d.MsgID, "events", len(events))
+	unverified := 0
+	for _, e := range events {
+		if e.Unverified {
+			unverified++
+		}
+	}
+	in.log.InfoContext(ctx, "inbound mail parsed", "msg_id", d.MsgID, "events", len(events), "unverified", unverified)
 	_ = d.Ack()
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -238,9 +239,30 @@ func TestBounceSpoofing(t *testing.T) {
 		t.Errorf("a connection over smtp.max_connections: greeting %d, want 421", code)
 	}
 	c.Close()
+	asked := time.Now()
 	resp, err := http.Get(in.base + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/healthz while SMTP is saturated: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	t.Logf("/healthz answered in %v with the SMTP listener saturated (%d sessions)", time.Since(asked), maxConns)
+}
+
+// TestSMTPConnectionsUnderFileLimit: the SMTP cap never exceeds half the
+// open-file limit, whatever is configured.
+func TestSMTPConnectionsUnderFileLimit(t *testing.T) {
+	t.Parallel()
+	log := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct{ configured, limit, want int }{
+		{256, 0, 256},       // limit unknown
+		{256, 1024, 256},    // well under
+		{256, 512, 256},     // exactly half
+		{256, 300, 150},     // lowered
+		{100000, 1024, 512}, // lowered
+		{10, 1, 1},          // never 0 (0 would mean the default)
+	} {
+		if got := smtpConnections(tc.configured, tc.limit, log); got != tc.want {
+			t.Errorf("smtpConnections(%d, nofile %d) = %d, want %d", tc.configured, tc.limit, got, tc.want)
+		}
+	}
 }
