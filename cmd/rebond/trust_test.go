@@ -15,6 +15,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/email"
+	"github.com/rebond/rebond/email/inbound"
 	"github.com/rebond/rebond/store"
 )
 
@@ -276,6 +277,43 @@ func TestSMTPConnectionsUnderFileLimit(t *testing.T) {
 	} {
 		if got := smtpConnections(tc.configured, tc.limit, log); got != tc.want {
 			t.Errorf("smtpConnections(%d, nofile %d) = %d, want %d", tc.configured, tc.limit, got, tc.want)
+		}
+	}
+}
+
+// TestMailParserTenantKeys: a bounce is checked with the key of the tenant
+// its envelope names; a token made with another tenant's key does not
+// verify, and smtp.trust: any marks nothing.
+func TestMailParserTenantKeys(t *testing.T) {
+	t.Parallel()
+	var cfg Config
+	cfg.SMTP.Trust = "verified"
+	cfg.SMTP.Tenants = map[string]string{"bounces.acme.example": "acme"}
+	cfg.Email.VERPSecret = trustSecret
+	cfg.Email.TenantSecrets = map[string]string{"acme": "acme-key-of-twenty-bytes"}
+	acme := email.VERP{Secret: []byte("acme-key-of-twenty-bytes"), Domain: "bounces.acme.example"}
+	other := email.VERP{Secret: []byte(trustSecret), Domain: "bounces.acme.example"}
+	tests := []struct {
+		name, to, trust string
+		unverified      bool
+	}{
+		{"acme's own token", acme.Address("m1", "ann@example.com"), "verified", false},
+		{"the default tenant's key on acme's domain", other.Address("m1", "ann@example.com"), "verified", true},
+		{"no token", "bounces@bounces.acme.example", "verified", true},
+		{"no token, trust any", "bounces@bounces.acme.example", "any", false},
+	}
+	for _, tc := range tests {
+		cfg.SMTP.Trust = tc.trust
+		parse, err := mailParser(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, why, err := parse(inbound.Message{ID: "in_1", To: []string{tc.to}, Data: []byte(trustDSN(tc.to, "ann@example.com", "", 0))})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %d events, %q, %v", tc.name, len(evs), why, err)
+		}
+		if evs[0].Tenant != "acme" || evs[0].Unverified != tc.unverified {
+			t.Errorf("%s: tenant %q, unverified %v; want acme, %v", tc.name, evs[0].Tenant, evs[0].Unverified, tc.unverified)
 		}
 	}
 }
