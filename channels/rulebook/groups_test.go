@@ -23,7 +23,7 @@ func TestGroups(t *testing.T) {
 		{ID: "e4", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4)},
 		{ID: "e4b", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4), Err: "0ff", Dialect: "W2WTS"},
 		{ID: "e4c", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4), Err: "7"},
-		ev("e3", 3, "quota exceeded for <b@x.org> (7 MB)"),
+		{ID: "e3", Channel: channels.Email, Type: channels.Failed, OccurredAt: at(3), Text: "quota exceeded for <b@x.org> (7 MB)", Unverified: true},
 		ev("e2", 2, "Something else"),
 		ev("e1", 1, "QUOTA EXCEEDED for <a@x.org> (1024 MB)"),
 	}
@@ -58,6 +58,9 @@ func TestGroups(t *testing.T) {
 				break
 			}
 		}
+	}
+	if got[0].Unverified != 1 || got[1].Unverified != 0 {
+		t.Errorf("unverified counts %d and %d, want 1 (e3) and 0", got[0].Unverified, got[1].Unverified)
 	}
 	if got[0].Sample != "Quota exceeded for <c@x.org> (12 MB)" {
 		t.Errorf("the sample is the latest text: %q", got[0].Sample)

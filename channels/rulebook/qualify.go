@@ -49,11 +49,15 @@ type Group struct {
 	// without text, or an SMS receipt, the fields a rule would match: the
 	// stat, and the err code with its dialect ("stat=UNDELIV err=099
 	// dialect=map").
-	Text      string    `json:"text"`
-	Count     int       `json:"count"`
-	Examples  []string  `json:"examples"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
+	Text  string `json:"text"`
+	Count int    `json:"count"`
+	// Unverified counts the group's events that were unverified bounce
+	// mail (channels.Event.Unverified): a diagnostic only forged mail
+	// carries is no reason for a rule.
+	Unverified int       `json:"unverified"`
+	Examples   []string  `json:"examples"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
 	// State is open, kept or ignored; Rule is the rule a kept group became.
 	State string `json:"state"`
 	Rule  string `json:"rule,omitempty"`
@@ -133,6 +137,9 @@ func Groups(events []store.FallbackEvent, decisions []store.QualificationDecisio
 			order = append(order, g)
 		}
 		g.Count++
+		if e.Unverified {
+			g.Unverified++
+		}
 		if len(g.Examples) < maxExamples {
 			g.Examples = append(g.Examples, e.ID)
 		}
