@@ -99,7 +99,7 @@ func TestBackoff(t *testing.T) {
 	for i, d := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
 		d *= time.Millisecond
 		for range 20 {
-			c := *b
+			c := &backoff{min: b.min, max: b.max, cur: b.cur, tries: b.tries}
 			if got := c.next(); got < d/2 || got > d {
 				t.Fatalf("wait %d: %s, want within [%s, %s]", i, got, d/2, d)
 			}
