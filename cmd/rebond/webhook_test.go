@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -121,6 +122,37 @@ func TestMaskDSN(t *testing.T) {
 	} {
 		if got := maskDSN(in); got != want || strings.Contains(got, "pw") {
 			t.Errorf("maskDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestConfigCommandRefusesWhatServeRefuses: `rebond config` runs serve's
+// checks, so an SMPP password longer than SMPP 3.4's 8 octets (section
+// 4.1.1) fails it instead of printing a configuration serve will not start.
+func TestConfigCommandRefusesWhatServeRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ password, wantErr string }{
+		{"s3cret", ""},
+		{"twelve-chars", "password"},
+	} {
+		path := dir + "/rebond-" + tt.password + ".yaml"
+		yaml := "smpp:\n  gateways:\n    - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: " + tt.password + "}\n"
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		root := newRootCmd(&out, &errb)
+		root.SetArgs([]string{"--config", path, "config"})
+		root.SilenceUsage, root.SilenceErrors = true, true
+		err := root.Execute()
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("password %q: %v", tt.password, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("password %q: error %v, want one naming %s", tt.password, err, tt.wantErr)
+		}
+		if strings.Contains(out.String(), tt.password) {
+			t.Errorf("password %q printed", tt.password)
 		}
 	}
 }
