@@ -60,3 +60,10 @@ SELECT count(*) FROM rejected_events WHERE source = $1;
 -- name: delete-old-rejected
 DELETE FROM rejected_events WHERE ctid IN (
     SELECT ctid FROM rejected_events WHERE received_at < $1 LIMIT $2);
+
+-- name: message-recipient
+-- The recipient of a known message, for a receipt that names none (an SMSC
+-- that leaves deliver_sm's source_addr empty): the message id joins first.
+SELECT recipient FROM messages
+WHERE tenant = $1 AND channel = $2 AND message_id = $3 AND recipient <> ''
+LIMIT 1;
