@@ -298,6 +298,27 @@ func TestInsertRejected(t *testing.T) {
 	}
 }
 
+// TestMessageRecipient: a message's recipient is found by its id (the
+// join of a receipt that names no number), per tenant and channel.
+func TestMessageRecipient(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	insertApply(t, s, event(channels.Sent, "mr-1", "ann@example.com", "", t0))
+	if got, err := s.MessageRecipient(ctx, channels.DefaultTenant, channels.Email, "mr-1"); err != nil || got != "ann@example.com" {
+		t.Errorf("known message: %q, %v", got, err)
+	}
+	for _, q := range []struct {
+		tenant string
+		ch     channels.Channel
+		id     string
+	}{{channels.DefaultTenant, channels.Email, "mr-2"}, {channels.DefaultTenant, channels.SMS, "mr-1"}, {"other", channels.Email, "mr-1"}} {
+		if got, err := s.MessageRecipient(ctx, q.tenant, q.ch, q.id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%v: %q, %v; want ErrNotFound", q, got, err)
+		}
+	}
+}
+
 // TestRateRollupsAgree: the daily roll-ups, written by the same apply,
 // answer exactly what the hourly buckets answer, for every grouping that
 // can use them.

@@ -54,7 +54,7 @@ func (s *syncBuffer) String() string {
 func startLogged(t *testing.T, gw Gateway) (*ESME, *syncBuffer) {
 	t.Helper()
 	buf := &syncBuffer{}
-	e, err := New(Config{Gateways: []Gateway{gw}}, newRecorder(), slog.New(slog.NewTextHandler(buf, nil)), nil)
+	e, err := New(Config{Gateways: []Gateway{gw}}, newRecorder(), nil, slog.New(slog.NewTextHandler(buf, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

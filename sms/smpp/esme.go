@@ -25,8 +25,10 @@ type ESME struct {
 
 // New checks cfg and builds the ESME; nothing is dialled before Run. Its
 // metrics are registered on reg (nil: not registered). Every event goes
-// to pub, and a receipt is acknowledged only once pub returned nil.
-func New(cfg Config, pub channels.Publisher, log *slog.Logger, reg prometheus.Registerer) (*ESME, error) {
+// to pub, and a receipt is acknowledged only once pub returned nil. st
+// (nil allowed) joins receipts that name no number to their message and
+// keeps the receipts rebond refuses.
+func New(cfg Config, pub channels.Publisher, st Store, log *slog.Logger, reg prometheus.Registerer) (*ESME, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -38,7 +40,7 @@ func New(cfg Config, pub channels.Publisher, log *slog.Logger, reg prometheus.Re
 	for _, g := range cfg.WithDefaults().Gateways {
 		for i := range g.Binds {
 			e.binds = append(e.binds, &bind{
-				gw: g, provider: "smpp:" + g.Name, pub: pub, m: m.forBind(g.Name, i), bo: newBackoff(g.ReconnectMin, g.ReconnectMax),
+				gw: g, provider: "smpp:" + g.Name, pub: pub, st: st, m: m.forBind(g.Name, i), bo: newBackoff(g.ReconnectMin, g.ReconnectMax),
 				log: log.With("gateway", g.Name, "bind", i, "addr", g.Addr),
 			})
 		}
@@ -65,6 +67,7 @@ type bind struct {
 	gw       Gateway
 	provider string
 	pub      channels.Publisher
+	st       Store
 	log      *slog.Logger
 	m        *bindMetrics
 	bo       *backoff

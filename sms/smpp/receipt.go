@@ -34,8 +34,7 @@ func (b *bind) handle(ctx context.Context, a action) pdu.Status {
 func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 	command := commandName(a.f.hdr.ID)
 	if a.err != nil {
-		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", a.err)
-		return statusPermAppError, resultUnreadable
+		return b.refuse(ctx, a, a.err)
 	}
 	if !a.receipt.Receipt() {
 		b.log.InfoContext(ctx, "smpp message that is no receipt acknowledged and dropped",
@@ -50,11 +49,19 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 			ev.OccurredAt = time.Now().UTC()
 		}
 		ev.Tenant = b.gw.Tenant
-		err = ev.Normalize()
+		if jerr := b.join(ctx, &ev); jerr != nil {
+			b.log.WarnContext(ctx, "smpp receipt without a number not joined, answered ESME_RX_T_APPN for re-delivery",
+				"message_id", ev.MessageID, "err", jerr)
+			return statusTempAppError, resultFailed
+		}
+		if ev.Recipient == "" && ev.MessageID != "" {
+			err = errNoNumber
+		} else {
+			err = ev.Normalize()
+		}
 	}
 	if err != nil {
-		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", err)
-		return statusPermAppError, resultUnreadable
+		return b.refuse(ctx, a, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
 	defer cancel()
