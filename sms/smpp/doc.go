@@ -19,6 +19,9 @@
 // message id and state, so a receipt delivered twice is counted once.
 // Every bind answers enquire_link, sends its own every EnquireLink and
 // binds again with capped, jittered exponential backoff when the link is
-// lost, refused or silent. When Run's context ends, each bind unbinds
+// lost, refused or silent (at most 5 s for the first five tries; a
+// successful bind starts over). A receipt whose source_addr is empty takes
+// its known message's number (Store); refused receipts are kept in the
+// Store's rejected_events with the PDU. When Run's context ends, each bind unbinds
 // (SMPP 3.4 section 4.2) and answers the receipts it holds before closing.
 package smpp
