@@ -97,9 +97,8 @@ func ParseKannel(v url.Values, dialect string) (channels.Event, error) {
 	return r.event(), nil
 }
 
-// senderID is the sender's own message id, which a gateway's callback URL
-// carries because the sender wrote it there (Kannel's dlr-url, Jasmin's
-// dlr-url): the id of the sender's "sent" events.
+// senderID is the sender's own message id, which Kannel's dlr-url carries
+// because the sender wrote it there: the id of the sender's "sent" events.
 func senderID(v url.Values) string {
 	return first(v, "ref", "id", "msgid", "myId", "myid")
 }
