@@ -130,8 +130,8 @@ func (b *bind) join(ctx context.Context, ev *channels.Event) error {
 	return nil
 }
 
-// errNoNumber is the refusal of a receipt that names no number and whose
-// message id is not a known message.
+// errNoNumber is why a receipt that names no number, and whose message id
+// is no known message yet, is answered ESME_RX_T_APPN.
 var errNoNumber = errors.New("source_addr is empty and the message id is no known message")
 
 // clip cuts s to at most n bytes.

@@ -54,8 +54,9 @@ func (s *fakeStore) kept() ([]map[string]any, []string) {
 
 // TestReceiptWithoutNumberJoinsByMessageID: an empty source_addr is no
 // reason to refuse a receipt whose message id is a known message: the id
-// joins it, and the number is the message's. An unknown id is refused and
-// kept; a store that cannot answer makes the SMSC deliver it again.
+// joins it, and the number is the message's. An unknown id (the sent event
+// may come later) and a store that cannot answer make the SMSC deliver it
+// again; the first is kept in rejected_events meanwhile.
 func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 	t.Parallel()
 	smsc, rec := newFakeSMSC(t), newRecorder()
@@ -70,8 +71,8 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 		t.Errorf("joined receipt: recipient %q message %q", e.Recipient, e.MessageID)
 	}
 
-	if got := c.deliver(t, receipt("", textFailed)); got != statusPermAppError {
-		t.Fatalf("unknown message: answered %s, want ESME_RX_P_APPN", statusText(got))
+	if got := c.deliver(t, receipt("", textFailed)); got != statusTempAppError {
+		t.Fatalf("unknown message: answered %s, want ESME_RX_T_APPN", statusText(got))
 	}
 	kept, sources := st.kept()
 	if len(kept) != 1 {
@@ -81,7 +82,7 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 	got := map[string]any{"source": sources[0], "message_id": r["message_id"], "command": r["command"], "answer": r["answer"],
 		"text": r["text"], "error": r["error"]}
 	want := map[string]any{"source": "smpp:gw", "message_id": "m-101", "command": "deliver_sm",
-		"answer": "0x65 (esme receiver permanent app error code)", "text": textFailed, "error": errNoNumber.Error()}
+		"answer": statusText(statusTempAppError), "text": textFailed, "error": errNoNumber.Error()}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kept refusal (-want +got):\n%s", diff)
 	}
@@ -94,6 +95,16 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 	st.mu.Unlock()
 	if got := c.deliver(t, receipt("", strings.Replace(textFailed, "m-101", "m-102", 1))); got != statusTempAppError {
 		t.Errorf("store down: answered %s, want ESME_RX_T_APPN", statusText(got))
+	}
+	st.mu.Lock()
+	st.down = false
+	st.messages["m-101"] = "447700900002"
+	st.mu.Unlock()
+	if got := c.deliver(t, receipt("", textFailed)); got != statusOK {
+		t.Fatalf("the message known now: answered %s, want ESME_ROK", statusText(got))
+	}
+	if e := rec.event(t, "smpp:gw:m-101:undeliv"); e.Recipient != "447700900002" {
+		t.Errorf("re-delivered receipt: recipient %q", e.Recipient)
 	}
 }
 
