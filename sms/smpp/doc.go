@@ -9,7 +9,8 @@
 //
 //	published                      deliver_sm_resp ESME_ROK
 //	publish failed                 ESME_RX_T_APPN (0x64): the SMSC re-delivers
-//	receipt unreadable             ESME_RX_P_APPN (0x65)
+//	no number, message not known   ESME_RX_T_APPN (0x64), kept in rejected_events
+//	receipt unreadable             ESME_RX_P_APPN (0x65), kept in rejected_events
 //	not a receipt (MO message)     ESME_ROK, logged and dropped
 //	undecodable PDU                generic_nack (ESME_RINVCMDLEN, ESME_RINVCMDID,
 //	                               ESME_RINVOPTPARSTREAM), the bind goes on
