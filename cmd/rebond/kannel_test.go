@@ -3,8 +3,6 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/internal/testsvc"
 )
 
 // The Kannel end-to-end test runs with `make test-kannel` (go test -tags
@@ -45,9 +44,7 @@ type kannelCase struct {
 // expire falsely when the validity period runs out.
 func TestKannelEndToEnd(t *testing.T) {
 	bins := needKannel(t)
-	dir := filepath.Join("testdata", "kannel")
-	needNodeSMPP(t, dir)
-	smscPort := startNodeSMSC(t, dir)
+	smscPort := startNodeSMSC(t, filepath.Join("testdata", "kannel"))
 
 	cfg := testConfig(t, 1, nil)
 	const token = "kannel-e2e-shared-token-0123"
@@ -179,57 +176,22 @@ func needKannel(t *testing.T) string {
 	return ""
 }
 
-// needNodeSMPP makes sure node and the pinned npm smpp package are there.
-func needNodeSMPP(t *testing.T, dir string) {
-	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("node not found; CI must have node and npm (apt-get install nodejs npm)")
-		}
-		t.Skip("node not found; apt-get install nodejs npm")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "smpp")); err == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
-	}
-}
-
 // startNodeSMSC runs testdata/kannel/smsc.js until the test ends and
 // returns its port; its lines go to the test log.
 func startNodeSMSC(t *testing.T, dir string) int {
 	t.Helper()
-	cmd := exec.Command("node", "smsc.js")
-	cmd.Dir, cmd.Stderr = dir, os.Stderr
-	cmd.Env = append(os.Environ(), "PORT=0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	lines := testsvc.NodeScript(t, dir, "smsc.js", "smpp")
 	port := make(chan int, 1)
 	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
+		for line := range lines {
 			var step struct {
 				Step string `json:"step"`
 				Port int    `json:"port"`
 			}
-			if json.Unmarshal(sc.Bytes(), &step) == nil && step.Step == "listening" {
+			if json.Unmarshal(line, &step) == nil && step.Step == "listening" {
 				port <- step.Port
 			}
-			t.Log("smsc: " + sc.Text())
+			t.Log("smsc: " + string(line))
 		}
 	}()
 	select {
