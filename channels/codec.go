@@ -137,7 +137,11 @@ func (e *Event) Normalize() error {
 	}
 	// An array, not a map: the first bad field in this order is the one
 	// reported, every time, and checking allocates nothing.
-	for _, f := range [...]struct{ name, v string }{{"id", e.ID}, {"message_id", e.MessageID}, {"campaign", e.Campaign}, {"provider", e.Provider}} {
+	smscID := ""
+	if e.SMS != nil {
+		smscID = e.SMS.SMSCID
+	}
+	for _, f := range [...]struct{ name, v string }{{"id", e.ID}, {"message_id", e.MessageID}, {"campaign", e.Campaign}, {"provider", e.Provider}, {"sms.smsc_id", smscID}} {
 		if len(f.v) > MaxIDLen {
 			return &FieldError{f.name, fmt.Sprintf("longer than %d bytes", MaxIDLen)}
 		}

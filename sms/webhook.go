@@ -48,7 +48,9 @@ func (w *Webhook) Format() string { return w.format }
 // Handle implements channels.Webhook. It bounds the payload (MaxPayloadLen
 // for the body and for the query), authenticates the request as the
 // provider's constructor describes, and decodes the query, the form or the
-// JSON body with the provider's Parse function. Errors wrap
+// JSON body with the provider's Parse function. Errors name the field, not
+// the webhook (the caller, which knows the webhook's configured name, says
+// which one), and wrap
 // channels.ErrUnauthorized (missing or bad signature or secret, stale
 // timestamp) or channels.ErrMalformed (a *channels.FieldError naming the
 // field); Handle never panics.
@@ -70,7 +72,7 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 	}
 	c, err := readCallback(r, body)
 	if err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, err)
+		return channels.WebhookResult{}, err
 	}
 	c.at = w.now().UTC()
 	if err := w.verify(r, c); err != nil {
@@ -81,10 +83,10 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return w.result(nil), nil
 	}
 	if err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, w.malformed(c, err))
+		return channels.WebhookResult{}, w.malformed(c, err)
 	}
 	if err := w.complete(evs, c); err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, err)
+		return channels.WebhookResult{}, err
 	}
 	return w.result(evs), nil
 }

@@ -249,7 +249,9 @@ func newDemoReader() *fakeReader {
 	f.recipients["sms 33612345678"] = store.RecipientView{Channel: channels.SMS, Address: "33612345678",
 		State: store.StateSuspended, Reason: "absent_subscriber", SoftCount: 5, Since: &suspended, Until: &until,
 		History: []store.Transition{{At: suspended, From: "active", To: "suspended", Reason: "absent_subscriber",
-			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"}}}
+			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"},
+			{At: suspended.Add(-time.Hour), From: "active", To: "active", Reason: "absent_subscriber",
+				Actor: "rebond:apply", EventID: "ev_sms_soft", Rule: "sms.stat.undeliv@2"}}}
 	f.denied["email legal@denied.example"] = store.Exclusion{Recipient: "legal@denied.example", Excluded: true,
 		State: store.StateDenylisted, Reason: "denylisted", Since: &since}
 	return f

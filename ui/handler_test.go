@@ -323,7 +323,8 @@ func TestPagesShowNumbers(t *testing.T) {
 		"20 Nov 2026, 09:01 UTC", "no end date", "email.status.5.1.1@1", "rebond:rules", "ev_0123456789abcdef0123456789abcdef",
 		"Recipient address rejected", `action="/ui/recipient/release"`, "Release it by hand")
 	sms := page(t, h, c, "/ui/recipient?channel=sms&address=%2B33+6+12+34+56+78")
-	wantAll(t, "recipient sms", sms, "33612345678", "Suspended", "absent_subscriber", "23 Nov 2026, 11:30 UTC", "then sendable again automatically")
+	wantAll(t, "recipient sms", sms, "33612345678", "Suspended", "absent_subscriber", "23 Nov 2026, 11:30 UTC", "then sendable again automatically",
+		"soft failure counted", "ev_sms_soft")
 	denied := page(t, h, c, "/ui/recipient?channel=email&address=legal@denied.example")
 	wantAll(t, "recipient denied", denied, "Excluded", "Denylisted", "on a deny list", "deny-list entry is lifted")
 	if strings.Contains(denied, `action="/ui/recipient/release"`) {

@@ -210,17 +210,24 @@ func dash(s string) string {
 func newConfigCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "config",
-		Short: "Print the effective configuration (defaults + file + environment), secrets masked",
+		Short: "Print the effective configuration (defaults + file + environment), secrets masked; exit 1 if serve would refuse it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, _, err := g.load()
 			if err != nil {
 				return err
 			}
+			invalid := checkServe(cfg)
 			maskSecrets(&cfg)
 			enc := json.NewEncoder(g.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(cfg)
+			if err := enc.Encode(cfg); err != nil {
+				return err
+			}
+			if invalid != nil {
+				return fmt.Errorf("serve would refuse this configuration: %w", invalid)
+			}
+			return nil
 		},
 	}
 }

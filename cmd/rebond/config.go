@@ -166,6 +166,27 @@ func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
 // shorter than 128 bits can be searched.
 const minTenantSecret = 16
 
+// checkServe is every check serve makes of its configuration before it
+// dials anything: Validate, the SMPP gateways, the webhooks, the providers
+// file and the Redis URL. `rebond config` runs it, so a configuration
+// serve would refuse is refused there too.
+func checkServe(c Config) error {
+	errs := []error{c.Validate()}
+	if len(c.SMPP.Gateways) > 0 {
+		errs = append(errs, c.SMPP.Validate())
+	}
+	if _, err := buildWebhooks(c.Webhooks); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := providerTable(c); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := workers.ParseRedisURL(c.Redis.URL); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // Validate checks what serve needs, naming the key at fault.
 func (c Config) Validate() error {
 	var errs []error

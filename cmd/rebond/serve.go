@@ -185,7 +185,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		// Receipts arrive one per deliver_sm and each waits for JetStream
 		// before its answer: the coalescer publishes those of the binds'
 		// windows together (natsbus.Coalescer), 2 ms at most apart.
-		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), log.With("part", "smpp"), reg)
+		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), smppStore{st}, log.With("part", "smpp"), reg)
 		if err != nil {
 			return err
 		}

@@ -68,3 +68,10 @@ DELETE FROM rejected_events WHERE id IN (
        OR ($2::int > 0 AND id <= (SELECT r.id FROM rejected_events r ORDER BY r.id DESC OFFSET $2::int LIMIT 1))
     ORDER BY id
     LIMIT $3);
+
+-- name: message-recipient
+-- The recipient of a known message, for a receipt that names none (an SMSC
+-- that leaves deliver_sm's source_addr empty): the message id joins first.
+SELECT recipient FROM messages
+WHERE tenant = $1 AND channel = $2 AND message_id = $3 AND recipient <> ''
+LIMIT 1;
