@@ -177,7 +177,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
-	s.handler = mux
+	s.handler = refuseUnstorable(mux)
 	return s, nil
 }
 

@@ -50,6 +50,9 @@ func TestHostileInput(t *testing.T) {
 		{"SQL in fields", "/v1/events", `{"channel":"email","type":"failed","recipient":"` + sqlish + `@x.org","campaign":"` + sqlish +
 			`","occurred_at":"2026-11-02T10:00:00Z","smtp":{"text":"` + sqlish + `"}}`, 400},
 		{"SQL in rates", "/v1/rates?group_by=campaign%3BDROP%20TABLE%20events", "", 400},
+		{"NUL in rates", "/v1/rates?campaign=a%00b", "", 400},
+		{"NUL in exclusions", "/v1/exclusions", `{"channel":"email","recipients":["a\u0000b@example.com"]}`, 200},
+		{"NUL in a list entry", "/v1/lists/deny", `{"entries":[{"channel":"email","kind":"domain","value":"a\u0000.example"}]}`, 400},
 		{"SQL in exclusions", "/v1/exclusions", `{"channel":"email","recipients":["` + sqlish + `"]}`, 200},
 		{"unknown field", "/v1/exclusions", `{"channel":"email","recipients":[],"admin":true}`, 400},
 		{"bad list kind", "/v1/lists/deny", `{"entries":[{"channel":"email","kind":"sql","value":"` + sqlish + `"}]}`, 400},
