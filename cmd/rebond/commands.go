@@ -222,4 +222,3 @@ func newConfigCmd(g *globals) *cobra.Command {
 		},
 	}
 }
-
