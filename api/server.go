@@ -54,6 +54,15 @@ type Config struct {
 	// no limit. Over it: 429 with Retry-After.
 	RateLimit float64
 	RateBurst int
+	// AuthFailureRate and AuthFailureBurst throttle failed
+	// authentications per client address (bearer tokens, webhook
+	// signatures, the dashboard's sign-in): a bucket of AuthFailureBurst
+	// failures refilled at AuthFailureRate per second; an empty bucket
+	// answers 429 with Retry-After before looking at the credentials. 0
+	// means the default (10 failures, then one per 6 s), negative no
+	// throttle.
+	AuthFailureRate  float64
+	AuthFailureBurst int
 	// RatesMinVolume flags rate rows with fewer sent messages as
 	// low_volume (default 100; ?min_volume= overrides it per request).
 	RatesMinVolume int64
@@ -102,6 +111,12 @@ func (c Config) withDefaults() Config {
 	if c.RateLimit == 0 {
 		c.RateLimit, c.RateBurst = 100, max(c.RateBurst, 200)
 	}
+	if c.AuthFailureRate == 0 {
+		c.AuthFailureRate = 1.0 / 6
+	}
+	if c.AuthFailureBurst == 0 {
+		c.AuthFailureBurst = 10
+	}
 	return c
 }
 
@@ -133,6 +148,8 @@ type Server struct {
 	tokens *tokenCache
 	// limits holds the per-token request rate limits (nil: none).
 	limits *limiters
+	// failures throttles failed authentications per client (nil: none).
+	failures *failureThrottle
 }
 
 // New builds the server and its routes.
@@ -143,6 +160,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
 		metrics: newMetrics(reg), now: time.Now}
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
+	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)
@@ -163,15 +181,17 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
 	s.route(mux, "POST /v1/releases", s.postReleases, true)
 	s.routeRules(mux)
-	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
+	// Webhooks authenticate with the provider's signature or secret, not
+	// a bearer token; their failures are throttled the same way.
+	s.routeWebhook(mux, "POST /v1/webhooks/{name}")
 	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
 	// when configured so. The adapter reads the query either way.
-	s.route(mux, "GET /v1/webhooks/{name}", s.postWebhook, false)
+	s.routeWebhook(mux, "GET /v1/webhooks/{name}")
 	if cfg.UI != nil {
 		// Every method: the queue monitor under /ui/queues/ deletes and
 		// retries tasks; the ui routes by method itself.
 		for _, pattern := range []string{"/ui/"} {
-			mux.Handle(pattern, s.observe(pattern, s.recover(cfg.UI)))
+			mux.Handle(pattern, s.observe(pattern, s.recover(s.throttleFailures(cfg.UI))))
 		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +214,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc, auth b
 		}
 	})
 	if auth {
-		next = s.authenticate(pattern, next)
+		next = s.throttleFailures(s.authenticate(pattern, next))
 	}
 	mux.Handle(pattern, s.observe(pattern, s.recover(next)))
 	s.patterns = append(s.patterns, pattern)

@@ -9,6 +9,18 @@ import (
 	"github.com/rebond/rebond/channels"
 )
 
+// routeWebhook registers a webhook route, its failed authentications
+// throttled like the bearer token's.
+func (s *Server) routeWebhook(mux *http.ServeMux, pattern string) {
+	h := s.throttleFailures(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.postWebhook(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}))
+	mux.Handle(pattern, s.observe(pattern, s.recover(h)))
+	s.patterns = append(s.patterns, pattern)
+}
+
 // postWebhook serves POST /v1/webhooks/{name}: a provider's notification,
 // authenticated by the adapter (signatures, shared secrets) rather than by
 // the bearer token providers cannot send. Events are published before the

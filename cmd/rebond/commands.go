@@ -208,17 +208,22 @@ func dash(s string) string {
 func newConfigCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "config",
-		Short: "Print the effective configuration (defaults + file + environment), secrets masked",
+		Short: "Print the effective configuration (defaults + file + environment), secrets masked; fails where serve would",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, _, err := g.load()
 			if err != nil {
 				return err
 			}
+			serveErr := cfg.validateServe(allRoles)
 			maskSecrets(&cfg)
 			enc := json.NewEncoder(g.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(cfg)
+			if err := enc.Encode(cfg); err != nil {
+				return err
+			}
+			// Printed anyway, to help fix it; refused as serve would.
+			return serveErr
 		},
 	}
 }

@@ -47,7 +47,11 @@ type Config struct {
 		RatesMinVolume int64   `koanf:"rates_min_volume"`
 		RateLimit      float64 `koanf:"rate_limit"`
 		RateBurst      int     `koanf:"rate_burst"`
-		SecureCookies  bool    `koanf:"secure_cookies"`
+		// AuthFailuresPerMinute and AuthFailureBurst throttle failed
+		// authentications per client (api.Config.AuthFailureRate).
+		AuthFailuresPerMinute float64 `koanf:"auth_failures_per_minute"`
+		AuthFailureBurst      int     `koanf:"auth_failure_burst"`
+		SecureCookies         bool    `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`
@@ -159,6 +163,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Alerts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.shortSecrets(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.NATS.URL == "" && c.DataDir == "" {

@@ -21,7 +21,7 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
-const testToken = "test-token"
+const testToken = "test-token-0123456789"
 
 // instance is one in-process `rebond serve` with its own database, Redis
 // database number and embedded NATS server.

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,8 +40,8 @@ func TestAdminTokenScriptWritesOwnerOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tok) < 16 {
-		t.Errorf("token of %d bytes, want at least %d", len(tok), 16)
+	if len(tok) < minSecretBytes {
+		t.Errorf("token of %d bytes, want at least %d", len(tok), minSecretBytes)
 	}
 	if m := mode(file); m != 0o600 {
 		t.Errorf("admin-token mode %o, want 600", m)
@@ -57,5 +59,45 @@ func TestAdminTokenScriptWritesOwnerOnly(t *testing.T) {
 	}
 	if m := mode(file); m != 0o600 {
 		t.Errorf("an existing 0644 token stays %o, want 600", m)
+	}
+}
+
+// TestShortSecretsRefused: every secret rebond checks callers with needs
+// 16 bytes, at load time, so `rebond config` refuses what serve refuses;
+// an SMPP password (8 octets at most, SMPP 3.4 section 5.2.1) is exempt.
+func TestShortSecretsRefused(t *testing.T) {
+	t.Parallel()
+	long := "0123456789abcdef"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"admin token", "admin_token: x\n", "admin_token: 1 bytes"},
+		{"VERP key", "admin_token: " + long + "\nemail: {verp_secret: short}\n", "email.verp_secret: 5 bytes"},
+		{"kannel token", "admin_token: " + long + "\nwebhooks: {k: {provider: kannel, token: abc}}\n", "webhooks.k.token: 3 bytes"},
+		{"mailgun key", "admin_token: " + long + "\nwebhooks: {m: {provider: mailgun, signing_key: key-1}}\n", "webhooks.m.signing_key: 5 bytes"},
+		{"basic auth", "admin_token: " + long + "\nwebhooks: {p: {provider: postmark, username: u, password: pw}}\n", "webhooks.p.password: 2 bytes"},
+		{"header value", "admin_token: " + long + "\nwebhooks: {i: {provider: infobip, header: X-Key, header_value: v}}\n", "webhooks.i.header_value: 1 bytes"},
+		{"twilio secret", "admin_token: " + long + "\nwebhooks: {tw: {provider: twilio, secret: s, url: 'https://r.example/'}}\n", "webhooks.tw.secret: 1 bytes"},
+		{"15 bytes", "admin_token: 0123456789abcde\n", "admin_token: 15 bytes"},
+		{"16 bytes", "admin_token: " + long + "\n", ""},
+		{"SMPP password", "admin_token: " + long + "\nsmpp: {gateways: [{name: g, addr: '127.0.0.1:2775', system_id: s, password: pw, dialect: map}]}\n", ""},
+		{"no admin token", "", "admin_token: required"},
+		{"webhook without its secret", "admin_token: " + long + "\nwebhooks: {k: {provider: kannel}}\n", "webhooks.k"},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(t.TempDir(), "rebond.yaml")
+		if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		cmd := newRootCmd(&out, &errb)
+		cmd.SetArgs([]string{"config", "--config", path})
+		err := cmd.Execute()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: rebond config: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: rebond config: %v, want an error with %q", tc.name, err, tc.want)
+		}
 	}
 }

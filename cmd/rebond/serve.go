@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -81,8 +80,8 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	has := func(r string) bool { return slices.Contains(opt.roles, r) }
 	defer startPprof(log)()
 	tuneGC(log)
-	if has("api") && cfg.AdminToken == "" {
-		return errors.New("admin_token: required to serve the API (set REBOND_ADMIN_TOKEN)")
+	if err := cfg.validateServe(opt.roles); err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
@@ -153,7 +152,8 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, Operator: st, Rules: book, Tokens: st,
+			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
+			Operator: st, Rules: book, Tokens: st,
 			Providers: provTable},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
