@@ -69,6 +69,17 @@ type Config struct {
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// WebhookUnverifiedBytes bounds the body of a webhook call its URL
+	// and headers do not authenticate (a provider that signs its body):
+	// it is read whole before it can be verified (default 1 MiB, above
+	// SendGrid's 768 KB batches and SNS's 256 KB messages). A call
+	// authenticated by its headers may send MaxBodyBytes.
+	WebhookUnverifiedBytes int64
+	// WebhookUnverifiedReads caps the webhook bodies read at once before
+	// they are verified (default 32); over it, 503 with Retry-After. With
+	// WebhookUnverifiedBytes it bounds the memory unauthenticated callers
+	// can hold.
+	WebhookUnverifiedReads int
 	// TextCheck is the SMS pre-send text check (POST /v1/sms/check and the
 	// text of an SMS exclusion request); nil disables both.
 	TextCheck TextChecker
@@ -111,6 +122,13 @@ func (c Config) withDefaults() Config {
 	if c.RateLimit == 0 {
 		c.RateLimit, c.RateBurst = 100, max(c.RateBurst, 200)
 	}
+	if c.WebhookUnverifiedBytes == 0 {
+		c.WebhookUnverifiedBytes = 1 << 20
+	}
+	c.WebhookUnverifiedBytes = min(c.WebhookUnverifiedBytes, c.MaxBodyBytes)
+	if c.WebhookUnverifiedReads == 0 {
+		c.WebhookUnverifiedReads = 32
+	}
 	if c.AuthFailureRate == 0 {
 		c.AuthFailureRate = 1.0 / 6
 	}
@@ -150,6 +168,9 @@ type Server struct {
 	limits *limiters
 	// failures throttles failed authentications per client (nil: none).
 	failures *failureThrottle
+	// unverified holds a slot per webhook body being read before it is
+	// authenticated (Config.WebhookUnverifiedReads).
+	unverified chan struct{}
 }
 
 // New builds the server and its routes.
@@ -160,6 +181,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
 		metrics: newMetrics(reg), now: time.Now}
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
+	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
 	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)

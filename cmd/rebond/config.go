@@ -51,7 +51,11 @@ type Config struct {
 		// authentications per client (api.Config.AuthFailureRate).
 		AuthFailuresPerMinute float64 `koanf:"auth_failures_per_minute"`
 		AuthFailureBurst      int     `koanf:"auth_failure_burst"`
-		SecureCookies         bool    `koanf:"secure_cookies"`
+		// WebhookUnverifiedBodyBytes and WebhookUnverifiedReads bound the
+		// webhook bodies read before they are authenticated.
+		WebhookUnverifiedBodyBytes int64 `koanf:"webhook_unverified_body_bytes"`
+		WebhookUnverifiedReads     int   `koanf:"webhook_unverified_reads"`
+		SecureCookies              bool  `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`

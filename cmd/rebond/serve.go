@@ -153,6 +153,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
 			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
+			WebhookUnverifiedBytes: cfg.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: cfg.HTTP.WebhookUnverifiedReads,
 			Operator: st, Rules: book, Tokens: st,
 			Providers: provTable},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)

@@ -75,3 +75,34 @@ func TestReplayCacheBounded(t *testing.T) {
 		t.Errorf("after expiry: %v", err)
 	}
 }
+
+// TestAuthenticateHeaders: Postmark and SparkPost send only header
+// credentials, checked before the body is read.
+func TestAuthenticateHeaders(t *testing.T) {
+	t.Parallel()
+	pm, err := NewPostmark(PostmarkConfig{Username: "rebond", Password: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := NewSparkPost(SparkPostConfig{Token: "0123456789abcdef"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := httptest.NewRequest(http.MethodPost, "/", nil)
+	good.SetBasicAuth("rebond", "0123456789abcdef")
+	good.Header.Set(sparkpostTokenHeader, "0123456789abcdef")
+	bad := httptest.NewRequest(http.MethodPost, "/", nil)
+	bad.SetBasicAuth("rebond", "guess")
+	for name, h := range map[string]channels.HeaderAuthenticator{"postmark": pm, "sparkpost": sp} {
+		if err := h.AuthenticateHeaders(good); err != nil {
+			t.Errorf("%s good: %v", name, err)
+		}
+		if err := h.AuthenticateHeaders(bad); !errors.Is(err, channels.ErrUnauthorized) {
+			t.Errorf("%s bad: %v", name, err)
+		}
+	}
+	mg, _ := NewMailgun(MailgunConfig{SigningKey: "key-0123456789abcdef"})
+	if err := channels.AuthenticateHeaders(mg, good); !errors.Is(err, channels.ErrNeedBody) {
+		t.Errorf("mailgun: %v, want ErrNeedBody", err)
+	}
+}
