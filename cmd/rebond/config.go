@@ -87,6 +87,12 @@ type Config struct {
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
 	Policy   lifecycle.Policy          `koanf:"policy"`
+	// Backtest bounds rule backtests (rulebook.Config).
+	Backtest struct {
+		MaxEvents int           `koanf:"max_events"`
+		MaxRange  time.Duration `koanf:"max_range"`
+		Timeout   time.Duration `koanf:"timeout"`
+	} `koanf:"backtest"`
 	// ProvidersFile replaces the built-in mailbox-provider table.
 	ProvidersFile string `koanf:"providers_file"`
 	// Alerts sets the rate alerts of the scheduler role.
