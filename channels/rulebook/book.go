@@ -3,8 +3,8 @@ package rulebook
 import (
 	"context"
 	"errors"
-	"sync"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rebond/rebond/channels"
