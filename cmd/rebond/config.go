@@ -34,11 +34,16 @@ type Config struct {
 		URL string `koanf:"url"`
 	} `koanf:"redis"`
 	NATS struct {
-		URL          string        `koanf:"url"`
-		EmbeddedAddr string        `koanf:"embedded_addr"`
-		Replicas     int           `koanf:"replicas"`
-		MaxAge       time.Duration `koanf:"max_age"`
-		Duplicates   time.Duration `koanf:"duplicates"`
+		URL          string `koanf:"url"`
+		EmbeddedAddr string `koanf:"embedded_addr"`
+		// EmbeddedPassword is the embedded server's password (empty: the
+		// one in data_dir/nats-password, generated on first start).
+		EmbeddedPassword string        `koanf:"embedded_password"`
+		Replicas         int           `koanf:"replicas"`
+		MaxAge           time.Duration `koanf:"max_age"`
+		Duplicates       time.Duration `koanf:"duplicates"`
+		MaxBytes         int64         `koanf:"max_bytes"`
+		UsageAlert       float64       `koanf:"usage_alert"`
 	} `koanf:"nats"`
 	HTTP struct {
 		Addr           string  `koanf:"addr"`
@@ -174,6 +179,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Alerts.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.NATS.UsageAlert <= 0 || c.NATS.UsageAlert > 1 {
+		errs = append(errs, fmt.Errorf("nats.usage_alert: %g is not a fraction in (0, 1]", c.NATS.UsageAlert))
 	}
 	if err := c.shortSecrets(); err != nil {
 		errs = append(errs, err)

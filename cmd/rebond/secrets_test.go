@@ -101,3 +101,33 @@ func TestShortSecretsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestEmbeddedNATSPasswordFile: without a configured password, the first
+// start generates one into data_dir/nats-password, readable by its owner
+// only, and later starts reuse it.
+func TestEmbeddedNATSPasswordFile(t *testing.T) {
+	t.Parallel()
+	var cfg Config
+	cfg.DataDir = filepath.Join(t.TempDir(), "data")
+	first, err := embeddedPassword(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) < minSecretBytes {
+		t.Errorf("generated password of %d bytes", len(first))
+	}
+	fi, err := os.Stat(filepath.Join(cfg.DataDir, natsPasswordFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("password file mode %v, want 0600", fi.Mode().Perm())
+	}
+	if again, err := embeddedPassword(cfg); err != nil || again != first {
+		t.Errorf("second start: %q, %v; want the first password", again, err)
+	}
+	cfg.NATS.EmbeddedPassword = "configured-0123456789"
+	if got, _ := embeddedPassword(cfg); got != cfg.NATS.EmbeddedPassword {
+		t.Errorf("configured password: got %q", got)
+	}
+}
