@@ -53,9 +53,9 @@ type Config struct {
 	// negative: unbounded). A full stream refuses new messages (publishers
 	// get an error: the API answers 503, the SMTP listener 451) rather than
 	// dropping the oldest, which may not be consumed yet.
-	MaxBytes int64
-	Duplicates    time.Duration // default 2 minutes
-	Name          string        // client connection name
+	MaxBytes   int64
+	Duplicates time.Duration // default 2 minutes
+	Name       string        // client connection name
 	// PublishTimeout bounds the wait for one event's JetStream ack
 	// (default 5s). Without it, an ack lost while a stream leader steps
 	// down stays pending in the client for ever after Publish returned on
