@@ -103,6 +103,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 {
 		return errors.New("http.max_body_bytes and http.max_batch: must not be negative")
 	}
+	if c.WebhookUnverifiedBytes < 0 || c.WebhookUnverifiedReads < 0 {
+		return errors.New("http.webhook_unverified_body_bytes and http.webhook_unverified_reads: must not be negative")
+	}
 	return nil
 }
 
