@@ -11,9 +11,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS)
-	@mkdir -p $(DATA_DIR)
-	@if [ -z "$$REBOND_ADMIN_TOKEN" ] && [ ! -s $(DATA_DIR)/admin-token ]; then \
-		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DATA_DIR)/admin-token; fi
+	@umask 077; mkdir -p $(DATA_DIR)
+	@[ -n "$$REBOND_ADMIN_TOKEN" ] || bash deploy/local/admin-token.sh $(DATA_DIR)
 	@[ -n "$$REBOND_ADMIN_TOKEN" ] || echo "rebond: admin token (Authorization: Bearer ...) is in $(DATA_DIR)/admin-token"
 	REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
 	REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \

@@ -33,6 +33,10 @@ type Webhook struct {
 	// number: the callback URL's "recipient" parameter then does.
 	recipientParam bool
 	now            func() time.Time
+	// shared is the shared secret of a provider that does not sign (nil
+	// for a signed one): it is in the URL and headers, so it can be
+	// checked before the body is read (AuthenticateHeaders).
+	shared *SharedSecret
 }
 
 var _ channels.Webhook = (*Webhook)(nil)
@@ -66,6 +70,24 @@ func (w *Webhook) Format() string { return w.format }
 // while the provider can still be told. A well-formed notification that is
 // not a delivery receipt (a Sinch batch report) is accepted with no events,
 // so the provider does not deliver it again.
+// AuthenticateHeaders implements channels.HeaderAuthenticator: a shared
+// secret (a token in the callback URL, Basic credentials, an App key or
+// a custom header) is checked on the URL and headers; a signature needs
+// the body (channels.ErrNeedBody).
+func (w *Webhook) AuthenticateHeaders(r *http.Request) error {
+	if w.shared == nil || r == nil || r.URL == nil {
+		return channels.ErrNeedBody
+	}
+	if len(r.URL.RawQuery) > MaxPayloadLen {
+		return channels.Unauthorized("%s: query of %d bytes", w.provider, len(r.URL.RawQuery))
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return channels.Unauthorized("%s: unreadable query", w.provider)
+	}
+	return w.shared.check(w.provider, r, &callback{query: q})
+}
+
 func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
 	if r == nil || r.URL == nil {
 		return channels.WebhookResult{}, fmt.Errorf("%s webhook: no request", w.provider)

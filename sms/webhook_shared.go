@@ -55,6 +55,7 @@ func NewKannelWebhook(cfg GatewayConfig) (*Webhook, error) {
 		return single(ParseKannel(c.params, cfg.Dialect))
 	}
 	w := newWebhook("kannel", FormatKannel, []string{"type|dlr|status"}, sharedCheck("kannel", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
 	w.recipientParam = true
 	return w, nil
 }
@@ -73,6 +74,7 @@ func NewJasminWebhook(cfg GatewayConfig) (*Webhook, error) {
 	}
 	parse := func(c *callback) ([]channels.Event, error) { return single(ParseJasmin(c.params, cfg.Dialect)) }
 	w := newWebhook("jasmin", FormatJasmin, []string{"id", "message_status", "level"}, sharedCheck("jasmin", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
 	w.answer, w.recipientParam = "ACK/Jasmin", true
 	return w, nil
 }
@@ -103,7 +105,9 @@ func NewInfobipWebhook(cfg InfobipConfig) (*Webhook, error) {
 		}
 		return evs, err
 	}
-	return newWebhook("infobip", FormatInfobip, []string{"results"}, sharedCheck("infobip", cfg.SharedSecret), parse), nil
+	w := newWebhook("infobip", FormatInfobip, []string{"results"}, sharedCheck("infobip", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
+	return w, nil
 }
 
 // SinchConfig configures the Sinch delivery report adapter.
@@ -155,7 +159,11 @@ func NewSinchWebhook(cfg SinchConfig) (*Webhook, error) {
 		verify = cfg.verify
 	}
 	parse := func(c *callback) ([]channels.Event, error) { return single(ParseSinch(c.body)) }
-	return newWebhook("sinch", FormatSinch, []string{"status"}, verify, parse), nil
+	w := newWebhook("sinch", FormatSinch, []string{"status"}, verify, parse)
+	if cfg.Secret == "" {
+		w.shared = &cfg.SharedSecret
+	}
+	return w, nil
 }
 
 // verify checks the x-sinch-webhook-signature headers.

@@ -34,11 +34,16 @@ type Config struct {
 		URL string `koanf:"url"`
 	} `koanf:"redis"`
 	NATS struct {
-		URL          string        `koanf:"url"`
-		EmbeddedAddr string        `koanf:"embedded_addr"`
-		Replicas     int           `koanf:"replicas"`
-		MaxAge       time.Duration `koanf:"max_age"`
-		Duplicates   time.Duration `koanf:"duplicates"`
+		URL          string `koanf:"url"`
+		EmbeddedAddr string `koanf:"embedded_addr"`
+		// EmbeddedPassword is the embedded server's password (empty: the
+		// one in data_dir/nats-password, generated on first start).
+		EmbeddedPassword string        `koanf:"embedded_password"`
+		Replicas         int           `koanf:"replicas"`
+		MaxAge           time.Duration `koanf:"max_age"`
+		Duplicates       time.Duration `koanf:"duplicates"`
+		MaxBytes         int64         `koanf:"max_bytes"`
+		UsageAlert       float64       `koanf:"usage_alert"`
 	} `koanf:"nats"`
 	HTTP struct {
 		Addr           string  `koanf:"addr"`
@@ -47,7 +52,15 @@ type Config struct {
 		RatesMinVolume int64   `koanf:"rates_min_volume"`
 		RateLimit      float64 `koanf:"rate_limit"`
 		RateBurst      int     `koanf:"rate_burst"`
-		SecureCookies  bool    `koanf:"secure_cookies"`
+		// AuthFailuresPerMinute and AuthFailureBurst throttle failed
+		// authentications per client (api.Config.AuthFailureRate).
+		AuthFailuresPerMinute float64 `koanf:"auth_failures_per_minute"`
+		AuthFailureBurst      int     `koanf:"auth_failure_burst"`
+		// WebhookUnverifiedBodyBytes and WebhookUnverifiedReads bound the
+		// webhook bodies read before they are authenticated.
+		WebhookUnverifiedBodyBytes int64 `koanf:"webhook_unverified_body_bytes"`
+		WebhookUnverifiedReads     int   `koanf:"webhook_unverified_reads"`
+		SecureCookies              bool  `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`
@@ -95,6 +108,12 @@ type Config struct {
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
 	Policy   lifecycle.Policy          `koanf:"policy"`
+	// Backtest bounds rule backtests (rulebook.Config).
+	Backtest struct {
+		MaxEvents int           `koanf:"max_events"`
+		MaxRange  time.Duration `koanf:"max_range"`
+		Timeout   time.Duration `koanf:"timeout"`
+	} `koanf:"backtest"`
 	// ProvidersFile replaces the built-in mailbox-provider table.
 	ProvidersFile string `koanf:"providers_file"`
 	// Alerts sets the rate alerts of the scheduler role.
@@ -167,16 +186,14 @@ func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
 const minTenantSecret = 16
 
 // checkServe is every check serve makes of its configuration before it
-// dials anything: Validate, the SMPP gateways, the webhooks, the providers
+// dials anything: Validate, validateServe for every role (admin token,
+// webhooks), the SMPP gateways, the providers
 // file and the Redis URL. `rebond config` runs it, so a configuration
 // serve would refuse is refused there too.
 func checkServe(c Config) error {
-	errs := []error{c.Validate()}
+	errs := []error{c.Validate(), c.validateServe(allRoles)}
 	if len(c.SMPP.Gateways) > 0 {
 		errs = append(errs, c.SMPP.Validate())
-	}
-	if _, err := buildWebhooks(c.Webhooks); err != nil {
-		errs = append(errs, err)
 	}
 	if _, err := providerTable(c); err != nil {
 		errs = append(errs, err)
@@ -200,6 +217,12 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Alerts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.NATS.UsageAlert <= 0 || c.NATS.UsageAlert > 1 {
+		errs = append(errs, fmt.Errorf("nats.usage_alert: %g is not a fraction in (0, 1]", c.NATS.UsageAlert))
+	}
+	if err := c.shortSecrets(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.NATS.URL == "" && c.DataDir == "" {

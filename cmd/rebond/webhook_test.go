@@ -175,7 +175,9 @@ func TestConfigCommandRefusesWhatServeRefuses(t *testing.T) {
 		{"twelve-chars", "password"},
 	} {
 		path := dir + "/rebond-" + tt.password + ".yaml"
-		yaml := "smpp:\n  gateways:\n    - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: " + tt.password + "}\n"
+		// A configuration serve accepts but for the password: serve needs
+		// an admin token of at least 16 bytes too.
+		yaml := "admin_token: config-test-token-0123456789\nsmpp:\n  gateways:\n    - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: " + tt.password + "}\n"
 		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 			t.Fatal(err)
 		}
