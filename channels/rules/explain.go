@@ -46,7 +46,7 @@ type Step struct {
 func (s *Set) Explain(e channels.Event) Trace {
 	cr := s.of(e.Channel)
 	if cr == nil {
-		return Trace{Verdict: fallback(e), Fallback: true, Steps: []Step{}}
+		return Trace{Verdict: stillQueued(e, fallback(e)), Fallback: true, Steps: []Step{}}
 	}
 	in := newInput(e)
 	defer in.release()
@@ -56,14 +56,14 @@ func (s *Set) Explain(e channels.Event) Trace {
 		if c.matches(&in) {
 			st.Matched = true
 			t.Steps = append(t.Steps, st)
-			t.Verdict = channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: c.evidence(&in)}
+			t.Verdict = stillQueued(e, channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: c.evidence(&in)})
 			t.NotReached = len(cr.live) - i - 1
 			return t
 		}
 		st.Failed, st.Detail = c.failure(&in)
 		t.Steps = append(t.Steps, st)
 	}
-	t.Verdict, t.Fallback = fallback(e), true
+	t.Verdict, t.Fallback = stillQueued(e, fallback(e)), true
 	return t
 }
 
