@@ -37,13 +37,16 @@ func (m *message) dsn() bool {
 	for i := range rcpts {
 		rc := &rcpts[i]
 		rc.Command = commandIn(rc.Diagnostic)
-		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) {
+		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) || statusRank(rc.Status) < rankSpecific {
 			if hits == nil {
 				hits = m.textHits()
 			}
 			h := hits[rc.Address]
 			if rc.ReplyCode == 0 || thin(rc.Diagnostic) {
 				m.complete(rc, blockDiagnostic(h))
+			}
+			if _, own := replyIn(rc.Diagnostic); own == "" {
+				rc.Status = sharperStatus(rc.Status, blockDiagnostic(h))
 			}
 			if b := blockDiagnostic(h); truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
 				// Sendmail keeps only the first line of a multi-line
@@ -77,6 +80,29 @@ func (m *message) complete(rc *Recipient, block string) {
 		rc.ReplyCode = code
 	}
 	rc.Status = preferStatus(rc.Status, status)
+}
+
+// sharperStatus returns the status the text's block about a recipient
+// quotes when the DSN's own says less (statusRank) and its Diagnostic-Code
+// quotes none (a remote's own X.0.0 reply is the remote's word, and a
+// transcript's summary line after it the reporting MTA's): an X.0.0 (RFC
+// 3463 section 3.1, only the class known) or X.Y.0 gives way to a more
+// specific status of its class, and X.4.7 (delivery time expired: the
+// reporting MTA's queue gave up) to the remote's last reply, whatever its
+// class, which says why delivery never succeeded ("Status: 4.4.7" above
+// Sendmail's "(reason: 452 4.2.2 Mailbox full)"). Otherwise status stays.
+func sharperStatus(status, block string) string {
+	if statusRank(status) == rankSpecific || block == "" {
+		return status
+	}
+	_, st := replyIn(block)
+	switch {
+	case statusRank(st) <= statusRank(status):
+		return status
+	case status != "" && st[0] != status[0] && !(len(status) == 5 && status[2:] == "4.7"):
+		return status
+	}
+	return st
 }
 
 // truncated reports a diagnostic that is the first line of a multi-line
