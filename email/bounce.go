@@ -245,7 +245,15 @@ func (m *message) action(status string) string {
 }
 
 // isDelayNotice reports a notification that says delivery is still being
-// attempted (RFC 3464 "delayed"): a warning, not a bounce.
+// attempted (RFC 3464 section 2.3.3 "delayed"): a warning, not a bounce.
+// The subjects of the MTAs' warnings say "delay" or start "Warning:"
+// (Postfix's "Delayed Mail (still being retried)", Exim's "Warning:
+// message ... delayed 24 hours", Sendmail's "Warning: could not send
+// message for past 4 hours", Exchange's "Delivery delayed:" and
+// "Delivery Status Notification (Delay)"); their texts say it in
+// delayPhrases, for a subject a gateway rewrote or one that says neither
+// (OpenSMTPD's "Delivery status notification: Warning", Courier's
+// "NOTICE: mail delivery status.").
 func (m *message) isDelayNotice() bool {
 	subj := strings.ToLower(m.r.Subject)
 	if strings.Contains(subj, "delay") || strings.HasPrefix(subj, "warning:") {
@@ -260,10 +268,21 @@ func (m *message) isDelayNotice() bool {
 	return false
 }
 
+// delayPhrases are the delay notices' own words, lower case: Postfix's
+// "THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE" and "It
+// will be retried until it is 5 day(s) old", Sendmail's "THIS IS A WARNING
+// MESSAGE ONLY" and "Will keep trying until message is 5 days old", Exim's
+// "has not yet been delivered" and "No action is required on your part",
+// Exchange's "Delivery is delayed to these recipients" and "This message
+// hasn't been delivered yet", OpenSMTPD's "this is only a temporary
+// failure report" and "You DO NOT NEED to re-send", Gmail's "Gmail will
+// retry".
 var delayPhrases = []string{
 	"will continue to try", "will keep trying", "will retry", "will be retried", "still trying",
-	"has not yet been delivered", "not been delivered yet", "delivery attempts will continue",
+	"has not yet been delivered", "not been delivered yet", "hasn't been delivered yet", "delivery attempts will continue",
 	"no action is required on your part", "will try to deliver", "will try again",
+	"this is a warning only", "warning message only", "do not need to resend", "do not need to re-send",
+	"only a temporary failure report", "delivery is delayed", "has been delayed",
 }
 
 // cleanDiagnostic unfolds a diagnostic into one line, collapses runs of
