@@ -37,25 +37,29 @@ func (m *message) dsn() bool {
 	for i := range rcpts {
 		rc := &rcpts[i]
 		rc.Command = commandIn(rc.Diagnostic)
-		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) || statusRank(rc.Status) < rankSpecific {
+		// A vague status whose diagnostic quotes no status of its own
+		// may be sharpened by the text (see sharperStatus).
+		vague := statusRank(rc.Status) < rankSpecific && !quotesStatus(rc.Diagnostic)
+		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) || vague {
 			if hits == nil {
 				hits = m.textHits()
 			}
 			h := hits[rc.Address]
+			b := blockDiagnostic(h)
 			if rc.ReplyCode == 0 || thin(rc.Diagnostic) {
-				m.complete(rc, blockDiagnostic(h))
+				m.complete(rc, b)
 			}
-			if _, own := replyIn(rc.Diagnostic); own == "" {
-				rc.Status = sharperStatus(rc.Status, blockDiagnostic(h))
+			if statusRank(rc.Status) < rankSpecific && !quotesStatus(rc.Diagnostic) {
+				rc.Status = sharperStatus(rc.Status, b)
 			}
-			if b := blockDiagnostic(h); truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
+			if truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
 				// Sendmail keeps only the first line of a multi-line
 				// reply in the DSN; its transcript has them all.
 				code, status := replyIn(b)
 				rc.Diagnostic = unfoldReply(b, code, status)
 			}
 			if rc.Command == "" {
-				rc.Command = firstNonEmpty(h.cmd, commandIn(blockDiagnostic(h)), m.replyCommand(rc.Diagnostic))
+				rc.Command = firstNonEmpty(h.cmd, commandIn(b), m.replyCommand(rc.Diagnostic))
 			}
 		}
 		if rc.Action == "" {
@@ -80,6 +84,12 @@ func (m *message) complete(rc *Recipient, block string) {
 		rc.ReplyCode = code
 	}
 	rc.Status = preferStatus(rc.Status, status)
+}
+
+// quotesStatus reports whether a diagnostic quotes an enhanced status.
+func quotesStatus(d string) bool {
+	_, st := replyIn(d)
+	return st != ""
 }
 
 // sharperStatus returns the status the text's block about a recipient
