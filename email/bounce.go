@@ -265,6 +265,17 @@ func (m *message) action(status string) string {
 // (OpenSMTPD's "Delivery status notification: Warning", Courier's
 // "NOTICE: mail delivery status.").
 func (m *message) isDelayNotice() bool {
+	if m.delay == 0 {
+		m.delay = 1
+		if m.readsAsDelay() {
+			m.delay = 2
+		}
+	}
+	return m.delay == 2
+}
+
+// readsAsDelay is isDelayNotice's search, done once a message.
+func (m *message) readsAsDelay() bool {
 	subj := strings.ToLower(m.r.Subject)
 	if strings.Contains(subj, "delay") || strings.HasPrefix(subj, "warning:") {
 		return true
