@@ -88,22 +88,23 @@ func (in *input) fields() fieldMask {
 // An email delay notice is never a failure (see stillQueued): its soft or
 // hard verdict, the fallback's included, becomes pending with the same
 // rule and reason.
-func (s *Set) Classify(e channels.Event) channels.Verdict {
+func (s *Set) Classify(e channels.Event) (v channels.Verdict) {
+	defer func() { v = stillQueued(e, v) }()
 	if cr := s.of(e.Channel); cr != nil {
 		in := newInput(e)
 		defer in.release()
 		for _, c := range cr.live {
 			if c.matches(&in) {
-				return stillQueued(e, channels.Verdict{
+				return channels.Verdict{
 					Outcome:  c.rule.Verdict.Outcome,
 					Reason:   c.rule.Verdict.Reason,
 					Rule:     c.key,
 					Evidence: c.evidence(&in),
-				})
+				}
 			}
 		}
 	}
-	return stillQueued(e, fallback(e))
+	return fallback(e)
 }
 
 // stillQueued turns the soft or hard verdict of an email delay notice into

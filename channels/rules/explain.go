@@ -43,10 +43,11 @@ type Step struct {
 // that failed. It evaluates exactly as Classify does (the same compiled
 // rules and order), so the verdicts agree; it is slower and allocates, and
 // is meant for operators, not the hot path.
-func (s *Set) Explain(e channels.Event) Trace {
+func (s *Set) Explain(e channels.Event) (tr Trace) {
+	defer func() { tr.Verdict = stillQueued(e, tr.Verdict) }() // as Classify
 	cr := s.of(e.Channel)
 	if cr == nil {
-		return Trace{Verdict: stillQueued(e, fallback(e)), Fallback: true, Steps: []Step{}}
+		return Trace{Verdict: fallback(e), Fallback: true, Steps: []Step{}}
 	}
 	in := newInput(e)
 	defer in.release()
@@ -56,14 +57,14 @@ func (s *Set) Explain(e channels.Event) Trace {
 		if c.matches(&in) {
 			st.Matched = true
 			t.Steps = append(t.Steps, st)
-			t.Verdict = stillQueued(e, channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: c.evidence(&in)})
+			t.Verdict = channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: c.evidence(&in)}
 			t.NotReached = len(cr.live) - i - 1
 			return t
 		}
 		st.Failed, st.Detail = c.failure(&in)
 		t.Steps = append(t.Steps, st)
 	}
-	t.Verdict, t.Fallback = stillQueued(e, fallback(e)), true
+	t.Verdict, t.Fallback = fallback(e), true
 	return t
 }
 
