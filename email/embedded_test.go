@@ -237,6 +237,60 @@ Last-Attempt-Date: Sun, 8 Nov 2026 08:05:00 +0100
 
 --E5--
 `
+	// Sendmail gives up on a server that kept refusing connections, with
+	// no Diagnostic-Code: the transcript's last deferral says why.
+	sendmailExpiredBusyMail = `From: Mail Delivery Subsystem <MAILER-DAEMON@mx.sender.example>
+To: <sender@sender.example>
+Subject: Returned mail: see transcript for details
+Date: Sun, 08 Nov 2026 08:05:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="E6"
+
+--E6
+
+The original message was received at Tue, 3 Nov 2026 08:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<max@example.org>
+    (reason: 421 4.7.0 mx.example.org Error: too many connections from 192.0.2.1)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+<<< 421 4.7.0 mx.example.org Error: too many connections from 192.0.2.1
+<max@example.org>... Deferred: 421 4.7.0 mx.example.org Error: too many connections from 192.0.2.1
+Message could not be delivered for 5 days
+Message will be deleted from queue
+
+--E6
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.sender.example
+
+Final-Recipient: RFC822; max@example.org
+Action: failed
+Status: 4.4.7
+Last-Attempt-Date: Sun, 8 Nov 2026 08:05:00 +0100
+
+--E6--
+`
+	// Exim's retry timeout: the last error, then "retry timeout exceeded".
+	eximExpiredMail = `From: Mail Delivery System <Mailer-Daemon@mail.sender.example>
+To: sender@sender.example
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: ned@example.com
+Date: Sun, 08 Nov 2026 08:05:00 +0000
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  ned@example.com
+    host mx.example.com [192.0.2.50]
+    SMTP error from remote mail server after initial connection:
+    421 4.7.0 mx.example.com Error: too many connections from 192.0.2.1: retry timeout exceeded
+`
 )
 
 // TestEmbeddedReply checks the reply code, enhanced status and command
@@ -261,6 +315,8 @@ func TestEmbeddedReply(t *testing.T) {
 		{"OpenSMTPD", openSMTPDMail, []string{"ida@example.com|5.2.2|550| -> soft/mailbox_full", "jon@example.org|5.1.1|550| -> hard/user_unknown"}},
 		{"Domino", dominoMail, []string{"kai@example.com|5.1.1|550| -> hard/user_unknown"}},
 		{"Sendmail expired on a full mailbox", sendmailExpiredMail, []string{"lou@example.org|4.2.2|452|RCPT -> soft/mailbox_full"}},
+		{"Sendmail expired on a busy server", sendmailExpiredBusyMail, []string{"max@example.org|4.7.0|421|CONN -> soft/too_many_connections"}},
+		{"Exim's retry timeout after a busy server", eximExpiredMail, []string{"ned@example.com|4.7.0|421|CONN -> soft/too_many_connections"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
