@@ -280,15 +280,25 @@ func TestCorpusGolden(t *testing.T) {
 		}
 		t.Logf("%-24s %5d %7d %7d %7d %7d", name, m.n, m.reason, m.outcome, m.status, m.rcpt)
 	}
-	n := float64(all.n)
-	for _, c := range []struct {
-		name  string
-		ok    int
-		floor float64
-	}{{"reason", all.reason, reasonFloor}, {"hard/soft", all.outcome, hardSoftFloor}, {"status", all.status, statusFloor}, {"recipient", all.rcpt, recipientFloor}} {
-		t.Logf("%-9s %3d/%d = %.1f%% (floor %.1f%%)", c.name, c.ok, all.n, 100*float64(c.ok)/n, 100*c.floor)
-		if float64(c.ok)/n < c.floor {
-			t.Errorf("%s accuracy %.3f below the floor %.2f", c.name, float64(c.ok)/n, c.floor)
+	checkFloors(t, all.n, []floor{{"reason", all.reason, reasonFloor}, {"hard/soft", all.outcome, hardSoftFloor}, {"status", all.status, statusFloor}, {"recipient", all.rcpt, recipientFloor}})
+}
+
+// floor is one score of a golden test: ok right rows out of the total,
+// and the share that must at least be reached.
+type floor struct {
+	name  string
+	ok    int
+	share float64
+}
+
+// checkFloors logs each score over n rows and fails the ones below their floor.
+func checkFloors(t *testing.T, n int, floors []floor) {
+	t.Helper()
+	for _, c := range floors {
+		got := float64(c.ok) / float64(n)
+		t.Logf("%-9s %3d/%d = %.1f%% (floor %.1f%%)", c.name, c.ok, n, 100*got, 100*c.share)
+		if got < c.share {
+			t.Errorf("%s accuracy %.3f below the floor %.3f", c.name, got, c.share)
 		}
 	}
 }
