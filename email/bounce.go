@@ -65,6 +65,7 @@ func (m *message) dsn() bool {
 		if rc.Action == "" {
 			rc.Action = m.action(rc.Status)
 		}
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 	}
 	m.r.Kind, m.r.Recipients = KindDSN, rcpts
 	return true
@@ -193,6 +194,7 @@ func (m *message) text() {
 		}
 		m.complete(&rc, rc.Diagnostic)
 		rc.Command = firstNonEmpty(h.cmd, commandIn(rc.Diagnostic))
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 		m.r.Recipients = append(m.r.Recipients, rc)
 	}
 	if len(m.r.Recipients) > 0 {
@@ -214,6 +216,7 @@ func (m *message) text() {
 		rc := Recipient{Address: a, Action: action}
 		m.complete(&rc, "")
 		rc.Command = commandIn(rc.Diagnostic)
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 		m.r.Recipients = append(m.r.Recipients, rc)
 	}
 }
@@ -283,6 +286,30 @@ func (m *message) readsAsDelay() bool {
 	low := m.lower()
 	for _, p := range delayPhrases {
 		if strings.Contains(low, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// finalAction corrects a "delayed" action whose own diagnostic says the
+// sending MTA removed the message from its queue: OpenSMTPD (queue.c)
+// writes "Envelope expired" when an envelope outlives its queue lifetime
+// and reports it in its delay template ("A message is delayed ...", Action:
+// delayed, Status: 4.4.7), though it will never try again; that is a final
+// failure (RFC 3464 section 2.3.3: failed, "could not be delivered").
+func finalAction(action, diagnostic string) string {
+	if action == "delayed" && containsFoldASCII(diagnostic, "envelope expired") {
+		return "failed"
+	}
+	return action
+}
+
+// containsFoldASCII reports whether s contains the lower-case ASCII
+// phrase, ignoring the case of ASCII letters.
+func containsFoldASCII(s, phrase string) bool {
+	for i := 0; i+len(phrase) <= len(s); i++ {
+		if s[i]|0x20 == phrase[0] && strings.EqualFold(s[i:i+len(phrase)], phrase) {
 			return true
 		}
 	}

@@ -232,6 +232,78 @@ Subject: hello
 
 hello
 `
+	// OpenSMTPD's notice for an envelope it removed from its queue: the
+	// delay template and action, but "Envelope expired" (queue.c): final.
+	openSMTPDExpiredMail = `From: Mailer Daemon <MAILER-DAEMON@mail.sender.example>
+To: sender@sender.example
+Subject: Delivery status notification: delayed
+Date: Sat, 07 Nov 2026 08:00:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/mixed;boundary="O7/mail.sender.example"
+
+--O7/mail.sender.example
+Content-Description: Notification
+Content-Type: text/plain; charset=us-ascii
+
+    Hi!
+
+    This is the MAILER-DAEMON, please DO NOT REPLY to this email.
+
+    A message is delayed for more than 4 days for the following
+    list of recipients:
+
+bea@example.com: Envelope expired
+
+    Please note that this is only a temporary failure report.
+    The message is kept in the queue for up to 4 days.
+    You DO NOT NEED to re-send the message to these recipients.
+
+--O7/mail.sender.example
+Content-Description: Delivery Report
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mail.sender.example
+
+Final-Recipient: rfc822; bea@example.com
+Action: delayed
+Status: 4.4.7
+
+--O7/mail.sender.example--
+`
+	// Sendmail's warning when the session ended without a reply: a bare
+	// "Deferred" under its protocol status 4.5.0.
+	sendmailDelayBareMail = `From: Mail Delivery Subsystem <MAILER-DAEMON@mx.sender.example>
+To: <sender@sender.example>
+Subject: Warning: could not send message for past 4 hours
+Date: Tue, 03 Nov 2026 12:00:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="S8"
+
+--S8
+
+    **********************************************
+    **      THIS IS A WARNING MESSAGE ONLY      **
+    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+    **********************************************
+
+   ----- Transcript of session follows -----
+<cid@example.net>... Deferred
+Warning: message still undelivered after 4 hours
+Will keep trying until message is 5 days old
+
+--S8
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.sender.example
+
+Final-Recipient: RFC822; cid@example.net
+Action: delayed
+Status: 4.5.0
+Remote-MTA: DNS; mx.example.net
+Diagnostic-Code: SMTP; 
+
+--S8--
+`
 )
 
 // TestDelayNotice checks that the delay notices of several MTAs name their
@@ -251,6 +323,8 @@ func TestDelayNotice(t *testing.T) {
 		{"Sendmail, text only", sendmailDelayTextMail, "yan@example.net|delayed||- -> deferred pending/expired"},
 		{"Exchange, the last reply", exchangeDelayMail, "zed@example.org|delayed|4.2.2|452 -> deferred pending/mailbox_full"},
 		{"OpenSMTPD, by its words", openSMTPDDelayMail, "amy@example.com|delayed|4.2.2|452 -> deferred pending/mailbox_full"},
+		{"Sendmail, a bare deferral", sendmailDelayBareMail, "cid@example.net|delayed|4.5.0|- -> deferred pending/expired"},
+		{"OpenSMTPD's expiry in the delay template is final", openSMTPDExpiredMail, "bea@example.com|failed|4.4.7|- -> failed soft/expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
