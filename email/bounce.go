@@ -110,7 +110,7 @@ func sharperStatus(status, block string) string {
 	switch {
 	case statusRank(st) <= statusRank(status):
 		return status
-	case status != "" && st[0] != status[0] && !(len(status) == 5 && status[2:] == "4.7"):
+	case status != "" && st[0] != status[0] && !expiryStatus(status):
 		return status
 	}
 	return st

@@ -163,7 +163,7 @@ func statusRank(st string) int {
 	switch {
 	case st == "":
 		return -1
-	case strings.HasSuffix(st, ".0.0") || len(st) == 5 && st[2:] == "4.7":
+	case strings.HasSuffix(st, ".0.0") || expiryStatus(st):
 		return rankVague
 	case strings.HasSuffix(st, ".0"):
 		return rankSubject
@@ -175,9 +175,9 @@ func statusRank(st string) int {
 // statusRank).
 func vagueReply(st string) bool { return statusRank(st) == rankVague }
 
-// undefinedStatus reports an X.0.0 status (RFC 3463 section 3.1: only the
-// class is known).
-func undefinedStatus(st string) bool { return strings.HasSuffix(st, ".0.0") }
+// expiryStatus reports X.4.7, delivery time expired (RFC 3463 section
+// 3.5).
+func expiryStatus(st string) bool { return len(st) == 5 && st[2:] == "4.7" }
 
 // replyIn finds the SMTP reply code and enhanced status a diagnostic text
 // quotes (RFC 5321 section 4.2, RFC 3463 section 2), wherever the MTA put
