@@ -111,6 +111,15 @@ type Event struct {
 	// Raw is the source payload exactly as it arrived (a bounce mail, a
 	// receipt text, a webhook body); kept for audits and replays.
 	Raw string `json:"raw,omitempty"`
+	// Unverified marks a fact no authenticated party vouches for: rebond's
+	// bounce listener sets it on a bounce or complaint mail whose VERP
+	// token and signed header (X-Rebond-Signature) both failed to verify
+	// for its recipient. Such an event is classified, stored and counted
+	// as unverified, but changes no message, recipient, retry or incident
+	// unless it joins a message the tenant sent to that recipient
+	// (lifecycle.JoinsSend). False, the default, is the producer's own
+	// word: an authenticated API token, a signed webhook, a NATS publisher.
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // DefaultTenant is the tenant of events, tokens and data that name none:

@@ -254,43 +254,71 @@ func scoreCorpus(tb testing.TB, dir string) []scored {
 // per-module table.
 func TestCorpusGolden(t *testing.T) {
 	t.Parallel()
-	rows := scoreCorpus(t, corpusDir)
-	type tally struct{ n, reason, outcome, status, rcpt int }
+	perModule, all, modules := tallyRows(t, scoreCorpus(t, corpusDir))
+	t.Logf("%-24s %5s %7s %7s %7s %7s", "module", "rows", "reason", "outcome", "status", "rcpt")
+	for _, name := range append(modules, "TOTAL") {
+		m := perModule[name]
+		if name == "TOTAL" {
+			m = all
+		}
+		t.Logf("%-24s %5d %7d %7d %7d %7d", name, m.n, m.reason, m.outcome, m.status, m.rcpt)
+	}
+	t.Logf("outcome errors: soft read as hard %d, hard read as soft %d", all.softAsHard, all.hardAsSoft)
+	checkFloors(t, all.n, []floor{{"reason", all.reason, reasonFloor}, {"hard/soft", all.outcome, hardSoftFloor}, {"status", all.status, statusFloor}, {"recipient", all.rcpt, recipientFloor}})
+}
+
+// tally counts the right rows of a golden test, the outcome's errors in
+// each direction (issue 14: a soft failure read as hard quarantines a good
+// address; a hard one read as soft keeps mailing a dead one), and the
+// delay notices (rows whose expected outcome is pending) by what they
+// were read as.
+type tally struct {
+	n, reason, outcome, status, rcpt int
+	softAsHard, hardAsSoft           int
+	delays, delayPending, delaySoft  int
+}
+
+func (tl *tally) add(s scored) {
+	want, got := wantOutcome(s.row, s.delayed), s.verdict.Outcome
+	tl.n++
+	tl.reason += b2i(s.reason)
+	tl.outcome += b2i(s.outcome)
+	tl.status += b2i(s.status)
+	tl.rcpt += b2i(s.rcp)
+	tl.softAsHard += b2i(want != channels.OutcomeHard && got == channels.OutcomeHard)
+	tl.hardAsSoft += b2i(want == channels.OutcomeHard && got != channels.OutcomeHard)
+	if want == channels.OutcomePending {
+		tl.delays++
+		tl.delayPending += b2i(got == channels.OutcomePending)
+		tl.delaySoft += b2i(got == channels.OutcomeSoft)
+	}
+}
+
+// tallyRows tallies scored rows per module (the manifest's mta_module)
+// and in total, logs every row with a miss, and returns the module names
+// sorted.
+func tallyRows(t *testing.T, rows []scored) (map[string]*tally, *tally, []string) {
+	t.Helper()
 	perModule := map[string]*tally{}
-	var all tally
+	all := &tally{}
+	var modules []string
 	for _, s := range rows {
 		m := perModule[s.row.module]
 		if m == nil {
 			m = &tally{}
 			perModule[s.row.module] = m
+			modules = append(modules, s.row.module)
 		}
-		for _, tl := range []*tally{m, &all} {
-			tl.n++
-			tl.reason += b2i(s.reason)
-			tl.outcome += b2i(s.outcome)
-			tl.status += b2i(s.status)
-			tl.rcpt += b2i(s.rcp)
-		}
+		m.add(s)
+		all.add(s)
 		if !(s.reason && s.outcome && s.status && s.rcp) {
 			t.Logf("miss %s#%d [%s]: want %s/%s %s %s %s; got %s/%s %s %d %s (%s: %s)%s",
 				s.row.path, s.row.index, s.row.module, s.row.reason, wantOutcome(s.row, s.delayed), s.row.status, s.row.code, s.row.recipient,
 				s.verdict.Outcome, s.verdict.Reason, status(s.got), code(s.got), s.got.Recipient, s.verdict.Rule, s.verdict.Evidence, notFound(s.found))
 		}
 	}
-	modules := make([]string, 0, len(perModule))
-	for m := range perModule {
-		modules = append(modules, m)
-	}
 	sort.Strings(modules)
-	t.Logf("%-24s %5s %7s %7s %7s %7s", "module", "rows", "reason", "outcome", "status", "rcpt")
-	for _, name := range append(modules, "TOTAL") {
-		m := perModule[name]
-		if name == "TOTAL" {
-			m = &all
-		}
-		t.Logf("%-24s %5d %7d %7d %7d %7d", name, m.n, m.reason, m.outcome, m.status, m.rcpt)
-	}
-	checkFloors(t, all.n, []floor{{"reason", all.reason, reasonFloor}, {"hard/soft", all.outcome, hardSoftFloor}, {"status", all.status, statusFloor}, {"recipient", all.rcpt, recipientFloor}})
+	return perModule, all, modules
 }
 
 // floor is one score of a golden test: ok right rows out of the total,

@@ -48,6 +48,15 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("event not normalized: %+v", e)
 			}
 		}
+		// No input can forge a key it does not know: under Verify, every
+		// event of a mail signed by no one is unverified.
+		key := []byte("fuzz-key-nobody-knows")
+		opts := email.EventOptions{MaxRaw: -1, Verify: true, VERP: email.VERP{Secret: key}, Signature: email.Signature{Secret: key}}
+		for _, e := range r.Events(opts) {
+			if !e.Unverified {
+				t.Fatalf("event verified without the key: %+v", e)
+			}
+		}
 	})
 }
 

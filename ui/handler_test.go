@@ -282,6 +282,8 @@ func TestPagesShowNumbers(t *testing.T) {
 	overview := page(t, h, c, "/ui/")
 	wantAll(t, "overview", overview, "54,440", "<svg", "Soft rate", "Hard rate", "% of messages sent",
 		"by current outcome", "SMS", "12,000", "Showing 24 Oct 2026 to 22 Nov 2026 (30 days)")
+	// Unverified bounce mails: tiny-test, 2 days of 1,234.
+	wantAll(t, "overview unverified", overview, "Unverified", "2,468", "bounce mails not acted on")
 	// Hard rate of SMS: otp, 30 days of 5 + day%3 hard = 150 + 30 = 180 of 12,000.
 	wantAll(t, "overview SMS hard rate", overview, "1.50%", "180 messages")
 

@@ -144,8 +144,8 @@ func (c *compiled) matches(in *input) bool {
 		len(c.codes) > 0 && !slices.Contains(c.codes, in.code),
 		len(c.status) > 0 && !c.matchStatus(in.status),
 		len(c.stat) > 0 && !c.matchStat(in.stat),
-		c.dialect != "" && !strings.EqualFold(in.dialect, c.dialect),
-		len(c.errs) > 0 && !c.matchErr(in.err),
+		c.dialect != "" && !c.matchDialect(in.dialect),
+		c.hasErr() && !c.matchErr(in.err),
 		len(c.netErr) > 0 && !c.matchNetErr(in.netErr),
 		len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)),
 		c.text.pattern != "" && !c.matchText(in):
@@ -206,9 +206,27 @@ func (c *compiled) matchStat(s string) bool {
 	return false
 }
 
+// matchErr reports whether the err code s (without leading zeros) is one
+// of the rule's; AnyErr takes every code but "0", which SMPP 3.4 Appendix B
+// receipts and providers write when there was no error.
 func (c *compiled) matchErr(s string) bool {
+	if c.anyErr && s != "0" {
+		return true
+	}
 	for _, p := range c.errs {
 		if strings.EqualFold(s, p) {
+			return true
+		}
+	}
+	if len(c.errRanges) == 0 {
+		return false
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return false
+	}
+	for _, r := range c.errRanges {
+		if r.lo <= n && n <= r.hi {
 			return true
 		}
 	}
@@ -238,7 +256,7 @@ func (c *compiled) evidence(in *input) string {
 		b.add(true, "text~", strconv.Quote(clip(in.text[loc[0]:loc[1]], maxEvidence)))
 	}
 	b.add(len(c.stat) > 0, "stat=", in.stat)
-	b.add(len(c.errs) > 0, "err=", in.errRaw)
+	b.add(c.hasErr(), "err=", in.errRaw)
 	b.add(c.dialect != "", "dialect=", in.dialect)
 	b.add(len(c.netErr) > 0, "network_error=", in.netErr)
 	if len(c.states) > 0 {

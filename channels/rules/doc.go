@@ -16,7 +16,10 @@
 // reply code and a case-insensitive regular expression on the diagnostic
 // text; for SMS the SMPP receipt stat, the err: code together with the
 // connection's err dialect, the network_error_code TLV (hex prefix) and the
-// message_state TLV; for both, the provider.
+// message_state TLV; for both, the provider. The err code "*" (AnyErr) holds
+// for every code but 0, and the dialect "*" (AnyDialect) for every dialect a
+// connection names: below the rules of the codes a table lists, they catch
+// the codes it does not list.
 //
 // # Versions
 //
@@ -33,7 +36,11 @@
 // plus the depth of the status prefix: 5.1.1 before 5.1 before 5), then id.
 // The first rule that matches decides. The order is total, so the order of
 // rules in the files never changes a verdict. When no rule matches, the
-// fallback verdict applies (see Set.Classify); it is never hard.
+// fallback verdict applies (see Set.Classify); it is never hard. Rules whose
+// id starts with "fallback." are fallbacks too (the shipped SMS rules for an
+// err code missing from its dialect's table): their verdicts, like
+// Classify's own, feed the qualification queue of package
+// channels/rulebook.
 //
 // The shipped files document their priority tiers in their headers: the
 // event type first for email (the producer's own fact), then exact status

@@ -235,6 +235,11 @@ func maskSecrets(cfg *Config) {
 	}
 	mask(&cfg.AdminToken)
 	mask(&cfg.Email.VERPSecret)
+	tenantSecrets := make(map[string]string, len(cfg.Email.TenantSecrets))
+	for t := range cfg.Email.TenantSecrets {
+		tenantSecrets[t] = "********"
+	}
+	cfg.Email.TenantSecrets = tenantSecrets
 	for i := range cfg.SMPP.Gateways {
 		mask(&cfg.SMPP.Gateways[i].Password)
 	}

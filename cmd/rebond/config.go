@@ -60,6 +60,18 @@ type Config struct {
 		// Tenants maps a domain of Domains to the tenant whose bounces
 		// it receives (unmapped domains: the default tenant).
 		Tenants map[string]string `koanf:"tenants"`
+		// Trust is "verified" (only a verified bounce changes a
+		// recipient; see email.EventOptions.Verify) or "any".
+		Trust string `koanf:"trust"`
+		// MaxRejectedBytes bounds what is kept of a mail that is no
+		// bounce (rejected_events).
+		MaxRejectedBytes int `koanf:"max_rejected_bytes"`
+		// Connection limits (inbound.Config).
+		MaxConnections      int           `koanf:"max_connections"`
+		MaxConnectionsPerIP int           `koanf:"max_connections_per_ip"`
+		MaxSession          time.Duration `koanf:"max_session"`
+		MaxCommands         int           `koanf:"max_commands"`
+		Timeout             time.Duration `koanf:"timeout"`
 	} `koanf:"smtp"`
 	Tenancy struct {
 		// ShareUserUnknown lets each tenant's exclusion checks see the
@@ -69,6 +81,10 @@ type Config struct {
 	Email struct {
 		VERPSecret string `koanf:"verp_secret"`
 		VERPDomain string `koanf:"verp_domain"`
+		// TenantSecrets maps a tenant other than the default one to the
+		// key of its VERP tokens and signed headers (VERPSecret is the
+		// default tenant's).
+		TenantSecrets map[string]string `koanf:"tenant_secrets"`
 	} `koanf:"email"`
 	SMS struct {
 		MaxSegments int  `koanf:"max_segments"`
@@ -146,6 +162,10 @@ func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
 	return nil
 }
 
+// minTenantSecret is the shortest tenant key accepted: an HMAC key
+// shorter than 128 bits can be searched.
+const minTenantSecret = 16
+
 // Validate checks what serve needs, naming the key at fault.
 func (c Config) Validate() error {
 	var errs []error
@@ -167,6 +187,19 @@ func (c Config) Validate() error {
 	for domain, t := range c.SMTP.Tenants {
 		if !channels.ValidTenant(t) {
 			errs = append(errs, fmt.Errorf("smtp.tenants.%s: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", domain, t))
+		}
+	}
+	switch c.SMTP.Trust {
+	case "verified", "any":
+	default:
+		errs = append(errs, fmt.Errorf("smtp.trust: %q is not one of verified, any", c.SMTP.Trust))
+	}
+	for t, secret := range c.Email.TenantSecrets {
+		if !channels.ValidTenant(t) || t == channels.DefaultTenant {
+			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: not a tenant name other than %s (email.verp_secret is its key)", t, channels.DefaultTenant))
+		}
+		if len(secret) < minTenantSecret {
+			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: at least %d bytes", t, minTenantSecret))
 		}
 	}
 	switch c.Log.Level {

@@ -69,7 +69,8 @@ SELECT id, channel, type, occurred_at,
        coalesce((payload->'smtp'->>'code')::integer, 0) AS code,
        coalesce(payload->'sms'->>'stat', '') AS stat,
        coalesce(payload->'sms'->>'err', '') AS err,
-       coalesce(payload->'sms'->>'dialect', '') AS dialect
+       coalesce(payload->'sms'->>'dialect', '') AS dialect,
+       coalesce((payload->>'unverified')::boolean, false) AS unverified
 FROM events
 WHERE rule LIKE 'fallback.%' AND type IN ('failed', 'deferred')
   AND tenant = $4 AND ($1 = '' OR channel = $1) AND occurred_at >= $2::timestamptz
