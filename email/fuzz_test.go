@@ -10,11 +10,13 @@ import (
 
 // FuzzParse feeds Parse arbitrary bytes: it must never panic, and what it
 // returns must hold together (recipients bounded, events normalized).
-// Seeds: testdata/fuzz/FuzzParse and the synthetic samples of parse_test.go
-// and command_test.go.
+// Seeds: testdata/fuzz/FuzzParse and the synthetic samples of parse_test.go,
+// command_test.go, delay_test.go and embedded_test.go.
 func FuzzParse(f *testing.F) {
 	for _, m := range []string{dsnMail, qmailMail, eximMail, arfMail, autoReplyMail, personMail,
 		gatewayMail, notGatewayMail, sendmailDataMail, sendmailMailFromMail, mailLocalMail, postfixFoldedMail, qmailDataMail, sendmailGreetingMail, postfixGreetingMail,
+		postfixDelayMail, postfixDelayTextMail, eximDelayMail, sendmailDelayMail, sendmailDelayTextMail, exchangeDelayMail, openSMTPDDelayMail, openSMTPDExpiredMail, sendmailDelayBareMail,
+		qmailTwoMail, exchange2003Mail, exchange2007Mail, exchange2010Mail, exchangeExpiredMail, courierMail, openSMTPDMail, dominoMail, sendmailExpiredMail, sendmailExpiredBusyMail, eximExpiredMail,
 		strings.ReplaceAll(dsnMail, "\n", "\r"), "From: a@b.example\n\n", "Content-Type: multipart/report; boundary=\"\"\n\n--\n"} {
 		f.Add([]byte(m))
 	}

@@ -84,7 +84,12 @@ func (in *input) fields() fieldMask {
 // pending "sent" (email) or "accepted_by_smsc" (sms, a submit_sm_resp), and
 // failed, deferred or unknown events soft "undefined": nothing recognized,
 // so nothing counts as hard.
-func (s *Set) Classify(e channels.Event) channels.Verdict {
+//
+// An email delay notice is never a failure (see stillQueued): its soft or
+// hard verdict, the fallback's included, becomes pending with the same
+// rule and reason.
+func (s *Set) Classify(e channels.Event) (v channels.Verdict) {
+	defer func() { v = stillQueued(e, v) }()
 	if cr := s.of(e.Channel); cr != nil {
 		in := newInput(e)
 		defer in.release()
@@ -100,6 +105,33 @@ func (s *Set) Classify(e channels.Event) channels.Verdict {
 		}
 	}
 	return fallback(e)
+}
+
+// stillQueued turns the soft or hard verdict of an email delay notice into
+// pending, keeping the rule and the reason it found. A deferred email event
+// that is not a reply of the SMTP transaction (Sync false) reports that the
+// MTA or ESP holding the message will try again by itself: RFC 3464 section
+// 2.3.3's "delayed" action ("the reporting MTA has so far been unable to
+// deliver or relay the message, but it will continue to attempt to do
+// so"), Postfix's "Delayed Mail (still being retried)", an ESP's delay
+// webhook. The message is still queued: counting it soft would feed the
+// soft threshold, the soft rates and rebond's retry notices with a message
+// that may yet be delivered. The reason stays what the notice says (a full
+// mailbox, a greylisting refusal), so that the final bounce, if one
+// comes, is no surprise. The evidence starts with the event type, which
+// decided the outcome. A synchronous deferral (a 4xx reply the sender got
+// and posted) stays as the rules say: rebond's retry schedule is what
+// tries again then.
+func stillQueued(e channels.Event, v channels.Verdict) channels.Verdict {
+	if e.Channel != channels.Email || e.Type != channels.Deferred || e.Sync ||
+		(v.Outcome != channels.OutcomeSoft && v.Outcome != channels.OutcomeHard) {
+		return v
+	}
+	v.Outcome = channels.OutcomePending
+	if !strings.HasPrefix(v.Evidence, "type=") {
+		v.Evidence = strings.TrimSpace("type=deferred " + v.Evidence)
+	}
+	return v
 }
 
 // matches reports whether every condition of c holds for in, cheapest

@@ -34,7 +34,7 @@ func TestClassifyConditions(t *testing.T) {
 		{"text never matches a missing text", mail(channels.Failed, 551, "", ""), fallbackFailed(channels.Email)},
 		{"evidence is clipped", mail(channels.Failed, 550, "", long), verdict(soft, "b", "code.text@1", `code=550 text~"No such user"`)},
 		{"long match is clipped", mail(channels.Failed, 551, "", long), verdict(soft, "e", "empty.text@1", `text~"`+strings.Repeat("x", 120)+`"`)},
-		{"type", mail(channels.Deferred, 421, "", ""), verdict(soft, "c", "typed@1", "type=deferred code=421")},
+		{"type", mail(channels.Deferred, 421, "", ""), verdict(channels.OutcomePending, "c", "typed@1", "type=deferred code=421")},
 		{"provider, any case", withProvider(mail(channels.Failed, 421, "", ""), "ses"), verdict(soft, "d", "provider@1", "code=421 provider=ses")},
 		{"stat, case and spaces", receipt(channels.Deferred, "Delivered To  Carrier", "", "", "", no), verdict(soft, "f", "stat@1", "stat=Delivered To  Carrier")},
 		{"err with dialect", receipt(channels.Failed, "UNDELIV", "1", "map", "", no), verdict(channels.OutcomeHard, "unknown_subscriber", "err@1", "stat=UNDELIV err=1 dialect=map")},
@@ -87,7 +87,8 @@ func TestFallback(t *testing.T) {
 		{"sms sent", receipt(channels.Sent, "", "", "", "", -1), verdict(channels.OutcomePending, "accepted_by_smsc", "fallback.sms@1", "type=sent")},
 		{"delivered", mail(channels.Delivered, 0, "", ""), verdict(channels.OutcomeDelivered, "delivered", "fallback.email@1", "type=delivered")},
 		{"complaint", mail(channels.Complaint, 0, "", ""), verdict(channels.OutcomeComplaint, "complaint", "fallback.email@1", "type=complaint")},
-		{"deferred", mail(channels.Deferred, 451, "4.3.0", ""), verdict(channels.OutcomeSoft, "undefined", "fallback.email@1", "type=deferred")},
+		{"deferred", mail(channels.Deferred, 451, "4.3.0", ""), verdict(channels.OutcomePending, "undefined", "fallback.email@1", "type=deferred")},
+		{"sms deferred", receipt(channels.Deferred, "", "", "", "", -1), verdict(channels.OutcomeSoft, "undefined", "fallback.sms@1", "type=deferred")},
 		{"unknown channel", channels.Event{Channel: "fax", Type: channels.Failed}, verdict(channels.OutcomeSoft, "undefined", "fallback.unknown@1", "type=failed")},
 		{"zero event", channels.Event{}, verdict(channels.OutcomeSoft, "undefined", "fallback.unknown@1", "type=")},
 	}

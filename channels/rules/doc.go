@@ -48,6 +48,18 @@
 // SMS the message_state TLV outranks the receipt's stat, as Kannel and Jasmin
 // read receipts.
 //
+// # Delay notices
+//
+// An email event of type deferred that is not a reply of the SMTP
+// transaction (Sync false) is a delay notice: an RFC 3464 DSN whose action
+// is delayed (section 2.3.3), an MTA's "still being retried" warning, an
+// ESP's delay webhook. The MTA or ESP holding the message retries by
+// itself, so the notice is never a failure: the rule that decides keeps its
+// reason, and a soft or hard outcome becomes pending (the fallback's too),
+// with "type=deferred" leading the evidence. Lifecycle then counts nothing
+// soft and schedules no retry. A synchronous deferral (a 4xx reply the
+// sender got and posted) and SMS events keep the rules' outcome.
+//
 // # Cost
 //
 // Classify runs on the worker's hot path. NewSet compiles everything once

@@ -43,7 +43,8 @@ type Step struct {
 // that failed. It evaluates exactly as Classify does (the same compiled
 // rules and order), so the verdicts agree; it is slower and allocates, and
 // is meant for operators, not the hot path.
-func (s *Set) Explain(e channels.Event) Trace {
+func (s *Set) Explain(e channels.Event) (tr Trace) {
+	defer func() { tr.Verdict = stillQueued(e, tr.Verdict) }() // as Classify
 	cr := s.of(e.Channel)
 	if cr == nil {
 		return Trace{Verdict: fallback(e), Fallback: true, Steps: []Step{}}
