@@ -125,7 +125,7 @@ func (e *Event) Normalize() error {
 		return &FieldError{"occurred_at", fmt.Sprintf("year %d is out of range (1970-9999)", y)}
 	}
 	rcpt, err := NormalizeRecipient(e.Channel, e.Recipient)
-	if err != nil {
+	if err != nil && !recipientMayBeOmitted(*e) {
 		return &FieldError{"recipient", err.Error()}
 	}
 	if !CleanID(rcpt) {
@@ -163,6 +163,14 @@ func (e *Event) Normalize() error {
 		e.ID = DeriveID(*e)
 	}
 	return nil
+}
+
+// recipientMayBeOmitted: a report that names its message but no recipient
+// (an SMS receipt that carries only the message id) joins the message's
+// delivery when the message has exactly one recipient (store.Apply). A
+// "sent" event always names its recipient: it is what makes a delivery.
+func recipientMayBeOmitted(e Event) bool {
+	return strings.TrimSpace(e.Recipient) == "" && e.MessageID != "" && e.Type != Sent
 }
 
 // NormalizeRecipient returns the canonical form of an address: an email
