@@ -83,14 +83,14 @@ func (h *Mailgun) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 
 // mailgunEvent holds the event-data fields rebond reads.
 type mailgunEvent struct {
-	ID        string                     `json:"id"`
-	Event     string                     `json:"event"`
-	Timestamp json.RawMessage            `json:"timestamp"`
-	Severity  string                     `json:"severity"`
-	Reason    string                     `json:"reason"`
-	Recipient string                     `json:"recipient"`
-	Tags      []string                   `json:"tags"`
-	UserVars  mailgunVars                `json:"user-variables"`
+	ID        string          `json:"id"`
+	Event     string          `json:"event"`
+	Timestamp json.RawMessage `json:"timestamp"`
+	Severity  string          `json:"severity"`
+	Reason    string          `json:"reason"`
+	Recipient string          `json:"recipient"`
+	Tags      []string        `json:"tags"`
+	UserVars  mailgunVars     `json:"user-variables"`
 	Message   struct {
 		Headers struct {
 			MessageID string `json:"message-id"`
