@@ -60,6 +60,9 @@ type Config struct {
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// Rejects keeps the webhook payloads an adapter refuses as malformed
+	// (bounded: keepRejected); nil keeps none.
+	Rejects RejectKeeper
 	// TextCheck is the SMS pre-send text check (POST /v1/sms/check and the
 	// text of an SMS exclusion request); nil disables both.
 	TextCheck TextChecker
@@ -133,6 +136,8 @@ type Server struct {
 	tokens *tokenCache
 	// limits holds the per-token request rate limits (nil: none).
 	limits *limiters
+	// rejects bounds the refused webhook payloads kept, per webhook.
+	rejects *limiters
 }
 
 // New builds the server and its routes.
@@ -141,7 +146,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 		return nil, err
 	}
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
-		metrics: newMetrics(reg), now: time.Now}
+		metrics: newMetrics(reg), now: time.Now, rejects: newLimiters(rejectsPerSecond, rejectsBurst)}
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)

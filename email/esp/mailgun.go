@@ -167,9 +167,9 @@ func decodeMailgunEvent(data json.RawMessage, raw []byte) ([]channels.Event, err
 // mailgunNote reads what a delivery event says; ok is false for events
 // that are not delivery facts (opened, clicked, unsubscribed, stored...).
 func mailgunNote(ev mailgunEvent) (n note, ok bool, err error) {
-	at, err := parseUnix(strings.Trim(string(ev.Timestamp), `"`))
+	at, err := eventTime(scalar(ev.Timestamp))
 	if err != nil {
-		return note{}, false, malformed("event-data", "timestamp", "not Unix seconds")
+		return note{}, false, malformed("event-data", "timestamp", "neither Unix seconds nor RFC 3339")
 	}
 	n = note{
 		id: ev.ID, recipient: ev.Recipient, rcptField: "recipient", at: at,
