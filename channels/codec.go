@@ -175,7 +175,9 @@ func recipientMayBeOmitted(e Event) bool {
 
 // NormalizeRecipient returns the canonical form of an address: an email
 // address lower-cased without display name or angle brackets, or a phone
-// number as E.164 digits without "+", spaces or punctuation. It is what the
+// number as E.164 digits without "+", spaces or punctuation ("00" read as
+// "+"; a national number, with its leading 0, is refused: package
+// channels/phone reads those with a default region). It is what the
 // recipient state machine is keyed by, so every path must use it.
 func NormalizeRecipient(ch Channel, s string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -219,8 +221,19 @@ func normalizeNumber(s string) (string, error) {
 		}
 	}
 	n := b.String()
-	if len(n) < 3 || len(n) > 15 { // ITU-T E.164: at most 15 digits
-		return "", fmt.Errorf("%q is not an E.164 number (3 to 15 digits)", s)
+	if !strings.HasPrefix(s, "+") {
+		// No country code starts with 0 (ITU-T E.164): "00" is the
+		// international call prefix E.164 recommends, and a single 0 a
+		// national trunk prefix, which only a default region can read
+		// (package channels/phone, at the edges that know one).
+		if rest, ok := strings.CutPrefix(n, "00"); ok {
+			n = rest
+		} else if strings.HasPrefix(n, "0") {
+			return "", fmt.Errorf("%q is a national number: write it in international form (+country code)", s)
+		}
+	}
+	if len(n) < 3 || len(n) > 15 || n[0] == '0' { // ITU-T E.164: at most 15 digits
+		return "", fmt.Errorf("%q is not an E.164 number (3 to 15 digits, no leading 0)", s)
 	}
 	return n, nil
 }
