@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/channels/providers"
 	"github.com/rebond/rebond/store"
 )
@@ -60,6 +61,12 @@ type Config struct {
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// Numbers are the default regions SMS numbers are read in (national
+	// forms, international call prefixes): per tenant, else the default.
+	// Every number the API takes (events, exclusions, the recipient
+	// routes, lists) is read into E.164 with its tenant's region, and one
+	// that cannot be is refused.
+	Numbers phone.Regions
 	// Rejects keeps the webhook payloads an adapter refuses as malformed
 	// (bounded: keepRejected); nil keeps none.
 	Rejects RejectKeeper

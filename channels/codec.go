@@ -67,6 +67,17 @@ func DecodeEvent(data []byte) (Event, error) {
 // same fact gets the same id whichever path brought it. An empty tenant
 // takes the event's own.
 func DecodeEventFor(data []byte, tenant string) (Event, error) {
+	return DecodeEventNumbers(data, tenant, nil)
+}
+
+// NumberReader reads an SMS recipient as written by a producer of tenant
+// (a national form, an international call prefix) into E.164 digits, as
+// package channels/phone does with the tenant's default region.
+type NumberReader func(tenant, number string) (string, error)
+
+// DecodeEventNumbers is DecodeEventFor with the SMS recipient first read
+// by numbers (nil: as Normalize reads it).
+func DecodeEventNumbers(data []byte, tenant string, numbers NumberReader) (Event, error) {
 	var e Event
 	if err := jsonv2.Unmarshal(data, &e, decodeOptions); err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -76,6 +87,13 @@ func DecodeEventFor(data []byte, tenant string) (Event, error) {
 			return Event{}, &FieldError{"tenant", fmt.Sprintf("%q is not the tenant of this producer (%s)", e.Tenant, tenant)}
 		}
 		e.Tenant = tenant
+	}
+	if numbers != nil && e.Channel == SMS && strings.TrimSpace(e.Recipient) != "" {
+		n, err := numbers(e.TenantName(), e.Recipient)
+		if err != nil {
+			return Event{}, &FieldError{"recipient", err.Error()}
+		}
+		e.Recipient = n
 	}
 	if err := e.Normalize(); err != nil {
 		return Event{}, err

@@ -70,7 +70,9 @@ func E164(s, region string) (string, error) {
 		if phonenumbers.IsValidNumber(n) {
 			return format(n), nil
 		}
-		if possible == nil && phonenumbers.IsPossibleNumber(n) {
+		// Local-only lengths (a number dialled without its area code)
+		// name no handset.
+		if possible == nil && phonenumbers.IsPossibleNumberWithReason(n) == phonenumbers.IS_POSSIBLE {
 			possible = n
 		}
 	}
@@ -129,4 +131,32 @@ func truncate(s string) string {
 		return s[:maxInput]
 	}
 	return s
+}
+
+// Regions are the default regions numbers are read in: per tenant, else
+// Default ("" for none: international forms only).
+type Regions struct {
+	Default string
+	Tenants map[string]string
+}
+
+// For returns tenant's region.
+func (r Regions) For(tenant string) string {
+	if reg, ok := r.Tenants[tenant]; ok {
+		return reg
+	}
+	return r.Default
+}
+
+// Validate names the region libphonenumber does not know.
+func (r Regions) Validate() error {
+	if !ValidRegion(r.Default) {
+		return fmt.Errorf("default_region: %q is not an ISO 3166-1 alpha-2 region", r.Default)
+	}
+	for t, reg := range r.Tenants {
+		if !ValidRegion(reg) {
+			return fmt.Errorf("regions.%s: %q is not an ISO 3166-1 alpha-2 region", t, reg)
+		}
+	}
+	return nil
 }

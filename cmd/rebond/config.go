@@ -13,6 +13,7 @@ import (
 	"github.com/knadh/koanf/v2"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
@@ -73,6 +74,10 @@ type Config struct {
 	SMS struct {
 		MaxSegments int  `koanf:"max_segments"`
 		RequireGSM  bool `koanf:"require_gsm"`
+		// DefaultRegion and Regions (per tenant) are the regions SMS
+		// numbers without "+" are read in (phone.Regions).
+		DefaultRegion string            `koanf:"default_region"`
+		Regions       map[string]string `koanf:"regions"`
 	} `koanf:"sms"`
 	SMPP smpp.Config `koanf:"smpp"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
@@ -169,10 +174,19 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("smtp.tenants.%s: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", domain, t))
 		}
 	}
+	if err := c.numberRegions().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("sms.%w", err))
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
 	}
 	return errors.Join(errs...)
+}
+
+// numberRegions are the regions SMS numbers are read in (sms.default_region,
+// sms.regions).
+func (c Config) numberRegions() phone.Regions {
+	return phone.Regions{Default: c.SMS.DefaultRegion, Tenants: c.SMS.Regions}
 }

@@ -80,3 +80,59 @@ func TestESPMessageToThreeRecipients(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersInOneForm: with sms.default_region GB, a send to
+// 00447700500001 whose receipt names 447700500001, and a send to the
+// national 07700500002 whose receipt names +447700500002, each make one
+// recipient, which exclusions and the recipient page find whatever form
+// the sender asks with. A number that cannot be read is a 400.
+//
+// Not parallel: it shares Redis db 1 with TestESPMessageToThreeRecipients,
+// which runs after the package's sequential tests (each flushes the db).
+func TestNumbersInOneForm(t *testing.T) {
+	cfg := testConfig(t, 1, map[string]string{"REBOND_SMS_DEFAULT_REGION": "GB"})
+	in := start(t, cfg)
+	at := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	events := []map[string]any{
+		smsEv("sent", "n-1", "00447700500001", "forms", at, ""),
+		smsEv("failed", "n-1", "447700500001", "forms", at.Add(time.Minute), "UNDELIV"),
+		smsEv("sent", "n-2", "07700 500002", "forms", at, ""),
+		smsEv("failed", "n-2", "+447700500002", "forms", at.Add(time.Minute), "UNDELIV"),
+	}
+	if code := in.do("POST", "/v1/events", events, nil); code != 202 {
+		t.Fatalf("events: %d", code)
+	}
+	in.waitApplied(4, 30*time.Second)
+	var rates ratesResponse
+	in.do("GET", "/v1/rates?channel=sms&campaign=forms", nil, &rates)
+	if len(rates.Rows) != 1 || rates.Rows[0].Sent != 2 || rates.Rows[0].Hard != 2 {
+		t.Fatalf("rates %+v, want sent=2 hard=2", rates.Rows)
+	}
+	asked := []string{"+447700500001", "0044 7700 500001", "07700500001", "447700500002", "+44 7700 500002", "07700 500002"}
+	var ex struct {
+		Results []struct {
+			Recipient string `json:"recipient"`
+			Excluded  bool   `json:"excluded"`
+			State     string `json:"state"`
+		} `json:"results"`
+	}
+	for _, form := range asked {
+		// One request per form: forms of one number in one request are
+		// duplicates of each other.
+		ex.Results = nil
+		in.do("POST", "/v1/exclusions", map[string]any{"channel": "sms", "recipients": []string{form}}, &ex)
+		if len(ex.Results) != 1 || !ex.Results[0].Excluded || ex.Results[0].State != "quarantined" || ex.Results[0].Recipient != form {
+			t.Errorf("exclusion of %q: %+v, want quarantined", form, ex.Results)
+		}
+	}
+	var view struct {
+		Address string `json:"address"`
+		State   string `json:"state"`
+	}
+	if code := in.do("GET", "/v1/recipients/sms/07700500001", nil, &view); code != 200 || view.State != "quarantined" || view.Address != "447700500001" {
+		t.Errorf("recipient page for the national form: %d %+v", code, view)
+	}
+	if code := in.do("GET", "/v1/recipients/sms/0770", nil, nil); code != 400 {
+		t.Errorf("an unreadable number: %d, want 400", code)
+	}
+}
