@@ -13,8 +13,8 @@ import (
 	"github.com/knadh/koanf/v2"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
