@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/email/esp"
 )
 
 // TestESPMessageToThreeRecipients: SES reports the recipients of one
@@ -19,14 +16,7 @@ import (
 // each recipient's own soft count.
 func TestESPMessageToThreeRecipients(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(t, 1, nil)
-	sns := newTestSNS(t)
-	const topic = "arn:aws:sns:eu-west-1:123456789012:ses-bounces"
-	ses, err := esp.NewSES(esp.SESConfig{TopicARNs: []string{topic}, Certificates: sns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := startWith(t, cfg, serveOptions{webhooks: map[string]channels.Webhook{"ses": ses}})
+	in, sns := startWithSES(t, testConfig(t, 1, nil))
 	sentAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	rcpts := []string{"ann@example.org", "bob@example.org", "cat@example.org"}
 	var sends []map[string]any
@@ -49,7 +39,7 @@ func TestESPMessageToThreeRecipients(t *testing.T) {
 			"mail": map[string]any{"messageId": "ses-multi", "timestamp": sentAt.Format(time.RFC3339), "source": "news@example.com",
 				"destination": rcpts, "headers": []map[string]string{{"name": "X-Rebond-Message-ID", "value": "m-multi"}}},
 		})
-		body := sns.notification(t, topic, snsID, string(message))
+		body := sns.notification(t, sesTopic, snsID, string(message))
 		resp, err := http.Post(in.base+"/v1/webhooks/ses", "text/plain", strings.NewReader(string(body)))
 		if err != nil {
 			t.Fatal(err)
