@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		queues := asynqmon.New(asynqmon.Options{RootPath: ui.Prefix + "queues", RedisConnOpt: redisOpt})
 		defer queues.Close()
 		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
-			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues}, st, log)
+			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues, Numbers: cfg.numberRegions()}, st, log)
 		if err != nil {
 			return err
 		}
