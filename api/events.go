@@ -49,7 +49,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 				Error: fmt.Sprintf("event of %d bytes: larger than the event bus carries (%d)", len(raw), lim)})
 			continue
 		}
-		e, err := channels.DecodeEventFor(raw, store.Tenant(r.Context()))
+		e, err := channels.DecodeEventNumbers(raw, store.Tenant(r.Context()), s.readNumber)
 		if err != nil {
 			resp.Errors = append(resp.Errors, eventError{Index: i, Error: eventErrorText(err)})
 			continue

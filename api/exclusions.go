@@ -55,7 +55,7 @@ func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
 	seen := make(map[string]bool, len(req.Recipients))
 	for i, given := range req.Recipients {
 		results[i] = store.Exclusion{Recipient: given, Excluded: true, State: store.StateActive}
-		norm, err := channels.NormalizeRecipient(req.Channel, given)
+		norm, err := s.recipient(r.Context(), req.Channel, given)
 		switch {
 		case strings.TrimSpace(given) == "":
 			results[i].Reason = reasonMissing

@@ -83,6 +83,13 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	}
 	for i := range entries {
 		entries[i].List = list
+		if e := &entries[i]; e.Channel == channels.SMS && e.Kind == "exact" {
+			// An exact number in any form names its E.164 form, as
+			// exclusions read it.
+			if n, err := s.readNumber(store.Tenant(r.Context()), e.Value); err == nil {
+				e.Value = n
+			}
+		}
 		if err := store.ValidateListEntry(&entries[i]); err != nil {
 			return errorf(http.StatusBadRequest, "entry %d: %v", i, err)
 		}
@@ -200,7 +207,7 @@ func (s *Server) postRelease(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ch, addr, err := recipientPath(r)
+	ch, addr, err := s.recipientPath(r)
 	if err != nil {
 		return err
 	}

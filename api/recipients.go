@@ -11,7 +11,7 @@ import (
 // getRecipient returns a recipient's state and history. A recipient rebond
 // never changed is active with an empty history (sendable), not a 404.
 func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
-	ch, addr, err := recipientPath(r)
+	ch, addr, err := s.recipientPath(r)
 	if err != nil {
 		return err
 	}
@@ -27,12 +27,12 @@ func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
 
 // recipientPath reads {channel} and {address} from the path, the address
 // normalized as the state machine keys it.
-func recipientPath(r *http.Request) (channels.Channel, string, error) {
+func (s *Server) recipientPath(r *http.Request) (channels.Channel, string, error) {
 	ch := channels.Channel(r.PathValue("channel"))
 	if !ch.Valid() {
 		return "", "", errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", ch)
 	}
-	addr, err := channels.NormalizeRecipient(ch, r.PathValue("address"))
+	addr, err := s.recipient(r.Context(), ch, r.PathValue("address"))
 	if err != nil {
 		return "", "", errorf(http.StatusBadRequest, "address: %v", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/channels/providers"
 	"github.com/rebond/rebond/store"
 )
@@ -80,6 +81,15 @@ type Config struct {
 	// WebhookUnverifiedBytes it bounds the memory unauthenticated callers
 	// can hold.
 	WebhookUnverifiedReads int
+	// Numbers are the default regions SMS numbers are read in (national
+	// forms, international call prefixes): per tenant, else the default.
+	// Every number the API takes (events, exclusions, the recipient
+	// routes, lists) is read into E.164 with its tenant's region, and one
+	// that cannot be is refused.
+	Numbers phone.Regions
+	// Rejects keeps the webhook payloads an adapter refuses as malformed
+	// (bounded: keepRejected); nil keeps none.
+	Rejects RejectKeeper
 	// TextCheck is the SMS pre-send text check (POST /v1/sms/check and the
 	// text of an SMS exclusion request); nil disables both.
 	TextCheck TextChecker
@@ -174,6 +184,8 @@ type Server struct {
 	// unverified holds a slot per webhook body being read before it is
 	// authenticated (Config.WebhookUnverifiedReads).
 	unverified chan struct{}
+	// rejects bounds the refused webhook payloads kept, per webhook.
+	rejects *limiters
 }
 
 // New builds the server and its routes.
@@ -182,7 +194,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 		return nil, err
 	}
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
-		metrics: newMetrics(reg), now: time.Now}
+		metrics: newMetrics(reg), now: time.Now, rejects: newLimiters(rejectsPerSecond, rejectsBurst)}
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
 	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
 	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })

@@ -332,6 +332,39 @@ func TestWebhooks(t *testing.T) {
 	}
 }
 
+// rejectKeeper records what keepRejected keeps.
+type rejectKeeper struct{ kept []string }
+
+func (k *rejectKeeper) InsertRejected(_ context.Context, source, reason string, payload []byte) error {
+	k.kept = append(k.kept, source+"|"+reason+"|"+string(payload))
+	return nil
+}
+
+// TestWebhookAnswerAndRejects: the answer counts the distinct events a
+// payload holds (what is stored), and a refused payload is kept with why,
+// without the secret of a dlr-url's query.
+func TestWebhookAnswerAndRejects(t *testing.T) {
+	a := channels.Event{ID: "ev1", Channel: channels.Email, Type: channels.Sent, Recipient: "a@example.org"}
+	b := channels.Event{ID: "ev2", Channel: channels.Email, Type: channels.Delivered, Recipient: "a@example.org"}
+	keeper := &rejectKeeper{}
+	f := newFixture(t, Config{Rejects: keeper, Webhooks: map[string]channels.Webhook{
+		"sendgrid": hook{res: channels.WebhookResult{Events: []channels.Event{a, b, a}}},
+		"kannel":   hook{err: &channels.FieldError{Field: "type", Msg: "required"}},
+	}}, nil)
+	if code, body := f.do("POST", "/v1/webhooks/sendgrid", "[]", ""); code != http.StatusOK || body != `{"accepted":2}`+"\n" {
+		t.Errorf("sendgrid: %d %q, want the 2 distinct events counted", code, body)
+	}
+	if len(f.pub.events) != 2 {
+		t.Errorf("published %d events, want 2", len(f.pub.events))
+	}
+	f.do("POST", "/v1/webhooks/kannel", "fid=1", "")
+	f.do("GET", "/v1/webhooks/kannel?fid=2&token=s3cret-token&Password=x", "", "")
+	want := []string{"webhook:kannel|type: required|fid=1", "webhook:kannel|type: required|GET /v1/webhooks/kannel?fid=2"}
+	if strings.Join(keeper.kept, "\n") != strings.Join(want, "\n") {
+		t.Errorf("kept %q, want %q", keeper.kept, want)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	if _, err := New(Config{}, &fakePublisher{}, &fakeReader{}, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err == nil ||
 		!strings.Contains(err.Error(), "REBOND_ADMIN_TOKEN") {

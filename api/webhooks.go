@@ -85,11 +85,15 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, channels.ErrMalformed):
 		s.log.InfoContext(r.Context(), "webhook payload refused", "webhook", name, "error", err)
 		s.metrics.webhooks.WithLabelValues(name, "malformed").Inc()
+		s.keepRejected(r, name, body, err)
 		return errorf(http.StatusBadRequest, "webhook %s: %v", name, err)
 	case err != nil:
 		s.metrics.webhooks.WithLabelValues(name, "error").Inc()
 		return fmt.Errorf("webhook %s: %w", name, err)
 	}
+	// A payload may name one fact twice (a provider batch repeating an
+	// event): it is stored once, and the answer counts what is stored.
+	res.Events = distinctEvents(res.Events)
 	if len(res.Events) > 0 {
 		if err := s.pub.Publish(r.Context(), res.Events); err != nil {
 			s.log.WarnContext(r.Context(), "publish failed; webhook refused", "webhook", name, "events", len(res.Events), "error", err)
@@ -110,4 +114,21 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.WriteString(w, res.Body)
 	return nil
+}
+
+// distinctEvents drops the events whose key an earlier one of evs has,
+// keeping the order.
+func distinctEvents(evs []channels.Event) []channels.Event {
+	if len(evs) < 2 {
+		return evs
+	}
+	seen := make(map[string]bool, len(evs))
+	out := evs[:0:0]
+	for _, e := range evs {
+		if k := e.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -67,6 +67,17 @@ func DecodeEvent(data []byte) (Event, error) {
 // same fact gets the same id whichever path brought it. An empty tenant
 // takes the event's own.
 func DecodeEventFor(data []byte, tenant string) (Event, error) {
+	return DecodeEventNumbers(data, tenant, nil)
+}
+
+// NumberReader reads an SMS recipient as written by a producer of tenant
+// (a national form, an international call prefix) into E.164 digits, as
+// package channels/phone does with the tenant's default region.
+type NumberReader func(tenant, number string) (string, error)
+
+// DecodeEventNumbers is DecodeEventFor with the SMS recipient first read
+// by numbers (nil: as Normalize reads it).
+func DecodeEventNumbers(data []byte, tenant string, numbers NumberReader) (Event, error) {
 	var e Event
 	if err := jsonv2.Unmarshal(data, &e, decodeOptions); err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -76,6 +87,13 @@ func DecodeEventFor(data []byte, tenant string) (Event, error) {
 			return Event{}, &FieldError{"tenant", fmt.Sprintf("%q is not the tenant of this producer (%s)", e.Tenant, tenant)}
 		}
 		e.Tenant = tenant
+	}
+	if numbers != nil && e.Channel == SMS && strings.TrimSpace(e.Recipient) != "" {
+		n, err := numbers(e.TenantName(), e.Recipient)
+		if err != nil {
+			return Event{}, &FieldError{"recipient", err.Error()}
+		}
+		e.Recipient = n
 	}
 	if err := e.Normalize(); err != nil {
 		return Event{}, err
@@ -125,7 +143,7 @@ func (e *Event) Normalize() error {
 		return &FieldError{"occurred_at", fmt.Sprintf("year %d is out of range (1970-9999)", y)}
 	}
 	rcpt, err := NormalizeRecipient(e.Channel, e.Recipient)
-	if err != nil {
+	if err != nil && !recipientMayBeOmitted(*e) {
 		return &FieldError{"recipient", err.Error()}
 	}
 	if !CleanID(rcpt) {
@@ -169,11 +187,21 @@ func (e *Event) Normalize() error {
 	return nil
 }
 
+// recipientMayBeOmitted: a report that names its message but no recipient
+// (an SMS receipt that carries only the message id) joins the message's
+// delivery when the message has exactly one recipient (store.Apply). A
+// "sent" event always names its recipient: it is what makes a delivery.
+func recipientMayBeOmitted(e Event) bool {
+	return strings.TrimSpace(e.Recipient) == "" && e.MessageID != "" && e.Type != Sent
+}
+
 // NormalizeRecipient returns the canonical form of an address: an email
 // address lower-cased without display name or angle brackets, its local
 // part quoted only when it must be (RFC 5321 section 4.1.2: "john
 // doe"@example.com keeps its quotes, "john"@example.com loses them), or a phone
-// number as E.164 digits without "+", spaces or punctuation. It is what the
+// number as E.164 digits without "+", spaces or punctuation ("00" read as
+// "+"; a national number, with its leading 0, is refused: package
+// channels/phone reads those with a default region). It is what the
 // recipient state machine is keyed by, so every path must use it.
 func NormalizeRecipient(ch Channel, s string) (string, error) {
 	s = strings.TrimSpace(s)
@@ -228,8 +256,19 @@ func normalizeNumber(s string) (string, error) {
 		}
 	}
 	n := b.String()
-	if len(n) < 3 || len(n) > 15 { // ITU-T E.164: at most 15 digits
-		return "", fmt.Errorf("%q is not an E.164 number (3 to 15 digits)", s)
+	if !strings.HasPrefix(s, "+") {
+		// No country code starts with 0 (ITU-T E.164): "00" is the
+		// international call prefix E.164 recommends, and a single 0 a
+		// national trunk prefix, which only a default region can read
+		// (package channels/phone, at the edges that know one).
+		if rest, ok := strings.CutPrefix(n, "00"); ok {
+			n = rest
+		} else if strings.HasPrefix(n, "0") {
+			return "", fmt.Errorf("%q is a national number: write it in international form (+country code)", s)
+		}
+	}
+	if len(n) < 3 || len(n) > 15 || n[0] == '0' { // ITU-T E.164: at most 15 digits
+		return "", fmt.Errorf("%q is not an E.164 number (3 to 15 digits, no leading 0)", s)
 	}
 	return n, nil
 }

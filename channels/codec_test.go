@@ -25,6 +25,7 @@ func TestDecodeEvent(t *testing.T) {
 		{"year 10000", `{"channel":"email","type":"failed","recipient":"a@b.c","occurred_at":"9999-12-31T23:59:59-01:00"}`, "occurred_at"},
 		{"bad time", `{"channel":"email","type":"failed","recipient":"a@b.c","occurred_at":"yesterday"}`, "-"},
 		{"no recipient", `{"channel":"email","type":"failed","occurred_at":"2026-11-02T10:00:00Z"}`, "recipient"},
+		{"a sent names its recipient", `{"channel":"sms","type":"sent","message_id":"smsc-1","occurred_at":"2026-11-02T10:00:00Z"}`, "recipient"},
 		{"bad address", `{"channel":"email","type":"failed","recipient":"nobody","occurred_at":"2026-11-02T10:00:00Z"}`, "recipient"},
 		{"bad number", `{"channel":"sms","type":"failed","recipient":"+33 6 12 ab","occurred_at":"2026-11-02T10:00:00Z"}`, "recipient"},
 		{"sent needs message_id", `{"channel":"sms","type":"sent","recipient":"+33612345678","occurred_at":"2026-11-02T10:00:00Z"}`, "message_id"},
@@ -55,6 +56,19 @@ func TestDecodeEvent(t *testing.T) {
 	}
 }
 
+// TestReceiptWithoutRecipient: a report that names its message but no
+// recipient is accepted (it joins the message's only delivery in the
+// store); one without a message id is not.
+func TestReceiptWithoutRecipient(t *testing.T) {
+	e, err := DecodeEvent([]byte(`{"channel":"sms","type":"failed","message_id":"smsc-1","occurred_at":"2026-11-02T10:00:00Z"}`))
+	if err != nil || e.Recipient != "" || e.ID == "" {
+		t.Errorf("DecodeEvent = %+v, %v", e, err)
+	}
+	if _, err := DecodeEvent([]byte(`{"channel":"sms","type":"failed","recipient":" ","occurred_at":"2026-11-02T10:00:00Z"}`)); err == nil {
+		t.Error("a receipt that names neither message nor recipient was accepted")
+	}
+}
+
 func TestNormalizeRecipient(t *testing.T) {
 	tests := []struct {
 		ch       Channel
@@ -64,6 +78,9 @@ func TestNormalizeRecipient(t *testing.T) {
 		{Email, `"Alice A." <alice@example.com>`, "alice@example.com"},
 		{SMS, "+33 6 12-34.56(78)", "33612345678"},
 		{SMS, "447700900123", "447700900123"},
+		{SMS, "0044 7700 900123", "447700900123"},
+		{SMS, "07700 900123", ""},
+		{SMS, "+07700900123", ""},
 		{SMS, "+1234567890123456", ""},
 		{SMS, "12", ""},
 		{Email, "@example.com", ""},

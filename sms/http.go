@@ -53,6 +53,13 @@ func parseHTTPEnvelope(format string, payload []byte, dialect string) ([]channel
 	if err != nil {
 		return nil, fmt.Errorf("parse %s callback: %w", format, err)
 	}
+	if format == FormatSinch {
+		evs, err := ParseSinchReports(env.Body)
+		for i := range evs {
+			evs[i].Raw = string(payload)
+		}
+		return evs, err
+	}
 	var e channels.Event
 	switch format {
 	case FormatKannel:
@@ -65,8 +72,6 @@ func parseHTTPEnvelope(format string, payload []byte, dialect string) ([]channel
 		e, err = ParsePlivo(v)
 	case FormatVonage:
 		e, err = parseVonageEnvelope(env.Body, v)
-	case FormatSinch:
-		e, err = ParseSinch(env.Body)
 	default:
 		return nil, fmt.Errorf("parse receipt: unknown format %q", format)
 	}

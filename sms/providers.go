@@ -118,11 +118,14 @@ func ParseSinch(body []byte) (channels.Event, error) {
 
 // parseTimeAny reads the time formats providers use: RFC 3339, Infobip's
 // "2006-01-02T15:04:05.000-0700", and "2006-01-02 15:04:05" with or
-// without a zone (UTC when none). Zero when none fits.
+// without a zone, "-07:00" or " -0700" (UTC when none). Zero when none fits.
 func parseTimeAny(s string) time.Time {
 	for _, layout := range []string{
 		time.RFC3339Nano, "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700",
-		"2006-01-02 15:04:05-07:00", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05",
+		"2006-01-02 15:04:05-07:00", "2006-01-02 15:04:05.999999-07:00",
+		// Vonage's message-timestamp with a numeric zone after a space
+		// ("2020-01-01 12:00:00 +0000", its SMS API webhook reference).
+		"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05",
 	} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	numbers "github.com/rebond/rebond/channels/phone"
 )
 
 // Webhook is one provider's HTTP delivery-receipt adapter, a
@@ -32,11 +33,14 @@ type Webhook struct {
 	// recipientParam is true for gateways whose receipts may name no
 	// number: the callback URL's "recipient" parameter then does.
 	recipientParam bool
-	now            func() time.Time
 	// shared is the shared secret of a provider that does not sign (nil
 	// for a signed one): it is in the URL and headers, so it can be
 	// checked before the body is read (AuthenticateHeaders).
 	shared *SharedSecret
+	// region is the region the gateway writes national numbers in
+	// (WebhookConfig.Region; "" reads international forms only).
+	region string
+	now    func() time.Time
 }
 
 var _ channels.Webhook = (*Webhook)(nil)
@@ -153,6 +157,9 @@ func (w *Webhook) complete(evs []channels.Event, c *callback) error {
 				msg += "; add recipient=<number> to the callback URL"
 			}
 			return &channels.FieldError{Field: "recipient", Msg: msg}
+		}
+		if n, err := numbers.E164(e.Recipient, w.region); err == nil {
+			e.Recipient = n // else Normalize says why it is no number
 		}
 		if e.OccurredAt.IsZero() {
 			e.OccurredAt = c.at

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	numbers "github.com/rebond/rebond/channels/phone"
 )
 
 // WebhookConfig is the configuration of one SMS webhook, the keys cmd
@@ -36,6 +37,9 @@ type WebhookConfig struct {
 	MaxSkew time.Duration `koanf:"max_skew"`
 	// Dialect is the err: table behind a Kannel or Jasmin gateway.
 	Dialect string `koanf:"dialect"`
+	// Region (ISO 3166-1 alpha-2) is the region the gateway writes
+	// national numbers in (phone.E164); every provider reads it.
+	Region string `koanf:"region"`
 	// SharedSecret authenticates providers that do not sign.
 	SharedSecret `koanf:",squash"`
 }
@@ -95,6 +99,10 @@ func NewWebhook(provider string, cfg WebhookConfig) (channels.Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !numbers.ValidRegion(cfg.Region) {
+		return nil, fmt.Errorf("%s webhook: region: %q is not an ISO 3166-1 alpha-2 region", provider, cfg.Region)
+	}
+	w.region = cfg.Region
 	return w, nil
 }
 

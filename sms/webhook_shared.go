@@ -158,7 +158,7 @@ func NewSinchWebhook(cfg SinchConfig) (*Webhook, error) {
 	if cfg.Secret != "" {
 		verify = cfg.verify
 	}
-	parse := func(c *callback) ([]channels.Event, error) { return single(ParseSinch(c.body)) }
+	parse := func(c *callback) ([]channels.Event, error) { return ParseSinchReports(c.body) }
 	w := newWebhook("sinch", FormatSinch, []string{"status"}, verify, parse)
 	if cfg.Secret == "" {
 		w.shared = &cfg.SharedSecret

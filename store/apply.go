@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -178,80 +180,72 @@ type messageRow struct {
 	RetryReason  sql.NullString `db:"retry_reason"`
 }
 
-// lockMessages locks the batch's messages that exist, and creates the ones
-// that do not with the state the batch gives them, so that a new message
-// is written once instead of as a placeholder row, locked, then updated
-// (never HOT: its status and send time are in partial indexes). It
-// returns the locked messages, and the created ones with the verdicts
-// their events got.
+// lockMessages resolves each event's delivery (resolveDeliveries, which
+// rewrites the events' recipients in place), locks the batch's deliveries
+// that exist, and creates the ones that do not with the state the batch
+// gives them, so that a new delivery is written once instead of as a
+// placeholder row, locked, then updated (never HOT: its status and send
+// time are in partial indexes). It returns the locked deliveries, and the
+// created ones with the verdicts their events got.
 //
-// The state of a new message depends only on its own events (Decide), so
+// The state of a new delivery depends only on its own events (Decide), so
 // it is decided ahead, on a snapshot of those events alone, and decided
 // again, identically, with the rest of the batch. The creation is one
 // insert in key order before any other lock of the apply: a key another
 // apply creates meanwhile waits for that apply to end, then conflicts, and
 // is locked with the existing ones (in key order), on its committed state.
 func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, decide Decider) (map[lifecycle.MessageKey]lifecycle.Message, aheadDecision, error) {
-	keys := make([][]string, 3)
-	seen := make(map[lifecycle.MessageKey]bool)
-	for _, e := range events {
-		k := lifecycle.MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID}
-		if e.MessageID == "" || seen[k] {
-			continue
-		}
-		seen[k] = true
-		keys[0] = append(keys[0], k.Tenant)
-		keys[1] = append(keys[1], string(e.Channel))
-		keys[2] = append(keys[2], e.MessageID)
-	}
-	if len(seen) == 0 {
-		return map[lifecycle.MessageKey]lifecycle.Message{}, aheadDecision{}, nil
-	}
-	var exist []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &exist, "read-messages", arrays(keys)...); err != nil {
+	stored, err := s.storedDeliveries(ctx, tx, events)
+	if err != nil {
 		return nil, aheadDecision{}, err
 	}
-	lock := make(map[lifecycle.MessageKey]bool, len(exist))
-	for _, r := range exist {
-		lock[r.key()] = true
+	resolveDeliveries(events, stored)
+	exist := make(map[lifecycle.MessageKey]bool, len(stored))
+	for _, k := range stored {
+		exist[k] = true
 	}
-	ahead, conflicts, err := s.createMessages(ctx, tx, events, lock, decide)
+	lock := make(map[lifecycle.MessageKey]bool)
+	for _, e := range events {
+		if k := deliveryKey(e); e.MessageID != "" && exist[k] {
+			lock[k] = true
+		}
+	}
+	ahead, conflicts, err := s.createMessages(ctx, tx, events, exist, decide)
 	if err != nil {
 		return nil, aheadDecision{}, err
 	}
 	for _, k := range conflicts {
 		lock[k] = true
 	}
-	lockKeys := make([][]string, 3)
-	for k := range lock {
-		lockKeys[0] = append(lockKeys[0], k.Tenant)
-		lockKeys[1] = append(lockKeys[1], string(k.Channel))
-		lockKeys[2] = append(lockKeys[2], k.MessageID)
-	}
 	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(lock))
 	if len(lock) == 0 {
 		return out, ahead, nil
 	}
 	var rows []messageRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", arrays(lockKeys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", deliveryArrays(slices.Collect(maps.Keys(lock)))...); err != nil {
 		return nil, aheadDecision{}, err
 	}
 	for _, r := range rows {
-		m := lifecycle.Message{
-			Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
-			Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
-			Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
-			RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String,
-		}
-		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
+		m := r.message()
+		out[m.Key()] = m
 	}
 	if len(out) != len(lock) {
-		// A message seen, then gone before the lock (nothing in rebond
+		// A delivery seen, then gone before the lock (nothing in rebond
 		// deletes messages; an operator's DELETE could): decide again
 		// from the start, where it is a new one.
 		return nil, aheadDecision{}, fmt.Errorf("%d of %d messages vanished before their lock: %w", len(lock)-len(out), len(lock), errStaleSnapshot)
 	}
 	return out, ahead, nil
+}
+
+// message is the delivery's stored state.
+func (r messageRow) message() lifecycle.Message {
+	return lifecycle.Message{
+		Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
+		Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
+		Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
+		RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String,
+	}
 }
 
 // aheadDecision is what createMessages decided ahead: the messages it
@@ -268,7 +262,7 @@ type aheadDecision struct {
 func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, exist map[lifecycle.MessageKey]bool, decide Decider) (aheadDecision, []lifecycle.MessageKey, error) {
 	var fresh []channels.Event
 	for _, e := range events {
-		if e.MessageID != "" && !exist[lifecycle.MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID}] {
+		if e.MessageID != "" && e.Recipient != "" && !exist[deliveryKey(e)] {
 			fresh = append(fresh, e)
 		}
 	}
@@ -291,7 +285,7 @@ func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channe
 	}
 	var conflicts []lifecycle.MessageKey
 	for _, m := range plan.Messages {
-		k := lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}
+		k := m.Key()
 		if ok[k] {
 			a.created[k] = m
 		} else {
@@ -301,16 +295,17 @@ func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, events []channe
 	return a, conflicts, nil
 }
 
-// messageKeyRow is a message's key as read-messages and insert-messages
+// messageKeyRow is a delivery's key as read-messages and insert-messages
 // return it.
 type messageKeyRow struct {
 	Tenant    string `db:"tenant"`
 	Channel   string `db:"channel"`
 	MessageID string `db:"message_id"`
+	Recipient string `db:"recipient"`
 }
 
 func (r messageKeyRow) key() lifecycle.MessageKey {
-	return lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
+	return lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient}
 }
 
 type recipientRow struct {
@@ -351,8 +346,8 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
 		// A bare "sent" changes no recipient; one that carries a reply or a
 		// receipt (an SMS submission refused at once) may, like a failure.
-		if e.Type == channels.Sent && e.SMTP == nil && e.SMS == nil && !force[k] {
-			continue
+		if e.Type == channels.Sent && e.SMTP == nil && e.SMS == nil && !force[k] || e.Recipient == "" {
+			continue // an event with no recipient (resolveDeliveries) acts on nobody
 		}
 		ensured, ok := seen[k]
 		if !ok {

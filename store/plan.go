@@ -62,7 +62,7 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, created map[lifecycle.MessageKey]lifecycle.Message) error {
 	var update []lifecycle.Message
 	for _, m := range p.Messages {
-		c, ok := created[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}]
+		c, ok := created[m.Key()]
 		if !ok || !sameMessage(c, m) {
 			update = append(update, m)
 		}

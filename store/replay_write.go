@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,7 +54,7 @@ type Reverdict struct {
 	Verdict    channels.Verdict
 }
 
-// MessageChange is a message whose status (or complaint flag) a
+// MessageChange is a delivery whose status (or complaint flag) a
 // reconciliation changed.
 type MessageChange struct {
 	Key      lifecycle.MessageKey
@@ -164,12 +163,12 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	if len(vs) == 0 {
 		return out, nil
 	}
-	keys := replayKeys(Tenant(ctx), vs)
-	old, err := s.lockReplayMessages(ctx, tx, keys)
+	ids := replayKeys(Tenant(ctx), vs)
+	old, keys, err := s.lockReplayMessages(ctx, tx, ids)
 	if err != nil {
 		return out, err
 	}
-	next, err := s.recompute(ctx, tx, keys, vs)
+	next, err := s.recompute(ctx, tx, ids, keys, vs)
 	if err != nil {
 		return out, err
 	}
@@ -196,8 +195,9 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	return out, s.writeBuckets(ctx, tx, lifecycle.Plan{Buckets: out.Buckets})
 }
 
-// replayKeys returns the messages vs name, in key order; a replay is one
-// tenant's (vs are the events of tenant).
+// replayKeys returns the messages vs name (every recipient's delivery:
+// Recipient is empty), in key order; a replay is one tenant's (vs are the
+// events of tenant).
 func replayKeys(tenant string, vs []Reverdict) []lifecycle.MessageKey {
 	var keys []lifecycle.MessageKey
 	for _, v := range vs {
@@ -205,9 +205,7 @@ func replayKeys(tenant string, vs []Reverdict) []lifecycle.MessageKey {
 			keys = append(keys, lifecycle.MessageKey{Tenant: tenant, Channel: v.Channel, MessageID: v.MessageID})
 		}
 	}
-	slices.SortFunc(keys, func(a, b lifecycle.MessageKey) int {
-		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
-	})
+	slices.SortFunc(keys, compareDeliveries)
 	return slices.Compact(keys)
 }
 
@@ -221,37 +219,50 @@ func keyArrays(keys []lifecycle.MessageKey) []any {
 	return arrays(cols)
 }
 
-// lockReplayMessages locks the stored messages of keys (lock-messages,
-// the apply path's statement and order) and returns them.
-func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.MessageKey) (map[lifecycle.MessageKey]lifecycle.Message, error) {
-	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(keys))
-	if len(keys) == 0 {
-		return out, nil
+// lockReplayMessages locks every stored delivery of the messages ids
+// names (lock-messages, the apply path's statement and order) and returns
+// them, and their keys in key order.
+func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, ids []lifecycle.MessageKey) (map[lifecycle.MessageKey]lifecycle.Message, []lifecycle.MessageKey, error) {
+	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(ids))
+	if len(ids) == 0 {
+		return out, nil, nil
 	}
+	var found []messageKeyRow
+	if err := s.selectNamed(ctx, tx, &found, "read-messages", keyArrays(ids)...); err != nil {
+		return nil, nil, err
+	}
+	if len(found) == 0 {
+		return out, nil, nil
+	}
+	keys := make([]lifecycle.MessageKey, len(found))
+	for i, r := range found {
+		keys[i] = r.key()
+	}
+	slices.SortFunc(keys, compareDeliveries)
 	var rows []messageRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", keyArrays(keys)...); err != nil {
-		return nil, err
+	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", deliveryArrays(keys)...); err != nil {
+		return nil, nil, err
 	}
 	for _, r := range rows {
-		k := lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID}
-		out[k] = lifecycle.Message{Tenant: r.Tenant, Channel: k.Channel, MessageID: r.MessageID, Campaign: r.Campaign, Domain: r.Domain,
-			SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status), Complained: r.Complained, Reason: r.Reason, EventID: r.EventID}
+		m := r.message()
+		out[m.Key()] = m
 	}
-	return out, nil
+	return out, keys, nil
 }
 
-// recompute replays every applied event of the messages from a blank
-// state, under the stored verdicts overridden by vs, and returns each
-// message as lifecycle.Decide leaves it. Message status depends on no
-// policy, so the zero Policy serves; the plan's retries and recipient
-// states are dropped.
-func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.MessageKey, vs []Reverdict) (map[lifecycle.MessageKey]lifecycle.Message, error) {
+// recompute replays every applied event of the messages ids names from a
+// blank state, each joined to its delivery among keys as the apply joins
+// it (resolveDeliveries), under the stored verdicts overridden by vs, and
+// returns each delivery as lifecycle.Decide leaves it. Message status
+// depends on no policy, so the zero Policy serves; the plan's retries and
+// recipient states are dropped.
+func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycle.MessageKey, vs []Reverdict) (map[lifecycle.MessageKey]lifecycle.Message, error) {
 	out := make(map[lifecycle.MessageKey]lifecycle.Message, len(keys))
-	if len(keys) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []replayRow
-	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(ids)...); err != nil {
 		return nil, err
 	}
 	stored, err := decodeReplay(rows)
@@ -267,10 +278,11 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 	for _, v := range vs {
 		verdicts[v.EventID] = v.Verdict
 	}
+	resolveDeliveries(events, keys)
 	plan := lifecycle.Decide(lifecycle.Policy{}, verdicts, lifecycle.Snapshot{Events: events,
 		Messages: map[lifecycle.MessageKey]lifecycle.Message{}, Recipients: map[lifecycle.RecipientKey]lifecycle.Recipient{}})
 	for _, m := range plan.Messages {
-		out[lifecycle.MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID}] = m
+		out[m.Key()] = m
 	}
 	return out, nil
 }
@@ -343,10 +355,10 @@ func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifec
 	if len(ms) == 0 {
 		return nil
 	}
-	text := make([][]string, 6)
+	text := make([][]string, 7)
 	complained := make([]bool, 0, len(ms))
 	for _, m := range ms {
-		for i, x := range []string{m.Tenant, string(m.Channel), m.MessageID, string(m.Status), m.Reason, m.EventID} {
+		for i, x := range []string{m.Tenant, string(m.Channel), m.MessageID, m.Recipient, string(m.Status), m.Reason, m.EventID} {
 			text[i] = append(text[i], x)
 		}
 		complained = append(complained, m.Complained)

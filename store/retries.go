@@ -18,6 +18,7 @@ type RetryDue struct {
 	Tenant    string           `db:"tenant"`
 	Channel   channels.Channel `db:"channel"`
 	MessageID string           `db:"message_id"`
+	Recipient string           `db:"recipient"`
 	Attempt   int              `db:"attempt"`
 	DueAt     time.Time        `db:"retry_due_at"`
 }
@@ -51,20 +52,22 @@ func (s *Store) DueRetries(ctx context.Context, now time.Time, limit int) ([]Ret
 // scheduled (delivered, failed hard, or a newer attempt).
 var ErrStaleRetry = errors.New("retry no longer scheduled")
 
-// ClaimRetry runs retry number attempt of a message in one transaction: it
-// locks the message, hands its state to fn, and records the attempt with the
+// ClaimRetry runs retry number attempt of a delivery (a message to
+// recipient; "" names the message's first, for tasks queued before
+// deliveries had recipients) in one transaction: it locks the delivery,
+// hands its state to fn, and records the attempt with the
 // next due time fn returns (zero: no further retry). fn publishes the notice
 // (or decides not to); if fn fails nothing is recorded and the retry can run
 // again. ErrStaleRetry when the attempt is not the one scheduled. The
 // message is the one of ctx's tenant (WithTenant).
-func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID string, attempt int, fn func(RetryState) (time.Time, error)) error {
+func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, recipient string, attempt int, fn func(RetryState) (time.Time, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		q, err := s.query("lock-retry")
 		if err != nil {
 			return err
 		}
 		var st RetryState
-		err = tx.GetContext(ctx, &st, q, string(ch), messageID, Tenant(ctx))
+		err = tx.GetContext(ctx, &st, q, string(ch), messageID, Tenant(ctx), recipient)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (st.Done != attempt-1 || !st.DueAt.Valid)) {
 			return ErrStaleRetry
 		}
@@ -79,7 +82,7 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID s
 		if !next.IsZero() {
 			due = next
 		}
-		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, Tenant(ctx))
+		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, Tenant(ctx), st.Recipient)
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/store"
 )
 
@@ -52,6 +53,22 @@ type Config struct {
 	// (retry, delete), so every non-GET request also passes the
 	// same-origin check.
 	Queues http.Handler
+	// Numbers are the default regions a searched or released SMS number
+	// is read in (per tenant), as the API reads them.
+	Numbers phone.Regions
+}
+
+// address normalizes a recipient typed or posted for ch as the state
+// machine keys it: an SMS number read with the tenant's region first.
+func (h *Handler) address(r *http.Request, ch channels.Channel, given string) (string, error) {
+	if ch == channels.SMS {
+		n, err := phone.E164(given, h.cfg.Numbers.For(store.Tenant(r.Context())))
+		if err != nil {
+			return "", err
+		}
+		given = n
+	}
+	return channels.NormalizeRecipient(ch, given)
 }
 
 // Validate names the offending field.

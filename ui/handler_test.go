@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/store"
 )
 
@@ -334,6 +335,16 @@ func TestPagesShowNumbers(t *testing.T) {
 	wantAll(t, "recipient unknown", fresh, "Sendable", "never changed", "has received no event")
 	invalid := page(t, h, c, "/ui/recipient?channel=email&address=not-an-address")
 	wantAll(t, "recipient invalid", invalid, "is not a valid email address")
+}
+
+// TestRecipientNationalNumber: with a default region, the national form
+// of a number finds the recipient its E.164 form names.
+func TestRecipientNationalNumber(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, Config{Numbers: phone.Regions{Default: "FR"}}, newDemoReader())
+	c := login(t, h)
+	sms := page(t, h, c, "/ui/recipient?channel=sms&address=06+12+34+56+78")
+	wantAll(t, "recipient by national number", sms, "33612345678", "Suspended", "absent_subscriber")
 }
 
 func TestRelease(t *testing.T) {

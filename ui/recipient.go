@@ -58,7 +58,7 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 		d.Invalid = "This is too long to be an address or a number."
 		return "recipient", nil
 	}
-	addr, err := channels.NormalizeRecipient(d.Channel, d.Query)
+	addr, err := h.address(r, d.Channel, d.Query)
 	if err != nil {
 		what := "email address"
 		if d.Channel == channels.SMS {

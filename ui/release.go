@@ -43,7 +43,7 @@ func (h *Handler) postRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ch := channels.Channel(r.PostForm.Get("channel"))
-	addr, err := channels.NormalizeRecipient(ch, r.PostForm.Get("address"))
+	addr, err := h.address(r, ch, r.PostForm.Get("address"))
 	if !ch.Valid() || err != nil {
 		http.Error(w, "the release form names no valid recipient", http.StatusBadRequest)
 		return

@@ -49,7 +49,7 @@ func (h *ApplyHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	h.metrics.applyBatch.Observe(time.Since(start).Seconds())
 	h.record(ctx, plan)
 	for _, r := range plan.Retries {
-		rp := RetryPayload{Tenant: tenantField(r.Tenant), Channel: r.Channel, MessageID: r.MessageID, Attempt: r.Attempt}
+		rp := RetryPayload{Tenant: tenantField(r.Tenant), Channel: r.Channel, MessageID: r.MessageID, Recipient: r.Recipient, Attempt: r.Attempt}
 		if err := h.enq.EnqueueRetry(ctx, rp, r.DueAt); err != nil {
 			h.log.WarnContext(ctx, "schedule retry failed; the scheduler will pick it up", "error", err, "message_id", r.MessageID)
 		}

@@ -22,7 +22,7 @@ type Notifier interface {
 
 // RetryStore is the store the retry handler works through.
 type RetryStore interface {
-	ClaimRetry(ctx context.Context, ch channels.Channel, messageID string, attempt int, fn func(store.RetryState) (time.Time, error)) error
+	ClaimRetry(ctx context.Context, ch channels.Channel, messageID, recipient string, attempt int, fn func(store.RetryState) (time.Time, error)) error
 }
 
 // RetryNotice is what senders receive on rebond.retry.<channel>: re-send
@@ -64,9 +64,11 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %s: %w", errBadPayload, t.Payload(), asynq.SkipRetry)
 	}
 	var next time.Time
+	recipient := p.Recipient
 	ctx = store.WithTenant(ctx, p.Tenant)
-	err := h.store.ClaimRetry(ctx, p.Channel, p.MessageID, p.Attempt, func(st store.RetryState) (time.Time, error) {
+	err := h.store.ClaimRetry(ctx, p.Channel, p.MessageID, p.Recipient, p.Attempt, func(st store.RetryState) (time.Time, error) {
 		var err error
+		recipient = st.Recipient
 		next, err = h.notice(ctx, p, st)
 		return next, err
 	})
@@ -77,7 +79,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return err
 	}
 	if !next.IsZero() {
-		np := RetryPayload{Tenant: p.Tenant, Channel: p.Channel, MessageID: p.MessageID, Attempt: p.Attempt + 1}
+		np := RetryPayload{Tenant: p.Tenant, Channel: p.Channel, MessageID: p.MessageID, Recipient: recipient, Attempt: p.Attempt + 1}
 		if err := h.enq.EnqueueRetry(ctx, np, next); err != nil {
 			h.log.WarnContext(ctx, "schedule next retry failed; the scheduler will pick it up", "error", err, "message_id", p.MessageID)
 		}

@@ -148,7 +148,7 @@ func (s *Scheduler) RequeueRetries(ctx context.Context) error {
 		return err
 	}
 	for _, d := range due {
-		p := RetryPayload{Tenant: tenantField(d.Tenant), Channel: d.Channel, MessageID: d.MessageID, Attempt: d.Attempt}
+		p := RetryPayload{Tenant: tenantField(d.Tenant), Channel: d.Channel, MessageID: d.MessageID, Recipient: d.Recipient, Attempt: d.Attempt}
 		if err := s.enq.EnqueueRetry(ctx, p, d.DueAt); err != nil {
 			return fmt.Errorf("requeue retry of %s: %w", d.MessageID, err)
 		}

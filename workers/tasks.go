@@ -35,7 +35,10 @@ type RetryPayload struct {
 	Tenant    string           `json:"tenant,omitempty"`
 	Channel   channels.Channel `json:"channel"`
 	MessageID string           `json:"message_id"`
-	Attempt   int              `json:"attempt"`
+	// Recipient names the message's delivery the retry is for (empty in
+	// tasks queued before deliveries: the message's only one).
+	Recipient string `json:"recipient,omitempty"`
+	Attempt   int    `json:"attempt"`
 }
 
 // NewApplyTask builds the apply task of a batch. Its TaskID is derived from
@@ -68,14 +71,19 @@ func NewRetryTask(p RetryPayload, due time.Time) (*asynq.Task, error) {
 		asynq.Queue(QueueRetries), asynq.MaxRetry(100), asynq.Timeout(time.Minute)), nil
 }
 
-// noticeID identifies a retry attempt of a message across tenants: the
+// noticeID identifies a retry attempt of a delivery across tenants: the
 // Asynq task id and the notice's Nats-Msg-Id. The default tenant's ids
-// are the ones from before tenants existed.
+// are the ones from before tenants existed, and a payload without a
+// recipient keeps the id from before deliveries.
 func (p RetryPayload) noticeID() string {
-	if p.Tenant == "" || p.Tenant == channels.DefaultTenant {
-		return fmt.Sprintf("retry:%s:%s:%d", p.Channel, p.MessageID, p.Attempt)
+	msg := p.MessageID
+	if p.Recipient != "" {
+		msg += ":" + p.Recipient
 	}
-	return fmt.Sprintf("retry:%s:%s:%s:%d", p.Tenant, p.Channel, p.MessageID, p.Attempt)
+	if p.Tenant == "" || p.Tenant == channels.DefaultTenant {
+		return fmt.Sprintf("retry:%s:%s:%d", p.Channel, msg, p.Attempt)
+	}
+	return fmt.Sprintf("retry:%s:%s:%s:%d", p.Tenant, p.Channel, msg, p.Attempt)
 }
 
 // Enqueuer puts tasks on Asynq; a task whose id is already queued counts as

@@ -62,7 +62,8 @@ func (d *decider) message(k MessageKey) (Message, bool) {
 		return m, true
 	}
 	m, ok := d.snap.Messages[k]
-	m.Tenant = k.Tenant // the key says whose it is, even if the row did not
+	// The key says whose it is and to whom, even if the row did not.
+	m.Tenant, m.Recipient = k.Tenant, k.Recipient
 	return m, ok
 }
 
@@ -70,20 +71,22 @@ func (d *decider) message(k MessageKey) (Message, bool) {
 // whether the message entered the soft status with this event, which is
 // what the recipient's soft count counts.
 func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
-	if e.MessageID == "" {
+	if e.MessageID == "" || e.Recipient == "" {
+		// No delivery to move: an event that names no message, or a
+		// receipt that names its message but no recipient the message
+		// is known to go to (store.Apply resolves the others).
 		return v.Outcome == channels.OutcomeSoft
 	}
-	k := MessageKey{e.TenantName(), e.Channel, e.MessageID}
+	k := MessageKey{e.TenantName(), e.Channel, e.MessageID, e.Recipient}
 	m, ok := d.message(k)
 	if !ok {
-		m = Message{Tenant: k.Tenant, Channel: e.Channel, MessageID: e.MessageID, Status: StatusPending}
+		m = Message{Tenant: k.Tenant, Channel: e.Channel, MessageID: e.MessageID, Recipient: e.Recipient, Status: StatusPending}
 	}
 	// The bucket key (campaign, domain) is frozen once the send is counted:
 	// a later event naming another campaign must not move counts between
 	// buckets (a send counted in one, its failure in another).
 	counted := !m.SentAt.IsZero()
 	if !counted {
-		fill(&m.Recipient, e.Recipient)
 		fill(&m.Domain, channels.Domain(e.Recipient))
 	}
 	if e.Type == channels.Sent {
@@ -137,7 +140,8 @@ func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) b
 	if m.RetryAttempt == 0 && m.RetryDueAt.IsZero() {
 		if due, ok := d.policy.NextRetry(e.Channel, v.Reason, 1, e.OccurredAt); ok {
 			m.RetryDueAt, m.RetryReason = due, string(v.Reason)
-			d.plan.Retries = append(d.plan.Retries, Retry{Tenant: m.Tenant, Channel: e.Channel, MessageID: e.MessageID, Attempt: 1, DueAt: due})
+			d.plan.Retries = append(d.plan.Retries, Retry{Tenant: m.Tenant, Channel: e.Channel, MessageID: e.MessageID,
+				Recipient: m.Recipient, Attempt: 1, DueAt: due})
 		}
 	}
 	return true
@@ -199,7 +203,8 @@ func (d *decider) flush() {
 		d.plan.Messages = append(d.plan.Messages, m)
 	}
 	slices.SortFunc(d.plan.Messages, func(a, b Message) int {
-		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID))
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.MessageID, b.MessageID),
+			cmp.Compare(a.Recipient, b.Recipient))
 	})
 	for _, r := range d.recipients {
 		d.plan.Recipients = append(d.plan.Recipients, r)

@@ -227,7 +227,7 @@ func TestMessageStatusAndBuckets(t *testing.T) {
 		{"a second sent counts once", nil, []channels.Event{ev(channels.Sent, "m", a, 0, ""), ev(channels.Sent, "m", a, 1, "")},
 			StatusPending, map[BucketKey]Counts{hour: {Sent: 1}}},
 		{"stored soft message then hard: deltas only",
-			map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a, Campaign: "c1",
+			map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m", a}: {Channel: channels.Email, MessageID: "m", Recipient: a, Campaign: "c1",
 				Domain: "example.org", SentAt: t0, Status: StatusSoft, RetryAttempt: 1}},
 			[]channels.Event{ev(channels.Failed, "m", a, 90, "hard/user_unknown")},
 			StatusHard, map[BucketKey]Counts{hour: {Soft: -1, Hard: 1}}},
@@ -284,7 +284,7 @@ func TestRetrySchedule(t *testing.T) {
 
 	plan := decide(ev(channels.Sent, "m", "a@example.org", 0, ""), ev(channels.Failed, "m", "a@example.org", 30, "soft/system_error"),
 		ev(channels.Failed, "m", "a@example.org", 40, "soft/system_error"))
-	wantRetries := []Retry{{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: "m", Attempt: 1, DueAt: t0.Add(90 * time.Minute)}}
+	wantRetries := []Retry{{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: "m", Recipient: "a@example.org", Attempt: 1, DueAt: t0.Add(90 * time.Minute)}}
 	if diff := cmp.Diff(wantRetries, plan.Retries); diff != "" {
 		t.Errorf("a soft failure schedules retry 1 once (-want +got):\n%s", diff)
 	}
@@ -537,7 +537,7 @@ func TestBucketKeyFrozenOnceCounted(t *testing.T) {
 	resend.Campaign = "other"
 	p = Decide(seedPolicy(), verdictOf{}, Snapshot{
 		Events: []channels.Event{resend, ev(channels.Delivered, "m", a, 20, "")},
-		Messages: map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m"}: {Channel: channels.Email, MessageID: "m", Recipient: a,
+		Messages: map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m", a}: {Channel: channels.Email, MessageID: "m", Recipient: a,
 			Campaign: "c1", Domain: "example.org", SentAt: t0, Status: StatusSoft}},
 	})
 	want = map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}: {Soft: -1, Delivered: 1}}
@@ -591,5 +591,40 @@ func TestGivenVerdictsAreNotClassifiedAgain(t *testing.T) {
 	}
 	if got[given.Key()] != "t.ahead@1" || got[other.Key()] != "t.user_unknown@1" {
 		t.Errorf("rules applied: %v; want the given verdict for m1, the classifier's for m2", got)
+	}
+}
+
+// TestOneMessageThreeRecipients: an ESP reports each recipient of one
+// message under the message's id; each recipient is a delivery of its own,
+// counted once, with its own status, soft count and retry.
+func TestOneMessageThreeRecipients(t *testing.T) {
+	const a, b, c = "a@example.org", "b@example.org", "c@example.org"
+	plan := decide(ev(channels.Sent, "m", a, 0, ""), ev(channels.Sent, "m", b, 0, ""), ev(channels.Sent, "m", c, 0, ""),
+		ev(channels.Failed, "m", a, 5, "soft/mailbox_full"), ev(channels.Failed, "m", b, 5, "soft/system_error"),
+		ev(channels.Failed, "m", c, 5, "hard/user_unknown"))
+	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}
+	if diff := cmp.Diff(map[BucketKey]Counts{hour: {Sent: 3, Soft: 2, Hard: 1}}, plan.Buckets); diff != "" {
+		t.Errorf("buckets (-want +got):\n%s", diff)
+	}
+	status := map[string]Status{}
+	for _, m := range plan.Messages {
+		status[m.Recipient] = m.Status
+	}
+	if diff := cmp.Diff(map[string]Status{a: StatusSoft, b: StatusSoft, c: StatusHard}, status); diff != "" {
+		t.Errorf("deliveries (-want +got):\n%s", diff)
+	}
+	state := map[string]string{}
+	for _, r := range plan.Recipients {
+		state[r.Address] = fmt.Sprintf("%s/%d", r.State, r.SoftCount)
+	}
+	if diff := cmp.Diff(map[string]string{a: "active/1", b: "active/1", c: "quarantined/0"}, state); diff != "" {
+		t.Errorf("recipients (-want +got):\n%s", diff)
+	}
+	var retried []string
+	for _, r := range plan.Retries {
+		retried = append(retried, r.Recipient)
+	}
+	if diff := cmp.Diff([]string{a, b}, retried); diff != "" {
+		t.Errorf("retries (-want +got):\n%s", diff)
 	}
 }

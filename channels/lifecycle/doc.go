@@ -7,9 +7,16 @@
 // transaction. That keeps every policy decision a table-testable function
 // and keeps SQL out of it.
 //
+// # Deliveries
+//
+// A delivery is one message to one recipient (MessageKey): a message id
+// sent to three recipients is three deliveries, each counted once in the
+// rates, each with its own status and retries. The store gives every
+// event its delivery's recipient before Decide sees it (store.Apply).
+//
 // # Message status
 //
-// A message counts once in its send's rate bucket, by its current status:
+// A delivery counts once in its send's rate bucket, by its current status:
 //
 //	pending ──soft──► soft ──delivered──► delivered
 //	   │                │
@@ -25,7 +32,7 @@
 //
 //   - hard ⇒ quarantined at once, for the reason's duration (0 = until an
 //     operator releases it; user_unknown is never auto-released).
-//   - soft ⇒ the soft count grows by one per message that enters soft (the
+//   - soft ⇒ the soft count grows by one per delivery that enters soft (the
 //     retries of one message do not count again); at SoftThreshold ⇒
 //     quarantined, for the reason's duration (mailbox_full: 30 days).
 //   - a reason with action "suspend" ⇒ suspended for its window (24 h), and

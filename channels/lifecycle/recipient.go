@@ -19,6 +19,9 @@ func (d *decider) recipient(k RecipientKey) Recipient {
 
 // applyRecipient runs the recipient state machine for one verdict.
 func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSoft bool) {
+	if e.Recipient == "" {
+		return // a receipt that named no delivery's recipient (store.Apply) acts on nobody
+	}
 	k := RecipientKey{e.TenantName(), e.Channel, e.Recipient}
 	if d.snap.Allowed[k] && v.Outcome != channels.OutcomeDelivered {
 		return // allowlisted: errors are recorded, never acted on

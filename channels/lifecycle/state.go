@@ -24,15 +24,28 @@ const (
 	StateSuspended   = "suspended"
 )
 
-// MessageKey identifies a message.
+// MessageKey identifies a delivery: one message to one recipient. A
+// message id names a message, which may go to several recipients (an ESP
+// reports each under the message's id: SES's mail.messageId, SendGrid's
+// sg_message_id, Mailgun's message-id); each recipient is a delivery of
+// its own, with its own status, rate counts and retries.
 type MessageKey struct {
 	// Tenant owns the row (channels.Event.TenantName).
 	Tenant    string
 	Channel   channels.Channel
 	MessageID string
+	// Recipient is the delivery's recipient, normalized
+	// (channels.NormalizeRecipient).
+	Recipient string
 }
 
-// Message is the stored state of one message.
+// Key returns the delivery's key.
+func (m Message) Key() MessageKey {
+	return MessageKey{Tenant: m.Tenant, Channel: m.Channel, MessageID: m.MessageID, Recipient: m.Recipient}
+}
+
+// Message is the stored state of one delivery: a message to one
+// recipient (MessageKey).
 type Message struct {
 	// Tenant owns the row (channels.Event.TenantName).
 	Tenant     string
@@ -91,7 +104,9 @@ type ListEntry struct {
 }
 
 // Snapshot is what Decide reads: the batch's events in order and the
-// current state of every message and recipient they name (absent = new).
+// current state of every delivery and recipient they name (absent = new).
+// Each event names its delivery by (message id, recipient): the store
+// resolves an event's recipient to its delivery's before deciding.
 type Snapshot struct {
 	Events     []channels.Event
 	Messages   map[MessageKey]Message
@@ -150,6 +165,8 @@ type Retry struct {
 	Tenant    string
 	Channel   channels.Channel
 	MessageID string
+	// Recipient names the delivery of the message the retry is for.
+	Recipient string
 	Attempt   int
 	DueAt     time.Time
 }

@@ -7,8 +7,8 @@ import (
 )
 
 // JoinsSend reports whether e names a message its tenant sent to e's
-// recipient: a message of e's key that has its "sent" event (SentAt set)
-// and whose recipient is e's. It is what vouches for an unverified event
+// recipient: the delivery of e's message id and recipient, with its
+// "sent" event (SentAt set). It is what vouches for an unverified event
 // (channels.Event.Unverified): a forger must know a message id and the
 // very recipient it went to, and can then only report on that message.
 // The store locks the recipient of such an event (it may change) and
@@ -17,7 +17,7 @@ func JoinsSend(messages map[MessageKey]Message, e channels.Event) bool {
 	if e.MessageID == "" {
 		return false
 	}
-	m, ok := messages[MessageKey{e.TenantName(), e.Channel, e.MessageID}]
+	m, ok := messages[MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID, Recipient: e.Recipient}]
 	return ok && joins(m, e)
 }
 
@@ -32,7 +32,7 @@ func (d *decider) joinsSend(e channels.Event) bool {
 	if e.MessageID == "" {
 		return false
 	}
-	m, ok := d.message(MessageKey{e.TenantName(), e.Channel, e.MessageID})
+	m, ok := d.message(MessageKey{Tenant: e.TenantName(), Channel: e.Channel, MessageID: e.MessageID, Recipient: e.Recipient})
 	return ok && joins(m, e)
 }
 

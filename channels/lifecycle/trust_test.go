@@ -50,16 +50,16 @@ func TestUnverifiedEvents(t *testing.T) {
 		{"sender-side reason: no incident", nil,
 			[]channels.Event{unverified(ev(channels.Failed, "m1", b, 0, "soft/bad_reputation"))},
 			map[string]string{b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
-		{"message sent to another recipient: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1"}: sentToA},
+		{"message sent to another recipient: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", b, 0, "hard/user_unknown"))},
 			map[string]string{a: StateActive, b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
-		{"message known but never sent: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1"}: unsent},
+		{"message known but never sent: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: unsent},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
 			map[string]string{a: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
-		{"another tenant's send: no join", map[MessageKey]Message{{"acme", channels.Email, "m1"}: sentToA},
+		{"another tenant's send: no join", map[MessageKey]Message{{"acme", channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
 			map[string]string{a: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
-		{"joins its send to its recipient: acts", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1"}: sentToA},
+		{"joins its send to its recipient: acts", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
 			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{sendBucket: {Hard: 1}}, 1, 0},
 		{"joins a send of the same batch: acts", nil,
@@ -94,7 +94,7 @@ func TestUnverifiedEvents(t *testing.T) {
 func TestJoinsSend(t *testing.T) {
 	t.Parallel()
 	sent := Message{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: "m1", Recipient: "a@example.org", SentAt: t0}
-	ms := map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1"}: sent}
+	ms := map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", "a@example.org"}: sent}
 	for _, tc := range []struct {
 		name string
 		e    channels.Event

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
@@ -102,6 +103,10 @@ type Config struct {
 	SMS struct {
 		MaxSegments int  `koanf:"max_segments"`
 		RequireGSM  bool `koanf:"require_gsm"`
+		// DefaultRegion and Regions (per tenant) are the regions SMS
+		// numbers without "+" are read in (phone.Regions).
+		DefaultRegion string            `koanf:"default_region"`
+		Regions       map[string]string `koanf:"regions"`
 	} `koanf:"sms"`
 	SMPP smpp.Config `koanf:"smpp"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
@@ -246,10 +251,19 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: at least %d bytes", t, minTenantSecret))
 		}
 	}
+	if err := c.numberRegions().Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("sms.%w", err))
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
 	}
 	return errors.Join(errs...)
+}
+
+// numberRegions are the regions SMS numbers are read in (sms.default_region,
+// sms.regions).
+func (c Config) numberRegions() phone.Regions {
+	return phone.Regions{Default: c.SMS.DefaultRegion, Tenants: c.SMS.Regions}
 }

@@ -69,6 +69,22 @@ func (s *testSNS) notification(t *testing.T, topic, id, message string) []byte {
 	return b
 }
 
+// sesTopic is the SNS topic whose notifications startWithSES's webhook
+// takes.
+const sesTopic = "arn:aws:sns:eu-west-1:123456789012:ses-bounces"
+
+// startWithSES starts rebond with an SES webhook at /v1/webhooks/ses that
+// trusts the returned signer's notifications on sesTopic.
+func startWithSES(t *testing.T, cfg Config) (*instance, *testSNS) {
+	t.Helper()
+	sns := newTestSNS(t)
+	ses, err := esp.NewSES(esp.SESConfig{TopicARNs: []string{sesTopic}, Certificates: sns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startWith(t, cfg, serveOptions{webhooks: map[string]channels.Webhook{"ses": ses}}), sns
+}
+
 // TestEmailEndToEnd: a DSN sent by an SMTP client to rebond's listener, to
 // a VERP return path, becomes a verdict in the store and in the rates; an
 // SES bounce notification posted twice through SNS counts once.
@@ -79,13 +95,7 @@ func TestEmailEndToEnd(t *testing.T) {
 		"REBOND_SMTP_ADDR": smtpAddr, "REBOND_SMTP_DOMAINS": "bounces.example.org",
 		"REBOND_EMAIL_VERP_SECRET": "a-verp-secret-of-some-length", "REBOND_EMAIL_VERP_DOMAIN": "bounces.example.org",
 	})
-	sns := newTestSNS(t)
-	const topic = "arn:aws:sns:eu-west-1:123456789012:ses-bounces"
-	ses, err := esp.NewSES(esp.SESConfig{TopicARNs: []string{topic}, Certificates: sns})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := startWith(t, cfg, serveOptions{webhooks: map[string]channels.Webhook{"ses": ses}})
+	in, sns := startWithSES(t, cfg)
 	sentAt := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	in.do("POST", "/v1/events", []map[string]any{
 		ev("sent", "m-dsn", "gone@example.net", "bounce-e2e", sentAt, ""),
@@ -139,7 +149,7 @@ Diagnostic-Code: smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected:
 			"destination": []string{"nobody@example.org"},
 			"headers":     []map[string]string{{"name": "X-Rebond-Message-ID", "value": "m-ses"}}},
 	})
-	body := sns.notification(t, topic, "sns-0001", string(message))
+	body := sns.notification(t, sesTopic, "sns-0001", string(message))
 	for i := range 2 { // SNS delivers at least once
 		resp, err := http.Post(in.base+"/v1/webhooks/ses", "text/plain", strings.NewReader(string(body)))
 		if err != nil {

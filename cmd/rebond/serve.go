@@ -148,14 +148,14 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		queues := asynqmon.New(asynqmon.Options{RootPath: ui.Prefix + "queues", RedisConnOpt: redisOpt})
 		defer queues.Close()
 		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
-			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues}, st, log)
+			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues, Numbers: cfg.numberRegions()}, st, log)
 		if err != nil {
 			return err
 		}
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
+			Webhooks: hooks, Rejects: st, Numbers: cfg.numberRegions(), RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
 			WebhookUnverifiedBytes: cfg.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: cfg.HTTP.WebhookUnverifiedReads,
 			Operator: st, Rules: book, Tokens: st,
 			Providers: provTable},

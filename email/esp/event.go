@@ -161,3 +161,26 @@ func parseTime(where, field, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// eventTime reads an event's timestamp in the forms ESPs document: Unix
+// seconds, with or without a fraction, as a JSON number or string
+// (SendGrid, Mailgun, SparkPost), or RFC 3339 (SparkPost; some of
+// SendGrid's samples). The JSON quotes, if any, are the caller's to
+// remove (scalar).
+func eventTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := parseUnix(s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// typedID is a provider's event id qualified by the event's type, for
+// providers whose id is per notification rather than per fact: "" when the
+// provider gave none (build refuses it).
+func typedID(typ, id string) string {
+	if strings.TrimSpace(id) == "" {
+		return ""
+	}
+	return typ + "/" + id
+}

@@ -96,3 +96,23 @@ func TestRawIsOneEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestOneIDPerFact: SendGrid's and SparkPost's test batches give every
+// event type one provider id; each event of such a batch is a fact of its
+// own, with its own id, or all but one would be dropped as duplicates.
+func TestOneIDPerFact(t *testing.T) {
+	t.Parallel()
+	for _, provider := range []string{ProviderSendGrid, ProviderSparkPost} {
+		events, err := decoders[provider](readTestdata(t, provider, "test-batch-one-id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]bool{}
+		for _, e := range events {
+			ids[e.ID] = true
+		}
+		if len(events) < 4 || len(ids) != len(events) {
+			t.Errorf("%s: %d events, %d ids", provider, len(events), len(ids))
+		}
+	}
+}

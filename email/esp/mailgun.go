@@ -1,6 +1,7 @@
 package esp
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -92,14 +93,14 @@ func (h *Mailgun) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 
 // mailgunEvent holds the event-data fields rebond reads.
 type mailgunEvent struct {
-	ID        string                     `json:"id"`
-	Event     string                     `json:"event"`
-	Timestamp json.RawMessage            `json:"timestamp"`
-	Severity  string                     `json:"severity"`
-	Reason    string                     `json:"reason"`
-	Recipient string                     `json:"recipient"`
-	Tags      []string                   `json:"tags"`
-	UserVars  map[string]json.RawMessage `json:"user-variables"`
+	ID        string          `json:"id"`
+	Event     string          `json:"event"`
+	Timestamp json.RawMessage `json:"timestamp"`
+	Severity  string          `json:"severity"`
+	Reason    string          `json:"reason"`
+	Recipient string          `json:"recipient"`
+	Tags      []string        `json:"tags"`
+	UserVars  mailgunVars     `json:"user-variables"`
 	Message   struct {
 		Headers struct {
 			MessageID string `json:"message-id"`
@@ -111,6 +112,36 @@ type mailgunEvent struct {
 		Description  string          `json:"description"`
 		EnhancedCode string          `json:"enhanced-code"`
 	} `json:"delivery-status"`
+}
+
+// mailgunVars are a message's user variables (Mailgun docs, "Attaching
+// data to messages": v: parameters or the X-Mailgun-Variables header).
+// Webhooks carry them as a JSON object, and some senders' events as that
+// object encoded in a JSON string (Mailgun's SDKs test both shapes): both
+// are read. A string that holds no JSON object names no variable; it is
+// no reason to refuse the event, which Mailgun would then retry for hours.
+type mailgunVars map[string]json.RawMessage
+
+// UnmarshalJSON reads an object, or a string holding one.
+func (v *mailgunVars) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal([]byte(s), &m) == nil {
+			*v = m
+		}
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*v = m
+	return nil
 }
 
 // decodeMailgun reads a webhook body without checking its signature.
@@ -146,9 +177,9 @@ func decodeMailgunEvent(data json.RawMessage, raw []byte) ([]channels.Event, err
 // mailgunNote reads what a delivery event says; ok is false for events
 // that are not delivery facts (opened, clicked, unsubscribed, stored...).
 func mailgunNote(ev mailgunEvent) (n note, ok bool, err error) {
-	at, err := parseUnix(strings.Trim(string(ev.Timestamp), `"`))
+	at, err := eventTime(scalar(ev.Timestamp))
 	if err != nil {
-		return note{}, false, malformed("event-data", "timestamp", "not Unix seconds")
+		return note{}, false, malformed("event-data", "timestamp", "neither Unix seconds nor RFC 3339")
 	}
 	n = note{
 		id: ev.ID, recipient: ev.Recipient, rcptField: "recipient", at: at,

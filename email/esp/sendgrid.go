@@ -168,12 +168,15 @@ func decodeSendGrid(body []byte) ([]channels.Event, error) {
 
 // sendgridNote reads what a delivery event says.
 func sendgridNote(where string, ev sendgridEvent, args map[string]json.RawMessage) (note, error) {
-	at, err := parseUnix(strings.Trim(string(ev.Timestamp), `"`))
+	at, err := eventTime(scalar(ev.Timestamp))
 	if err != nil {
-		return note{}, malformed(where, "timestamp", "not Unix seconds")
+		return note{}, malformed(where, "timestamp", "neither Unix seconds nor RFC 3339")
 	}
 	n := note{
-		id: ev.EventID, recipient: ev.Email, rcptField: "email", at: at,
+		// The event type joins the id: SendGrid's sample and test batches
+		// give every type one sg_event_id, and an id is only known unique
+		// per type.
+		id: typedID(ev.Event, ev.EventID), recipient: ev.Email, rcptField: "email", at: at,
 		messageID: firstOf(scalar(args[MessageIDKey]), sendgridMessageID(ev.MessageID)),
 		campaign:  firstOf(scalar(args[CampaignKey]), firstScalar(ev.Category)),
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rebond/rebond/channels"
@@ -153,7 +152,9 @@ func sparkpostNote(where string, ev sparkpostEvent) (note, bool, error) {
 		return note{}, false, malformed(where, "timestamp", "neither Unix seconds nor RFC 3339")
 	}
 	n := note{
-		typ: kind.typ, id: ev.EventID, at: at,
+		// The event type joins the id: SparkPost's test batches give every
+		// type one event_id, and an id is only known unique per type.
+		typ: kind.typ, id: typedID(ev.Type, ev.EventID), at: at,
 		recipient: firstOf(ev.RcptTo, ev.RawRcptTo), rcptField: "rcpt_to",
 		messageID: firstOf(scalar(ev.RcptMeta[MessageIDKey]), ev.MessageID),
 		campaign:  firstOf(scalar(ev.RcptMeta[CampaignKey]), ev.CampaignID),
@@ -175,13 +176,7 @@ func sparkpostNote(where string, ev sparkpostEvent) (note, bool, error) {
 
 // sparkpostTime reads a timestamp: Unix seconds as a string (the documented
 // form) or RFC 3339.
-func sparkpostTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := parseUnix(s); err == nil {
-		return t, nil
-	}
-	return time.Parse(time.RFC3339Nano, s)
-}
+func sparkpostTime(s string) (time.Time, error) { return eventTime(s) }
 
 // AuthenticateHeaders checks the token header and the basic auth
 // credentials, which are all SparkPost sends

@@ -93,6 +93,8 @@ func TestVerdicts(t *testing.T) {
 		{"ses content rejected", "ses", sesBounceBody(t, "Transient", "ContentRejected", "", ""), "soft filtered email.esp.ses.content_rejected@1"},
 		{"ses attachment rejected", "ses", sesBounceBody(t, "Transient", "AttachmentRejected", "", ""), "soft filtered email.esp.ses.content_rejected@1"},
 		{"ses transient general reads the status", "ses", sesBounceBody(t, "Transient", "General", "4.4.7", "smtp; 421 4.4.7 delivery time expired"), "soft expired"},
+		{"ses permanent general without a DSN", "ses", sesBounceBody(t, "Permanent", "General", "", ""), "hard user_unknown email.esp.ses.permanent@1"},
+		{"ses permanent general loses to a policy text", "ses", sesBounceBody(t, "Permanent", "General", "5.7.1", "smtp; 554 5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org"), "soft blocked"},
 		{"ses undetermined", "ses", sesBounceBody(t, "Undetermined", "Undetermined", "", ""), "soft undefined"},
 		{"ses delay mailbox full", "ses", sesDelayBody(t, "MailboxFull", "", ""), "pending mailbox_full email.esp.ses.mailbox_full@1"},
 		{"ses delay spam", "ses", sesDelayBody(t, "SpamDetected", "", ""), "pending spam_detected email.esp.ses.delay.spam@1"},
@@ -199,6 +201,7 @@ var recordedVerdicts = []struct {
 }{
 	{"ses", "bounce-dsn", []string{"hard user_unknown"}},
 	{"ses", "bounce-noemail", []string{"hard user_unknown email.esp.ses.no_email@1"}},
+	{"ses", "bounce-no-dsn", []string{"hard user_unknown email.esp.ses.permanent@1", "hard user_unknown email.esp.ses.permanent@1"}},
 	{"ses", "bounce-suppressed", []string{"soft suppressed email.esp.ses.suppressed@1"}},
 	{"ses", "bounce-two-recipients", []string{"soft mailbox_full", "soft mailbox_full"}},
 	{"ses", "complaint", []string{"complaint complaint email.type.complaint@1"}},

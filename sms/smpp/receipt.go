@@ -59,7 +59,8 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 		if ev.Recipient == "" && ev.MessageID != "" && b.st != nil {
 			// The message may not be known yet (its sent event comes
 			// after the receipt): the SMSC delivers it again later.
-			// Without a store nothing can join it: Normalize refuses it.
+			// Without a store the receipt is published as it is, and
+			// store.Apply joins it to its message's only delivery.
 			b.keep(ctx, b.newRefusal(a, statusTempAppError, errNoNumber))
 			b.log.WarnContext(ctx, "smpp receipt without a number for no known message, answered ESME_RX_T_APPN for re-delivery",
 				"message_id", ev.MessageID)

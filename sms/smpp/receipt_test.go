@@ -167,6 +167,24 @@ func TestRawReplays(t *testing.T) {
 	}
 }
 
+// TestReceiptWithoutNumber: a receipt whose source_addr is empty names
+// its message by id, and is published without a recipient: the apply
+// joins it to its message's delivery when the message has one recipient
+// (store.Apply), so it is not refused.
+func TestReceiptWithoutNumber(t *testing.T) {
+	t.Parallel()
+	smsc, rec := newFakeSMSC(t), newRecorder()
+	startESME(t, rec, testGateway(smsc.addr()))
+	c := smsc.next(t)
+	if st := c.deliver(t, receipt("", textDelivered)); st != statusOK {
+		t.Fatalf("answered %s", statusText(st))
+	}
+	got := rec.event(t, "smpp:gw:m-100:delivrd")
+	if got.Recipient != "" || got.MessageID != "m-100" {
+		t.Errorf("published %+v", got)
+	}
+}
+
 // TestAnswers covers what is not a publishable receipt: each is answered
 // on the bind, which stays up for the next receipt.
 func TestAnswers(t *testing.T) {
@@ -186,7 +204,6 @@ func TestAnswers(t *testing.T) {
 			tlv(pdutlv.TagMessageStateOption, []byte{0, 2})), statusPermAppError, resultUnreadable},
 		{"network_error_code of two octets", receipt("447700900001", textDelivered,
 			tlv(pdutlv.TagNetworkErrorCode, []byte{3, 1})), statusPermAppError, resultUnreadable},
-		{"no recipient", receipt("", textDelivered), statusPermAppError, resultUnreadable},
 		{"recipient not a number", receipt("ACME", textDelivered), statusPermAppError, resultUnreadable},
 	}
 	for _, tt := range tests {

@@ -24,15 +24,16 @@ ORDER BY e.seq
 FOR UPDATE OF e SKIP LOCKED;
 
 -- name: read-messages
--- Which of a batch's messages exist, without locking them: the apply
--- creates the others whole (insert-messages), and locks these
--- (lock-messages).
-SELECT m.tenant, m.channel, m.message_id
+-- The stored deliveries of a batch's messages (every recipient of each
+-- message id), without locking them: the apply joins its events to them
+-- (resolveDeliveries), creates the others whole (insert-messages), and
+-- locks these (lock-messages). A prefix of the primary key.
+SELECT m.tenant, m.channel, m.message_id, m.recipient
 FROM messages m
 JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id) USING (tenant, channel, message_id);
 
 -- name: insert-messages
--- The batch's new messages, with the state the batch gives them: one
+-- The batch's new deliveries, with the state the batch gives them: one
 -- write each, where a placeholder row, its lock and a non-HOT update were
 -- three (docs/SCALING.md, section 12). In key order, as every lock; a key
 -- another transaction created meanwhile waits for it to end, then is not
@@ -45,16 +46,18 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
             $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
          complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
-ORDER BY tenant, channel, message_id
-ON CONFLICT (tenant, channel, message_id) DO NOTHING
-RETURNING tenant, channel, message_id;
+ORDER BY tenant, channel, message_id, recipient
+ON CONFLICT (tenant, channel, message_id, recipient) DO NOTHING
+RETURNING tenant, channel, message_id, recipient;
 
 -- name: lock-messages
+-- Deliveries by their whole key, locked in key order.
 SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
        m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
 FROM messages m
-JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id) USING (tenant, channel, message_id)
-ORDER BY m.tenant, m.channel, m.message_id
+JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel, message_id, recipient)
+  USING (tenant, channel, message_id, recipient)
+ORDER BY m.tenant, m.channel, m.message_id, m.recipient
 FOR UPDATE OF m;
 
 -- name: ensure-recipients
@@ -95,7 +98,7 @@ WHERE e.id = v.id AND e.month = v.month AND e.month = ANY($7::date[]);
 
 -- name: update-messages
 UPDATE messages m
-SET recipient = v.recipient, campaign = v.campaign, domain = v.domain,
+SET campaign = v.campaign, domain = v.domain,
     sent_at = NULLIF(v.sent_at, '')::timestamptz, status = v.status, complained = v.complained,
     reason = v.reason, event_id = v.event_id, retry_attempt = v.retry_attempt,
     retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason,
@@ -104,7 +107,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
             $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
          complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
-WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id;
+WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id AND m.recipient = v.recipient;
 
 -- name: update-recipients
 UPDATE recipients r

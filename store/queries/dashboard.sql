@@ -10,7 +10,13 @@ SELECT e.channel, e.outcome, e.reason,
        count(DISTINCT e.message_id) FILTER (WHERE e.message_id <> '') AS messages,
        count(DISTINCT e.recipient) AS recipients
 FROM events e
-LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+-- A message's deliveries share its campaign: the one of the event's
+-- recipient, else any, so that a message to several recipients does not
+-- count its events once per delivery.
+LEFT JOIN LATERAL (
+    SELECT m.campaign FROM messages m
+    WHERE m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+    ORDER BY m.recipient = e.recipient DESC LIMIT 1) m ON true
 WHERE e.tenant = $6 AND e.applied_at IS NOT NULL
   AND e.outcome IN ('soft', 'hard', 'complaint')
   AND e.occurred_at >= $3::timestamptz AND e.occurred_at < $4::timestamptz
@@ -36,7 +42,13 @@ SELECT e.id, e.type, e.message_id,
        COALESCE(e.rule, '') AS rule, COALESCE(e.evidence, '') AS evidence,
        e.applied_at IS NOT NULL AS applied
 FROM events e
-LEFT JOIN messages m ON m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+-- A message's deliveries share its campaign: the one of the event's
+-- recipient, else any, so that a message to several recipients does not
+-- count its events once per delivery.
+LEFT JOIN LATERAL (
+    SELECT m.campaign FROM messages m
+    WHERE m.tenant = e.tenant AND m.channel = e.channel AND m.message_id = e.message_id AND e.message_id <> ''
+    ORDER BY m.recipient = e.recipient DESC LIMIT 1) m ON true
 WHERE e.tenant = $4 AND e.channel = $1 AND e.recipient = $2
 ORDER BY e.occurred_at DESC, e.seq DESC
 LIMIT $3;

@@ -53,6 +53,6 @@ UPDATE messages m
 SET status = v.status, reason = v.reason, event_id = v.event_id, complained = v.complained,
     retry_due_at = CASE WHEN v.status = 'soft' THEN m.retry_due_at END,
     updated_at = now()
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
-    AS v(tenant, channel, message_id, status, reason, event_id, complained)
-WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id;
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+    AS v(tenant, channel, message_id, recipient, status, reason, event_id, complained)
+WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id AND m.recipient = v.recipient;
