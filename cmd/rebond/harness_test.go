@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,11 +57,18 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// testConfig builds a configuration for one test: redisDB must be unique
-// per test in this package (tests run in parallel and flush their own db);
-// 0 is left to `make run`, 3-15 are taken (grep testConfig).
+// redisDBs serializes the tests that share a Redis database number: Redis
+// has 16, 0 is left to `make run`, and the package has more serve tests than
+// that; each flushes its database first.
+var redisDBs [16]sync.Mutex
+
+// testConfig builds a configuration for one test with Redis database
+// redisDB (1-15), which it holds until the test ends: tests given the same
+// number run one after the other, others in parallel.
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
+	redisDBs[redisDB].Lock()
+	t.Cleanup(redisDBs[redisDB].Unlock)
 	vars := map[string]string{
 		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
 		"REBOND_DATA_DIR":                    t.TempDir(),
