@@ -374,7 +374,7 @@ func TestDelayNoticeLifecycle(t *testing.T) {
 	}
 	final := delay
 	final.ID, final.Type, final.OccurredAt = "final-1", channels.Failed, t0.Add(120*time.Hour)
-	key := lifecycle.MessageKey{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: delay.MessageID}
+	key := lifecycle.MessageKey{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: delay.MessageID, Recipient: delay.Recipient}
 	rkey := lifecycle.RecipientKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Address: delay.Recipient}
 	bucket := lifecycle.BucketKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Domain: "example.com", Hour: t0}
 
