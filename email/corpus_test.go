@@ -147,10 +147,7 @@ type scored struct {
 // scoreCorpus parses every mail of the manifest and scores each row.
 func scoreCorpus(tb testing.TB) []scored {
 	tb.Helper()
-	set, err := rules.Load(configs.Files, "rules/*.yaml")
-	if err != nil {
-		tb.Fatalf("load rules: %v", err)
-	}
+	set := loadRules(tb)
 	names := sisimaiReasons(tb)
 	events := map[string][]channels.Event{}
 	var out []scored
@@ -177,12 +174,7 @@ func scoreCorpus(tb testing.TB) []scored {
 		if row.index <= len(evs) {
 			s.found, s.got = true, evs[row.index-1]
 			s.verdict = set.Classify(s.got)
-			want, known := names[row.reason]
-			if row.reason == "feedback" {
-				want, known = channels.ReasonComplaint, true
-			}
-			s.reason = known && s.verdict.Reason == want
-			s.outcome = s.verdict.Outcome == wantOutcome(row)
+			s.reason, s.outcome = judge(row, s.verdict, names)
 			st := ""
 			if s.got.SMTP != nil {
 				st = s.got.SMTP.Status
@@ -193,6 +185,26 @@ func scoreCorpus(tb testing.TB) []scored {
 		out = append(out, s)
 	}
 	return out
+}
+
+// loadRules loads the shipped rules (configs/rules/*.yaml).
+func loadRules(tb testing.TB) *rules.Set {
+	tb.Helper()
+	set, err := rules.Load(configs.Files, "rules/*.yaml")
+	if err != nil {
+		tb.Fatalf("load rules: %v", err)
+	}
+	return set
+}
+
+// judge says whether verdict v gives the row's reason (through
+// REASONS.md's Sisimai column) and its outcome.
+func judge(row corpusRow, v channels.Verdict, names map[string]channels.Reason) (reason, outcome bool) {
+	want, known := names[row.reason]
+	if row.reason == "feedback" {
+		want, known = channels.ReasonComplaint, true
+	}
+	return known && v.Reason == want, v.Outcome == wantOutcome(row)
 }
 
 // TestCorpusGolden parses and classifies every labelled row of the corpus
@@ -237,6 +249,7 @@ func TestCorpusGolden(t *testing.T) {
 		}
 		t.Logf("%-24s %5d %7d %7d %7d %7d", name, m.n, m.reason, m.outcome, m.status, m.rcpt)
 	}
+	logDirections(t, rows)
 	n := float64(all.n)
 	for _, c := range []struct {
 		name  string
