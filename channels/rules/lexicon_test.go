@@ -34,7 +34,7 @@ func TestShippedLexicon(t *testing.T) {
 		{"Exchange RecipNotFound", mail(f, 550, "5.0.0", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"), "hard user_unknown email.lexicon.user_unknown.exchange@1"},
 		{"Exchange 2003 sentence", mail(f, 550, "5.0.0", "The e-mail account does not exist at the organization this message was sent to."), "hard user_unknown email.lexicon.user_unknown.exchange@1"},
 		{"Exchange quota exception", mail(f, 554, "5.0.0", "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded"), "soft mailbox_full email.text.mailbox_full@1"},
-		{"Exchange Online banned IP range", mail(f, 550, "5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), "soft blocked email.lexicon.blocked.status_5.7.6xx@1"},
+		{"Exchange Online banned IP range", mail(f, 550, "5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), "soft blocked email.text.blocked.banned_ip@1"},
 		{"Exchange time limit", mail(f, 0, "5.0.0", "Could not deliver the message in the time limit specified. Please retry or contact your administrator."), "soft expired email.lexicon.expired.words@1"},
 		// Outlook.com
 		{"Outlook.com S3150", mail(f, 550, "5.7.1", "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)."), "soft blocked email.lexicon.blocked.outlook@1"},
