@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: help run build test test-short vet fmt bench fuzz services clean generate
+.PHONY: help run build test test-short vet fmt bench fuzz services clean generate lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ test-short: ## unit tests only (no services)
 
 generate: ## regenerate generated code (channels/rules/builtin from configs/rules/*.yaml)
 	$(GO) generate ./...
+
+LAB_MTAS ?= postfix exim4 sendmail
+lab: ## regenerate email/testdata/lab from real MTAs (root, namespaces, Debian mirror; ~10 min; not part of test)
+	bash email/testdata/lab/gen/lab.sh $(LAB_MTAS)
 
 bench: ## Go benchmarks of the hot paths
 	$(GO) test -run '^$$' -bench . -benchmem ./...
