@@ -87,7 +87,7 @@ func withoutFamilies(tb testing.TB, all []rules.Rule, fams []string) (*rules.Set
 // rows, which would mean a family's rules make verdicts worse.
 func TestCorpusLeaveFamilyOut(t *testing.T) {
 	t.Parallel()
-	rows := scoreCorpus(t)
+	rows := scoreCorpus(t, "testdata/corpus")
 	names := sisimaiReasons(t)
 	all := loadRules(t).Rules(channels.Email)
 	byModule := map[string][]scored{}

@@ -64,6 +64,8 @@ func TestShippedLexicon(t *testing.T) {
 		{"iMail attempts", mail(f, 0, "5.0.0", "Delivery failed 3 attempts"), "soft expired email.lexicon.expired.words@1"},
 		{"iMail userid", mail(f, 550, "5.0.0", "Invalid final delivery userid: a"), "hard user_unknown email.lexicon.user_unknown.words@1"},
 		{"iMail quota", mail(f, 0, "5.0.0", "User mailbox exceeds allowed size: a@example.org"), "soft mailbox_full email.lexicon.mailbox_full.imail@1"},
+		{"greylisted until the queue gave up", mail(f, 451, "4.7.1", "451 4.7.1 <a@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html"), "soft expired email.lexicon.expired.greylisting@1"},
+		{"a greylisting deferral is not final", mail(d, 450, "4.2.0", "450 4.2.0 <a@example.org>: Recipient address rejected: Greylisted"), "soft on_hold email.status.4.2.0@1"},
 		// Providers and gateways
 		{"Tencent frequency", mail(f, 550, "5.0.0", "550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000725"), "soft too_many_connections email.lexicon.too_many_connections.words@1"},
 		{"Tencent content", mail(f, 550, "5.0.0", "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726"), "soft spam_detected email.lexicon.spam_detected.words@1"},
