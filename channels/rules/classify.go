@@ -92,7 +92,7 @@ func (s *Set) Classify(e channels.Event) channels.Verdict {
 			if !c.matches(&in) {
 				continue
 			}
-			if len(c.rule.Yields) > 0 {
+			if len(c.overriders) > 0 {
 				if v, ok := cr.override(i, &in); ok {
 					return v
 				}
@@ -125,10 +125,8 @@ func (cr *channelRules) override(i int, in *input) (channels.Verdict, bool) {
 // overrider returns the index of the rule that overrides live[i] for in
 // (see Rule.Yields), or -1.
 func (cr *channelRules) overrider(i int, in *input) int {
-	yields := cr.live[i].rule.Yields
-	for j := i + 1; j < len(cr.live); j++ {
-		d := cr.live[j]
-		if d.text.pattern != "" && slices.Contains(yields, d.rule.Verdict.Reason) && d.matches(in) {
+	for _, j := range cr.live[i].overriders {
+		if cr.live[j].matches(in) {
 			return j
 		}
 	}

@@ -55,7 +55,7 @@ func (s *Set) Explain(e channels.Event) Trace {
 	for i, c := range cr.live {
 		st := Step{Rule: c.key, Priority: c.rule.Priority}
 		if c.matches(&in) {
-			if len(c.rule.Yields) > 0 {
+			if len(c.overriders) > 0 {
 				if v, ok := cr.override(i, &in); ok {
 					t.Verdict = v
 					return cr.explainOverride(t, i, &in)
