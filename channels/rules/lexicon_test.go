@@ -50,7 +50,7 @@ func TestShippedLexicon(t *testing.T) {
 		{"qmail queue lifetime", mail(f, 0, "5.0.0", "I'm not going to try again; this message has been in the queue too long."), "soft expired email.lexicon.expired.words@1"},
 		{"qmail connection", mail(f, 0, "4.0.0", "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)"), "soft network_error email.lexicon.network_error.words@1"},
 		{"qmail quota", mail(f, 0, "5.0.0", "The users mailfolder is over the allowed quota (size). (#5.2.2)"), "soft mailbox_full email.lexicon.mailbox_full.words@1"},
-		{"qmail no longer accepts mail", mail(f, 0, "5.0.0", "This address no longer accepts mail."), "hard user_unknown email.lexicon.user_unknown.words@1"},
+		{"qmail no longer accepts mail", mail(f, 0, "5.0.0", "This address no longer accepts mail."), "soft suspended email.lexicon.suspended.many@1"},
 		// Sendmail, Exim, Postfix, OpenSMTPD, iMail
 		{"Sendmail days", mail(f, 0, "4.0.0", "451 example.org: Cannot send message for 5 days"), "soft expired email.lexicon.expired.words@1"},
 		{"Sendmail load average", mail(d, 421, "4.0.0", "421 4.3.2 Connection rate limit exceeded. rejecting connections on daemon MTA: load average: 40"), "soft system_error email.lexicon.system_error.words@1"},
@@ -81,6 +81,15 @@ func TestShippedLexicon(t *testing.T) {
 		{"Gmail From header", mail(f, 550, "5.7.1", "550-5.7.1 Messages missing a valid address in From: header, or having no From: header, are not accepted."), "soft not_compliant_rfc email.lexicon.not_compliant_rfc.gmail@1"},
 		{"Gmail daily quota, quoted", mail(f, 550, "5.0.0", "550 5.4.5 Daily user sending quota exceeded."), "soft speeding email.lexicon.speeding.quota@1"},
 		{"amavis spam", mail(f, 554, "5.7.0", "554 5.7.0 Reject, id=12345-01 - SPAM"), "soft spam_detected email.lexicon.spam_detected.amavis@1"},
+		// Broad wordings of many receivers
+		{"vpopmail", mail(f, 0, "5.0.0", "vdeliver: invalid or unknown virtual user 'a'"), "hard user_unknown email.lexicon.user_unknown.many@1"},
+		{"French unknown user", mail(f, 550, "5.0.0", "550 5.1.1 Utilisateur inconnu"), "hard user_unknown email.lexicon.user_unknown.many@1"},
+		{"Tencent mailbox unavailable or access denied", mail(f, 550, "5.0.0", "550 Mailbox unavailable or access denied"), "soft suspended email.lexicon.suspended.many@1"},
+		{"vdelivermail locked", mail(f, 0, "5.0.0", "vdelivermail: account is locked email bounced"), "soft suspended email.lexicon.suspended.many@1"},
+		{"disk quota", mail(f, 0, "5.0.0", "Recipient reached disk quota"), "soft mailbox_full email.lexicon.mailbox_full.many@1"},
+		{"dynamic IP", mail(f, 554, "5.0.0", "554 Rejected dynamic IP range"), "soft blocked email.lexicon.blocked.many@1"},
+		{"bulk URL", mail(f, 554, "5.0.0", "554 Blacklisted URL in message"), "soft spam_detected email.lexicon.spam_detected.words@1"},
+		{"queue period", mail(f, 0, "4.0.0", "The recipient was not reachable within the allowed queue period"), "soft expired email.lexicon.expired.many@1"},
 		// Providers and gateways
 		{"Tencent frequency", mail(f, 550, "5.0.0", "550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000725"), "soft too_many_connections email.lexicon.too_many_connections.words@1"},
 		{"Tencent content", mail(f, 550, "5.0.0", "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726"), "soft spam_detected email.lexicon.spam_detected.words@1"},
