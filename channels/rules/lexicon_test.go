@@ -90,6 +90,7 @@ func TestShippedLexicon(t *testing.T) {
 		{"dynamic IP", mail(f, 554, "5.0.0", "554 Rejected dynamic IP range"), "soft blocked email.lexicon.blocked.many@1"},
 		{"bulk URL", mail(f, 554, "5.0.0", "554 Blacklisted URL in message"), "soft spam_detected email.lexicon.spam_detected.words@1"},
 		{"queue period", mail(f, 0, "4.0.0", "The recipient was not reachable within the allowed queue period"), "soft expired email.lexicon.expired.many@1"},
+		{"SES suppressed, as mail", mail(f, 0, "5.1.1", "Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address."), "soft suppressed email.lexicon.suppressed.ses@1"},
 		// Providers and gateways
 		{"Tencent frequency", mail(f, 550, "5.0.0", "550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000725"), "soft too_many_connections email.lexicon.too_many_connections.words@1"},
 		{"Tencent content", mail(f, 550, "5.0.0", "550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726"), "soft spam_detected email.lexicon.spam_detected.words@1"},
