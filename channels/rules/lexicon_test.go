@@ -29,6 +29,8 @@ func TestShippedLexicon(t *testing.T) {
 		{"X.4.4 with Postfix's nullMX", mail(f, 556, "5.4.4", "Domain example.org does not accept mail (nullMX)"), "hard not_accept email.lexicon.not_accept.null_mx@1"},
 		{"X.1.2 with Exim's null MX", mail(f, 550, "5.1.2", "an MX or SRV record indicated no SMTP service"), "hard not_accept email.lexicon.not_accept.null_mx@1"},
 		{"X.4.4 null MX, class 4", mail(d, 450, "4.4.4", "Domain example.org does not accept mail (nullMX)"), "soft not_accept email.lexicon.not_accept.null_mx.transient@1"},
+		{"Exchange Online's 5.4.1 relay refusal", mail(f, 550, "5.4.1", "550 5.4.1 Relay Access Denied"), "soft no_relaying email.text.no_relaying@1"},
+		{"X.4.1 no answer stays", mail(f, 0, "5.4.1", "No answer from host"), "soft network_error email.status.5.4.1@2"},
 		{"X.4.4 plain no route stays", mail(f, 550, "5.4.4", "Unrouteable address"), "hard host_unknown email.status.5.4.4@2"},
 		// Exchange and Office 365
 		{"Exchange RecipNotFound", mail(f, 550, "5.0.0", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"), "hard user_unknown email.lexicon.user_unknown.exchange@1"},
