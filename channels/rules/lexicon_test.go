@@ -16,11 +16,7 @@ func TestShippedLexicon(t *testing.T) {
 	t.Parallel()
 	set := loadShipped(t)
 	const f, d = channels.Failed, channels.Deferred
-	tests := []struct {
-		name  string
-		event channels.Event
-		want  string // outcome reason rule
-	}{
+	checkVerdicts(t, set, []verdictCase{
 		// Text-first arbitration: the status yields to a contradicting text.
 		{"X.1.1 with mailbox full", mail(f, 550, "5.1.1", "550 5.1.1 <a@example.com>: Mailbox is full"), "soft mailbox_full email.text.mailbox_full@1"},
 		{"X.1.1 with quota, class 4", mail(d, 450, "4.1.1", "450 4.1.1 user is over quota"), "soft mailbox_full email.text.mailbox_full@1"},
@@ -127,8 +123,22 @@ func TestShippedLexicon(t *testing.T) {
 		{"fml security alert", mail(f, 0, "5.0.0", "Security alert: the post contains a suspicious command"), "soft security_error email.lexicon.security_error.fml@1"},
 		// Class 4 keeps recipient-address reasons soft.
 		{"invalid recipient, class 4", mail(d, 450, "4.0.0", "450 Invalid recipient"), "soft on_hold email.status.4.0.0@1"},
-	}
-	for _, tt := range tests {
+	})
+}
+
+// verdictCase is one event and the verdict it must get, written
+// "outcome reason rule".
+type verdictCase struct {
+	name  string
+	event channels.Event
+	want  string
+}
+
+// checkVerdicts classifies each case's event with set, in parallel
+// subtests.
+func checkVerdicts(t *testing.T, set *Set, cases []verdictCase) {
+	t.Helper()
+	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			v := set.Classify(tt.event)

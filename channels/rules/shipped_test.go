@@ -12,11 +12,7 @@ func TestShippedEmail(t *testing.T) {
 	t.Parallel()
 	set := loadShipped(t)
 	const f, d = channels.Failed, channels.Deferred
-	tests := []struct {
-		name  string
-		event channels.Event
-		want  string // outcome reason rule
-	}{
+	checkVerdicts(t, set, []verdictCase{
 		{"sent", mail(channels.Sent, 250, "2.0.0", "ok"), "pending sent email.type.sent@1"},
 		{"delivered wins over a stray status", mail(channels.Delivered, 550, "5.1.1", ""), "delivered delivered email.type.delivered@1"},
 		{"complaint", mail(channels.Complaint, 0, "", ""), "complaint complaint email.type.complaint@1"},
@@ -108,16 +104,7 @@ func TestShippedEmail(t *testing.T) {
 		{"disabled account", mail(f, 550, "5.0.0", "This account has been disabled"), "soft suspended email.text.suspended@1"},
 		{"failed without anything", mail(f, 0, "", ""), "soft undefined fallback.email@1"},
 		{"unlisted code", mail(d, 432, "", ""), "soft undefined fallback.email@1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			v := set.Classify(tt.event)
-			if diff := cmp.Diff(tt.want, string(v.Outcome)+" "+string(v.Reason)+" "+v.Rule); diff != "" {
-				t.Errorf("Classify (-want +got):\n%s\nevidence: %s", diff, v.Evidence)
-			}
-		})
-	}
+	})
 }
 
 func TestShippedSMS(t *testing.T) {
