@@ -34,6 +34,8 @@ func TestShippedLexicon(t *testing.T) {
 		{"Exchange quota exception", mail(f, 554, "5.0.0", "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded"), "soft mailbox_full email.text.mailbox_full@1"},
 		{"Exchange Online banned IP range", mail(f, 550, "5.7.606", "550 5.7.606 Access denied, banned sending IP [192.0.2.1]"), "soft blocked email.text.blocked.banned_ip@1"},
 		{"Exchange time limit", mail(f, 0, "5.0.0", "Could not deliver the message in the time limit specified. Please retry or contact your administrator."), "soft expired email.lexicon.expired.words@1"},
+		{"Exchange 2003 too large", mail(f, 0, "5.0.0", "The message was rejected because it was too large."), "soft message_too_big email.lexicon.message_too_big.exchange@1"},
+		{"Exchange 2003 alternate hosts", mail(f, 0, "4.0.0", "Either there are no alternate hosts, or delivery failed to all alternate hosts."), "soft network_error email.lexicon.network_error.exchange@1"},
 		// Outlook.com
 		{"Outlook.com S3150", mail(f, 550, "5.7.1", "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150)."), "soft blocked email.lexicon.blocked.outlook@1"},
 		{"Hotmail SC-001", mail(f, 550, "5.0.0", "550 SC-001 (BAY0-MC1-F1) Unfortunately, messages from 192.0.2.1 weren't sent."), "soft blocked email.lexicon.blocked.outlook@1"},
