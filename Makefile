@@ -36,7 +36,7 @@ test-short: ## unit tests only (no services)
 generate: ## regenerate generated code (channels/rules/builtin from configs/rules/*.yaml)
 	$(GO) generate ./...
 
-LAB_MTAS ?= postfix exim4 sendmail
+LAB_MTAS ?= postfix exim4 sendmail opensmtpd courier
 lab: ## regenerate email/testdata/lab from real MTAs (root, namespaces, Debian mirror; ~10 min; not part of test)
 	bash email/testdata/lab/gen/lab.sh $(LAB_MTAS)
 

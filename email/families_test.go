@@ -10,30 +10,6 @@ import (
 	"github.com/rebond/rebond/channels/rules"
 )
 
-// Most errors of a bounce classifier cost in one direction: a soft failure
-// read as hard quarantines a customer whose mailbox works, a hard failure
-// read as soft keeps mailing a dead address. logDirections counts both
-// apart, over the rows whose wanted outcome is soft or hard.
-func logDirections(t *testing.T, rows []scored) {
-	t.Helper()
-	var softAsHard, hardAsSoft, soft, hard int
-	for _, s := range rows {
-		if !s.found {
-			continue
-		}
-		switch want := wantOutcome(s.row); want {
-		case channels.OutcomeSoft:
-			soft++
-			softAsHard += b2i(s.verdict.Outcome == channels.OutcomeHard)
-		case channels.OutcomeHard:
-			hard++
-			hardAsSoft += b2i(s.verdict.Outcome == channels.OutcomeSoft)
-		}
-	}
-	t.Logf("soft read as hard (quarantines a good address): %d of %d soft rows", softAsHard, soft)
-	t.Logf("hard read as soft (keeps mailing a dead one):   %d of %d hard rows", hardAsSoft, hard)
-}
-
 // moduleFamilies maps a corpus module (Sisimai's lhost-*/rhost-* name) to
 // the families (rules.Rule.Family) whose own wordings its mails carry: the
 // sending MTA for lhost, the replying provider for rhost. A module absent

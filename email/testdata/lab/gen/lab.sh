@@ -7,11 +7,13 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${LAB_CACHE:-/var/cache/rebond-lab}
-mtas=${*:-postfix exim4 sendmail}
+mtas=${*:-postfix exim4 sendmail opensmtpd courier}
 command -v debootstrap >/dev/null || apt-get install -y debootstrap
 mkdir -p "$cache"
 # One base root first, so the parallel runs do not all build it.
 "$here/mkroot.sh" "${mtas%% *}"
+(cd "$here" && go build -o "$cache/labsmtp" ./labsmtp)
+export LAB_BUILT=1
 pids=()
 for m in $mtas; do
 	"$here/run.sh" "$m" >"$cache/run-$m.log" 2>&1 &

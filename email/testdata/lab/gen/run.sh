@@ -18,7 +18,7 @@ export LAB_LIFETIME=${LAB_LIFETIME:-240} LAB_WARN=${LAB_WARN:-60}
 
 if [ "${LAB_INNER:-}" != 1 ]; then
 	"$here/mkroot.sh" "$mta"
-	(cd "$here" && go build -o "$cache/labsmtp" ./labsmtp)
+	[ -n "${LAB_BUILT:-}" ] || (cd "$here" && go build -o "$cache/labsmtp" ./labsmtp)
 	rm -rf "$run"
 	mkdir -p "$run/out"
 	LAB_INNER=1 unshare --mount --net --uts --fork "$0" "$mta"
@@ -27,7 +27,17 @@ if [ "${LAB_INNER:-}" != 1 ]; then
 	exit 0
 fi
 
-# Inside the namespaces from here on.
+# Inside the namespaces from here on. Whatever happens, end what this run
+# started: labsmtp, and every process whose root is the MTA's root.
+cleanup() {
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill "${p#/proc/}" 2>/dev/null
+	done
+	[ -n "${labpid:-}" ] && kill "$labpid" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 ip link set lo up
 hostname mta.sender.example.test
 mount --make-rprivate /
@@ -46,7 +56,8 @@ for i in $(seq 60); do
 	sleep 1
 done
 date +%s >"$run/start"
-"$cache/labsmtp" submit -addr 127.0.0.1:25
+skip=${mta}_skip
+"$cache/labsmtp" submit -addr 127.0.0.1:25 -skip "${!skip:-}"
 # Wait for the queue lifetime, then until no mail came for a minute.
 deadline=$(($(cat "$run/start") + LAB_LIFETIME + 60))
 while [ "$(date +%s)" -lt "$deadline" ]; do sleep 10; done
@@ -58,5 +69,3 @@ for i in $(seq 30); do
 	sleep 60
 done
 "${mta}_stop" "$root" || true
-kill "$labpid" || true
-wait "$labpid" || true

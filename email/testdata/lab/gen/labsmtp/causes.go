@@ -12,9 +12,19 @@ type cause struct {
 	// deferred causes are refused temporarily until the queue lifetime
 	// runs out: their mails before that are delay notices (pending).
 	deferred bool
-	reason   []string // expected reason per recipient, Sisimai's names
-	status   []string // expected DSN status per recipient ("" = MTA-dependent, see mtaStatus)
-	code     []string // expected SMTP reply code per recipient, "-" when none
+	// quote is a fragment of the receiving side's reply for a cause the MTA
+	// may defer. A delay notice or final bounce that does not quote it
+	// cannot say the cause: its reason is then expired, as issue 14 has it
+	// ("expired only when nothing more precise is known") and as Sisimai
+	// labels delay notices, with no reply code.
+	quote string
+	// quoteStatus is the enhanced status of that reply (RFC 3463): the
+	// expected status when the MTA's DSN gives only a generic one (X.0.0)
+	// or none, yet its mail quotes the reply.
+	quoteStatus string
+	reason      []string // expected reason per recipient, Sisimai's names
+	status      []string // expected DSN status per recipient ("" = MTA-dependent, see mtaStatus)
+	code        []string // expected SMTP reply code per recipient, "-" when none
 }
 
 // causes, in submission order.
@@ -26,17 +36,17 @@ var causes = []cause{
 	{name: "spam", rcpts: []string{"spam@lab.example.test"}, reason: []string{"spamdetected"}, status: []string{"5.7.1"}, code: []string{"554"}},
 	{name: "virus", rcpts: []string{"virus@lab.example.test"}, reason: []string{"virusdetected"}, status: []string{"5.7.1"}, code: []string{"554"}},
 	{name: "blocked-ip", rcpts: []string{"blocked@lab.example.test"}, reason: []string{"blocked"}, status: []string{"5.7.1"}, code: []string{"554"}},
-	{name: "blocked-greeting", rcpts: []string{"user@blocked.example.test"}, reason: []string{"blocked"}, status: []string{""}, code: []string{"554"}},
+	{name: "blocked-greeting", rcpts: []string{"user@blocked.example.test"}, quote: "blocked using bl.example.test", quoteStatus: "5.7.1", reason: []string{"blocked"}, status: []string{""}, code: []string{"554"}},
 	{name: "relay-denied", rcpts: []string{"user@relay.example.test"}, reason: []string{"norelaying"}, status: []string{"5.7.1"}, code: []string{"554"}},
 	{name: "disabled", rcpts: []string{"disabled@lab.example.test"}, reason: []string{"suspend"}, status: []string{"5.2.1"}, code: []string{"550"}},
 	{name: "domain-not-found", rcpts: []string{"user@nosuchdomain.example.test"}, reason: []string{"hostunknown"}, status: []string{""}, code: []string{""}},
 	{name: "null-mx", rcpts: []string{"user@nullmx.example.test"}, reason: []string{"notaccept"}, status: []string{""}, code: []string{""}},
 	{name: "two-recipients", rcpts: []string{"unknown2@lab.example.test", "full2@lab.example.test"}, reason: []string{"userunknown", "mailboxfull"}, status: []string{"5.1.1", "5.2.2"}, code: []string{"550", "552"}},
 	{name: "delivered", rcpts: []string{"ok@lab.example.test"}, notify: "SUCCESS,FAILURE", reason: []string{"delivered"}, status: []string{""}, code: []string{""}},
-	{name: "greylisted", rcpts: []string{"greylist@lab.example.test"}, deferred: true, reason: []string{"expired"}, status: []string{""}, code: []string{"451"}},
-	{name: "too-many-connections", rcpts: []string{"user@busy.example.test"}, deferred: true, reason: []string{"toomanyconn"}, status: []string{""}, code: []string{"421"}},
-	{name: "mailbox-full-temporary", rcpts: []string{"quota@lab.example.test"}, deferred: true, reason: []string{"mailboxfull"}, status: []string{""}, code: []string{"452"}},
-	{name: "rate-limited", rcpts: []string{"rate@lab.example.test"}, deferred: true, reason: []string{"speeding"}, status: []string{""}, code: []string{"450"}},
+	{name: "greylisted", rcpts: []string{"greylist@lab.example.test"}, deferred: true, quote: "Greylisted, please try again later", quoteStatus: "4.7.1", reason: []string{"expired"}, status: []string{""}, code: []string{"451"}},
+	{name: "too-many-connections", rcpts: []string{"user@busy.example.test"}, deferred: true, quote: "too many connections", quoteStatus: "4.7.0", reason: []string{"toomanyconn"}, status: []string{""}, code: []string{"421"}},
+	{name: "mailbox-full-temporary", rcpts: []string{"quota@lab.example.test"}, deferred: true, quote: "Mailbox full, try again later", quoteStatus: "4.2.2", reason: []string{"mailboxfull"}, status: []string{""}, code: []string{"452"}},
+	{name: "rate-limited", rcpts: []string{"rate@lab.example.test"}, deferred: true, quote: "Sending rate limit exceeded", quoteStatus: "4.7.1", reason: []string{"speeding"}, status: []string{""}, code: []string{"450"}},
 }
 
 // hardOf is the expected_hard column for a reason: Sisimai's policy as

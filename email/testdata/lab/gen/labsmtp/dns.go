@@ -123,7 +123,7 @@ func answer(q []byte) []byte {
 	case qtype == typePTR && ptrTarget(name) != "":
 		ans = append(ans, rr{typePTR, encodeName(ptrTarget(name))})
 	}
-	flags := uint16(0x8400) | binary.BigEndian.Uint16(q[2:])&0x0100 | uint16(rcode)
+	flags := uint16(0x8480) | binary.BigEndian.Uint16(q[2:])&0x0100 | uint16(rcode)
 	out := make([]byte, 12, 512)
 	binary.BigEndian.PutUint16(out[0:], binary.BigEndian.Uint16(q[0:]))
 	binary.BigEndian.PutUint16(out[2:], flags)

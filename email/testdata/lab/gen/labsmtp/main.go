@@ -39,6 +39,7 @@ func main() {
 	lab := fs.String("lab", "", "sort: the lab folder (email/testdata/lab)")
 	start := fs.Int64("start", 0, "sort: unix time of the submission")
 	lifetime := fs.Int64("lifetime", 0, "sort: the MTA's queue lifetime in seconds")
+	skip := fs.String("skip", "", "submit: causes not to submit, comma-separated")
 	fs.Parse(os.Args[2:])
 	switch os.Args[1] {
 	case "serve":
@@ -52,6 +53,9 @@ func main() {
 		<-sig
 	case "submit":
 		for _, c := range causes {
+			if strings.Contains(","+*skip+",", ","+c.name+",") {
+				continue
+			}
 			if err := submit(*addr, c); err != nil {
 				log.Fatalf("submit %s: %v", c.name, err)
 			}
@@ -145,6 +149,9 @@ func submit(addr string, c cause) error {
 	return err
 }
 
+// generic matches a status that says only its class (RFC 3463 §3.1: X.0.0).
+var generic = regexp.MustCompile(`^[245]\.0\.0$`)
+
 var causeHeader = regexp.MustCompile(`(?m)^X-Lab-Cause: (\S+)`)
 
 // sortMails files the kept mails of one run under lab/<mta>/ and rewrites
@@ -219,12 +226,19 @@ func sortMails(in, mta, lab string, start, lifetime int64) error {
 		for i, rc := range inBounceOrder(string(raw), c.rcpts) {
 			j := indexOf(c.rcpts, rc)
 			reason, hard := c.reason[j], hardOf(c.reason[j])
+			st, code := c.status[j], c.code[j]
+			quoted := c.quote != "" && strings.Contains(oneLine(string(raw)), c.quote)
+			if (delay || late[c.name]) && c.quote != "" && !quoted {
+				reason, hard, code = "expired", "0", ""
+			}
 			if delay {
 				hard = "-"
 			}
-			st, code := c.status[j], c.code[j]
 			if st == "" {
-				st = dsnField(string(raw), rc, "Status")
+				st = dsnStatus(string(raw), rc)
+				if quoted && (st == "-" || generic.MatchString(st)) {
+					st = c.quoteStatus
+				}
 			}
 			if code == "" {
 				code = replyCode(dsnField(string(raw), rc, "Diagnostic-Code"))
@@ -234,6 +248,10 @@ func sortMails(in, mta, lab string, start, lifetime int64) error {
 	}
 	return writeManifest(filepath.Join(lab, "manifest.tsv"), mta, rows)
 }
+
+// oneLine collapses every run of white space to one space, so that a
+// quoted reply the MTA wrapped over lines still matches.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func indexOf(list []string, s string) int {
 	for i, v := range list {
@@ -273,6 +291,20 @@ func dsnField(raw, rc, field string) string {
 		}
 	}
 	return "-"
+}
+
+// dsnStatus is the Status field of rc's DSN block, or, when that status
+// is generic (X.0.0, as Exim writes for every failure), the enhanced code
+// of the remote reply its Diagnostic-Code quotes, if any.
+func dsnStatus(raw, rc string) string {
+	st := dsnField(raw, rc, "Status")
+	if generic.MatchString(st) {
+		diag := dsnField(raw, rc, "Diagnostic-Code")
+		if m := regexp.MustCompile(`(?i)^smtp;\s*[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b`).FindStringSubmatch(diag); m != nil {
+			return m[1]
+		}
+	}
+	return st
 }
 
 // replyCode is the SMTP reply code of a Diagnostic-Code of type smtp, or "-".

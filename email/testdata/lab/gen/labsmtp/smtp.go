@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,11 @@ func session(c net.Conn, m mx, dir string) {
 		case "HELO":
 			say("250 " + m.name)
 		case "MAIL":
+			// RFC 1870 §6.1: a declared size above the limit is refused.
+			if sz, ok := sizeParam(arg); ok && m.size > 0 && sz > m.size {
+				say("552 5.3.4 Message size exceeds fixed limit")
+				continue
+			}
 			from, rcpts = addrOf(arg), nil
 			say("250 2.1.0 Ok")
 		case "RCPT":
@@ -146,6 +152,9 @@ func session(c net.Conn, m mx, dir string) {
 				msg.WriteString(strings.TrimPrefix(l, ".") + "\n")
 			}
 			answer := "250 2.0.0 Ok: queued"
+			if msg.Len() > m.size {
+				answer = "552 5.3.4 Message size exceeds fixed limit"
+			}
 			keep := false
 			for _, a := range rcpts {
 				local, domain, _ := strings.Cut(strings.ToLower(a), "@")
@@ -180,6 +189,17 @@ func session(c net.Conn, m mx, dir string) {
 			say("502 5.5.2 Error: command not recognized")
 		}
 	}
+}
+
+// sizeParam returns the SIZE= parameter of a MAIL argument (RFC 1870 §6).
+func sizeParam(arg string) (int, bool) {
+	for _, f := range strings.Fields(arg) {
+		if v, ok := strings.CutPrefix(strings.ToUpper(f), "SIZE="); ok {
+			n, err := strconv.Atoi(v)
+			return n, err == nil
+		}
+	}
+	return 0, false
 }
 
 // addrOf returns the address between the angle brackets of a MAIL or RCPT
