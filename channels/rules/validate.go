@@ -46,8 +46,8 @@ func validate(r Rule) error {
 		return ruleError(r, "match", "at least one condition is required")
 	}
 	for _, y := range r.Yields {
-		if !reasonWord.MatchString(string(y)) || y == r.Verdict.Reason {
-			return ruleError(r, "yields", "%q is not a snake_case reason other than the rule's own", y)
+		if !reasonWord.MatchString(string(y)) {
+			return ruleError(r, "yields", "%q is not a snake_case reason", y)
 		}
 	}
 	if r.Family != "" && !reasonWord.MatchString(r.Family) {

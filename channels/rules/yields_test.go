@@ -79,7 +79,6 @@ func TestValidateYieldsAndFamily(t *testing.T) {
 		yields []channels.Reason
 		family string
 	}{
-		{"its own reason", []channels.Reason{"user_unknown"}, ""},
 		{"not a reason word", []channels.Reason{"Mailbox Full"}, ""},
 		{"family with spaces", nil, "Office 365"},
 	} {
