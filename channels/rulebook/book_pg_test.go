@@ -62,7 +62,13 @@ func TestPublishRules(t *testing.T) {
 			_, err := f.book.Create(ctx, r, "", "x")
 			return err
 		}},
-		"a bad state":        {rulebook.ErrInvalid, func() error { _, err := f.book.Create(ctx, acme, "paused", "x"); return err }},
+		"a bad state": {rulebook.ErrInvalid, func() error { _, err := f.book.Create(ctx, acme, "paused", "x"); return err }},
+		"yields": {rulebook.ErrInvalid, func() error {
+			r := acme
+			r.Yields = []channels.Reason{"blocked"}
+			_, err := f.book.Create(ctx, r, "", "x")
+			return err
+		}},
 		"update unknown id":  {rulebook.ErrNotFound, func() error { r := acme; r.ID = ""; _, err := f.book.Update(ctx, "no.such", r, "", "x"); return err }},
 		"update another id":  {rulebook.ErrInvalid, func() error { _, err := f.book.Update(ctx, "email.status.5.1.6", acme, "", "x"); return err }},
 		"disable unknown id": {rulebook.ErrNotFound, func() error { _, err := f.book.Disable(ctx, "no.such", "x"); return err }},

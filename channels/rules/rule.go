@@ -38,6 +38,8 @@ type Rule struct {
 	// matches, Classify goes on through the rules after it; the first one
 	// with a text condition that matches and gives one of these reasons
 	// decides instead, and its evidence names the status it overrode.
+	// Only built-in rules may yield for now: package rulebook refuses an
+	// operator rule with Yields, which its store does not keep.
 	Yields []channels.Reason `yaml:"yields,omitempty" json:"yields,omitempty"`
 	// Family names the MTA, provider or gateway whose own wording the rule
 	// encodes ("postfix", "exim", "gmail", "yahoo"), in lower case; empty
