@@ -5,15 +5,14 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: help run build test test-short vet fmt bench fuzz services clean generate lab
+.PHONY: help run build test test-short test-kannel vet fmt bench fuzz services clean generate lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS)
-	@mkdir -p $(DATA_DIR)
-	@if [ -z "$$REBOND_ADMIN_TOKEN" ] && [ ! -s $(DATA_DIR)/admin-token ]; then \
-		head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > $(DATA_DIR)/admin-token; fi
+	@umask 077; mkdir -p $(DATA_DIR)
+	@[ -n "$$REBOND_ADMIN_TOKEN" ] || bash deploy/local/admin-token.sh $(DATA_DIR)
 	@[ -n "$$REBOND_ADMIN_TOKEN" ] || echo "rebond: admin token (Authorization: Bearer ...) is in $(DATA_DIR)/admin-token"
 	REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
 	REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \
@@ -29,6 +28,11 @@ test: ## the whole suite with the race detector, against real PostgreSQL, Redis 
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-kannel: ## the Kannel end-to-end test (real Kannel and an npm smpp SMSC); installs kannel and the npm package if missing
+	@[ -x /usr/sbin/bearerbox ] || command -v bearerbox >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel >/dev/null; }
+	@[ -d cmd/rebond/testdata/kannel/node_modules/smpp ] || (cd cmd/rebond/testdata/kannel && npm ci --no-audit --no-fund)
+	$(GO) test -tags kannel -race -count=1 -timeout 5m -run TestKannelEndToEnd ./cmd/rebond
 
 test-short: ## unit tests only (no services)
 	$(GO) test -short ./...

@@ -7,6 +7,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	ingested *prometheus.CounterVec
 	webhooks *prometheus.CounterVec
+	// authThrottled counts requests refused for their client's failed
+	// authentications (failureThrottle).
+	authThrottled prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -20,7 +23,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "rebond_events_ingested_total", Help: "Events received over HTTP by channel and result."}, []string{"channel", "result"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebond_webhook_calls_total", Help: "Provider webhook calls by webhook and result."}, []string{"webhook", "result"}),
+		authThrottled: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rebond_http_auth_throttled_total", Help: "Requests refused (429) because their client failed to authenticate too often."}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.ingested, m.webhooks)
+	reg.MustRegister(m.requests, m.duration, m.ingested, m.webhooks, m.authThrottled)
 	return m
 }

@@ -41,9 +41,10 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
 		case !roleIncludes(p.role, need):
 			writeError(w, http.StatusForbidden, fmt.Sprintf("a %s token may not call %s (it needs %s)", p.role, pattern, need))
-		case !s.limits.allow(p.actor):
+		case !s.limits.allow(p.actor, pattern):
 			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("more than %g requests per second for this token; slow down", s.cfg.RateLimit))
+			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("over %g request units per second for this token (%s costs %d); slow down",
+				s.cfg.RateLimit, pattern, max(routeCost[pattern], 1)))
 		default:
 			tenant, status, msg := requestTenant(p, r)
 			if status != 0 {

@@ -113,7 +113,7 @@ func readListCSV(r io.Reader) ([]store.ListEntry, error) {
 	}
 	get := func(rec []string, name string) string {
 		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			return csvUntext(strings.TrimSpace(rec[i]))
 		}
 		return ""
 	}
@@ -161,7 +161,7 @@ func (s *Server) getList(w http.ResponseWriter, r *http.Request) error {
 			if !e.ExpiresAt.IsZero() {
 				exp = e.ExpiresAt.Format(time.RFC3339)
 			}
-			_ = cw.Write([]string{string(e.Channel), e.Kind, e.Value, e.Reason, exp})
+			_ = cw.Write([]string{csvText(string(e.Channel)), csvText(e.Kind), csvText(e.Value), csvText(e.Reason), exp})
 		}
 		cw.Flush()
 		return cw.Error()

@@ -2,6 +2,7 @@ package api
 
 import (
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -24,12 +25,25 @@ func newLimiters(perSecond float64, burst int) *limiters {
 	return &limiters{rate: rate.Limit(perSecond), burst: max(burst, 1), by: map[string]*rate.Limiter{}}
 }
 
-// allow reports whether caller may make one more request now; a nil
-// limiters allows everything.
-func (l *limiters) allow(caller string) bool {
+// routeCost weighs the routes whose work is far above a plain read: a
+// call spends this many tokens of its caller's bucket (1 otherwise), so a
+// token cannot run them at the rate of cheap ones. A backtest replays up
+// to 100,000 stored events through the rules twice.
+var routeCost = map[string]int{
+	"POST /v1/rules/backtest": 100,
+	"POST /v1/rules/explain":  5,
+	"GET /v1/qualification":   20,
+	"POST /v1/exclusions":     5,
+}
+
+// allow reports whether caller may make one more request of route now;
+// a nil limiters allows everything. A route's cost is capped at the
+// burst, so every route stays callable.
+func (l *limiters) allow(caller, route string) bool {
 	if l == nil {
 		return true
 	}
+	cost := min(max(routeCost[route], 1), l.burst)
 	l.mu.Lock()
 	lim, ok := l.by[caller]
 	if !ok {
@@ -37,5 +51,5 @@ func (l *limiters) allow(caller string) bool {
 		l.by[caller] = lim
 	}
 	l.mu.Unlock()
-	return lim.Allow()
+	return lim.AllowN(time.Now(), cost)
 }

@@ -153,6 +153,8 @@ func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 
 // WriteRatesCSV writes rate rows as CSV (RFC 4180) with a header line; the
 // API and `rebond rates --csv` share it, so both give the same columns.
+// Text cells a spreadsheet would run as a formula are neutralized
+// (csvText); numbers are written as numbers.
 func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(rateColumns)
@@ -163,10 +165,11 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 		}
 		i := func(n int64) string { return strconv.FormatInt(n, 10) }
 		f := func(x float64) string { return strconv.FormatFloat(x, 'f', 6, 64) }
-		_ = cw.Write([]string{string(r.Channel), r.Campaign, r.Domain, bucket, i(r.Sent), i(r.Delivered),
+		_ = cw.Write([]string{csvText(string(r.Channel)), csvText(r.Campaign), csvText(r.Domain), bucket, i(r.Sent), i(r.Delivered),
 			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
-			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume), r.Provider, r.Reason, r.ReasonGroup})
+			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume),
+			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/rebond/rebond/store"
 )
 
 // httpError is an error with the status it should be answered with.
@@ -26,6 +28,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var he *httpError
 	if errors.As(err, &he) {
 		writeError(w, he.status, he.msg)
+		return
+	}
+	if errors.Is(err, store.ErrBadData) {
+		// A value PostgreSQL cannot store (a NUL byte, a number out of
+		// range) that the edge did not catch is still the client's.
+		s.log.InfoContext(r.Context(), "request refused by the database", "method", r.Method, "path", r.URL.Path, "error", err)
+		writeError(w, http.StatusBadRequest, "a value in the request cannot be stored (a NUL byte, invalid UTF-8 or a number out of range)")
 		return
 	}
 	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)

@@ -68,7 +68,7 @@ func bookError(err error) error {
 		return errorf(http.StatusBadRequest, "%v", err)
 	case errors.Is(err, rulebook.ErrNotFound):
 		return errorf(http.StatusNotFound, "%v", err)
-	case errors.Is(err, rulebook.ErrConflict):
+	case errors.Is(err, rulebook.ErrConflict), errors.Is(err, rulebook.ErrBusy):
 		return errorf(http.StatusConflict, "%v", err)
 	}
 	return err

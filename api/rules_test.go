@@ -88,7 +88,9 @@ const yamlRule = "id: email.text.acme\nchannel: email\nmatch: {text: acme}\nverd
 func TestRuleRoutes(t *testing.T) {
 	t.Parallel()
 	book := &fakeBook{}
-	f := newFixture(t, Config{Rules: book}, nil)
+	// No rate limit: three backtests in a row cost more than the default
+	// burst (TestRateLimitWeighsCost).
+	f := newFixture(t, Config{Rules: book, RateLimit: -1}, nil)
 	tests := []struct {
 		method, path, body string
 		code               int
@@ -166,5 +168,31 @@ func TestRuleRoutesErrors(t *testing.T) {
 		if code, _ := off.do(r[0], r[1], "{}", ""); code != http.StatusUnauthorized {
 			t.Errorf("%s %s without a token: %d", r[0], r[1], code)
 		}
+	}
+}
+
+// TestRateLimitWeighsCost: a backtest spends 100 of its token's request
+// units, so a token cannot run them at the rate of cheap reads; a busy
+// tenant's second backtest is 409.
+func TestRateLimitWeighsCost(t *testing.T) {
+	t.Parallel()
+	book := &fakeBook{}
+	f := newFixture(t, Config{Rules: book, RateLimit: 10, RateBurst: 150}, nil)
+	bt := `{"channel":"email","from":"2026-11-01","to":"2026-11-02"}`
+	if code, body := f.authed("POST", "/v1/rules/backtest", bt); code != 200 {
+		t.Fatalf("first backtest: %d %s", code, body)
+	}
+	if code, body := f.authed("POST", "/v1/rules/backtest", bt); code != http.StatusTooManyRequests || !strings.Contains(body, "costs 100") {
+		t.Errorf("second backtest at once: %d %s, want 429", code, body)
+	}
+	for i := range 50 {
+		if code, _ := f.authed("GET", "/v1/rules", ""); code != 200 {
+			t.Fatalf("cheap read %d after a backtest: %d", i, code)
+		}
+	}
+	book.err = rulebook.ErrBusy
+	f2 := newFixture(t, Config{Rules: book}, nil)
+	if code, body := f2.authed("POST", "/v1/rules/backtest", bt); code != http.StatusConflict {
+		t.Errorf("busy: %d %s, want 409", code, body)
 	}
 }

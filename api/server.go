@@ -54,12 +54,32 @@ type Config struct {
 	// no limit. Over it: 429 with Retry-After.
 	RateLimit float64
 	RateBurst int
+	// AuthFailureRate and AuthFailureBurst throttle failed
+	// authentications per client address (bearer tokens, webhook
+	// signatures, the dashboard's sign-in): a bucket of AuthFailureBurst
+	// failures refilled at AuthFailureRate per second; an empty bucket
+	// answers 429 with Retry-After before looking at the credentials. 0
+	// means the default (10 failures, then one per 6 s), negative no
+	// throttle.
+	AuthFailureRate  float64
+	AuthFailureBurst int
 	// RatesMinVolume flags rate rows with fewer sent messages as
 	// low_volume (default 100; ?min_volume= overrides it per request).
 	RatesMinVolume int64
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// WebhookUnverifiedBytes bounds the body of a webhook call its URL
+	// and headers do not authenticate (a provider that signs its body):
+	// it is read whole before it can be verified (default 1 MiB, above
+	// SendGrid's 768 KB batches and SNS's 256 KB messages). A call
+	// authenticated by its headers may send MaxBodyBytes.
+	WebhookUnverifiedBytes int64
+	// WebhookUnverifiedReads caps the webhook bodies read at once before
+	// they are verified (default 32); over it, 503 with Retry-After. With
+	// WebhookUnverifiedBytes it bounds the memory unauthenticated callers
+	// can hold.
+	WebhookUnverifiedReads int
 	// TextCheck is the SMS pre-send text check (POST /v1/sms/check and the
 	// text of an SMS exclusion request); nil disables both.
 	TextCheck TextChecker
@@ -83,6 +103,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 {
 		return errors.New("http.max_body_bytes and http.max_batch: must not be negative")
 	}
+	if c.WebhookUnverifiedBytes < 0 || c.WebhookUnverifiedReads < 0 {
+		return errors.New("http.webhook_unverified_body_bytes and http.webhook_unverified_reads: must not be negative")
+	}
 	return nil
 }
 
@@ -101,6 +124,19 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateLimit == 0 {
 		c.RateLimit, c.RateBurst = 100, max(c.RateBurst, 200)
+	}
+	if c.WebhookUnverifiedBytes == 0 {
+		c.WebhookUnverifiedBytes = 1 << 20
+	}
+	c.WebhookUnverifiedBytes = min(c.WebhookUnverifiedBytes, c.MaxBodyBytes)
+	if c.WebhookUnverifiedReads == 0 {
+		c.WebhookUnverifiedReads = 32
+	}
+	if c.AuthFailureRate == 0 {
+		c.AuthFailureRate = 1.0 / 6
+	}
+	if c.AuthFailureBurst == 0 {
+		c.AuthFailureBurst = 10
 	}
 	return c
 }
@@ -133,6 +169,11 @@ type Server struct {
 	tokens *tokenCache
 	// limits holds the per-token request rate limits (nil: none).
 	limits *limiters
+	// failures throttles failed authentications per client (nil: none).
+	failures *failureThrottle
+	// unverified holds a slot per webhook body being read before it is
+	// authenticated (Config.WebhookUnverifiedReads).
+	unverified chan struct{}
 }
 
 // New builds the server and its routes.
@@ -143,6 +184,8 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
 		metrics: newMetrics(reg), now: time.Now}
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
+	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
+	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)
@@ -163,21 +206,23 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
 	s.route(mux, "POST /v1/releases", s.postReleases, true)
 	s.routeRules(mux)
-	s.route(mux, "POST /v1/webhooks/{name}", s.postWebhook, false)
+	// Webhooks authenticate with the provider's signature or secret, not
+	// a bearer token; their failures are throttled the same way.
+	s.routeWebhook(mux, "POST /v1/webhooks/{name}")
 	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
 	// when configured so. The adapter reads the query either way.
-	s.route(mux, "GET /v1/webhooks/{name}", s.postWebhook, false)
+	s.routeWebhook(mux, "GET /v1/webhooks/{name}")
 	if cfg.UI != nil {
 		// Every method: the queue monitor under /ui/queues/ deletes and
 		// retries tasks; the ui routes by method itself.
 		for _, pattern := range []string{"/ui/"} {
-			mux.Handle(pattern, s.observe(pattern, s.recover(cfg.UI)))
+			mux.Handle(pattern, s.observe(pattern, s.recover(s.throttleFailures(cfg.UI))))
 		}
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s %s", r.Method, r.URL.Path))
 	})
-	s.handler = mux
+	s.handler = refuseUnstorable(mux)
 	return s, nil
 }
 
@@ -194,7 +239,7 @@ func (s *Server) route(mux *http.ServeMux, pattern string, h handlerFunc, auth b
 		}
 	})
 	if auth {
-		next = s.authenticate(pattern, next)
+		next = s.throttleFailures(s.authenticate(pattern, next))
 	}
 	mux.Handle(pattern, s.observe(pattern, s.recover(next)))
 	s.patterns = append(s.patterns, pattern)

@@ -93,6 +93,11 @@ type fixture struct {
 func newFixture(t testing.TB, cfg Config, ready map[string]Pinger) *fixture {
 	t.Helper()
 	cfg.AdminToken = token
+	if cfg.AuthFailureRate == 0 {
+		// Tests send many wrong tokens from httptest's one address;
+		// TestAuthFailuresThrottled turns the throttle on.
+		cfg.AuthFailureRate = -1
+	}
 	f := &fixture{pub: &fakePublisher{}, reader: &fakeReader{states: map[string]store.Exclusion{}}}
 	srv, err := New(cfg, f.pub, f.reader, ready, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {

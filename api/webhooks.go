@@ -9,6 +9,58 @@ import (
 	"github.com/rebond/rebond/channels"
 )
 
+// routeWebhook registers a webhook route, its failed authentications
+// throttled like the bearer token's.
+func (s *Server) routeWebhook(mux *http.ServeMux, pattern string) {
+	h := s.throttleFailures(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.postWebhook(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}))
+	mux.Handle(pattern, s.observe(pattern, s.recover(h)))
+	s.patterns = append(s.patterns, pattern)
+}
+
+// readWebhookBody reads a webhook call's body, authenticating it first
+// when its URL and headers can (channels.HeaderAuthenticator): a caller
+// with wrong credentials is refused before its body is read, and a
+// genuine one may send up to MaxBodyBytes. A body only its own content
+// can authenticate (a signature over it) takes one of the
+// WebhookUnverifiedReads slots (503 when none is free) and at most
+// WebhookUnverifiedBytes, so unauthenticated callers hold little memory
+// however many they are.
+func (s *Server) readWebhookBody(w http.ResponseWriter, r *http.Request, name string, hook channels.Webhook) (body []byte, release func(), err error) {
+	limit, release := s.cfg.MaxBodyBytes, func() {}
+	switch err := channels.AuthenticateHeaders(hook, r); {
+	case err == nil:
+	case errors.Is(err, channels.ErrNeedBody):
+		select {
+		case s.unverified <- struct{}{}:
+			release = func() { <-s.unverified }
+		default:
+			s.metrics.webhooks.WithLabelValues(name, "busy").Inc()
+			w.Header().Set("Retry-After", "1")
+			return nil, nil, errorf(http.StatusServiceUnavailable, "webhook %s: too many unauthenticated calls at once; deliver again later", name)
+		}
+		limit = s.cfg.WebhookUnverifiedBytes
+	default:
+		return nil, nil, s.webhookRefused(r, name, err)
+	}
+	body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		release()
+		return nil, nil, bodyError(err)
+	}
+	return body, release, nil
+}
+
+// webhookRefused logs and counts a failed authentication and answers 401.
+func (s *Server) webhookRefused(r *http.Request, name string, err error) error {
+	s.log.WarnContext(r.Context(), "webhook refused", "webhook", name, "error", err)
+	s.metrics.webhooks.WithLabelValues(name, "unauthorized").Inc()
+	return errorf(http.StatusUnauthorized, "webhook %s: authentication failed", name)
+}
+
 // postWebhook serves POST /v1/webhooks/{name}: a provider's notification,
 // authenticated by the adapter (signatures, shared secrets) rather than by
 // the bearer token providers cannot send. Events are published before the
@@ -20,16 +72,16 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errorf(http.StatusNotFound, "no webhook %q is configured", name)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, release, err := s.readWebhookBody(w, r, name, hook)
 	if err != nil {
-		return bodyError(err)
+		return err
 	}
+	// The slot of an unauthenticated body is held while the body is.
+	defer release()
 	res, err := hook.Handle(r, body)
 	switch {
 	case errors.Is(err, channels.ErrUnauthorized):
-		s.log.WarnContext(r.Context(), "webhook refused", "webhook", name, "error", err)
-		s.metrics.webhooks.WithLabelValues(name, "unauthorized").Inc()
-		return errorf(http.StatusUnauthorized, "webhook %s: authentication failed", name)
+		return s.webhookRefused(r, name, err)
 	case errors.Is(err, channels.ErrMalformed):
 		s.log.InfoContext(r.Context(), "webhook payload refused", "webhook", name, "error", err)
 		s.metrics.webhooks.WithLabelValues(name, "malformed").Inc()

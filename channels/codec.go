@@ -137,7 +137,11 @@ func (e *Event) Normalize() error {
 	}
 	// An array, not a map: the first bad field in this order is the one
 	// reported, every time, and checking allocates nothing.
-	for _, f := range [...]struct{ name, v string }{{"id", e.ID}, {"message_id", e.MessageID}, {"campaign", e.Campaign}, {"provider", e.Provider}} {
+	smscID := ""
+	if e.SMS != nil {
+		smscID = e.SMS.SMSCID
+	}
+	for _, f := range [...]struct{ name, v string }{{"id", e.ID}, {"message_id", e.MessageID}, {"campaign", e.Campaign}, {"provider", e.Provider}, {"sms.smsc_id", smscID}} {
 		if len(f.v) > MaxIDLen {
 			return &FieldError{f.name, fmt.Sprintf("longer than %d bytes", MaxIDLen)}
 		}
@@ -166,7 +170,9 @@ func (e *Event) Normalize() error {
 }
 
 // NormalizeRecipient returns the canonical form of an address: an email
-// address lower-cased without display name or angle brackets, or a phone
+// address lower-cased without display name or angle brackets, its local
+// part quoted only when it must be (RFC 5321 section 4.1.2: "john
+// doe"@example.com keeps its quotes, "john"@example.com loses them), or a phone
 // number as E.164 digits without "+", spaces or punctuation. It is what the
 // recipient state machine is keyed by, so every path must use it.
 func NormalizeRecipient(ch Channel, s string) (string, error) {
@@ -195,7 +201,18 @@ func normalizeEmail(s string) (string, error) {
 	if at <= 0 || at == len(a.Address)-1 {
 		return "", fmt.Errorf("%q has no domain", s)
 	}
-	return strings.ToLower(a.Address), nil
+	return strings.ToLower(mailbox(a.Address)), nil
+}
+
+// mailbox writes an address as RFC 5321 section 4.1.2 spells it: net/mail
+// hands the local part back unquoted ("john doe" for "\"john doe\""),
+// which is no address at all and would be refused the next time it is
+// read (by the bridge, after the API accepted it). The local part stays a
+// Dot-string when it is one, and is otherwise a Quoted-string with '"'
+// and '\\' escaped; so normalizing a normalized address changes nothing.
+func mailbox(addr string) string {
+	s := (&mail.Address{Address: addr}).String() // "<" + mailbox + ">"
+	return s[1 : len(s)-1]
 }
 
 func normalizeNumber(s string) (string, error) {

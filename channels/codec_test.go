@@ -68,13 +68,53 @@ func TestNormalizeRecipient(t *testing.T) {
 		{SMS, "12", ""},
 		{Email, "@example.com", ""},
 		{Email, strings.Repeat("a", 320) + "@b.c", ""},
+		// RFC 5321 section 4.1.2: a Quoted-string local part keeps its
+		// quotes when a Dot-string cannot say it, and loses them when it
+		// can.
+		{Email, `"John Doe"@Example.com`, `"john doe"@example.com`},
+		{Email, `"a..b"@example.com`, `"a..b"@example.com`},
+		{Email, `"a@b"@example.com`, `"a@b"@example.com`},
+		{Email, `"a\"b"@example.com`, `"a\"b"@example.com`},
+		{Email, `"a\\b"@example.com`, `"a\\b"@example.com`},
+		{Email, `"a\ b"@example.com`, `"a b"@example.com`},
+		{Email, `"john"@example.com`, "john@example.com"},
+		{Email, `Ann <"x y"@example.com>`, `"x y"@example.com`},
+		{Email, `john doe@example.com`, ""},
+		{Email, `a..b@example.com`, ""},
 	}
 	for _, tc := range tests {
 		got, err := NormalizeRecipient(tc.ch, tc.in)
 		if got != tc.want || (tc.want == "") != (err != nil) {
 			t.Errorf("NormalizeRecipient(%s, %q) = %q, %v; want %q", tc.ch, tc.in, got, err, tc.want)
 		}
+		if err != nil {
+			continue
+		}
+		if again, err := NormalizeRecipient(tc.ch, got); again != got || err != nil {
+			t.Errorf("NormalizeRecipient(%s, %q) again = %q, %v; want it unchanged", tc.ch, got, again, err)
+		}
 	}
+}
+
+// FuzzNormalizeRecipient: a normalized address normalizes to itself, so
+// whatever one path accepts every later path accepts too (the API
+// normalizes an event, the bridge normalizes it again).
+func FuzzNormalizeRecipient(f *testing.F) {
+	for _, s := range []string{`"john doe"@example.com`, `"a..b"@example.com`, `"a\"b"@x.org`, "a@b.c", `Ann <"x y"@example.com>`, "+33 6 12 34 56 78", `"é x"@example.com`, "a@[127.0.0.1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, ch := range []Channel{Email, SMS} {
+			got, err := NormalizeRecipient(ch, s)
+			if err != nil {
+				continue
+			}
+			again, err := NormalizeRecipient(ch, got)
+			if err != nil || again != got {
+				t.Fatalf("NormalizeRecipient(%s, %q) = %q; again: %q, %v", ch, s, got, again, err)
+			}
+		}
+	})
 }
 
 func TestDeriveIDIsStable(t *testing.T) {
@@ -128,6 +168,7 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(`{"channel":"sms","type":"failed","recipient":"+447700900123","occurred_at":"2026-11-02T10:00:00Z","sms":{"stat":"UNDELIV","err":"001","message_state":5}}`))
 	f.Add([]byte(`{"channel":"email","type":"sent","message_id":"m","recipient":"a@b.c","occurred_at":"2026-11-02T10:00:00Z","sync":true}`))
 	f.Add([]byte(`[{"channel":"email"}]`))
+	f.Add([]byte(`{"channel":"email","type":"failed","recipient":"\"john doe\"@example.com","occurred_at":"2026-11-02T10:00:00Z"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := DecodeEvent(data)
 		if err != nil {

@@ -69,13 +69,17 @@ type SMTPReply struct {
 // the connection the receipt came from (err values are vendor-specific);
 // NetworkError is the network_error_code TLV (SMPP 3.4 section 5.3.2.31) as
 // six lowercase hex digits, type octet then code; MessageState is the
-// message_state TLV (section 5.3.2.35).
+// message_state TLV (section 5.3.2.35). SMSCID is the SMSC's id for the
+// message when the event's MessageID is another (the sender's own id, which
+// a gateway such as Kannel or Jasmin echoes from the callback URL the
+// sender wrote): the second key an operator can search a receipt by.
 type SMSReceipt struct {
 	Stat         string `json:"stat,omitempty"`
 	Err          string `json:"err,omitempty"`
 	Dialect      string `json:"dialect,omitempty"`
 	NetworkError string `json:"network_error,omitempty"`
 	MessageState *int   `json:"message_state,omitempty"`
+	SMSCID       string `json:"smsc_id,omitempty"`
 }
 
 // Event is one delivery-status fact, the unit every ingestion path produces
@@ -111,6 +115,15 @@ type Event struct {
 	// Raw is the source payload exactly as it arrived (a bounce mail, a
 	// receipt text, a webhook body); kept for audits and replays.
 	Raw string `json:"raw,omitempty"`
+	// Unverified marks a fact no authenticated party vouches for: rebond's
+	// bounce listener sets it on a bounce or complaint mail whose VERP
+	// token and signed header (X-Rebond-Signature) both failed to verify
+	// for its recipient. Such an event is classified, stored and counted
+	// as unverified, but changes no message, recipient, retry or incident
+	// unless it joins a message the tenant sent to that recipient
+	// (lifecycle.JoinsSend). False, the default, is the producer's own
+	// word: an authenticated API token, a signed webhook, a NATS publisher.
+	Unverified bool `json:"unverified,omitempty"`
 }
 
 // DefaultTenant is the tenant of events, tokens and data that name none:

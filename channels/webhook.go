@@ -25,6 +25,32 @@ type Webhook interface {
 	Handle(r *http.Request, body []byte) (WebhookResult, error)
 }
 
+// HeaderAuthenticator is a Webhook that can authenticate some calls from
+// their URL and headers alone (HTTP Basic credentials, a token in the
+// callback URL, an API key header), so the HTTP package knows whether a
+// caller is genuine before it reads a body of up to its largest size.
+// Handle still checks every call in full.
+type HeaderAuthenticator interface {
+	// AuthenticateHeaders returns nil when r's URL and headers
+	// authenticate it, an error wrapping ErrUnauthorized when they carry
+	// wrong credentials or none where the body cannot carry any, and
+	// ErrNeedBody when only the body can tell (a signature over it).
+	AuthenticateHeaders(r *http.Request) error
+}
+
+// ErrNeedBody says a webhook call can only be authenticated with its body
+// (HeaderAuthenticator).
+var ErrNeedBody = errors.New("authentication needs the body")
+
+// AuthenticateHeaders runs hook's HeaderAuthenticator, or answers
+// ErrNeedBody for an adapter that has none.
+func AuthenticateHeaders(hook Webhook, r *http.Request) error {
+	if h, ok := hook.(HeaderAuthenticator); ok {
+		return h.AuthenticateHeaders(r)
+	}
+	return ErrNeedBody
+}
+
 // WebhookResult is what a webhook call produced.
 type WebhookResult struct {
 	// Events to publish; may be empty (a notification with nothing to
@@ -61,6 +87,11 @@ func ForTenant(hook Webhook, tenant string) Webhook {
 type tenantWebhook struct {
 	hook   Webhook
 	tenant string
+}
+
+// AuthenticateHeaders is the adapter's (HeaderAuthenticator).
+func (t tenantWebhook) AuthenticateHeaders(r *http.Request) error {
+	return AuthenticateHeaders(t.hook, r)
 }
 
 // Handle runs the adapter and stamps its events.

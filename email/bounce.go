@@ -37,27 +37,35 @@ func (m *message) dsn() bool {
 	for i := range rcpts {
 		rc := &rcpts[i]
 		rc.Command = commandIn(rc.Diagnostic)
-		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) {
+		// A vague status whose diagnostic quotes no status of its own
+		// may be sharpened by the text (see sharperStatus).
+		vague := statusRank(rc.Status) < rankSpecific && !quotesStatus(rc.Diagnostic)
+		if rc.ReplyCode == 0 || thin(rc.Diagnostic) || rc.Command == "" || truncated(rc.Diagnostic) || vague {
 			if hits == nil {
 				hits = m.textHits()
 			}
 			h := hits[rc.Address]
+			b := blockDiagnostic(h)
 			if rc.ReplyCode == 0 || thin(rc.Diagnostic) {
-				m.complete(rc, blockDiagnostic(h))
+				m.complete(rc, b)
 			}
-			if b := blockDiagnostic(h); truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
+			if statusRank(rc.Status) < rankSpecific && !quotesStatus(rc.Diagnostic) {
+				rc.Status = sharperStatus(rc.Status, b)
+			}
+			if truncated(rc.Diagnostic) && len(b) > len(rc.Diagnostic) {
 				// Sendmail keeps only the first line of a multi-line
 				// reply in the DSN; its transcript has them all.
 				code, status := replyIn(b)
 				rc.Diagnostic = unfoldReply(b, code, status)
 			}
 			if rc.Command == "" {
-				rc.Command = firstNonEmpty(h.cmd, commandIn(blockDiagnostic(h)), m.replyCommand(rc.Diagnostic))
+				rc.Command = firstNonEmpty(h.cmd, commandIn(b), m.replyCommand(rc.Diagnostic))
 			}
 		}
 		if rc.Action == "" {
 			rc.Action = m.action(rc.Status)
 		}
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 	}
 	m.r.Kind, m.r.Recipients = KindDSN, rcpts
 	return true
@@ -77,6 +85,35 @@ func (m *message) complete(rc *Recipient, block string) {
 		rc.ReplyCode = code
 	}
 	rc.Status = preferStatus(rc.Status, status)
+}
+
+// quotesStatus reports whether a diagnostic quotes an enhanced status.
+func quotesStatus(d string) bool {
+	_, st := replyIn(d)
+	return st != ""
+}
+
+// sharperStatus returns the status the text's block about a recipient
+// quotes when the DSN's own says less (statusRank) and its Diagnostic-Code
+// quotes none (a remote's own X.0.0 reply is the remote's word, and a
+// transcript's summary line after it the reporting MTA's): an X.0.0 (RFC
+// 3463 section 3.1, only the class known) or X.Y.0 gives way to a more
+// specific status of its class, and X.4.7 (delivery time expired: the
+// reporting MTA's queue gave up) to the remote's last reply, whatever its
+// class, which says why delivery never succeeded ("Status: 4.4.7" above
+// Sendmail's "(reason: 452 4.2.2 Mailbox full)"). Otherwise status stays.
+func sharperStatus(status, block string) string {
+	if statusRank(status) == rankSpecific || block == "" {
+		return status
+	}
+	_, st := replyIn(block)
+	switch {
+	case statusRank(st) <= statusRank(status):
+		return status
+	case status != "" && st[0] != status[0] && !expiryStatus(status):
+		return status
+	}
+	return st
 }
 
 // truncated reports a diagnostic that is the first line of a multi-line
@@ -157,6 +194,7 @@ func (m *message) text() {
 		}
 		m.complete(&rc, rc.Diagnostic)
 		rc.Command = firstNonEmpty(h.cmd, commandIn(rc.Diagnostic))
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 		m.r.Recipients = append(m.r.Recipients, rc)
 	}
 	if len(m.r.Recipients) > 0 {
@@ -181,6 +219,7 @@ func (m *message) text() {
 		rc := Recipient{Address: a, Action: action}
 		m.complete(&rc, "")
 		rc.Command = commandIn(rc.Diagnostic)
+		rc.Action = finalAction(rc.Action, rc.Diagnostic)
 		m.r.Recipients = append(m.r.Recipients, rc)
 	}
 }
@@ -222,8 +261,27 @@ func (m *message) action(status string) string {
 }
 
 // isDelayNotice reports a notification that says delivery is still being
-// attempted (RFC 3464 "delayed"): a warning, not a bounce.
+// attempted (RFC 3464 section 2.3.3 "delayed"): a warning, not a bounce.
+// The subjects of the MTAs' warnings say "delay" or start "Warning:"
+// (Postfix's "Delayed Mail (still being retried)", Exim's "Warning:
+// message ... delayed 24 hours", Sendmail's "Warning: could not send
+// message for past 4 hours", Exchange's "Delivery delayed:" and
+// "Delivery Status Notification (Delay)"); their texts say it in
+// delayPhrases, for a subject a gateway rewrote or one that says neither
+// (OpenSMTPD's "Delivery status notification: Warning", Courier's
+// "NOTICE: mail delivery status.").
 func (m *message) isDelayNotice() bool {
+	if m.delay == 0 {
+		m.delay = 1
+		if m.readsAsDelay() {
+			m.delay = 2
+		}
+	}
+	return m.delay == 2
+}
+
+// readsAsDelay is isDelayNotice's search, done once a message.
+func (m *message) readsAsDelay() bool {
 	subj := strings.ToLower(m.r.Subject)
 	if strings.Contains(subj, "delay") || strings.HasPrefix(subj, "warning:") {
 		return true
@@ -237,10 +295,45 @@ func (m *message) isDelayNotice() bool {
 	return false
 }
 
+// finalAction corrects a "delayed" action whose own diagnostic says the
+// sending MTA removed the message from its queue: OpenSMTPD (queue.c)
+// writes "Envelope expired" when an envelope outlives its queue lifetime
+// and reports it in its delay template ("A message is delayed ...", Action:
+// delayed, Status: 4.4.7), though it will never try again; that is a final
+// failure (RFC 3464 section 2.3.3: failed, "could not be delivered").
+func finalAction(action, diagnostic string) string {
+	if action == "delayed" && containsFoldASCII(diagnostic, "envelope expired") {
+		return "failed"
+	}
+	return action
+}
+
+// containsFoldASCII reports whether s contains the lower-case ASCII
+// phrase, ignoring the case of ASCII letters.
+func containsFoldASCII(s, phrase string) bool {
+	for i := 0; i+len(phrase) <= len(s); i++ {
+		if s[i]|0x20 == phrase[0] && strings.EqualFold(s[i:i+len(phrase)], phrase) {
+			return true
+		}
+	}
+	return false
+}
+
+// delayPhrases are the delay notices' own words, lower case: Postfix's
+// "THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE" and "It
+// will be retried until it is 5 day(s) old", Sendmail's "THIS IS A WARNING
+// MESSAGE ONLY" and "Will keep trying until message is 5 days old", Exim's
+// "has not yet been delivered" and "No action is required on your part",
+// Exchange's "Delivery is delayed to these recipients" and "This message
+// hasn't been delivered yet", OpenSMTPD's "this is only a temporary
+// failure report" and "You DO NOT NEED to re-send", Gmail's "Gmail will
+// retry".
 var delayPhrases = []string{
 	"will continue to try", "will keep trying", "will retry", "will be retried", "still trying",
-	"has not yet been delivered", "not been delivered yet", "delivery attempts will continue",
+	"has not yet been delivered", "not been delivered yet", "hasn't been delivered yet", "delivery attempts will continue",
 	"no action is required on your part", "will try to deliver", "will try again",
+	"this is a warning only", "warning message only", "do not need to resend", "do not need to re-send",
+	"only a temporary failure report", "delivery is delayed", "has been delayed",
 }
 
 // cleanDiagnostic unfolds a diagnostic into one line, collapses runs of

@@ -14,14 +14,16 @@ func (m *message) correlate() {
 		o.MessageID = trimID(h.get("message-id"))
 		o.RebondMessageID = strings.TrimSpace(h.get("x-rebond-message-id"))
 		o.Campaign = strings.TrimSpace(h.get("x-rebond-campaign"))
+		o.Signature = strings.TrimSpace(h.get("x-rebond-signature"))
 		o.From = firstAddress(h.get("from"))
 		o.To = strings.Join(addressList(h.get("to")), ", ")
 		o.Subject = decodeWords(h.get("subject"))
 	}
-	if o.RebondMessageID == "" || o.Campaign == "" {
-		id, campaign := rebondFields(m.mail)
-		o.RebondMessageID = firstNonEmpty(o.RebondMessageID, id)
-		o.Campaign = firstNonEmpty(o.Campaign, campaign)
+	if o.RebondMessageID == "" || o.Campaign == "" || o.Signature == "" {
+		f := rebondFields(m.mail)
+		o.RebondMessageID = firstNonEmpty(o.RebondMessageID, f.id)
+		o.Campaign = firstNonEmpty(o.Campaign, f.campaign)
+		o.Signature = firstNonEmpty(o.Signature, f.signature)
 	}
 }
 
@@ -39,12 +41,18 @@ func trimID(v string) string {
 	return ""
 }
 
-// rebondFields returns the values of the first X-Rebond-Message-ID and
-// X-Rebond-Campaign lines of raw (field names compared without case), in
-// one pass that tests each line's first byte before anything else.
-func rebondFields(raw string) (id, campaign string) {
+// rebondLines are the values of rebond's correlation fields found by
+// rebondFields.
+type rebondLines struct{ id, campaign, signature string }
+
+// rebondFields returns the values of the first X-Rebond-Message-ID,
+// X-Rebond-Campaign and X-Rebond-Signature lines of raw (field names
+// compared without case), in one pass that tests each line's first byte
+// before anything else.
+func rebondFields(raw string) rebondLines {
 	const prefix = "x-rebond-"
-	for rest := raw; len(rest) > 0 && (id == "" || campaign == ""); {
+	var f rebondLines
+	for rest := raw; len(rest) > 0 && (f.id == "" || f.campaign == "" || f.signature == ""); {
 		var line string
 		line, rest = cutLine(rest)
 		if len(line) <= len(prefix) || line[0]|0x20 != 'x' || !strings.EqualFold(line[:len(prefix)], prefix) {
@@ -56,11 +64,13 @@ func rebondFields(raw string) (id, campaign string) {
 		}
 		value = strings.TrimSpace(value)
 		switch {
-		case id == "" && strings.EqualFold(name, HeaderMessageID):
-			id = value
-		case campaign == "" && strings.EqualFold(name, HeaderCampaign):
-			campaign = value
+		case f.id == "" && strings.EqualFold(name, HeaderMessageID):
+			f.id = value
+		case f.campaign == "" && strings.EqualFold(name, HeaderCampaign):
+			f.campaign = value
+		case f.signature == "" && strings.EqualFold(name, HeaderSignature):
+			f.signature = value
 		}
 	}
-	return id, campaign
+	return f
 }

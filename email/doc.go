@@ -21,7 +21,13 @@
 // sentences), since a "user unknown" after DATA is a filter's verdict and
 // not a missing mailbox, and a refusal of the greeting (CONN) is about the
 // sending host; the one thing it takes from who wrote a report is
-// that a content-filter gateway's refusals answer DATA (see format.go). It
+// that a content-filter gateway's refusals answer DATA (see format.go).
+// A delay notice (RFC 3464 section 2.3.3; the MTAs' "still being retried"
+// warnings, by their subject or words) gives action delayed, which the
+// rules make pending. Of the SMTP replies a recipient's words quote
+// (RFC 5321 section 4.2), wherever the MTA put them, the reply code and
+// RFC 3463 status read are the most specific: a wrapping X.0.0 or the
+// sending MTA's own X.4.7 expiry gives way to the remote's last reply. It
 // never panics, bounds every input dimension, and falls back to the raw
 // bytes of a part whose charset or transfer encoding it cannot decode.
 //

@@ -43,6 +43,13 @@ type EventOptions struct {
 	// MaxRaw bounds Event.Raw in bytes: 0 means DefaultMaxRaw, a negative
 	// value keeps no raw mail.
 	MaxRaw int
+	// Signature checks the X-Rebond-Signature of the returned headers; a
+	// zero Secret disables it.
+	Signature Signature
+	// Verify marks Unverified every event that neither the VERP token nor
+	// the signed header vouches for (see Events). False trusts the mail
+	// as it is: for mail from an authenticated source, or smtp.trust: any.
+	Verify bool
 }
 
 // Events turns the report into events, one per recipient, in report
@@ -69,6 +76,14 @@ type EventOptions struct {
 // (an ARF report with undisclosed recipients) takes the VERP recipient, or
 // gives no event, except a complaint, which goes to UndisclosedRecipient;
 // an address that channels.NormalizeRecipient refuses gives no event.
+//
+// Trust: a recipient is verified when the VERP token verifies and names
+// it (as its Final-Recipient or Original-Recipient, or when the report
+// names none), or when X-Rebond-Signature verifies for the returned
+// X-Rebond-Message-ID, it and X-Rebond-Campaign; its event then names the
+// recipient the message was sent to, and the VERP's or the signed message
+// id. With opts.Verify, every other event is marked Unverified: a VERP
+// token for one recipient vouches for no other, whatever the report says.
 func (r *Report) Events(opts EventOptions) []channels.Event {
 	if r == nil || r.Kind == KindNone || len(r.Recipients) == 0 {
 		return nil
@@ -88,12 +103,11 @@ func (r *Report) Events(opts EventOptions) []channels.Event {
 			Provider:   Provider,
 			Raw:        raw,
 		}
-		if e.Recipient == "" {
-			e.Recipient = verpRcpt
-		}
+		verified := r.vouch(&e, rc, verpID, verpRcpt, opts.Signature)
 		if e.Recipient == "" && r.Kind == KindFeedback {
 			e.Recipient = UndisclosedRecipient
 		}
+		e.Unverified = opts.Verify && !verified
 		e.Recipient = quoteLocal(e.Recipient)
 		switch r.Kind {
 		case KindDSN:
@@ -191,6 +205,36 @@ func (r *Report) verp(opts EventOptions) (messageID, recipient string) {
 		}
 	}
 	return "", ""
+}
+
+// vouch sets e's recipient and message id from what verifies for report
+// recipient rc, and says whether anything did: the VERP token when it
+// names rc (or rc has no address), else the signed header for rc's final
+// or original address. An empty rc address takes the VERP recipient
+// either way.
+func (r *Report) vouch(e *channels.Event, rc Recipient, verpID, verpRcpt string, sig Signature) bool {
+	if verpRcpt != "" {
+		if rc.Address == "" || sameAddress(verpRcpt, rc.Address) || sameAddress(verpRcpt, rc.OriginalRecipient) {
+			e.Recipient, e.MessageID = verpRcpt, verpID
+			return true
+		}
+	}
+	o := r.Original
+	if o.Signature == "" || o.RebondMessageID == "" {
+		return false
+	}
+	for _, a := range []string{rc.Address, rc.OriginalRecipient} {
+		if a != "" && sig.Verify(o.Signature, o.RebondMessageID, a, o.Campaign) {
+			e.Recipient, e.MessageID = a, o.RebondMessageID
+			return true
+		}
+	}
+	return false
+}
+
+// sameAddress compares two addresses as recipients (canonicalRecipient).
+func sameAddress(a, b string) bool {
+	return b != "" && canonicalRecipient(a) == canonicalRecipient(b)
 }
 
 // occurredAt picks the most precise time the report gives.

@@ -43,7 +43,7 @@ func TestEvents(t *testing.T) {
 	}{
 		{"dsn", dsnMail, []string{
 			"failed ann@example.com msg-42 spring 5.1.1 550 bounce-mail -> hard/user_unknown",
-			"deferred bob@example.org msg-42 spring 4.2.2 452 bounce-mail -> soft/mailbox_full",
+			"deferred bob@example.org msg-42 spring 4.2.2 452 bounce-mail -> pending/mailbox_full",
 		}},
 		{"qmail", qmailMail, []string{"failed carol@example.com q-1@sender.example - 5.2.2 550 bounce-mail -> soft/mailbox_full"}},
 		{"exim", eximMail, []string{"failed dave@example.com e-1@sender.example - 5.1.1 550 bounce-mail -> hard/user_unknown"}},

@@ -88,7 +88,7 @@ func TestCorpusLeaveFamilyOut(t *testing.T) {
 			}
 			n++
 			rIn, oIn = rIn+b2i(s.reason), oIn+b2i(s.outcome)
-			r, o := judge(s.row, set.Classify(s.got), names)
+			r, o := judge(s.row, set.Classify(s.got), names, s.delayed)
 			rOut, oOut = rOut+b2i(r), oOut+b2i(o)
 		}
 		if dropped == 0 {

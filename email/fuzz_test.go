@@ -10,12 +10,14 @@ import (
 
 // FuzzParse feeds Parse arbitrary bytes: it must never panic, and what it
 // returns must hold together (recipients bounded, events normalized).
-// Seeds: testdata/fuzz/FuzzParse and the synthetic samples of parse_test.go
-// and command_test.go.
+// Seeds: testdata/fuzz/FuzzParse and the synthetic samples of parse_test.go,
+// command_test.go, delay_test.go and embedded_test.go.
 func FuzzParse(f *testing.F) {
 	for _, m := range []string{dsnMail, qmailMail, eximMail, arfMail, autoReplyMail, personMail,
 		gatewayMail, notGatewayMail, sendmailDataMail, sendmailMailFromMail, mailLocalMail, postfixFoldedMail, qmailDataMail, sendmailGreetingMail, postfixGreetingMail,
 		fmlMail, mailmanHeldMail, googleGroupsMail, sesComplaintMail, sesDeliveryMail, sesBounceMail,
+		postfixDelayMail, postfixDelayTextMail, eximDelayMail, sendmailDelayMail, sendmailDelayTextMail, exchangeDelayMail, openSMTPDDelayMail, openSMTPDExpiredMail, sendmailDelayBareMail,
+		qmailTwoMail, exchange2003Mail, exchange2007Mail, exchange2010Mail, exchangeExpiredMail, courierMail, openSMTPDMail, dominoMail, sendmailExpiredMail, sendmailExpiredBusyMail, eximExpiredMail,
 		strings.ReplaceAll(dsnMail, "\n", "\r"), "From: a@b.example\n\n", "Content-Type: multipart/report; boundary=\"\"\n\n--\n"} {
 		f.Add([]byte(m))
 	}
@@ -45,6 +47,15 @@ func FuzzParse(f *testing.F) {
 		for _, e := range r.Events(email.EventOptions{MaxRaw: 64}) {
 			if e.Schema != 1 || e.ID == "" || e.Recipient == "" || !e.Type.Valid() || e.OccurredAt.IsZero() || len(e.Raw) > 64 {
 				t.Fatalf("event not normalized: %+v", e)
+			}
+		}
+		// No input can forge a key it does not know: under Verify, every
+		// event of a mail signed by no one is unverified.
+		key := []byte("fuzz-key-nobody-knows")
+		opts := email.EventOptions{MaxRaw: -1, Verify: true, VERP: email.VERP{Secret: key}, Signature: email.Signature{Secret: key}}
+		for _, e := range r.Events(opts) {
+			if !e.Unverified {
+				t.Fatalf("event verified without the key: %+v", e)
 			}
 		}
 	})

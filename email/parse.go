@@ -157,6 +157,7 @@ type message struct {
 	// nameless holds DSN recipient groups without a usable address, in
 	// order, for the text's recipients to take their status from.
 	nameless []Recipient
+	delay    int8 // isDelayNotice: 0 not read yet, 1 no, 2 yes
 }
 
 func newMessage(h header, p *parts, r *Report) *message {

@@ -119,29 +119,83 @@ func digits(s string, i int) int {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// statusIn returns the first enhanced status code standing on its own in
-// s, or "".
+// statusIn returns the most specific enhanced status code standing on its
+// own in s (the first of its rank, see statusRank), or "". A status that
+// knows the subject and the detail says more than one before it that knows
+// only the class (RFC 3463 section 3.1: X.0.0 "for all errors for which
+// only the class of the error is known") or only the subject (X.Y.0):
+// "#5.0.0 smtp; <a@b>... #5.1.1 user unknown".
 func statusIn(s string) string {
+	best, rank := "", -1
 	for i := 0; i+5 <= len(s); i++ {
 		if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.') {
 			continue
 		}
 		if n := statusLen(s, i); n > 0 {
-			return s[i : i+n]
+			st := s[i : i+n]
+			if r := statusRank(st); r > rank {
+				if r == rankSpecific {
+					return st
+				}
+				best, rank = st, r
+			}
+			i += n - 1
 		}
 	}
-	return ""
+	return best
 }
 
+// Ranks of a status quoted in a diagnostic, by what it says of the cause.
+const (
+	rankVague    = 0 // X.0.0, or the reporting MTA's X.4.7 expiry
+	rankSubject  = 1 // X.Y.0: the subject, no detail
+	rankSpecific = 2 // X.Y.Z
+)
+
+// statusRank ranks an enhanced status (RFC 3463 section 2: class.subject.
+// detail). X.4.7 "delivery time expired" (section 3.5) is vague here: it is
+// what an MTA whose queue gave up says of itself, and it writes it around
+// the remote's last reply, the actual cause ("550 4.4.7 QUEUE.Expired;
+// message expired [Message=451 4.4.0 ... responded with: "452 4.2.2
+// Mailbox full."]", Exchange; "Status: 4.4.7" above Sendmail's "(reason:
+// 452 4.2.2 Mailbox full)").
+func statusRank(st string) int {
+	switch {
+	case st == "":
+		return -1
+	case strings.HasSuffix(st, ".0.0") || expiryStatus(st):
+		return rankVague
+	case strings.HasSuffix(st, ".0"):
+		return rankSubject
+	}
+	return rankSpecific
+}
+
+// vagueReply reports a status that does not say why delivery failed (see
+// statusRank).
+func vagueReply(st string) bool { return statusRank(st) == rankVague }
+
+// expiryStatus reports X.4.7, delivery time expired (RFC 3463 section
+// 3.5).
+func expiryStatus(st string) bool { return len(st) == 5 && st[2:] == "4.7" }
+
 // replyIn finds the SMTP reply code and enhanced status a diagnostic text
-// quotes. A failure code followed by a status of its class ("550 5.1.1",
-// "550-5.1.1") wins; then a failure code (4xx, 5xx) alone with the first
-// status standing on its own; a success code counts only with its status
-// ("250 2.1.5"), since a bare 2xx in a report is more often a size or a
-// count than a reply. A code must stand alone: not inside a longer number,
-// an IP address or a time.
+// quotes (RFC 5321 section 4.2, RFC 3463 section 2), wherever the MTA put
+// it: "said: 550 5.1.1", "Remote host said: 550 5.1.1", "returned '550
+// 5.1.1 ...'", "#550 5.1.1", "... Deferred: 421 4.3.2". A failure code
+// followed by a status of its class ("550 5.1.1", "550-5.1.1") wins; of
+// several, the first of the most specific status (statusRank), so that a
+// bounce given up on after temporary refusals names the remote's last
+// reason and not its own expiry, and an X.0.0 does not hide the X.1.1 of
+// the reply it wraps; a standalone status more specific than the pair's
+// and of its class completes it. Then a failure code (4xx, 5xx) alone with
+// the most specific status standing on its own (statusIn); a success code
+// counts only with its status ("250 2.1.5"), since a bare 2xx in a report
+// is more often a size or a count than a reply. A code must stand alone:
+// not inside a longer number, an IP address or a time.
 func replyIn(s string) (code int, status string) {
 	okCode, okStatus := 0, ""
+	pairCode, pairStatus, pairRank := 0, "", -1 // the best failure code paired with a status
 	for i := 0; i+3 <= len(s); i++ {
 		if i > 0 && !codeBoundary(s[i-1]) {
 			continue
@@ -158,12 +212,24 @@ func replyIn(s string) (code int, status string) {
 		}
 		switch {
 		case c >= 400 && paired != "":
-			return c, paired
+			r := statusRank(paired)
+			if r == rankSpecific {
+				return c, paired
+			}
+			if r > pairRank {
+				pairCode, pairStatus, pairRank = c, paired, r
+			}
 		case c >= 400 && code == 0:
 			code = c
 		case c < 400 && paired != "" && okCode == 0:
 			okCode, okStatus = c, paired
 		}
+	}
+	if pairCode != 0 {
+		if st := statusIn(s); statusRank(st) > pairRank && st[0] == pairStatus[0] {
+			return pairCode, st // "550 5.0.0 <a@b>... User unknown (#5.1.1)"
+		}
+		return pairCode, pairStatus
 	}
 	if code != 0 {
 		return code, statusIn(s)

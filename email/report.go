@@ -124,9 +124,11 @@ type Original struct {
 	// and X-Rebond-Campaign, the headers senders add for correlation.
 	RebondMessageID string `json:"rebond_message_id,omitempty"`
 	Campaign        string `json:"campaign,omitempty"`
-	From            string `json:"from,omitempty"`
-	To              string `json:"to,omitempty"`
-	Subject         string `json:"subject,omitempty"`
+	// Signature is the value of X-Rebond-Signature (see Signature).
+	Signature string `json:"signature,omitempty"`
+	From      string `json:"from,omitempty"`
+	To        string `json:"to,omitempty"`
+	Subject   string `json:"subject,omitempty"`
 }
 
 // Correlation header fields senders add to their messages so that a

@@ -68,6 +68,11 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 			cmd, reply, named = c, "", false
 		} else if isSessionIntro(line) {
 			cmd = "CONN" // until a command is sent, replies answer the greeting
+		} else if strings.TrimSpace(line) == "" {
+			// A command answers the replies of its paragraph: Courier
+			// writes each recipient's own transcript after a blank line
+			// ("<a@b>:" then ">>> DATA", "<<< 554 ...").
+			cmd = ""
 		}
 		if t := strings.TrimSpace(line); isSeparator(t) {
 			transcript = strings.Contains(strings.ToLower(t), "transcript of session")
@@ -106,12 +111,15 @@ func scanText(lines []string, skip func(addr string, rank int) bool) []textHit {
 			continue
 		}
 		// The block runs to the next line naming an address, unless it is
-		// the same address on a continuation line of f's, more indented:
-		// a folded reply repeats its own ("<a>: host ... said: 550\n
-		// 5.1.1 <a>... User Unknown (in reply to RCPT TO command)").
+		// the same address on a continuation line of f's, more indented
+		// (a folded reply repeats its own: "<a>: host ... said: 550\n
+		// 5.1.1 <a>... User Unknown (in reply to RCPT TO command)"), or
+		// quoted inside a sentence of f's block, a rank below f's (qmail's
+		// "<a>:" then "Remote host said: 550 5.1.1 <a>... User Unknown",
+		// qmail-remote.c: the remote's reply is the diagnosis).
 		end := len(lines)
 		for _, g := range found[k+1:] {
-			if g.addr != f.addr || indent(lines[g.i]) <= indent(lines[f.i]) {
+			if g.addr != f.addr || indent(lines[g.i]) <= indent(lines[f.i]) && g.rank >= f.rank {
 				end = g.i
 				break
 			}

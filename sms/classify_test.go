@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/sms"
 )
 
@@ -14,10 +15,7 @@ import (
 func TestClassifyPrecedence(t *testing.T) {
 	t.Parallel()
 	set := loadRules(t)
-	tests := []struct {
-		name, format, dialect, payload string
-		want                           string // outcome reason
-	}{
+	tests := []receiptCase{
 		{"EXPIRED after absentSubscriber stays an expiry", sms.FormatText, "map", "id:1 stat:EXPIRED err:027", "soft expired"},
 		{"DELIVRD with a stray err is a delivery", sms.FormatText, "twilio-smpp", "id:1 stat:DELIVRD err:005", "delivered delivered"},
 		{"err without a dialect says nothing", sms.FormatText, "", "id:1 stat:UNDELIV err:001", "soft undeliverable"},
@@ -25,7 +23,7 @@ func TestClassifyPrecedence(t *testing.T) {
 		{"one err, two dialects: map 001", sms.FormatText, "map", "id:1 stat:UNDELIV err:001", "hard unknown_subscriber"},
 		{"w2wts in decimal", sms.FormatText, "w2wts", "id:1 stat:UNDELIV err:013", "soft call_barred"},
 		{"w2wts in hex", sms.FormatText, "w2wts", "id:1 stat:UNDELIV err:00D", "soft call_barred"},
-		{"unknown err of a known dialect", sms.FormatText, "8x8", "id:1 stat:UNDELIV err:999", "soft undeliverable"},
+		{"unknown err of a known dialect", sms.FormatText, "8x8", "id:1 stat:UNDELIV err:999", "soft unknown_error"},
 		{"TLV state 5 with err in dialect", sms.FormatTLV, "twilio-smpp", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:005","tlv":{"message_state":5}}`, "hard unknown_subscriber"},
 		{"TLV state 2 beats a failed text and its code", sms.FormatTLV, "", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:001","tlv":{"message_state":2,"network_error_code":"030001"}}`, "delivered delivered"},
 		{"network error without state, failed text", sms.FormatTLV, "", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:000","tlv":{"network_error_code":"03000b"}}`, "hard sms_not_provisioned"},
@@ -38,16 +36,82 @@ func TestClassifyPrecedence(t *testing.T) {
 		{"jasmin throttled", sms.FormatJasmin, "", `{"form":{"id":"j","level":"1","message_status":"ESME_RTHROTTLED"}}`, "soft rate_limited"},
 		{"twilio delivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered"}}`, "delivered delivered"},
 		{"twilio landline", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"30006"}}`, "hard not_sms_capable"},
-		{"twilio failed, unknown code", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"failed","ErrorCode":"39999"}}`, "soft undeliverable"},
+		{"twilio failed, unknown code", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"failed","ErrorCode":"39999"}}`, "soft unknown_error"},
 		{"vonage expired with a code is an expiry", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"2"}}`, "soft expired"},
 		{"vonage illegal number", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"9"}}`, "hard invalid_number"},
 		{"infobip expired after absent subscriber", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":4,"name":"EXPIRED_EXPIRED"},"error":{"id":27}}]}}`, "soft expired"},
 		{"infobip teleservice not provisioned", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":11,"permanent":true}}]}}`, "hard sms_not_provisioned"},
-		{"infobip unknown error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":77777,"permanent":true}}]}}`, "soft undeliverable"},
+		{"infobip unknown error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":77777,"permanent":true}}]}}`, "soft unknown_error"},
+		{"infobip do-not-disturb status is an opt-out", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"}}]}}`, "hard opted_out"},
+		{"infobip do-not-disturb status with its error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
+		{"infobip do-not-disturb error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
 		{"plivo sent", sms.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"sent"}}`, "pending sent_to_carrier"},
 		{"sinch queued", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":400,"status":"Queued"}}`, "pending queued"},
 		{"csv failure", sms.FormatTextCSV, "", "02,0210021543,0210021500,,447887123456,1,r", "soft undeliverable"},
 	}
+	checkReceipts(t, set, tests, false)
+}
+
+// TestUnknownCodes pins the reference's rule for a code missing from its
+// table ("Unknown codes in any dialect: soft unknown_error, and into the
+// qualification queue"): on every wire, a non-zero code that the dialect or
+// provider does not list makes a failure that does not say why soft
+// unknown_error, by a fallback.* rule (the queue is made of them), never
+// hard even when the provider flags it permanent; a status that says what
+// happened keeps its verdict, and err 0 is no error.
+func TestUnknownCodes(t *testing.T) {
+	t.Parallel()
+	set := loadRules(t)
+	const text = "id:1 sub:001 dlvrd:000 submit date:2405101230 done date:2405101231 "
+	infobip := func(status, id string) string {
+		return `{"body":{"results":[{"messageId":"1","status":{"name":"` + status + `"},"error":{"id":` + id + `,"permanent":true}}]}}`
+	}
+	tests := []receiptCase{
+		{"UNDELIV, map", sms.FormatText, "map", text + "stat:UNDELIV err:099 text:x", "soft unknown_error fallback.sms.err@1"},
+		{"REJECTD, twilio-smpp", sms.FormatText, "twilio-smpp", text + "stat:REJECTD err:300 text:x", "soft unknown_error fallback.sms.err@1"},
+		{"FAILED, 8x8", sms.FormatText, "8x8", text + "stat:FAILED err:2 text:x", "soft unknown_error fallback.sms.err@1"},
+		{"UNDELIV, w2wts hex", sms.FormatText, "w2wts", text + "stat:UNDELIV err:0ff text:x", "soft unknown_error fallback.sms.err@1"},
+		{"UNDELIV, a dialect without a table", sms.FormatText, "acme", text + "stat:UNDELIV err:001 text:x", "soft unknown_error fallback.sms.err@1"},
+		{"UNDELIV, known code stays known", sms.FormatText, "map", text + "stat:UNDELIV err:001 text:x", "hard unknown_subscriber sms.err.map.unknown_subscriber@2"},
+		{"UNDELIV, err 000", sms.FormatText, "map", text + "stat:UNDELIV err:000 text:x", "soft undeliverable sms.stat.undeliv@1"},
+		{"UNDELIV, no dialect", sms.FormatText, "", text + "stat:UNDELIV err:099 text:x", "soft undeliverable sms.stat.undeliv@1"},
+		{"EXPIRED is specific", sms.FormatText, "map", text + "stat:EXPIRED err:099 text:x", "soft expired sms.stat.expired@1"},
+		{"DELETED is specific", sms.FormatText, "map", text + "stat:DELETED err:099 text:x", "soft deleted sms.stat.deleted@1"},
+		{"DELIVRD is a delivery", sms.FormatText, "map", text + "stat:DELIVRD err:099 text:x", "delivered delivered sms.stat.delivrd@1"},
+		{"message_state 5", sms.FormatTLV, "map", `{"esm_class":4,"short_message":"id:1 stat:ENROUTE err:099","tlv":{"message_state":5}}`, "soft unknown_error fallback.sms.err.tlv@1"},
+		{"message_state 8", sms.FormatTLV, "twilio-smpp", `{"esm_class":4,"short_message":"id:1 stat:REJECTD err:300","tlv":{"message_state":8}}`, "soft unknown_error fallback.sms.err.tlv@1"},
+		{"message_state 3 is specific", sms.FormatTLV, "map", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:099","tlv":{"message_state":3}}`, "soft expired sms.state.3@1"},
+		{"a known network_error_code says why", sms.FormatTLV, "map", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:099","tlv":{"message_state":5,"network_error_code":"030001"}}`, "hard unknown_subscriber sms.neterr.gsm.unknown_subscriber@1"},
+		{"jasmin level 2", sms.FormatJasmin, "map", `{"form":{"id":"j","level":"2","message_status":"UNDELIV","err":"099"}}`, "soft unknown_error fallback.sms.err@1"},
+		{"twilio undelivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"39999"}}`, "soft unknown_error fallback.sms.twilio.code@1"},
+		{"twilio delivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered","ErrorCode":"39999"}}`, "delivered delivered sms.twilio.status.delivered@1"},
+		{"vonage failed", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
+		{"vonage rejected", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"rejected","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
+		{"vonage failed, err-code 0", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"0"}}`, "soft undeliverable sms.vonage.status.undeliverable@1"},
+		{"vonage expired", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"77"}}`, "soft expired sms.vonage.status.expired@1"},
+		{"infobip undeliverable, flagged permanent", sms.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
+		{"infobip rejected by the operator", sms.FormatInfobip, "", infobip("UNDELIVERABLE_REJECTED_OPERATOR", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
+		{"infobip REJECTED_DND is specific", sms.FormatInfobip, "", infobip("REJECTED_DND", "77777"), "hard opted_out sms.infobip.status.opted_out@1"},
+		{"infobip SS7 family is known", sms.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "1400"), "soft network_failure sms.infobip.code.ss7_transport@1"},
+		{"plivo undelivered", sms.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"undelivered","ErrorCode":"4242"}}`, "soft unknown_error fallback.sms.plivo.code@1"},
+		{"sinch failed", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Failed"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
+		{"sinch aborted", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Aborted"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
+	}
+	checkReceipts(t, set, tests, true)
+}
+
+// receiptCase is a receipt as a format and its connection's dialect write
+// it, and the verdict it must get: "outcome reason", and " rule" when the
+// rule is checked too.
+type receiptCase struct {
+	name, format, dialect, payload string
+	want                           string
+}
+
+// checkReceipts parses and classifies each case in a parallel subtest of
+// t; withRule compares the deciding rule's id@version too.
+func checkReceipts(t *testing.T, set *rules.Set, tests []receiptCase, withRule bool) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -56,7 +120,11 @@ func TestClassifyPrecedence(t *testing.T) {
 				t.Fatalf("ParseReceipt: %v", err)
 			}
 			v := set.Classify(e)
-			if diff := cmp.Diff(tt.want, string(v.Outcome)+" "+string(v.Reason)); diff != "" {
+			got := string(v.Outcome) + " " + string(v.Reason)
+			if withRule {
+				got += " " + v.Rule
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Classify (-want +got):\n%s\nrule %s, evidence %s", diff, v.Rule, v.Evidence)
 			}
 		})

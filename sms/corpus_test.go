@@ -20,28 +20,39 @@ type row struct {
 // header line, eight fields per line.
 func readCorpus(tb testing.TB) []row {
 	tb.Helper()
-	f, err := os.Open("testdata/receipts.tsv")
+	var rows []row
+	for _, c := range readTSV(tb, "testdata/receipts.tsv", 8) {
+		rows = append(rows, row{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
+	}
+	return rows
+}
+
+// readTSV reads a TAB-separated testdata file without quoting: a header
+// line, then lines of exactly fields fields.
+func readTSV(tb testing.TB, path string, fields int) [][]string {
+	tb.Helper()
+	f, err := os.Open(path)
 	if err != nil {
-		tb.Fatalf("open corpus: %v", err)
+		tb.Fatalf("open %s: %v", path, err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var rows []row
+	var lines [][]string
 	for n := 1; sc.Scan(); n++ {
 		if n == 1 {
 			continue
 		}
 		c := strings.Split(sc.Text(), "\t")
-		if len(c) != 8 {
-			tb.Fatalf("receipts.tsv line %d: %d fields, want 8", n, len(c))
+		if len(c) != fields {
+			tb.Fatalf("%s line %d: %d fields, want %d", path, n, len(c), fields)
 		}
-		rows = append(rows, row{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
+		lines = append(lines, c)
 	}
 	if err := sc.Err(); err != nil {
-		tb.Fatalf("read corpus: %v", err)
+		tb.Fatalf("read %s: %v", path, err)
 	}
-	return rows
+	return lines
 }
 
 // loadRules loads the rule files the binary embeds.

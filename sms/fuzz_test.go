@@ -128,6 +128,9 @@ func one(parse func([]byte) (channels.Event, error)) func([]byte) ([]channels.Ev
 }
 
 func FuzzParseKannel(f *testing.F) {
+	// The dlr-url of the README: the sender's ref and campaign, %t times.
+	f.Add("ref=shop-1&campaign=spring&type=8&fid=5F3A&answer=ACK%2F&from=447700900123&ts=2026-12-07+14:53:16")
+	f.Add("ref=shop-1&type=1&fid=5F3A&answer=id%3A5F3A+stat%3ADELIVRD+err%3A000&ts=2026-12-07%2B14:53:16")
 	fuzzValues(f, sms.FormatKannel, func(v url.Values) (channels.Event, error) { return sms.ParseKannel(v, "map") })
 }
 

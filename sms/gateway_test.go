@@ -2,7 +2,9 @@ package sms_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -25,9 +27,9 @@ func TestParseKannel(t *testing.T) {
 		want               string
 	}{
 		{
-			name: "type 8: accepted by the SMSC",
+			name: "type 8: accepted by the SMSC, a pending step of the sender's message",
 			raw:  "ref=m1&type=8&answer=ACK%2F&fid=5F3A1B00&from=447700900123&ts=1795348822",
-			want: "sent|kannel|5F3A1B00|447700900123|DLR_SMSC_SUCCESS||kannel||-",
+			want: "deferred|kannel|m1|447700900123|DLR_SMSC_SUCCESS||kannel||-",
 		},
 		{
 			name: "type 1 with receipt text and dlr_err",
@@ -81,9 +83,82 @@ func TestParseKannel(t *testing.T) {
 	}
 }
 
+// TestParseKannelJoin checks that every callback of one sendsms joins the
+// sender's message: MessageID is the ref the sender wrote into the
+// dlr-url, the SMSC's id (fid, else the receipt text's id:) is SMSCID, and
+// the campaign comes from the URL too.
+func TestParseKannelJoin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw                    string
+		typ, msgID, smscID, campaign string
+	}{
+		{"type 8", "ref=shop-42&campaign=spring&type=8&answer=ACK%2F&fid=5F3A1B00&from=447700900123",
+			"deferred", "shop-42", "5F3A1B00", "spring"},
+		{"type 1 with fid", "ref=shop-42&campaign=spring&type=1&answer=id%3A5F3A1B00+stat%3ADELIVRD+err%3A000&fid=5F3A1B00",
+			"delivered", "shop-42", "5F3A1B00", "spring"},
+		{"type 2, the SMSC id from the receipt text", "ref=shop-43&type=2&answer=id%3A77+stat%3AUNDELIV+err%3A001",
+			"failed", "shop-43", "77", ""},
+		{"type 16, no SMSC id at all", "ref=shop-44&type=16&answer=NACK%2F0x0000000b%2FInvalid",
+			"failed", "shop-44", "", ""},
+		{"id as the sender's parameter", "id=shop-45&type=1&fid=F9", "delivered", "shop-45", "F9", ""},
+		{"no ref: the SMSC id is the message", "type=1&fid=F9", "delivered", "F9", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := sms.ParseKannel(query(t, tt.raw), "map")
+			if err != nil {
+				t.Fatalf("ParseKannel: %v", err)
+			}
+			got := []string{string(e.Type), e.MessageID, e.SMS.SMSCID, e.Campaign}
+			if diff := cmp.Diff([]string{tt.typ, tt.msgID, tt.smscID, tt.campaign}, got); diff != "" {
+				t.Errorf("type, message id, SMSC id, campaign (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParseKannelTime reads both of Kannel's time escapes: %T (Unix
+// seconds) and %t (gw/urltrans.c: "YYYY-MM-DD+HH:MM:SS", UTC), whose '+'
+// arrives as a space once the query is decoded, or as '+' when the gateway
+// escaped it.
+func TestParseKannelTime(t *testing.T) {
+	t.Parallel()
+	want := time.Date(2026, 12, 7, 14, 53, 16, 0, time.UTC)
+	for _, ts := range []string{"1796655196", "2026-12-07+14:53:16", "2026-12-07%2B14:53:16", "2026-12-07%2014:53:16"} {
+		t.Run(ts, func(t *testing.T) {
+			t.Parallel()
+			e, err := sms.ParseKannel(query(t, "ref=m1&type=1&ts="+ts), "")
+			if err != nil {
+				t.Fatalf("ParseKannel: %v", err)
+			}
+			if !e.OccurredAt.Equal(want) {
+				t.Errorf("OccurredAt = %v, want %v", e.OccurredAt, want)
+			}
+		})
+	}
+}
+
+// TestParseJasminJoin: with the sender's ref in the dlr-url, Jasmin's own
+// id is the SMSC-side key and campaign comes from the URL.
+func TestParseJasminJoin(t *testing.T) {
+	t.Parallel()
+	e, err := sms.ParseJasmin(query(t, "ref=shop-1&campaign=spring&id=J5&level=2&message_status=DELIVRD&err=000"), "")
+	if err != nil {
+		t.Fatalf("ParseJasmin: %v", err)
+	}
+	got := []string{e.MessageID, e.SMS.SMSCID, e.Campaign}
+	if diff := cmp.Diff([]string{"shop-1", "J5", "spring"}, got); diff != "" {
+		t.Errorf("message id, SMSC id, campaign (-want +got):\n%s", diff)
+	}
+}
+
 func TestParseKannelErrors(t *testing.T) {
 	t.Parallel()
-	for _, raw := range []string{"", "type=abc", "type=0", "type=32", "type=-1", "type=1&fid=" + string(make([]byte, 300))} {
+	for _, raw := range []string{"", "type=abc", "type=0", "type=32", "type=-1", "type=1&fid=" + string(make([]byte, 300)),
+		"type=1&ref=m1&ts=yesterday", "type=1&ref=m1&ts=07%2F12%2F2026+14:53", "type=1&ref=m1&ts=-5", "type=1&ref=m1&ts=%25t",
+		"type=1&ref=" + strings.Repeat("r", 300), "type=1&ref=m1&campaign=" + strings.Repeat("c", 300)} {
 		t.Run(raw, func(t *testing.T) {
 			t.Parallel()
 			if e, err := sms.ParseKannel(query(t, raw), ""); err == nil {
@@ -103,6 +178,9 @@ func TestParseJasmin(t *testing.T) {
 		{name: "level 1 error", raw: "id=J2&level=1&message_status=ESME_RTHROTTLED", want: "failed|jasmin|J2||ESME_RTHROTTLED||jasmin||-"},
 		{name: "level 2 receipt", raw: "id=J3&level=2&message_status=UNDELIV&id_smsc=3A&err=027&donedate=2405101231", dialect: "map", want: "failed|jasmin|J3||UNDELIV|027|map||-"},
 		{name: "level 3", raw: "id=J4&level=3&message_status=DELIVRD&err=000", want: "delivered|jasmin|J4||DELIVRD|000|||-"},
+		{name: "level 1 ok under the sender's ref: a pending step", raw: "ref=shop-1&id=J5&level=1&message_status=ESME_ROK", want: "deferred|jasmin|shop-1||ESME_ROK||jasmin||-"},
+		{name: "level 2 under the sender's ref", raw: "ref=shop-1&id=J5&level=2&message_status=DELIVRD&id_smsc=3A&err=000", want: "delivered|jasmin|shop-1||DELIVRD|000|||-"},
+		{name: "level 1 refusal under the sender's ref", raw: "ref=shop-2&id=J6&level=1&message_status=ESME_RINVDSTADR", want: "failed|jasmin|shop-2||ESME_RINVDSTADR||jasmin||-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,31 +31,46 @@ var kannelStats = []struct {
 	{kannelFail, "DLR_FAIL", channels.Failed},
 	{kannelSMSCFail, "DLR_SMSC_FAIL", channels.Failed},
 	{kannelBuffered, "DLR_BUFFERED", channels.Deferred},
-	{kannelSMSCSuccess, "DLR_SMSC_SUCCESS", channels.Sent},
+	{kannelSMSCSuccess, "DLR_SMSC_SUCCESS", channels.Deferred},
 }
 
 // ParseKannel reads the parameters of a request Kannel's smsbox made to a
-// dlr-url. The names are the ones the dlr-url gives the escapes: type=%d
+// dlr-url. The names are the ones the dlr-url gives the escapes (Kannel
+// user guide, "Delivery reports" and the sendsms dlr-url escapes): type=%d
 // (required; also dlr or status), answer=%A (the SMSC's answer: receipt
-// text, "ACK/" or "NACK/…"), fid=%F (the SMSC message id), ts=%t,
-// from=%p (the handset) and meta=%D (the SMPP TLVs, among them dlr_err).
+// text, "ACK/" or "NACK/…"), fid=%F (the SMSC message id), ts=%t or ts=%T,
+// from=%p (the handset) and meta=%D (the SMPP TLVs, among them dlr_err);
+// and the sender's own parameters: ref (or id, msgid, myId), the sender's
+// message id, and campaign.
+//
+// The event's MessageID is the sender's ref, the id its "sent" events
+// carry: a sendsms client never learns the SMSC's id. The SMSC's id (fid,
+// else the receipt text's id:) is kept in SMSReceipt.SMSCID, and is the
+// MessageID only when the dlr-url names no ref. Type 8 (the SMSC accepted
+// the submit) is a pending step of that message, a Deferred event, never
+// a send: the sender's own "sent" event is the send.
 //
 // With receipt text in answer, Stat and Err come from it and Dialect is
 // the connection's; otherwise Stat names the DLR type (DLR_SUCCESS,
 // DLR_FAIL, DLR_SMSC_FAIL, DLR_BUFFERED, DLR_SMSC_SUCCESS) with Dialect
-// "kannel", or, on an SMSC reject, the SMPP command_status name.
+// "kannel", or, on an SMSC reject, the SMPP command_status name. A ts that
+// is neither form is an error, not a silent arrival time.
 func ParseKannel(v url.Values, dialect string) (channels.Event, error) {
 	mask, err := kannelType(v)
 	if err != nil {
 		return channels.Event{}, err
 	}
-	r := receipt{provider: "kannel", messageID: first(v, "fid", "foreign_id", "smsc_id"), recipient: phone(first(v, "from", "phone", "msisdn"))}
-	r.at = unixTime(first(v, "ts", "time"))
+	at, err := kannelTime(first(v, "ts", "time"))
+	if err != nil {
+		return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
+	}
+	r := receipt{provider: "kannel", recipient: phone(first(v, "from", "phone", "msisdn")), at: at, campaign: first(v, "campaign")}
+	smscID := first(v, "fid", "foreign_id", "smsc_id")
 	answer := first(v, "answer", "reply")
 	if rt, err := ParseReceiptText(answer); err == nil && rt.Stat != "" {
 		r.sms = channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect}
-		if r.messageID == "" {
-			r.messageID = rt.ID
+		if smscID == "" {
+			smscID = rt.ID
 		}
 	} else {
 		r.sms = kannelStatus(mask, answer)
@@ -67,13 +82,46 @@ func ParseKannel(v url.Values, dialect string) (channels.Event, error) {
 		}
 	}
 	r.sms.NetworkError = kannelDLRErr(first(v, "meta"), r.sms)
+	r.messageID = senderID(v)
 	if r.messageID == "" {
-		r.messageID = first(v, "ref", "id", "msgid", "myId", "myid")
+		r.messageID = smscID
 	}
-	if err := checkID("fid", r.messageID); err != nil {
-		return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
+	if smscID != r.messageID {
+		r.sms.SMSCID = smscID
+	}
+	for _, f := range []struct{ name, v string }{{"ref", r.messageID}, {"fid", smscID}, {"campaign", r.campaign}} {
+		if err := checkID(f.name, f.v); err != nil {
+			return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
+		}
 	}
 	return r.event(), nil
+}
+
+// senderID is the sender's own message id, which Kannel's dlr-url carries
+// because the sender wrote it there: the id of the sender's "sent" events.
+func senderID(v url.Values) string {
+	return first(v, "ref", "id", "msgid", "myId", "myid")
+}
+
+// kannelTime reads a dlr-url's time: %T, Unix seconds, or %t, Kannel's
+// "YYYY-MM-DD+HH:MM:SS" in UTC (gw/urltrans.c formats it with gmtime and
+// a literal '+', which a query decodes to a space). Empty is the zero
+// time (the caller uses the time of receipt); anything else is an error.
+func kannelTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n <= 0 {
+			return time.Time{}, fmt.Errorf("ts %q: not a time after the epoch", s)
+		}
+		return time.Unix(n, 0).UTC(), nil
+	}
+	t, err := time.Parse(time.DateTime, strings.Replace(s, "+", " ", 1))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("ts %q: neither Unix seconds (%%T) nor YYYY-MM-DD+HH:MM:SS (%%t)", truncate(s, 40))
+	}
+	return t, nil
 }
 
 // kannelType reads the %d bit mask.
@@ -170,13 +218,4 @@ func phone(s string) string {
 		return ""
 	}
 	return s
-}
-
-// unixTime reads seconds since the epoch; zero when s is not a number.
-func unixTime(s string) time.Time {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(n, 0).UTC()
 }

@@ -127,6 +127,7 @@ type receipt struct {
 	provider  string
 	messageID string
 	recipient string
+	campaign  string // the sender's, from a callback URL it wrote
 	at        time.Time
 	typ       channels.Type // "" = derived from the stat
 	sms       channels.SMSReceipt
@@ -141,7 +142,7 @@ func (r receipt) event() channels.Event {
 	}
 	sr := r.sms
 	e := channels.Event{
-		Channel: channels.SMS, Type: typ, MessageID: r.messageID, Recipient: r.recipient,
+		Channel: channels.SMS, Type: typ, MessageID: r.messageID, Recipient: r.recipient, Campaign: r.campaign,
 		OccurredAt: r.at, Provider: r.provider, SMS: &sr, Raw: r.raw,
 	}
 	state := sr.Stat

@@ -33,6 +33,10 @@ type Webhook struct {
 	// number: the callback URL's "recipient" parameter then does.
 	recipientParam bool
 	now            func() time.Time
+	// shared is the shared secret of a provider that does not sign (nil
+	// for a signed one): it is in the URL and headers, so it can be
+	// checked before the body is read (AuthenticateHeaders).
+	shared *SharedSecret
 }
 
 var _ channels.Webhook = (*Webhook)(nil)
@@ -48,7 +52,9 @@ func (w *Webhook) Format() string { return w.format }
 // Handle implements channels.Webhook. It bounds the payload (MaxPayloadLen
 // for the body and for the query), authenticates the request as the
 // provider's constructor describes, and decodes the query, the form or the
-// JSON body with the provider's Parse function. Errors wrap
+// JSON body with the provider's Parse function. Errors name the field, not
+// the webhook (the caller, which knows the webhook's configured name, says
+// which one), and wrap
 // channels.ErrUnauthorized (missing or bad signature or secret, stale
 // timestamp) or channels.ErrMalformed (a *channels.FieldError naming the
 // field); Handle never panics.
@@ -64,13 +70,31 @@ func (w *Webhook) Format() string { return w.format }
 // while the provider can still be told. A well-formed notification that is
 // not a delivery receipt (a Sinch batch report) is accepted with no events,
 // so the provider does not deliver it again.
+// AuthenticateHeaders implements channels.HeaderAuthenticator: a shared
+// secret (a token in the callback URL, Basic credentials, an App key or
+// a custom header) is checked on the URL and headers; a signature needs
+// the body (channels.ErrNeedBody).
+func (w *Webhook) AuthenticateHeaders(r *http.Request) error {
+	if w.shared == nil || r == nil || r.URL == nil {
+		return channels.ErrNeedBody
+	}
+	if len(r.URL.RawQuery) > MaxPayloadLen {
+		return channels.Unauthorized("%s: query of %d bytes", w.provider, len(r.URL.RawQuery))
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return channels.Unauthorized("%s: unreadable query", w.provider)
+	}
+	return w.shared.check(w.provider, r, &callback{query: q})
+}
+
 func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
 	if r == nil || r.URL == nil {
 		return channels.WebhookResult{}, fmt.Errorf("%s webhook: no request", w.provider)
 	}
 	c, err := readCallback(r, body)
 	if err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, err)
+		return channels.WebhookResult{}, err
 	}
 	c.at = w.now().UTC()
 	if err := w.verify(r, c); err != nil {
@@ -81,10 +105,10 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return w.result(nil), nil
 	}
 	if err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, w.malformed(c, err))
+		return channels.WebhookResult{}, w.malformed(c, err)
 	}
 	if err := w.complete(evs, c); err != nil {
-		return channels.WebhookResult{}, fmt.Errorf("%s webhook: %w", w.provider, err)
+		return channels.WebhookResult{}, err
 	}
 	return w.result(evs), nil
 }

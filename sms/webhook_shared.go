@@ -34,10 +34,10 @@ func (c GatewayConfig) Validate() error { return c.SharedSecret.Validate() }
 
 // NewKannelWebhook returns the adapter of Kannel's dlr-url requests (a GET
 // query in Kannel 1.4; read by ParseKannel). The dlr-url the sender
-// submits names the escapes, and the handset's number must be among them
-// (from=%p, or a recipient parameter the sender writes):
+// submits names its own message id and campaign, the escapes, and the
+// handset's number (from=%p, or a recipient parameter the sender writes):
 //
-//	https://rebond.example.com/v1/webhooks/kannel?token=SECRET&type=%d&fid=%F&answer=%A&from=%p&ts=%t&meta=%D
+//	https://rebond.example.com/v1/webhooks/kannel?token=SECRET&ref=<sender's id>&campaign=<campaign>&type=%d&fid=%F&answer=%A&from=%p&ts=%t&meta=%D
 //
 // type is Kannel's DLR bit mask (gw/dlr.h: 1 delivered, 2 failed, 4
 // buffered, 8 SMSC accepted, 16 SMSC rejected). A composite such as 34 or
@@ -55,6 +55,7 @@ func NewKannelWebhook(cfg GatewayConfig) (*Webhook, error) {
 		return single(ParseKannel(c.params, cfg.Dialect))
 	}
 	w := newWebhook("kannel", FormatKannel, []string{"type|dlr|status"}, sharedCheck("kannel", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
 	w.recipientParam = true
 	return w, nil
 }
@@ -63,7 +64,7 @@ func NewKannelWebhook(cfg GatewayConfig) (*Webhook, error) {
 // POST, or a GET with dlr-method GET; read by ParseJasmin). Jasmin's DLR
 // names no number, so the sender's dlr-url carries it with the token:
 //
-//	https://rebond.example.com/v1/webhooks/jasmin?token=SECRET&recipient=447700900123
+//	https://rebond.example.com/v1/webhooks/jasmin?token=SECRET&recipient=447700900123&ref=<sender's id>&campaign=<campaign>
 //
 // The success answer is exactly "ACK/Jasmin" (jasmin/routing/throwers.py):
 // anything else makes Jasmin throw the DLR again.
@@ -73,6 +74,7 @@ func NewJasminWebhook(cfg GatewayConfig) (*Webhook, error) {
 	}
 	parse := func(c *callback) ([]channels.Event, error) { return single(ParseJasmin(c.params, cfg.Dialect)) }
 	w := newWebhook("jasmin", FormatJasmin, []string{"id", "message_status", "level"}, sharedCheck("jasmin", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
 	w.answer, w.recipientParam = "ACK/Jasmin", true
 	return w, nil
 }
@@ -103,7 +105,9 @@ func NewInfobipWebhook(cfg InfobipConfig) (*Webhook, error) {
 		}
 		return evs, err
 	}
-	return newWebhook("infobip", FormatInfobip, []string{"results"}, sharedCheck("infobip", cfg.SharedSecret), parse), nil
+	w := newWebhook("infobip", FormatInfobip, []string{"results"}, sharedCheck("infobip", cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
+	return w, nil
 }
 
 // SinchConfig configures the Sinch delivery report adapter.
@@ -155,7 +159,11 @@ func NewSinchWebhook(cfg SinchConfig) (*Webhook, error) {
 		verify = cfg.verify
 	}
 	parse := func(c *callback) ([]channels.Event, error) { return single(ParseSinch(c.body)) }
-	return newWebhook("sinch", FormatSinch, []string{"status"}, verify, parse), nil
+	w := newWebhook("sinch", FormatSinch, []string{"status"}, verify, parse)
+	if cfg.Secret == "" {
+		w.shared = &cfg.SharedSecret
+	}
+	return w, nil
 }
 
 // verify checks the x-sinch-webhook-signature headers.

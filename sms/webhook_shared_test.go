@@ -51,7 +51,7 @@ func TestKannelWebhookBitmask(t *testing.T) {
 		{"1", "ok delivered DLR_SUCCESS"},
 		{"2", "ok failed DLR_FAIL"},
 		{"4", "ok deferred DLR_BUFFERED"},
-		{"8", "ok sent DLR_SMSC_SUCCESS"},
+		{"8", "ok deferred DLR_SMSC_SUCCESS"}, // a pending step, never a send
 		{"16", "ok failed DLR_SMSC_FAIL"},
 		{"34", "ok failed DLR_FAIL"},       // 32 | 2
 		{"65", "ok delivered DLR_SUCCESS"}, // 64 | 1
@@ -215,4 +215,21 @@ func TestSinchWebhookSharedSecret(t *testing.T) {
 		{"wrong password", post(http.Header{"Authorization": {basicAuth("sinch", "wrong-password-00001")}}), "unauthorized", nil},
 		{"a valid HMAC is no credential here", post(sinchHeaders(sinchSecret, body, "n", time.Now())), "unauthorized", nil},
 	})
+}
+
+// TestKannelWebhookErrorNamesField: the api prefixes "webhook <name>:",
+// so a refusal starts with the field, said once.
+func TestKannelWebhookErrorNamesField(t *testing.T) {
+	t.Parallel()
+	hook := kannelHook(t, "")
+	for _, q := range []string{"type=1&ref=m1&ts=yesterday&from=447700900123", "type=1&fid=%zz", "type=1&ref=m1"} {
+		r, body := request("GET", gatewayURL("kannel", q), "", "", nil)
+		_, err := hook.Handle(r, body)
+		if err == nil {
+			t.Fatalf("%s: accepted", q)
+		}
+		if strings.Contains(err.Error(), "webhook") {
+			t.Errorf("%s: error %q names the webhook; the caller does", q, err)
+		}
+	}
 }

@@ -138,10 +138,27 @@ func (s *Store) lockSnapshot(ctx context.Context, tx *sqlx.Tx, ids []string, for
 		return snap, nil, nil, err
 	}
 	snap.Verdicts = ahead.verdicts // classified once
-	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, snap.Events, force); err != nil {
+	if snap.Recipients, snap.Allowed, err = s.lockRecipients(ctx, tx, trusted(snap.Events, snap.Messages, ahead.created, force), force); err != nil {
 		return snap, nil, nil, err
 	}
 	return snap, rows, ahead.created, nil
+}
+
+// trusted returns the events that may change a recipient: all but the
+// unverified ones that join no send to their recipient
+// (lifecycle.JoinsSend), among the locked messages and those the batch
+// created, which get no placeholder row and no lock: a forged bounce
+// stores nothing per address it names. A join this misses (a stored
+// message whose send is in the batch) is in force on the retry.
+func trusted(events []channels.Event, locked, created map[lifecycle.MessageKey]lifecycle.Message, force map[lifecycle.RecipientKey]bool) []channels.Event {
+	out := events[:0:0]
+	for _, e := range events {
+		if !e.Unverified || lifecycle.JoinsSend(locked, e) || lifecycle.JoinsSend(created, e) ||
+			force[lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 type messageRow struct {

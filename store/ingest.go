@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -175,6 +176,23 @@ func (s *Store) CountEvents(ctx context.Context) (applied, pending int64, err er
 		return 0, 0, fmt.Errorf("count events: %w", err)
 	}
 	return row.Applied, row.Pending, nil
+}
+
+// MessageRecipient returns the recipient of the tenant's message on the
+// channel, ErrNotFound when no message of that id names one yet.
+func (s *Store) MessageRecipient(ctx context.Context, tenant string, ch channels.Channel, messageID string) (string, error) {
+	q, err := s.query("message-recipient")
+	if err != nil {
+		return "", err
+	}
+	var rcpt string
+	switch err := s.db.GetContext(ctx, &rcpt, q, tenant, string(ch), messageID); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", ErrNotFound
+	case err != nil:
+		return "", fmt.Errorf("message recipient: %w", err)
+	}
+	return rcpt, nil
 }
 
 // CountRejected counts the payloads kept in rejected_events from source

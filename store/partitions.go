@@ -133,22 +133,39 @@ func (s *Store) DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dr
 
 // DeleteOlderThan deletes up to limit applied events of the DEFAULT
 // partition whose month ended at or before cutoff (the monthly partitions
-// go whole, DropExpiredPartitions), and up to limit rejected payloads
-// received before cutoff; it returns how many events it deleted.
+// go whole, DropExpiredPartitions); it returns how many it deleted.
+// Rejected payloads have their own retention (DeleteRejected).
 func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	var n int64
-	for _, name := range []string{"delete-old-events", "delete-old-rejected"} {
-		q, err := s.query(name)
-		if err != nil {
-			return n, err
-		}
-		res, err := s.db.ExecContext(ctx, q, cutoff, limit)
-		if err != nil {
-			return n, fmt.Errorf("retention: %w", err)
-		}
-		if name == "delete-old-events" {
-			n, _ = res.RowsAffected()
-		}
+	q, err := s.query("delete-old-events")
+	if err != nil {
+		return 0, err
 	}
+	res, err := s.db.ExecContext(ctx, q, cutoff, limit)
+	if err != nil {
+		return 0, fmt.Errorf("retention: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// DeleteRejected deletes up to limit rejected payloads that were received
+// before cutoff (a zero cutoff: none for their age) or that are not among
+// the newest keep (keep <= 0: none for their number), oldest first, and
+// returns how many it deleted: what rejected_events keeps is a bounded,
+// expiring sample of what was refused, whoever sends it.
+func (s *Store) DeleteRejected(ctx context.Context, cutoff time.Time, keep, limit int) (int64, error) {
+	q, err := s.query("delete-rejected")
+	if err != nil {
+		return 0, err
+	}
+	var before any
+	if !cutoff.IsZero() {
+		before = cutoff
+	}
+	res, err := s.db.ExecContext(ctx, q, before, keep, limit)
+	if err != nil {
+		return 0, fmt.Errorf("rejected retention: %w", err)
+	}
+	n, _ := res.RowsAffected()
 	return n, nil
 }

@@ -94,7 +94,8 @@ func TestRecipientPlaceholders(t *testing.T) {
 		t.Errorf("apply decided %d times, want 2 (once on the stale state, once again)", attempts)
 	}
 	v, err := s.Recipient(ctx, channels.Email, rcpt)
-	if err != nil || v.State != "quarantined" || len(v.History) != 1 {
+	// History: the quarantine, and the first soft failure (active to active).
+	if err != nil || v.State != "quarantined" || len(v.History) != 2 || v.History[0].To != "quarantined" || v.History[1].To != "active" {
 		t.Errorf("raced recipient = %+v, %v; want quarantined after two soft errors", v, err)
 	}
 

@@ -147,12 +147,12 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 		return nil
 	}
 	keys := make([][]string, 5)
-	nums := make([][]string, 5)
+	nums := make([][]string, 6)
 	for k, c := range p.Buckets {
 		for i, x := range []string{k.Tenant, string(k.Channel), k.Campaign, k.Domain, ts(k.Hour)} {
 			keys[i] = append(keys[i], x)
 		}
-		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints} {
+		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints, c.Unverified} {
 			nums[i] = append(nums[i], strconv.FormatInt(n, 10))
 		}
 	}

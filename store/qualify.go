@@ -37,6 +37,9 @@ type FallbackEvent struct {
 	Stat       string           `db:"stat"`
 	Err        string           `db:"err"`
 	Dialect    string           `db:"dialect"`
+	// Unverified is channels.Event.Unverified: a bounce no VERP token or
+	// signed header vouched for.
+	Unverified bool `db:"unverified"`
 }
 
 // FallbackEvents returns up to limit failed and deferred events that got a

@@ -50,7 +50,7 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
-		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints); err != nil {
+		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &r.Unverified); err != nil {
 			return nil, fmt.Errorf("scan rates: %w", err)
 		}
 		if bucket != nil {
@@ -99,7 +99,7 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 	}
 	where, args := rateFilters(q, src.time)
 	sql := "SELECT channel, campaign, " + domain + " AS domain, " + bucket + " AS bucket," +
-		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints) FROM " + src.table
+		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified) FROM " + src.table
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
@@ -25,7 +27,14 @@ type ReplayQuery struct {
 	// Max bounds the events of the window (default 100000); a window with
 	// more is refused with ErrTooMany.
 	Max int
+	// Timeout is the statement timeout of the reads (0: the session's);
+	// past it the read fails with ErrTimeout.
+	Timeout time.Duration
 }
+
+// ErrTimeout is returned when PostgreSQL cancelled a read at its
+// statement timeout (SQLSTATE 57014).
+var ErrTimeout = errors.New("statement timeout")
 
 // StoredEvent is an event as stored, with the verdict it got (zero while
 // it waits in the inbox).
@@ -70,12 +79,13 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 	}
 	var out Replay
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
-		var rows []replayRow
-		if err := s.selectNamed(ctx, tx, &rows, "replay-events", string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx)); err != nil {
-			return err
+		if q.Timeout > 0 {
+			if err := s.exec(ctx, tx, "set-statement-timeout", strconv.FormatInt(q.Timeout.Milliseconds(), 10)); err != nil {
+				return err
+			}
 		}
 		var err error
-		if out.Events, err = decodeReplay(rows, q.Max); err != nil {
+		if out.Events, err = s.streamReplay(ctx, tx, q); err != nil {
 			return err
 		}
 		if out.Allowed, err = s.allowedIn(ctx, tx, out.Events); err != nil {
@@ -88,30 +98,81 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 		out.Overrides, err = decodeRules(rr)
 		return err
 	})
+	if isCanceled(err) {
+		return Replay{}, fmt.Errorf("replay %s events: %w after %s", q.Channel, ErrTimeout, q.Timeout)
+	}
 	if err != nil {
 		return Replay{}, fmt.Errorf("replay %s events: %w", q.Channel, err)
 	}
 	return out, nil
 }
 
-func decodeReplay(rows []replayRow, max int) ([]StoredEvent, error) {
-	out := make([]StoredEvent, 0, len(rows))
+// streamReplay reads the replay's rows one at a time, decoding each as it
+// comes, so the rows' bytes and the decoded events are never all held
+// twice; the events come without their raw source (the query leaves it
+// out), which no rule reads and which can be most of an event's size.
+func (s *Store) streamReplay(ctx context.Context, tx *sqlx.Tx, q ReplayQuery) ([]StoredEvent, error) {
+	sql, err := s.query("replay-events")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryxContext(ctx, sql, string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("replay-events: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredEvent
 	n := 0
-	for _, r := range rows {
-		se := StoredEvent{InWindow: r.InWindow, Verdict: channels.Verdict{
-			Outcome: channels.Outcome(r.Outcome), Reason: channels.Reason(r.Reason), Rule: r.Rule, Evidence: r.Evidence}}
-		if err := json.Unmarshal(r.Payload, &se.Event); err != nil {
-			return nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+	for rows.Next() {
+		var r replayRow
+		if err := rows.StructScan(&r); err != nil {
+			return nil, fmt.Errorf("replay-events: %w", err)
+		}
+		se, err := r.decode()
+		if err != nil {
+			return nil, err
 		}
 		if r.InWindow {
-			n++
+			if n++; n > q.Max {
+				return nil, fmt.Errorf("the window holds more than %d events: %w", q.Max, ErrTooMany)
+			}
 		}
 		out = append(out, se)
 	}
-	if n > max {
-		return nil, fmt.Errorf("the window holds more than %d events: %w", max, ErrTooMany)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("replay-events: %w", err)
 	}
 	return out, nil
+}
+
+// decode reads a stored row.
+func (r replayRow) decode() (StoredEvent, error) {
+	se := StoredEvent{InWindow: r.InWindow, Verdict: channels.Verdict{
+		Outcome: channels.Outcome(r.Outcome), Reason: channels.Reason(r.Reason), Rule: r.Rule, Evidence: r.Evidence}}
+	if err := json.Unmarshal(r.Payload, &se.Event); err != nil {
+		return StoredEvent{}, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+	}
+	return se, nil
+}
+
+// decodeReplay reads stored rows (the replay's pages).
+func decodeReplay(rows []replayRow) ([]StoredEvent, error) {
+	out := make([]StoredEvent, 0, len(rows))
+	for _, r := range rows {
+		se, err := r.decode()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, se)
+	}
+	return out, nil
+}
+
+// isCanceled says whether PostgreSQL cancelled a statement (SQLSTATE
+// 57014: statement timeout or a cancel request).
+func isCanceled(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "57014"
 }
 
 // allowedIn returns which recipients of events are allowlisted.

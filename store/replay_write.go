@@ -115,7 +115,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 			plain[i] = row.replayRow
 		}
 		var err error
-		if page.Events, err = decodeReplay(plain, len(plain)); err != nil {
+		if page.Events, err = decodeReplay(plain); err != nil {
 			return err
 		}
 		page.Done = len(rows) < r.Limit
@@ -254,7 +254,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, keys []lifecycle.Mes
 	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(keys)...); err != nil {
 		return nil, err
 	}
-	stored, err := decodeReplay(rows, len(rows))
+	stored, err := decodeReplay(rows)
 	if err != nil {
 		return nil, err
 	}

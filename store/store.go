@@ -128,11 +128,16 @@ func (s *Store) query(name string) (string, error) {
 
 // inTx runs fn in one transaction, retrying it a few times when PostgreSQL
 // reports a deadlock or a serialization failure (SQLSTATE 40P01, 40001):
-// both mean "try again", and the work is idempotent by construction.
+// both mean "try again", and the work is idempotent by construction. An
+// error of the data itself (class 22, e.g. a NUL byte in text) is marked
+// ErrBadData, so a caller can answer it as the client's error.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.tryTx(ctx, fn)
+		if isDataError(err) && !errors.Is(err, ErrBadData) {
+			return fmt.Errorf("%w: %w", ErrBadData, err)
+		}
 		if !retryable(err) {
 			return err
 		}

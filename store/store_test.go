@@ -282,7 +282,10 @@ func TestRetryClaimAndRelease(t *testing.T) {
 		t.Fatalf("released %d, %v", n, err)
 	}
 	v, _ := s.Recipient(ctx, channels.Email, "a@example.com")
-	if v.State != "active" || v.SoftCount != 0 || len(v.History) != 2 || v.History[0].Actor != "rebond:release" {
+	// History: the release, the quarantine, and the soft failure counted
+	// before it (active to active).
+	if v.State != "active" || v.SoftCount != 0 || len(v.History) != 3 || v.History[0].Actor != "rebond:release" ||
+		v.History[2].From != "active" || v.History[2].To != "active" {
 		t.Fatalf("after release: %+v", v)
 	}
 }
@@ -292,6 +295,27 @@ func TestInsertRejected(t *testing.T) {
 	s := openStore(t)
 	if err := s.InsertRejected(context.Background(), "rebond.events.sms", "bad json", []byte("{")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMessageRecipient: a message's recipient is found by its id (the
+// join of a receipt that names no number), per tenant and channel.
+func TestMessageRecipient(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	insertApply(t, s, event(channels.Sent, "mr-1", "ann@example.com", "", t0))
+	if got, err := s.MessageRecipient(ctx, channels.DefaultTenant, channels.Email, "mr-1"); err != nil || got != "ann@example.com" {
+		t.Errorf("known message: %q, %v", got, err)
+	}
+	for _, q := range []struct {
+		tenant string
+		ch     channels.Channel
+		id     string
+	}{{channels.DefaultTenant, channels.Email, "mr-2"}, {channels.DefaultTenant, channels.SMS, "mr-1"}, {"other", channels.Email, "mr-1"}} {
+		if got, err := s.MessageRecipient(ctx, q.tenant, q.ch, q.id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%v: %q, %v; want ErrNotFound", q, got, err)
+		}
 	}
 }
 

@@ -45,6 +45,10 @@ type RateRow struct {
 	Soft       int64            `json:"soft"`
 	Hard       int64            `json:"hard"`
 	Complaints int64            `json:"complaints"`
+	// Unverified counts the bounce and complaint mails of the range that
+	// nothing vouched for (channels.Event.Unverified): by their own hour,
+	// in the row without campaign or domain, never in the rates.
+	Unverified int64 `json:"unverified"`
 	// Pending counts sent messages with no final outcome yet.
 	Pending       int64   `json:"pending"`
 	SoftRate      float64 `json:"soft_rate"`

@@ -70,6 +70,7 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 		s.Soft += r.Soft
 		s.Hard += r.Hard
 		s.Complaints += r.Complaints
+		s.Unverified += r.Unverified
 	}
 	out := []store.RateRow{}
 	for _, s := range sums {
@@ -176,6 +177,8 @@ type demoCampaign struct {
 	days     int                 // the last days it sent on
 	domains  map[string][3]int64 // domain: sent, soft, hard per day
 	complain int64               // complaints per day
+	// unverified bounce mails per day and domain
+	unverified int64
 }
 
 var demoCampaigns = []demoCampaign{
@@ -183,7 +186,7 @@ var demoCampaigns = []demoCampaign{
 		"example.com": {1000, 30, 12}, "bigmail.test": {500, 10, 30}, "corp.example": {80, 2, 1}}},
 	{ch: channels.Email, name: "newsletter", days: 14, complain: 1, domains: map[string][3]int64{
 		"example.com": {300, 6, 2}, "bigmail.test": {200, 3, 4}}},
-	{ch: channels.Email, name: "tiny-test", days: 2, domains: map[string][3]int64{
+	{ch: channels.Email, name: "tiny-test", days: 2, unverified: 1234, domains: map[string][3]int64{
 		"example.com": {20, 1, 1}}},
 	{ch: channels.SMS, name: "otp", days: 30, domains: map[string][3]int64{
 		"": {400, 12, 5}}},
@@ -216,7 +219,8 @@ func newDemoReader() *fakeReader {
 				}
 				b := hour
 				f.hours = append(f.hours, store.RateRow{Channel: c.ch, Campaign: c.name, Domain: dom, Bucket: &b,
-					Sent: n[0], Soft: soft, Hard: hard, Delivered: n[0] - soft - hard - pending, Complaints: c.complain})
+					Sent: n[0], Soft: soft, Hard: hard, Delivered: n[0] - soft - hard - pending, Complaints: c.complain,
+					Unverified: c.unverified})
 			}
 		}
 	}
@@ -245,7 +249,9 @@ func newDemoReader() *fakeReader {
 	f.recipients["sms 33612345678"] = store.RecipientView{Channel: channels.SMS, Address: "33612345678",
 		State: store.StateSuspended, Reason: "absent_subscriber", SoftCount: 5, Since: &suspended, Until: &until,
 		History: []store.Transition{{At: suspended, From: "active", To: "suspended", Reason: "absent_subscriber",
-			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"}}}
+			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"},
+			{At: suspended.Add(-time.Hour), From: "active", To: "active", Reason: "absent_subscriber",
+				Actor: "rebond:apply", EventID: "ev_sms_soft", Rule: "sms.stat.undeliv@2"}}}
 	f.denied["email legal@denied.example"] = store.Exclusion{Recipient: "legal@denied.example", Excluded: true,
 		State: store.StateDenylisted, Reason: "denylisted", Since: &since}
 	return f

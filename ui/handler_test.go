@@ -282,6 +282,8 @@ func TestPagesShowNumbers(t *testing.T) {
 	overview := page(t, h, c, "/ui/")
 	wantAll(t, "overview", overview, "54,440", "<svg", "Soft rate", "Hard rate", "% of messages sent",
 		"by current outcome", "SMS", "12,000", "Showing 24 Oct 2026 to 22 Nov 2026 (30 days)")
+	// Unverified bounce mails: tiny-test, 2 days of 1,234.
+	wantAll(t, "overview unverified", overview, "Unverified", "2,468", "bounce mails not acted on")
 	// Hard rate of SMS: otp, 30 days of 5 + day%3 hard = 150 + 30 = 180 of 12,000.
 	wantAll(t, "overview SMS hard rate", overview, "1.50%", "180 messages")
 
@@ -321,7 +323,8 @@ func TestPagesShowNumbers(t *testing.T) {
 		"20 Nov 2026, 09:01 UTC", "no end date", "email.status.5.1.1@1", "rebond:rules", "ev_0123456789abcdef0123456789abcdef",
 		"Recipient address rejected", `action="/ui/recipient/release"`, "Release it by hand")
 	sms := page(t, h, c, "/ui/recipient?channel=sms&address=%2B33+6+12+34+56+78")
-	wantAll(t, "recipient sms", sms, "33612345678", "Suspended", "absent_subscriber", "23 Nov 2026, 11:30 UTC", "then sendable again automatically")
+	wantAll(t, "recipient sms", sms, "33612345678", "Suspended", "absent_subscriber", "23 Nov 2026, 11:30 UTC", "then sendable again automatically",
+		"soft failure counted", "ev_sms_soft")
 	denied := page(t, h, c, "/ui/recipient?channel=email&address=legal@denied.example")
 	wantAll(t, "recipient denied", denied, "Excluded", "Denylisted", "on a deny list", "deny-list entry is lifted")
 	if strings.Contains(denied, `action="/ui/recipient/release"`) {

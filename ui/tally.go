@@ -11,6 +11,8 @@ import (
 // and the pages add campaigns, domains or days together.
 type tally struct {
 	Sent, Delivered, Soft, Hard, Complaints, Pending int64
+	// Unverified counts bounce mail nothing vouched for: not in any rate.
+	Unverified int64
 }
 
 func (t *tally) add(r store.RateRow) {
@@ -20,6 +22,7 @@ func (t *tally) add(r store.RateRow) {
 	t.Hard += r.Hard
 	t.Complaints += r.Complaints
 	t.Pending += r.Pending
+	t.Unverified += r.Unverified
 }
 
 func ratio(k, n int64) float64 {

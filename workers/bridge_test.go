@@ -256,6 +256,9 @@ func (rawParser) Handle(_ context.Context, data []byte) ([]channels.Event, strin
 	return nil, "not a bounce", nil
 }
 
+// Sample keeps the first 3 bytes of a payload kept as rejected.
+func (rawParser) Sample(data []byte) []byte { return data[:min(len(data), 3)] }
+
 type flakyPublisher struct {
 	mu    sync.Mutex
 	fails int
@@ -324,5 +327,9 @@ func TestInboundLoop(t *testing.T) {
 	slices.Sort(pub.got)
 	if fmt.Sprint(pub.got) != "[ev_a ev_b]" || len(inbox.rejected) != 2 {
 		t.Errorf("published %v, rejected %v", pub.got, inbox.rejected)
+	}
+	slices.Sort(inbox.payloads)
+	if fmt.Sprint(inbox.payloads) != "[hel pan]" {
+		t.Errorf("rejected payloads %q: want the handler's samples", inbox.payloads)
 	}
 }

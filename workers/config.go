@@ -47,6 +47,14 @@ type Config struct {
 	// Rates, messages, recipients and audit rows are not touched: only the
 	// raw facts go (a replay cannot reach past the retention).
 	Retention time.Duration `koanf:"retention"`
+	// RejectedRetention removes the rejected payloads (mail that is no
+	// bounce, undecodable events) received longer ago than this, and
+	// RejectedMaxRows all but the newest that many, each ReleaseEvery
+	// (defaults 720h and 10000; a negative value turns either off). Anyone
+	// who can reach the bounce listener can fill this table: it keeps a
+	// bounded, expiring sample of what was refused.
+	RejectedRetention time.Duration `koanf:"rejected_retention"`
+	RejectedMaxRows   int           `koanf:"rejected_max_rows"`
 	// ShutdownTimeout bounds how long running tasks may finish on stop
 	// (default 20s); unfinished ones go back to their queue.
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
@@ -74,6 +82,8 @@ func (c Config) WithDefaults() Config {
 	def(&c.ReconcileAfter, 30*time.Second)
 	def(&c.ReleaseEvery, 30*time.Second)
 	def(&c.ShutdownTimeout, 20*time.Second)
+	def(&c.RejectedRetention, 30*24*time.Hour)
+	defInt(&c.RejectedMaxRows, 10000)
 	return c
 }
 

@@ -17,6 +17,14 @@ type RawHandler interface {
 	Handle(ctx context.Context, data []byte) (events []channels.Event, why string, err error)
 }
 
+// Sampler is implemented by a RawHandler whose payloads the rejected
+// table keeps shortened: Sample returns what to keep of one that gave no
+// event (a mail that is no bounce is kept for operators to look at, not
+// whole: anyone can send one).
+type Sampler interface {
+	Sample(data []byte) []byte
+}
+
 // Inbound moves spooled raw payloads (mail received by the SMTP listener)
 // through their parser onto the event stream. A payload is acknowledged
 // only once its events are published, or once it is kept in the rejected
@@ -70,20 +78,30 @@ func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
 		return
 	}
 	in.metrics.inbound.WithLabelValues("events").Inc()
-	in.log.InfoContext(ctx, "inbound mail parsed", "msg_id", d.MsgID, "events", len(events))
+	unverified := 0
+	for _, e := range events {
+		if e.Unverified {
+			unverified++
+		}
+	}
+	in.log.InfoContext(ctx, "inbound mail parsed", "msg_id", d.MsgID, "events", len(events), "unverified", unverified)
 	_ = d.Ack()
 }
 
 // keep stores a payload that gave no event in the rejected table, with the
 // reason, for operators (and rule qualification) to look at.
 func (in *Inbound) keep(ctx context.Context, d natsbus.Delivery, why string) {
-	if err := in.inbox.InsertRejected(ctx, in.source, why, d.Data); err != nil {
+	payload := d.Data
+	if s, ok := in.handler.(Sampler); ok {
+		payload = s.Sample(d.Data)
+	}
+	if err := in.inbox.InsertRejected(ctx, in.source, why, payload); err != nil {
 		in.log.ErrorContext(ctx, "cannot keep inbound payload; leaving it on NATS", "msg_id", d.MsgID, "error", err)
 		_ = d.Nak(5 * time.Second)
 		return
 	}
 	in.metrics.inbound.WithLabelValues("no_event").Inc()
-	in.log.InfoContext(ctx, "inbound mail reports nothing; kept as rejected", "msg_id", d.MsgID, "why", why)
+	in.log.InfoContext(ctx, "inbound mail reports nothing; kept as rejected", "msg_id", d.MsgID, "why", why, "bytes", len(d.Data), "kept", len(payload))
 	_ = d.Ack()
 }
 

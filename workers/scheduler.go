@@ -23,6 +23,7 @@ type SchedulerStore interface {
 	SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]store.SilentMessage, error)
 	ResolveIncidents(ctx context.Context, now time.Time, quiet time.Duration, limit int) (int64, error)
 	DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error)
+	DeleteRejected(ctx context.Context, cutoff time.Time, keep, limit int) (int64, error)
 	EnsurePartitions(ctx context.Context, now time.Time, ahead int) ([]string, error)
 	DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dropped, kept []string, err error)
 }
@@ -76,6 +77,11 @@ type Scheduler struct {
 func NewScheduler(cfg Config, p lifecycle.Policy, pub channels.Publisher, s SchedulerStore, enq *Enqueuer, m *Metrics, log *slog.Logger) *Scheduler {
 	return &Scheduler{cfg: cfg, policy: p, pub: pub, store: s, enq: enq, log: log, metrics: m, now: time.Now}
 }
+
+// SetClock replaces the clock the jobs read (time.Now), so a test can run
+// them on a simulated clock: a quarantine released at its term, not a
+// minute before.
+func (s *Scheduler) SetClock(now func() time.Time) { s.now = now }
 
 // Run runs the jobs on their tickers until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
@@ -249,14 +255,16 @@ func (s *Scheduler) Partition(ctx context.Context) error {
 	return nil
 }
 
-// Retain applies the retention (nothing when Retention is 0): it drops
-// the monthly events partitions whose month ended longer than Retention
-// ago, except those still holding unapplied events (tried again on the
-// next tick), then deletes one bounded batch of such old applied events
-// from the DEFAULT partition, and of rejected payloads.
+// Retain applies the retentions: one bounded batch of the rejected
+// payloads RejectedRetention and RejectedMaxRows let go, then (nothing
+// when Retention is 0) the monthly events partitions whose month ended
+// longer than Retention ago, except those still holding unapplied events
+// (tried again on the next tick), and one bounded batch of such old
+// applied events of the DEFAULT partition.
 func (s *Scheduler) Retain(ctx context.Context) error {
+	rejErr := s.retainRejected(ctx)
 	if s.cfg.Retention <= 0 {
-		return nil
+		return rejErr
 	}
 	cutoff := s.now().Add(-s.cfg.Retention)
 	dropped, kept, dropErr := s.store.DropExpiredPartitions(ctx, cutoff)
@@ -270,5 +278,23 @@ func (s *Scheduler) Retain(ctx context.Context) error {
 	if n > 0 {
 		s.log.InfoContext(ctx, "old events deleted from the default partition (retention)", "events", n, "retention", s.cfg.Retention)
 	}
-	return errors.Join(dropErr, err)
+	return errors.Join(rejErr, dropErr, err)
+}
+
+// retainRejected deletes one batch of the rejected payloads past their
+// age or count limit.
+func (s *Scheduler) retainRejected(ctx context.Context) error {
+	var cutoff time.Time
+	if s.cfg.RejectedRetention > 0 {
+		cutoff = s.now().Add(-s.cfg.RejectedRetention)
+	}
+	if cutoff.IsZero() && s.cfg.RejectedMaxRows <= 0 {
+		return nil
+	}
+	n, err := s.store.DeleteRejected(ctx, cutoff, max(s.cfg.RejectedMaxRows, 0), scanLimit)
+	if n > 0 {
+		s.log.InfoContext(ctx, "rejected payloads deleted (retention)", "payloads", n,
+			"retention", s.cfg.RejectedRetention, "max_rows", s.cfg.RejectedMaxRows)
+	}
+	return err
 }

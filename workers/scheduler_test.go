@@ -146,11 +146,9 @@ func TestReconcileBacksOffDuringABacklog(t *testing.T) {
 	}
 }
 
-// TestSchedulerPartitions runs the partition and retention jobs against a
-// real database at a fake "now": the job creates this month's events
-// partition and the next three, once; retention drops the months that
-// ended more than the retention ago and leaves the others.
-func TestSchedulerPartitions(t *testing.T) {
+// migratedStore opens a store on a database of the test's own, migrated.
+func migratedStore(t *testing.T) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
 	if err != nil {
@@ -160,6 +158,16 @@ func TestSchedulerPartitions(t *testing.T) {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// TestSchedulerPartitions runs the partition and retention jobs against a
+// real database at a fake "now": the job creates this month's events
+// partition and the next three, once; retention drops the months that
+// ended more than the retention ago and leaves the others.
+func TestSchedulerPartitions(t *testing.T) {
+	ctx := context.Background()
+	st := migratedStore(t)
 	now := time.Date(2024, 12, 20, 12, 0, 0, 0, time.UTC)
 	s := NewScheduler(Config{Retention: 30 * 24 * time.Hour}, lifecycle.Policy{}, &recorder{}, st, nil,
 		NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -195,5 +203,41 @@ func TestSchedulerPartitions(t *testing.T) {
 	}
 	if got := months(); !slices.Equal(got, want[2:]) {
 		t.Errorf("after retention: partitions %v, want %v", got, want[2:])
+	}
+}
+
+// TestSchedulerRetainsRejected: the rejected payloads' retention is on by
+// default, by age and by count, with the events' retention off.
+func TestSchedulerRetainsRejected(t *testing.T) {
+	ctx := context.Background()
+	st := migratedStore(t)
+	cfg := Config{RedisURL: "redis://unused"}.WithDefaults()
+	if cfg.Retention != 0 || cfg.RejectedRetention != 30*24*time.Hour || cfg.RejectedMaxRows != 10000 {
+		t.Fatalf("defaults: retention %v, rejected %v and %d rows; want off, 720h and 10000", cfg.Retention, cfg.RejectedRetention, cfg.RejectedMaxRows)
+	}
+	for i := range 5 {
+		if err := st.InsertRejected(ctx, "smtp", "not a bounce", []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.RejectedMaxRows = 2
+	s := NewScheduler(cfg, lifecycle.Policy{}, &recorder{}, st, nil, NewMetrics(prometheus.NewRegistry()), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	left := func() int64 {
+		t.Helper()
+		if err := s.Retain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := st.CountRejected(ctx, "smtp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := left(); n != 2 {
+		t.Errorf("%d rejected payloads left, want the newest 2", n)
+	}
+	s.now = func() time.Time { return time.Now().Add(31 * 24 * time.Hour) }
+	if n := left(); n != 0 {
+		t.Errorf("%d rejected payloads left 31 days later, want none", n)
 	}
 }

@@ -36,6 +36,10 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 			v = c.Classify(e)
 		}
 		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.Key(), Channel: e.Channel, Verdict: v})
+		if e.Unverified && !d.joinsSend(e) {
+			d.unverified(e)
+			continue
+		}
 		enteredSoft := d.applyMessage(e, v)
 		d.applyRecipient(e, v, enteredSoft)
 		d.applyIncident(e, v)
@@ -168,6 +172,7 @@ func addCounts(a, b Counts) Counts {
 	return Counts{
 		Sent: a.Sent + b.Sent, Delivered: a.Delivered + b.Delivered,
 		Soft: a.Soft + b.Soft, Hard: a.Hard + b.Hard, Complaints: a.Complaints + b.Complaints,
+		Unverified: a.Unverified + b.Unverified,
 	}
 }
 

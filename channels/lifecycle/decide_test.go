@@ -171,6 +171,33 @@ func TestQuarantineIsAudited(t *testing.T) {
 	}
 }
 
+// TestSoftFailureIsAudited: a counted soft failure that changes no state
+// is still a row of the recipient's history (From = To), so the page that
+// shows the soft count shows the failures it counts; the one that reaches
+// the threshold is the quarantine's row alone.
+func TestSoftFailureIsAudited(t *testing.T) {
+	const a = "a@example.org"
+	var evs []channels.Event
+	for i := range 5 {
+		evs = append(evs, ev(channels.Failed, fmt.Sprintf("m%d", i), a, i, "soft/mailbox_full"))
+	}
+	p := decide(evs...)
+	var got []string
+	for _, x := range p.Audit {
+		got = append(got, x.From+">"+x.To+" "+x.Reason+" "+x.EventID)
+	}
+	want := []string{
+		"active>active mailbox_full ev-failed-m0-0-soft/mailbox_full",
+		"active>active mailbox_full ev-failed-m1-1-soft/mailbox_full",
+		"active>active mailbox_full ev-failed-m2-2-soft/mailbox_full",
+		"active>active mailbox_full ev-failed-m3-3-soft/mailbox_full",
+		"active>quarantined mailbox_full ev-failed-m4-4-soft/mailbox_full",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit (-want +got):\n%s", diff)
+	}
+}
+
 func TestMessageStatusAndBuckets(t *testing.T) {
 	const a = "a@example.org"
 	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}

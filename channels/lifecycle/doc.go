@@ -52,6 +52,16 @@
 // than Escalation.Lookback. Renewing a quarantine still running is not a
 // repeat, and a permanent quarantine stays permanent.
 //
+// # Trust
+//
+// Only a verified fact changes a message or a recipient. An event marked
+// channels.Event.Unverified (a bounce mail no VERP token or signed header
+// vouches for) gets its verdict and is counted in its hour's Unverified
+// counter, but moves no message status or rate, no recipient state or
+// soft count, schedules no retry and raises no incident, unless it joins
+// a message its tenant sent to that same recipient (JoinsSend): then it
+// acts like any other event.
+//
 // # Sender incidents
 //
 // A failure whose reason has action "sender" says something about the

@@ -63,8 +63,10 @@ func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp Re
 		d.quarantine(r, e, v, rp.QuarantineFor)
 		return true
 	case ActionCount, ActionSuspend:
+		audited := len(d.plan.Audit)
 		if entered {
 			r.SoftCount++
+			defer d.softAudit(r, e, v, audited)
 			if r.SoftCount >= d.policy.SoftThreshold {
 				// A late soft failure counts, but does not change a
 				// running quarantine's reason or term (a 30-day
@@ -82,6 +84,21 @@ func (d *decider) soft(r *Recipient, e channels.Event, v channels.Verdict, rp Re
 		return entered
 	}
 	return false
+}
+
+// softAudit records a counted soft failure that moved r to no other
+// state (no audit row since mark) as an audit row from r's state to the
+// same state: the recipient's history shows every failure its soft count
+// counts, not only the transitions it led to.
+func (d *decider) softAudit(r *Recipient, e channels.Event, v channels.Verdict, mark int) {
+	if len(d.plan.Audit) > mark {
+		return
+	}
+	d.plan.Audit = append(d.plan.Audit, Audit{
+		Tenant: r.Tenant, Channel: r.Channel, Address: r.Address, At: e.OccurredAt,
+		From: r.State, To: r.State, Reason: string(v.Reason),
+		Actor: ActorApply, EventID: e.Key(), Rule: v.Rule,
+	})
 }
 
 // quarantinedAt reports whether r is in a quarantine still running at t.

@@ -136,9 +136,12 @@ type BucketKey struct {
 	Hour     time.Time
 }
 
-// Counts are rate-bucket counters, used as deltas in a Plan.
+// Counts are rate-bucket counters, used as deltas in a Plan. Unverified
+// counts the unverified events (see Trust) of the bucket's hour, which no
+// other counter includes.
 type Counts struct {
 	Sent, Delivered, Soft, Hard, Complaints int64
+	Unverified                              int64
 }
 
 // Retry is a retry notice to schedule once the plan is committed.

@@ -48,8 +48,14 @@ type Config struct {
 	InboundStream string        // default REBOND_INBOUND (raw mail spooled by the SMTP listener)
 	Replicas      int           // default 1 (3 in a cluster)
 	MaxAge        time.Duration // default 7 days
-	Duplicates    time.Duration // default 2 minutes
-	Name          string        // client connection name
+	// MaxBytes bounds the events stream and the inbound (raw mail) stream
+	// each, the notices stream at an eighth of it (default 8 GiB;
+	// negative: unbounded). A full stream refuses new messages (publishers
+	// get an error: the API answers 503, the SMTP listener 451) rather than
+	// dropping the oldest, which may not be consumed yet.
+	MaxBytes   int64
+	Duplicates time.Duration // default 2 minutes
+	Name       string        // client connection name
 	// PublishTimeout bounds the wait for one event's JetStream ack
 	// (default 5s). Without it, an ack lost while a stream leader steps
 	// down stays pending in the client for ever after Publish returned on
@@ -85,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Replicas == 0 {
 		c.Replicas = 1
+	}
+	if c.MaxBytes == 0 {
+		c.MaxBytes = 8 << 30
 	}
 	if c.MaxAge == 0 {
 		c.MaxAge = 7 * 24 * time.Hour
@@ -132,12 +141,49 @@ func Connect(ctx context.Context, cfg Config) (*Bus, error) {
 	return b, nil
 }
 
+// streamBytes is MaxBytes divided by div, -1 (no limit) when MaxBytes is
+// negative.
+func (c Config) streamBytes(div int64) int64 {
+	if c.MaxBytes < 0 {
+		return -1
+	}
+	return max(c.MaxBytes/div, 1<<20)
+}
+
+// StreamUsage is how full one of rebond's streams is.
+type StreamUsage struct {
+	Stream   string
+	Bytes    uint64
+	Messages uint64
+	// MaxBytes is the stream's limit; 0 or less: none.
+	MaxBytes int64
+}
+
+// Usage reports the size of each of rebond's streams against its limit,
+// for the caller to publish as metrics and to warn before a stream fills
+// (a full stream refuses new events).
+func (b *Bus) Usage(ctx context.Context) ([]StreamUsage, error) {
+	var out []StreamUsage
+	for _, name := range []string{b.cfg.Stream, b.cfg.InboundStream, b.cfg.NoticeStream} {
+		st, err := b.js.Stream(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s: %w", name, err)
+		}
+		info, err := st.Info(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s info: %w", name, err)
+		}
+		out = append(out, StreamUsage{Stream: name, Bytes: info.State.Bytes, Messages: info.State.Msgs, MaxBytes: info.Config.MaxBytes})
+	}
+	return out, nil
+}
+
 func (b *Bus) ensureStreams(ctx context.Context) error {
 	var err error
 	b.events, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: b.cfg.Stream, Subjects: []string{"rebond.events.>"}, Storage: jetstream.FileStorage,
 		Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge, Duplicates: b.cfg.Duplicates,
-		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardNew, MaxBytes: b.cfg.streamBytes(1),
 	})
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", b.cfg.Stream, err)
@@ -145,6 +191,7 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	_, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: b.cfg.NoticeStream, Subjects: []string{"rebond.retry.>", "rebond.state.>", "rebond.alerts"},
 		Storage: jetstream.FileStorage, Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge,
+		Discard: jetstream.DiscardNew, MaxBytes: b.cfg.streamBytes(8),
 		// A retry notice published before its attempt was recorded may be
 		// published again when the task re-runs, possibly much later: a
 		// day-long window keeps it single (notices are few and small).
@@ -158,6 +205,7 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 	b.inbound, err = b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name: b.cfg.InboundStream, Subjects: []string{"rebond.inbound.>"}, Storage: jetstream.FileStorage,
 		Replicas: b.cfg.Replicas, MaxAge: b.cfg.MaxAge, Duplicates: b.cfg.Duplicates,
+		Discard: jetstream.DiscardNew, MaxBytes: b.cfg.streamBytes(1),
 	})
 	if err != nil {
 		return fmt.Errorf("create stream %s: %w", b.cfg.InboundStream, err)

@@ -107,6 +107,11 @@ type BacktestReport struct {
 // with the candidate, and reports the differences. It reads in one
 // read-only transaction and writes nothing anywhere.
 //
+// It is bounded, being open to read-role tokens: a window of at most
+// Config.BacktestMaxRange and Config.BacktestMax events, read under a
+// statement timeout of Config.BacktestTimeout without the events' raw
+// sources, and one backtest per tenant at a time in this process (ErrBusy).
+//
 // Both replays start from blank message and recipient states and run the
 // window's events through lifecycle.Decide with the Book's policy (the
 // allow lists as stored): the starting states before the window are the
@@ -119,7 +124,19 @@ func (b *Book) Backtest(ctx context.Context, req BacktestRequest) (BacktestRepor
 	if req.From.IsZero() || req.To.IsZero() || !req.From.Before(req.To) {
 		return BacktestReport{}, fmt.Errorf("%w: from and to are required, from before to", ErrInvalid)
 	}
-	rp, err := b.st.ReplayEvents(ctx, store.ReplayQuery{Channel: req.Channel, From: req.From, To: req.To, Max: b.cfg.BacktestMax})
+	if d := req.To.Sub(req.From); d > b.cfg.BacktestMaxRange {
+		return BacktestReport{}, fmt.Errorf("%w: a window of %s is longer than %s; narrow it", ErrInvalid, d, b.cfg.BacktestMaxRange)
+	}
+	tenant := store.Tenant(ctx)
+	if _, busy := b.running.LoadOrStore(tenant, true); busy {
+		return BacktestReport{}, fmt.Errorf("%w; try again when it ends", ErrBusy)
+	}
+	defer b.running.Delete(tenant)
+	rp, err := b.st.ReplayEvents(ctx, store.ReplayQuery{Channel: req.Channel, From: req.From, To: req.To,
+		Max: b.cfg.BacktestMax, Timeout: b.cfg.BacktestTimeout})
+	if errors.Is(err, store.ErrTimeout) {
+		return BacktestReport{}, fmt.Errorf("%w: %w; narrow the window", ErrInvalid, err)
+	}
 	if errors.Is(err, store.ErrTooMany) {
 		return BacktestReport{}, fmt.Errorf("%w: %v; narrow the window", ErrInvalid, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rebond/rebond/channels"
@@ -21,6 +22,9 @@ var (
 	// ErrConflict: the id@version is published already, or older than the
 	// latest version, or the group is decided already.
 	ErrConflict = errors.New("conflict")
+	// ErrBusy: a backtest of the same tenant is running (the API answers
+	// 409).
+	ErrBusy = errors.New("a backtest of this tenant is running")
 )
 
 // Store is what the Book needs from the database; *store.Store is the real
@@ -50,6 +54,12 @@ type Config struct {
 	QualifyScan   int
 	// BacktestMax bounds the events of a backtest window (default 100000).
 	BacktestMax int
+	// BacktestMaxRange bounds a backtest's window, to - from (default 31
+	// days): the query reads every partition the window touches.
+	BacktestMaxRange time.Duration
+	// BacktestTimeout is the statement timeout of a backtest's reads
+	// (default 30s): past it PostgreSQL cancels them.
+	BacktestTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -64,6 +74,12 @@ func (c Config) withDefaults() Config {
 	if c.BacktestMax <= 0 {
 		c.BacktestMax = 100000
 	}
+	if c.BacktestMaxRange <= 0 {
+		c.BacktestMaxRange = 31 * 24 * time.Hour
+	}
+	if c.BacktestTimeout <= 0 {
+		c.BacktestTimeout = 30 * time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -71,12 +87,14 @@ func (c Config) withDefaults() Config {
 }
 
 // Book is the rule book: built-in rules and operator rules together. It
-// keeps no state of its own beyond its configuration; safe for concurrent
-// use.
+// keeps no state of its own beyond its configuration and the tenants whose
+// backtest runs; safe for concurrent use.
 type Book struct {
 	st      Store
 	builtin []rules.Rule
 	cfg     Config
+	// running holds the tenants with a backtest running (one each).
+	running sync.Map
 }
 
 // New returns a Book over the built-in rules builtin (rules.Load of

@@ -89,8 +89,10 @@ func (c catalog) nextVersion(r rules.Rule) (rules.Rule, error) {
 		return r, fmt.Errorf("%w: rule id: required", ErrInvalid)
 	}
 	if strings.HasPrefix(r.ID, "fallback.") {
-		// Verdicts of "fallback.*" rules mean that no rule matched: the
-		// qualification queue is made of them.
+		// Verdicts of "fallback.*" rules mean that no rule recognized the
+		// event (Classify's fallback, or the built-in rules for an SMS err
+		// code missing from its dialect's table): the qualification queue
+		// is made of them.
 		return r, fmt.Errorf("%w: rule id %q: the fallback.* ids are reserved", ErrInvalid, r.ID)
 	}
 	latest := c.latest[r.ID]

@@ -21,7 +21,9 @@ func TestGroups(t *testing.T) {
 		{ID: "e6", Channel: channels.Email, Type: channels.Failed, OccurredAt: at(6), Status: "5.9.9", Code: 599},
 		{ID: "e5", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(5), Stat: "weird", Err: "9"},
 		{ID: "e4", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4)},
-		ev("e3", 3, "quota exceeded for <b@x.org> (7 MB)"),
+		{ID: "e4b", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4), Err: "0ff", Dialect: "W2WTS"},
+		{ID: "e4c", Channel: channels.SMS, Type: channels.Failed, OccurredAt: at(4), Err: "7"},
+		{ID: "e3", Channel: channels.Email, Type: channels.Failed, OccurredAt: at(3), Text: "quota exceeded for <b@x.org> (7 MB)", Unverified: true},
 		ev("e2", 2, "Something else"),
 		ev("e1", 1, "QUOTA EXCEEDED for <a@x.org> (1024 MB)"),
 	}
@@ -37,10 +39,11 @@ func TestGroups(t *testing.T) {
 		{quota, "quota exceeded for <<addr>> (<n> mb)", "open", 3, 1, 7, []string{"e7", "e3", "e1"}},
 		{"", "status=5.9.9 code=599", "open", 1, 6, 6, []string{"e6"}},
 		{"", "stat=WEIRD", "open", 1, 5, 5, []string{"e5"}},
+		{"", "err=0ff dialect=w2wts", "open", 1, 4, 4, []string{"e4b"}},
 		{"", "something else", "ignored", 1, 2, 2, []string{"e2"}},
 	}
 	if len(got) != len(want) {
-		t.Fatalf("%d groups, want %d (a receipt without stat has nothing to match): %+v", len(got), len(want), got)
+		t.Fatalf("%d groups, want %d (a receipt without stat, or with an err but no dialect, has nothing to match): %+v", len(got), len(want), got)
 	}
 	for i, w := range want {
 		g := got[i]
@@ -55,6 +58,9 @@ func TestGroups(t *testing.T) {
 				break
 			}
 		}
+	}
+	if got[0].Unverified != 1 || got[1].Unverified != 0 {
+		t.Errorf("unverified counts %d and %d, want 1 (e3) and 0", got[0].Unverified, got[1].Unverified)
 	}
 	if got[0].Sample != "Quota exceeded for <c@x.org> (12 MB)" {
 		t.Errorf("the sample is the latest text: %q", got[0].Sample)

@@ -30,18 +30,34 @@ const maxExamples = 5
 // too.
 const KeepPriority = 200
 
+// KeepErrPriority is the default priority of a rule kept from an SMS group
+// with an err code: the err tier of configs/rules/sms-dialects.yaml (450),
+// above the fallback.sms.err rules that sent the group's receipts to the
+// queue (340, 440 with a message_state TLV, 480 for a provider's code),
+// so the kept meaning of the code wins over "unknown"; below the provider
+// codes (500) and the provider statuses that settle (520).
+const KeepErrPriority = 450
+
 // Group is a group of the qualification queue: failures of one channel no
-// rule recognized, with the same masked diagnostic.
+// rule recognized (their verdict came from a fallback.* rule: Classify's
+// fallback, or an SMS err code missing from its dialect's table), with the
+// same masked diagnostic.
 type Group struct {
 	ID      string           `json:"id"`
 	Channel channels.Channel `json:"channel"`
 	// Text is the masked diagnostic (Normalize); for an email failure
-	// without text, or an SMS receipt, the fields a rule would match.
-	Text      string    `json:"text"`
-	Count     int       `json:"count"`
-	Examples  []string  `json:"examples"`
-	FirstSeen time.Time `json:"first_seen"`
-	LastSeen  time.Time `json:"last_seen"`
+	// without text, or an SMS receipt, the fields a rule would match: the
+	// stat, and the err code with its dialect ("stat=UNDELIV err=099
+	// dialect=map").
+	Text  string `json:"text"`
+	Count int    `json:"count"`
+	// Unverified counts the group's events that were unverified bounce
+	// mail (channels.Event.Unverified): a diagnostic only forged mail
+	// carries is no reason for a rule.
+	Unverified int       `json:"unverified"`
+	Examples   []string  `json:"examples"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
 	// State is open, kept or ignored; Rule is the rule a kept group became.
 	State string `json:"state"`
 	Rule  string `json:"rule,omitempty"`
@@ -121,6 +137,9 @@ func Groups(events []store.FallbackEvent, decisions []store.QualificationDecisio
 			order = append(order, g)
 		}
 		g.Count++
+		if e.Unverified {
+			g.Unverified++
+		}
 		if len(g.Examples) < maxExamples {
 			g.Examples = append(g.Examples, e.ID)
 		}
@@ -149,25 +168,31 @@ func Groups(events []store.FallbackEvent, decisions []store.QualificationDecisio
 // signature returns the text an event is grouped by and the match of the
 // rule that would recognize it: the masked diagnostic for email; the
 // status and reply code of an email failure without text; the stat, err
-// and dialect of an SMS receipt (codes, never masked).
+// and dialect of an SMS receipt (codes, never masked; an err code counts
+// only with its dialect, the table that gives it a meaning).
 func signature(e store.FallbackEvent) (string, rules.Match, bool) {
 	types := []channels.Type{channels.Failed, channels.Deferred}
 	if e.Channel == channels.SMS {
-		stat := strings.TrimSpace(e.Stat)
-		if stat == "" {
+		stat, code := strings.TrimSpace(e.Stat), strings.TrimSpace(e.Err)
+		if e.Dialect == "" {
+			code = ""
+		}
+		if stat == "" && code == "" {
 			return "", rules.Match{}, false
 		}
-		m := rules.Match{Types: types, Stat: []string{stat}}
-		text := "stat=" + strings.ToUpper(stat)
+		m := rules.Match{Types: types}
+		var parts []string
+		if stat != "" {
+			m.Stat, parts = []string{stat}, append(parts, "stat="+strings.ToUpper(stat))
+		}
 		if e.Dialect != "" {
 			m.Dialect = e.Dialect
-			if err := strings.TrimSpace(e.Err); err != "" {
-				m.Err = []string{err}
-				text += " err=" + err
+			if code != "" {
+				m.Err, parts = []string{code}, append(parts, "err="+code)
 			}
-			text += " dialect=" + strings.ToLower(e.Dialect)
+			parts = append(parts, "dialect="+strings.ToLower(e.Dialect))
 		}
-		return text, m, true
+		return strings.Join(parts, " "), m, true
 	}
 	if strings.TrimSpace(e.Text) != "" {
 		return Normalize(e.Text), rules.Match{Types: types, Text: Pattern(e.Text)}, true
@@ -187,7 +212,8 @@ func signature(e store.FallbackEvent) (string, rules.Match, bool) {
 type KeepRequest struct {
 	Outcome channels.Outcome `json:"outcome"`
 	Reason  channels.Reason  `json:"reason"`
-	// Priority defaults to KeepPriority.
+	// Priority defaults to KeepPriority, and to KeepErrPriority for an SMS
+	// group with an err code.
 	Priority *int `json:"priority,omitempty"`
 }
 
@@ -208,6 +234,9 @@ func (b *Book) Keep(ctx context.Context, id string, req KeepRequest, author stri
 		ID: string(g.Channel) + ".qualified." + g.ID, Channel: g.Channel, Priority: KeepPriority,
 		Description: fmt.Sprintf("Qualified by %s from the qualification queue: %d unrecognized failures like %q.", cmp.Or(author, "an operator"), g.Count, clipText(g.Text, 200)),
 		Match:       g.match, Verdict: rules.Verdict{Outcome: req.Outcome, Reason: req.Reason},
+	}
+	if len(g.match.Err) > 0 {
+		r.Priority = KeepErrPriority
 	}
 	if req.Priority != nil {
 		r.Priority = *req.Priority

@@ -146,3 +146,63 @@ func countRule(v map[string]channels.Verdict, key string) int {
 	}
 	return n
 }
+
+// TestQualifyUnknownSMSCode follows an err code that its dialect's table
+// does not list: soft unknown_error (never hard), into the queue grouped by
+// stat, err and dialect; kept, its rule outranks the unknown-code rules,
+// with a message_state TLV too.
+func TestQualifyUnknownSMSCode(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	c, reloader := f.reloaded(t)
+	five := 5
+	receipt := func(msg, rcpt, stat, code string, state *int, at time.Time) channels.Event {
+		return channels.Event{Channel: channels.SMS, Type: channels.Failed, MessageID: msg, Recipient: rcpt, OccurredAt: at,
+			SMS: &channels.SMSReceipt{Stat: stat, Err: code, Dialect: "map", MessageState: state}}
+	}
+	evs := []channels.Event{
+		receipt("s1", "447700900001", "UNDELIV", "099", nil, t0),
+		receipt("s2", "447700900002", "UNDELIV", "099", nil, t0.Add(time.Minute)),
+		receipt("s3", "447700900003", "UNDELIV", "001", nil, t0),
+		receipt("s4", "447700900004", "EXPIRED", "099", nil, t0),
+	}
+	v := f.apply(t, c, evs...) // apply fills the ids of evs
+	want := []string{
+		"soft unknown_error fallback.sms.err@1", "soft unknown_error fallback.sms.err@1",
+		"hard unknown_subscriber sms.err.map.unknown_subscriber@2", "soft expired sms.stat.expired@1",
+	}
+	for i, e := range evs {
+		verdict := v[e.ID]
+		if got := string(verdict.Outcome) + " " + string(verdict.Reason) + " " + verdict.Rule; got != want[i] {
+			t.Errorf("%s: verdict %q, want %q", e.MessageID, got, want[i])
+		}
+	}
+
+	groups, err := f.book.Qualification(ctx, rulebook.QualifyQuery{Channel: channels.SMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 1 || groups[0].Text != "stat=UNDELIV err=099 dialect=map" || groups[0].Count != 2 {
+		t.Fatalf("sms groups = %+v, want one of 2 receipts, stat=UNDELIV err=099 dialect=map", groups)
+	}
+	kept, err := f.book.Keep(ctx, groups[0].ID, rulebook.KeepRequest{Outcome: channels.OutcomeSoft, Reason: "handset_error"}, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept.Rule.Priority != rulebook.KeepErrPriority {
+		t.Errorf("kept rule priority = %d, want %d", kept.Rule.Priority, rulebook.KeepErrPriority)
+	}
+	if changed, err := reloader.Reload(ctx); err != nil || !changed {
+		t.Fatalf("reload after keep: %v %v", changed, err)
+	}
+	v = f.apply(t, c,
+		receipt("s5", "447700900005", "UNDELIV", "99", nil, t0.Add(time.Hour)),
+		receipt("s6", "447700900006", "UNDELIV", "099", &five, t0.Add(time.Hour)),
+	)
+	for id, verdict := range v {
+		if verdict.Rule != kept.Key || verdict.Reason != "handset_error" || verdict.Outcome != channels.OutcomeSoft {
+			t.Errorf("event %s after keep: %+v, want %s soft handset_error", id, verdict, kept.Key)
+		}
+	}
+}

@@ -84,7 +84,12 @@ func (in *input) fields() fieldMask {
 // pending "sent" (email) or "accepted_by_smsc" (sms, a submit_sm_resp), and
 // failed, deferred or unknown events soft "undefined": nothing recognized,
 // so nothing counts as hard.
-func (s *Set) Classify(e channels.Event) channels.Verdict {
+//
+// An email delay notice is never a failure (see stillQueued): its soft or
+// hard verdict, the fallback's included, becomes pending with the same
+// rule and reason.
+func (s *Set) Classify(e channels.Event) (v channels.Verdict) {
+	defer func() { v = stillQueued(e, v) }()
 	if cr := s.of(e.Channel); cr != nil {
 		in := newInput(e)
 		defer in.release()
@@ -133,6 +138,33 @@ func (cr *channelRules) overrider(i int, in *input) int {
 	return -1
 }
 
+// stillQueued turns the soft or hard verdict of an email delay notice into
+// pending, keeping the rule and the reason it found. A deferred email event
+// that is not a reply of the SMTP transaction (Sync false) reports that the
+// MTA or ESP holding the message will try again by itself: RFC 3464 section
+// 2.3.3's "delayed" action ("the reporting MTA has so far been unable to
+// deliver or relay the message, but it will continue to attempt to do
+// so"), Postfix's "Delayed Mail (still being retried)", an ESP's delay
+// webhook. The message is still queued: counting it soft would feed the
+// soft threshold, the soft rates and rebond's retry notices with a message
+// that may yet be delivered. The reason stays what the notice says (a full
+// mailbox, a greylisting refusal), so that the final bounce, if one
+// comes, is no surprise. The evidence starts with the event type, which
+// decided the outcome. A synchronous deferral (a 4xx reply the sender got
+// and posted) stays as the rules say: rebond's retry schedule is what
+// tries again then.
+func stillQueued(e channels.Event, v channels.Verdict) channels.Verdict {
+	if e.Channel != channels.Email || e.Type != channels.Deferred || e.Sync ||
+		(v.Outcome != channels.OutcomeSoft && v.Outcome != channels.OutcomeHard) {
+		return v
+	}
+	v.Outcome = channels.OutcomePending
+	if !strings.HasPrefix(v.Evidence, "type=") {
+		v.Evidence = strings.TrimSpace("type=deferred " + v.Evidence)
+	}
+	return v
+}
+
 // matches reports whether every condition of c holds for in, cheapest
 // tests first and the regular expression last.
 func (c *compiled) matches(in *input) bool {
@@ -143,8 +175,8 @@ func (c *compiled) matches(in *input) bool {
 		len(c.codes) > 0 && !slices.Contains(c.codes, in.code),
 		len(c.status) > 0 && !c.matchStatus(in.status),
 		len(c.stat) > 0 && !c.matchStat(in.stat),
-		c.dialect != "" && !strings.EqualFold(in.dialect, c.dialect),
-		len(c.errs) > 0 && !c.matchErr(in.err),
+		c.dialect != "" && !c.matchDialect(in.dialect),
+		c.hasErr() && !c.matchErr(in.err),
 		len(c.netErr) > 0 && !c.matchNetErr(in.netErr),
 		len(c.states) > 0 && !(in.hasState && slices.Contains(c.states, in.state)),
 		c.text.pattern != "" && !c.matchText(in):
@@ -205,9 +237,27 @@ func (c *compiled) matchStat(s string) bool {
 	return false
 }
 
+// matchErr reports whether the err code s (without leading zeros) is one
+// of the rule's; AnyErr takes every code but "0", which SMPP 3.4 Appendix B
+// receipts and providers write when there was no error.
 func (c *compiled) matchErr(s string) bool {
+	if c.anyErr && s != "0" {
+		return true
+	}
 	for _, p := range c.errs {
 		if strings.EqualFold(s, p) {
+			return true
+		}
+	}
+	if len(c.errRanges) == 0 {
+		return false
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		return false
+	}
+	for _, r := range c.errRanges {
+		if r.lo <= n && n <= r.hi {
 			return true
 		}
 	}
@@ -237,7 +287,7 @@ func (c *compiled) evidence(in *input) string {
 		b.add(true, "text~", strconv.Quote(clip(in.text[loc[0]:loc[1]], maxEvidence)))
 	}
 	b.add(len(c.stat) > 0, "stat=", in.stat)
-	b.add(len(c.errs) > 0, "err=", in.errRaw)
+	b.add(c.hasErr(), "err=", in.errRaw)
 	b.add(c.dialect != "", "dialect=", in.dialect)
 	b.add(len(c.netErr) > 0, "network_error=", in.netErr)
 	if len(c.states) > 0 {

@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,7 +26,9 @@ type compiled struct {
 	text      lazyText
 	stat      []string // upper case, no spaces
 	errs      []string // lower case, no leading zeros
-	dialect   string
+	errRanges []errRange
+	anyErr    bool     // Match.Err holds AnyErr
+	dialect   string   // lower case; AnyDialect for every dialect
 	netErr    []string // lower case
 	states    []int
 	provider  string
@@ -139,6 +142,14 @@ func compile(r Rule) *compiled {
 		c.stat = append(c.stat, normStat(s))
 	}
 	for _, s := range r.Match.Err {
+		if strings.TrimSpace(s) == AnyErr {
+			c.anyErr = true
+			continue
+		}
+		if lo, hi, ok := parseErrRange(s); ok {
+			c.errRanges = append(c.errRanges, errRange{lo, hi})
+			continue
+		}
 		c.errs = append(c.errs, strings.ToLower(trimZeros(s)))
 	}
 	for _, s := range r.Match.NetworkError {
@@ -220,4 +231,33 @@ func equalStat(v, p string) bool {
 // ignoring the case of s.
 func hasPrefixFold(s, p string) bool {
 	return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p)
+}
+
+// errRange is an inclusive range of decimal err codes, written "lo-hi" in
+// Match.Err: a provider's family of ids (Infobip's SS7 transport errors
+// 1024-1796) that the table gives one meaning.
+type errRange struct{ lo, hi uint64 }
+
+// parseErrRange reads "lo-hi" (decimal, lo <= hi); ok is false for
+// anything else, a single code included.
+func parseErrRange(s string) (lo, hi uint64, ok bool) {
+	a, b, found := strings.Cut(strings.TrimSpace(s), "-")
+	if !found {
+		return 0, 0, false
+	}
+	lo, err1 := strconv.ParseUint(a, 10, 32)
+	hi, err2 := strconv.ParseUint(b, 10, 32)
+	if err1 != nil || err2 != nil || lo > hi {
+		return 0, 0, false
+	}
+	return lo, hi, true
+}
+
+// hasErr reports whether the rule has an err condition.
+func (c *compiled) hasErr() bool { return len(c.errs) > 0 || len(c.errRanges) > 0 || c.anyErr }
+
+// matchDialect reports whether the receipt's dialect d is the rule's, or
+// the rule takes any dialect (d is never empty here: the rule needs it).
+func (c *compiled) matchDialect(d string) bool {
+	return c.dialect == AnyDialect || strings.EqualFold(d, c.dialect)
 }

@@ -16,7 +16,10 @@
 // reply code and a case-insensitive regular expression on the diagnostic
 // text; for SMS the SMPP receipt stat, the err: code together with the
 // connection's err dialect, the network_error_code TLV (hex prefix) and the
-// message_state TLV; for both, the provider.
+// message_state TLV; for both, the provider. The err code "*" (AnyErr) holds
+// for every code but 0, and the dialect "*" (AnyDialect) for every dialect a
+// connection names: below the rules of the codes a table lists, they catch
+// the codes it does not list.
 //
 // # Versions
 //
@@ -33,7 +36,11 @@
 // plus the depth of the status prefix: 5.1.1 before 5.1 before 5), then id.
 // The first rule that matches decides. The order is total, so the order of
 // rules in the files never changes a verdict. When no rule matches, the
-// fallback verdict applies (see Set.Classify); it is never hard.
+// fallback verdict applies (see Set.Classify); it is never hard. Rules whose
+// id starts with "fallback." are fallbacks too (the shipped SMS rules for an
+// err code missing from its dialect's table): their verdicts, like
+// Classify's own, feed the qualification queue of package
+// channels/rulebook.
 //
 // # Text first
 //
@@ -59,6 +66,18 @@
 // codes, high-confidence texts, generic statuses and bare reply codes; for
 // SMS the message_state TLV outranks the receipt's stat, as Kannel and Jasmin
 // read receipts.
+//
+// # Delay notices
+//
+// An email event of type deferred that is not a reply of the SMTP
+// transaction (Sync false) is a delay notice: an RFC 3464 DSN whose action
+// is delayed (section 2.3.3), an MTA's "still being retried" warning, an
+// ESP's delay webhook. The MTA or ESP holding the message retries by
+// itself, so the notice is never a failure: the rule that decides keeps its
+// reason, and a soft or hard outcome becomes pending (the fallback's too),
+// with "type=deferred" leading the evidence. Lifecycle then counts nothing
+// soft and schedules no retry. A synchronous deferral (a 4xx reply the
+// sender got and posted) and SMS events keep the rules' outcome.
 //
 // # Cost
 //

@@ -44,7 +44,8 @@ type Step struct {
 // that failed. It evaluates exactly as Classify does (the same compiled
 // rules and order), so the verdicts agree; it is slower and allocates, and
 // is meant for operators, not the hot path.
-func (s *Set) Explain(e channels.Event) Trace {
+func (s *Set) Explain(e channels.Event) (tr Trace) {
+	defer func() { tr.Verdict = stillQueued(e, tr.Verdict) }() // as Classify
 	cr := s.of(e.Channel)
 	if cr == nil {
 		return Trace{Verdict: fallback(e), Fallback: true, Steps: []Step{}}
@@ -93,9 +94,9 @@ func (c *compiled) failure(in *input) (string, string) {
 		return "status", fmt.Sprintf("status %q has none of the prefixes %s", in.status, joinAny(m.Status))
 	case len(c.stat) > 0 && !c.matchStat(in.stat):
 		return "stat", fmt.Sprintf("stat %q is not one of %s", in.stat, joinAny(m.Stat))
-	case c.dialect != "" && !strings.EqualFold(in.dialect, c.dialect):
+	case c.dialect != "" && !c.matchDialect(in.dialect):
 		return "dialect", fmt.Sprintf("dialect %q is not %q", in.dialect, m.Dialect)
-	case len(c.errs) > 0 && !c.matchErr(in.err):
+	case c.hasErr() && !c.matchErr(in.err):
 		return "err", fmt.Sprintf("err %q is not one of %s", in.errRaw, joinAny(m.Err))
 	case len(c.netErr) > 0 && !c.matchNetErr(in.netErr):
 		return "network_error", fmt.Sprintf("network_error %q has none of the prefixes %s", in.netErr, joinAny(m.NetworkError))

@@ -63,15 +63,20 @@ func TestRFC3463Coverage(t *testing.T) {
 	}
 }
 
-// TestTransientSameReason checks that class 4 gives the reason of class 5.
+// TestTransientSameReason checks that class 4 gives the reason of class 5,
+// soft in a failure and pending in a delay notice (a deferred event).
 func TestTransientSameReason(t *testing.T) {
 	t.Parallel()
 	set := loadShipped(t)
 	for _, sd := range slices.Concat(rfc3463, later) {
 		v5 := set.Classify(mail(channels.Failed, 0, "5."+sd, ""))
-		v4 := set.Classify(mail(channels.Deferred, 0, "4."+sd, ""))
+		v4 := set.Classify(mail(channels.Failed, 0, "4."+sd, ""))
 		if v4.Reason != v5.Reason || v4.Outcome != channels.OutcomeSoft {
 			t.Errorf("X.%s: class 4 gives %s %s, class 5 %s %s", sd, v4.Outcome, v4.Reason, v5.Outcome, v5.Reason)
+		}
+		delay := set.Classify(mail(channels.Deferred, 0, "4."+sd, ""))
+		if delay.Reason != v5.Reason || delay.Outcome != channels.OutcomePending {
+			t.Errorf("X.%s: a delay notice gives %s %s, class 5 %s %s", sd, delay.Outcome, delay.Reason, v5.Outcome, v5.Reason)
 		}
 	}
 }

@@ -71,11 +71,16 @@ type Match struct {
 	// CARRIER" and "deliveredtocarrier" are the same value.
 	Stat []string `yaml:"stat,omitempty" json:"stat,omitempty"`
 	// Err lists values of the receipt's err: field. Leading zeros are
-	// ignored ("001" = "1"). Err values are vendor-specific, so a rule with
-	// Err must also name its Dialect.
+	// ignored ("001" = "1"). A value "lo-hi" is an inclusive range of
+	// decimal codes ("1024-1796"). The value AnyErr matches every code but
+	// zero, which says there was no error: at a priority below the rules of
+	// a dialect's known codes, it catches the codes missing from its table.
+	// Err values are vendor-specific, so a rule with Err must also name its
+	// Dialect.
 	Err []string `yaml:"err,omitempty" json:"err,omitempty"`
 	// Dialect is the err: code table of the connection the receipt came
-	// from ("map", "twilio-smpp"); see channels.SMSReceipt.
+	// from ("map", "twilio-smpp"); see channels.SMSReceipt. AnyDialect
+	// matches every receipt whose connection names a dialect.
 	Dialect string `yaml:"dialect,omitempty" json:"dialect,omitempty"`
 	// NetworkError lists network_error_code TLV values (SMPP 3.4 section
 	// 5.3.2.31) as lowercase hex: six digits for one code, fewer for a
@@ -87,6 +92,14 @@ type Match struct {
 	// Provider is the provider or connection name the event came from.
 	Provider string `yaml:"provider,omitempty" json:"provider,omitempty"`
 }
+
+// Wildcards of Match.Err and Match.Dialect.
+const (
+	// AnyErr in Match.Err matches every err code but zero.
+	AnyErr = "*"
+	// AnyDialect as Match.Dialect matches every named dialect.
+	AnyDialect = "*"
+)
 
 // Verdict is the outcome and reason a matching rule gives. The reason must
 // come from REASONS.md's vocabulary of the rule's channel.

@@ -42,6 +42,8 @@ func TestNewSetValidation(t *testing.T) {
 		{"sms condition on email", []Rule{with(ok(), func(r *Rule) { r.Match.Stat = []string{"UNDELIV"} })}, `rule "r@1": match.stat: only for sms rules`},
 		{"email condition on sms", []Rule{with(okSMS(), func(r *Rule) { r.Match.Codes = []int{550} })}, `rule "s@1": match.codes: only for email rules`},
 		{"err without dialect", []Rule{with(okSMS(), func(r *Rule) { r.Match.Err = []string{"001"} })}, `rule "s@1": match.err: err codes are vendor-specific`},
+		{"err range backwards", []Rule{with(okSMS(), func(r *Rule) { r.Match.Err, r.Match.Dialect = []string{"1796-1024"}, "infobip" })}, `match.err: "1796-1024" is not a range`},
+		{"err range not decimal", []Rule{with(okSMS(), func(r *Rule) { r.Match.Err, r.Match.Dialect = []string{"a-f"}, "infobip" })}, `match.err: "a-f" is not a range`},
 		{"empty stat", []Rule{with(okSMS(), func(r *Rule) { r.Match.Stat = []string{" "} })}, `match.stat: empty value`},
 		{"bad network error", []Rule{with(okSMS(), func(r *Rule) { r.Match.NetworkError = []string{"03001b7"} })}, `match.network_error: "03001b7"`},
 		{"bad message state", []Rule{with(okSMS(), func(r *Rule) { r.Match.MessageState = []int{256} })}, `match.message_state: 256`},

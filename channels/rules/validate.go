@@ -118,6 +118,9 @@ func validateSMS(r Rule) error {
 		if strings.TrimSpace(e) == "" {
 			return ruleError(r, "match.err", "empty value")
 		}
+		if _, _, ok := parseErrRange(e); !ok && strings.Contains(e, "-") {
+			return ruleError(r, "match.err", "%q is not a range of decimal codes lo-hi with lo <= hi", e)
+		}
 	}
 	for _, s := range m.NetworkError {
 		if !hexPrefix.MatchString(s) {

@@ -254,7 +254,7 @@ func runBench(ctx context.Context, f benchFlags, g *globals) error {
 	}
 	var mailed, smpped atomic.Int64
 	mailErr := sideChannel(bounces, f.smtpAddr != "", func() error {
-		return sendBounces(ctx, f.smtpAddr, f.smtpDomain, bounces, 2, &mailed)
+		return sendBounces(ctx, f.smtpAddr, f.smtpDomain, benchSignature(g), bounces, 2, &mailed)
 	})
 	smppErr := sideChannel(receipts, f.smppListen != "", func() error {
 		return sendReceipts(ctx, f.smppListen, receipts, f.smppWait, &smpped)

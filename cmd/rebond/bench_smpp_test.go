@@ -55,7 +55,7 @@ func benchESME(ctx context.Context, t *testing.T, pub channels.Publisher, binds,
 	ln.Close()
 	esme, err := smpp.New(smpp.Config{Gateways: []smpp.Gateway{{Name: "bench", Addr: addr, SystemID: "bench", Password: "bench",
 		Dialect: "map", Binds: binds, WindowSize: window, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond}}},
-		pub, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+		pub, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

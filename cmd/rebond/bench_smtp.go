@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/smtp"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rebond/rebond/email"
 )
 
 // bounceJob is one hard failure the bench delivers as a bounce mail to
@@ -15,8 +18,14 @@ import (
 type bounceJob struct{ messageID, recipient string }
 
 // benchDSN is an RFC 3464 report for job, returning the original's headers
-// with rebond's correlation header (X-Rebond-Message-ID), as an MTA would.
-func benchDSN(job bounceJob, domain string) string {
+// with rebond's correlation header (X-Rebond-Message-ID) and, with a key,
+// its signed header (X-Rebond-Signature), as an MTA would. Without a key
+// the bounce is verified only once its send is applied (smtp.trust).
+func benchDSN(job bounceJob, domain string, sig email.Signature) string {
+	signature := ""
+	if v := sig.Sign(job.messageID, job.recipient, ""); v != "" {
+		signature = "\n" + email.HeaderSignature + ": " + v
+	}
 	return strings.ReplaceAll(`From: Mail Delivery System <MAILER-DAEMON@mx.bench.example>
 To: bounces@`+domain+`
 Subject: Undelivered Mail Returned to Sender
@@ -45,38 +54,55 @@ Content-Type: text/rfc822-headers
 From: news@bench.example
 To: `+job.recipient+`
 Subject: bench
-X-Rebond-Message-ID: `+job.messageID+`
+X-Rebond-Message-ID: `+job.messageID+signature+`
 
 --b--
 `, "\n", "\r\n")
 }
 
-// sendBounces delivers the jobs over a few SMTP connections (one session
-// per connection, a transaction per mail) and counts them in sent.
-func sendBounces(ctx context.Context, addr, domain string, jobs <-chan bounceJob, conns int, sent *atomic.Int64) error {
+// mailsPerSession is how many mails the bench sends in one SMTP session
+// before it opens another: the listener caps a session's commands
+// (smtp.max_commands), and MTAs reuse a session only so long.
+const mailsPerSession = 100
+
+// sendBounces delivers the jobs over a few SMTP connections (a session per
+// connection and mailsPerSession mails, a transaction per mail) and counts
+// them in sent.
+func sendBounces(ctx context.Context, addr, domain string, sig email.Signature, jobs <-chan bounceJob, conns int, sent *atomic.Int64) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, conns)
 	for range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := smtp.Dial(addr)
-			if err != nil {
-				errc <- fmt.Errorf("bench smtp: %w", err)
-				return
-			}
-			defer c.Close()
+			var c *smtp.Client
+			defer func() {
+				if c != nil {
+					_ = c.Quit()
+				}
+			}()
+			n := 0
 			for job := range jobs {
 				if ctx.Err() != nil {
 					return
 				}
-				if err := benchSendOne(c, domain, job); err != nil {
+				if n%mailsPerSession == 0 {
+					if c != nil {
+						_ = c.Quit()
+					}
+					var err error
+					if c, err = smtp.Dial(addr); err != nil {
+						errc <- fmt.Errorf("bench smtp: %w", err)
+						return
+					}
+				}
+				n++
+				if err := benchSendOne(c, domain, sig, job); err != nil {
 					errc <- fmt.Errorf("bench smtp: %w", err)
 					return
 				}
 				sent.Add(1)
 			}
-			_ = c.Quit()
 		}()
 	}
 	wg.Wait()
@@ -88,7 +114,7 @@ func sendBounces(ctx context.Context, addr, domain string, jobs <-chan bounceJob
 	}
 }
 
-func benchSendOne(c *smtp.Client, domain string, job bounceJob) error {
+func benchSendOne(c *smtp.Client, domain string, sig email.Signature, job bounceJob) error {
 	if err := c.Mail(""); err != nil { // bounces come from the null sender (RFC 5321 section 4.5.5)
 		return err
 	}
@@ -99,8 +125,19 @@ func benchSendOne(c *smtp.Client, domain string, job bounceJob) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write([]byte(benchDSN(job, domain))); err != nil {
+	if _, err := w.Write([]byte(benchDSN(job, domain, sig))); err != nil {
 		return err
 	}
 	return w.Close()
+}
+
+// benchSignature signs the bench's bounces with the default tenant's key
+// of the configuration (email.verp_secret), as a sender would, so that
+// they are verified however soon they arrive after their sends.
+func benchSignature(g *globals) email.Signature {
+	cfg, err := LoadConfig(g.configPath, os.Getenv)
+	if err != nil || cfg.Email.VERPSecret == "" {
+		return email.Signature{}
+	}
+	return email.Signature{Secret: []byte(cfg.Email.VERPSecret)}
 }

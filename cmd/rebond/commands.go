@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -210,69 +208,25 @@ func dash(s string) string {
 func newConfigCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "config",
-		Short: "Print the effective configuration (defaults + file + environment), secrets masked",
+		Short: "Print the effective configuration (defaults + file + environment), secrets masked; exit 1 if serve would refuse it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, _, err := g.load()
 			if err != nil {
 				return err
 			}
+			invalid := checkServe(cfg)
 			maskSecrets(&cfg)
 			enc := json.NewEncoder(g.stdout)
 			enc.SetIndent("", "  ")
-			return enc.Encode(cfg)
+			if err := enc.Encode(cfg); err != nil {
+				return err
+			}
+			// Printed anyway, to help fix it; refused as serve would.
+			if invalid != nil {
+				return fmt.Errorf("serve would refuse this configuration: %w", invalid)
+			}
+			return nil
 		},
 	}
-}
-
-// maskSecrets hides every secret of cfg, so `rebond config` output can be
-// pasted into a ticket.
-func maskSecrets(cfg *Config) {
-	mask := func(s *string) {
-		if *s != "" {
-			*s = "********"
-		}
-	}
-	mask(&cfg.AdminToken)
-	mask(&cfg.Email.VERPSecret)
-	for i := range cfg.SMPP.Gateways {
-		mask(&cfg.SMPP.Gateways[i].Password)
-	}
-	for _, u := range []*string{&cfg.Database.URL, &cfg.Redis.URL, &cfg.NATS.URL} {
-		*u = maskDSN(*u)
-	}
-	for name, hook := range cfg.Webhooks {
-		masked := make(map[string]any, len(hook))
-		for k, v := range hook {
-			lk := strings.ToLower(k)
-			if strings.Contains(lk, "secret") || strings.Contains(lk, "token") || strings.Contains(lk, "key") ||
-				strings.Contains(lk, "password") || lk == "header_value" {
-				v = "********"
-			}
-			masked[k] = v
-		}
-		cfg.Webhooks[name] = masked
-	}
-}
-
-// dsnPassword finds password=... in a key=value DSN (libpq's form).
-var dsnPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
-
-// maskDSN hides the password of a URL-form or key=value connection string,
-// in its user part or in a password query parameter.
-func maskDSN(dsn string) string {
-	if pu, err := url.Parse(dsn); err == nil && pu.Scheme != "" {
-		if pu.User != nil {
-			if _, has := pu.User.Password(); has {
-				pu.User = url.UserPassword(pu.User.Username(), "********")
-			}
-		}
-		q := pu.Query()
-		if q.Has("password") {
-			q.Set("password", "********")
-			pu.RawQuery = q.Encode()
-		}
-		return pu.String()
-	}
-	return dsnPassword.ReplaceAllString(dsn, "${1}********")
 }

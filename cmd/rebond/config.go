@@ -34,11 +34,16 @@ type Config struct {
 		URL string `koanf:"url"`
 	} `koanf:"redis"`
 	NATS struct {
-		URL          string        `koanf:"url"`
-		EmbeddedAddr string        `koanf:"embedded_addr"`
-		Replicas     int           `koanf:"replicas"`
-		MaxAge       time.Duration `koanf:"max_age"`
-		Duplicates   time.Duration `koanf:"duplicates"`
+		URL          string `koanf:"url"`
+		EmbeddedAddr string `koanf:"embedded_addr"`
+		// EmbeddedPassword is the embedded server's password (empty: the
+		// one in data_dir/nats-password, generated on first start).
+		EmbeddedPassword string        `koanf:"embedded_password"`
+		Replicas         int           `koanf:"replicas"`
+		MaxAge           time.Duration `koanf:"max_age"`
+		Duplicates       time.Duration `koanf:"duplicates"`
+		MaxBytes         int64         `koanf:"max_bytes"`
+		UsageAlert       float64       `koanf:"usage_alert"`
 	} `koanf:"nats"`
 	HTTP struct {
 		Addr           string  `koanf:"addr"`
@@ -47,7 +52,15 @@ type Config struct {
 		RatesMinVolume int64   `koanf:"rates_min_volume"`
 		RateLimit      float64 `koanf:"rate_limit"`
 		RateBurst      int     `koanf:"rate_burst"`
-		SecureCookies  bool    `koanf:"secure_cookies"`
+		// AuthFailuresPerMinute and AuthFailureBurst throttle failed
+		// authentications per client (api.Config.AuthFailureRate).
+		AuthFailuresPerMinute float64 `koanf:"auth_failures_per_minute"`
+		AuthFailureBurst      int     `koanf:"auth_failure_burst"`
+		// WebhookUnverifiedBodyBytes and WebhookUnverifiedReads bound the
+		// webhook bodies read before they are authenticated.
+		WebhookUnverifiedBodyBytes int64 `koanf:"webhook_unverified_body_bytes"`
+		WebhookUnverifiedReads     int   `koanf:"webhook_unverified_reads"`
+		SecureCookies              bool  `koanf:"secure_cookies"`
 	} `koanf:"http"`
 	SMTP struct {
 		Addr            string   `koanf:"addr"`
@@ -60,6 +73,18 @@ type Config struct {
 		// Tenants maps a domain of Domains to the tenant whose bounces
 		// it receives (unmapped domains: the default tenant).
 		Tenants map[string]string `koanf:"tenants"`
+		// Trust is "verified" (only a verified bounce changes a
+		// recipient; see email.EventOptions.Verify) or "any".
+		Trust string `koanf:"trust"`
+		// MaxRejectedBytes bounds what is kept of a mail that is no
+		// bounce (rejected_events).
+		MaxRejectedBytes int `koanf:"max_rejected_bytes"`
+		// Connection limits (inbound.Config).
+		MaxConnections      int           `koanf:"max_connections"`
+		MaxConnectionsPerIP int           `koanf:"max_connections_per_ip"`
+		MaxSession          time.Duration `koanf:"max_session"`
+		MaxCommands         int           `koanf:"max_commands"`
+		Timeout             time.Duration `koanf:"timeout"`
 	} `koanf:"smtp"`
 	Tenancy struct {
 		// ShareUserUnknown lets each tenant's exclusion checks see the
@@ -69,6 +94,10 @@ type Config struct {
 	Email struct {
 		VERPSecret string `koanf:"verp_secret"`
 		VERPDomain string `koanf:"verp_domain"`
+		// TenantSecrets maps a tenant other than the default one to the
+		// key of its VERP tokens and signed headers (VERPSecret is the
+		// default tenant's).
+		TenantSecrets map[string]string `koanf:"tenant_secrets"`
 	} `koanf:"email"`
 	SMS struct {
 		MaxSegments int  `koanf:"max_segments"`
@@ -79,6 +108,12 @@ type Config struct {
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
 	Policy   lifecycle.Policy          `koanf:"policy"`
+	// Backtest bounds rule backtests (rulebook.Config).
+	Backtest struct {
+		MaxEvents int           `koanf:"max_events"`
+		MaxRange  time.Duration `koanf:"max_range"`
+		Timeout   time.Duration `koanf:"timeout"`
+	} `koanf:"backtest"`
 	// ProvidersFile replaces the built-in mailbox-provider table.
 	ProvidersFile string `koanf:"providers_file"`
 	// Alerts sets the rate alerts of the scheduler role.
@@ -146,6 +181,29 @@ func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
 	return nil
 }
 
+// minTenantSecret is the shortest tenant key accepted: an HMAC key
+// shorter than 128 bits can be searched.
+const minTenantSecret = 16
+
+// checkServe is every check serve makes of its configuration before it
+// dials anything: Validate, validateServe for every role (admin token,
+// webhooks), the SMPP gateways, the providers
+// file and the Redis URL. `rebond config` runs it, so a configuration
+// serve would refuse is refused there too.
+func checkServe(c Config) error {
+	errs := []error{c.Validate(), c.validateServe(allRoles)}
+	if len(c.SMPP.Gateways) > 0 {
+		errs = append(errs, c.SMPP.Validate())
+	}
+	if _, err := providerTable(c); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := workers.ParseRedisURL(c.Redis.URL); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // Validate checks what serve needs, naming the key at fault.
 func (c Config) Validate() error {
 	var errs []error
@@ -161,12 +219,31 @@ func (c Config) Validate() error {
 	if err := c.Alerts.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if c.NATS.UsageAlert <= 0 || c.NATS.UsageAlert > 1 {
+		errs = append(errs, fmt.Errorf("nats.usage_alert: %g is not a fraction in (0, 1]", c.NATS.UsageAlert))
+	}
+	if err := c.shortSecrets(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.NATS.URL == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("data_dir: required when nats.url is empty (the embedded NATS server stores its data there)"))
 	}
 	for domain, t := range c.SMTP.Tenants {
 		if !channels.ValidTenant(t) {
 			errs = append(errs, fmt.Errorf("smtp.tenants.%s: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", domain, t))
+		}
+	}
+	switch c.SMTP.Trust {
+	case "verified", "any":
+	default:
+		errs = append(errs, fmt.Errorf("smtp.trust: %q is not one of verified, any", c.SMTP.Trust))
+	}
+	for t, secret := range c.Email.TenantSecrets {
+		if !channels.ValidTenant(t) || t == channels.DefaultTenant {
+			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: not a tenant name other than %s (email.verp_secret is its key)", t, channels.DefaultTenant))
+		}
+		if len(secret) < minTenantSecret {
+			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: at least %d bytes", t, minTenantSecret))
 		}
 	}
 	switch c.Log.Level {

@@ -32,7 +32,7 @@ func TestApplyPathCrash(t *testing.T) {
 	}
 	// Published with JetStream acks, so the whole stream is durable before
 	// the crash.
-	nc, err := nats.Connect("nats://" + cfg.NATS.EmbeddedAddr)
+	nc, err := nats.Connect(natsTestURL(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}

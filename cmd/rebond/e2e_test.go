@@ -90,7 +90,12 @@ func TestEndToEnd(t *testing.T) {
 	if code := in.do("POST", "/v1/events", soft[:5], &acc); code != 202 {
 		t.Fatalf("post soft: %d", code)
 	}
-	natsURL := "nats://" + in.cfg.NATS.EmbeddedAddr
+	natsURL := natsTestURL(in.cfg)
+	// The embedded server refuses a client without its password.
+	if nc, err := nats.Connect("nats://"+in.cfg.NATS.EmbeddedAddr, nats.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Error("the embedded NATS server accepted a client without credentials")
+	}
 	publishNATS(t, natsURL, soft)     // 5 of them again, by the other path
 	publishNATS(t, natsURL, hard[:5]) // and some hard ones a third time
 	in.waitApplied(130, 30*time.Second)

@@ -54,7 +54,7 @@ func TestNATSRestarted(t *testing.T) {
 	dir := t.TempDir()
 	host, portStr, _ := net.SplitHostPort(freeAddr(t))
 	port, _ := strconv.Atoi(portStr)
-	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port})
+	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port, Password: testNATSPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestNATSRestarted(t *testing.T) {
 			srv.Shutdown() // mid-stream: the bridge is still draining earlier batches
 			go func() {
 				time.Sleep(2 * time.Second)
-				r, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port})
+				r, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: port, Password: testNATSPassword})
 				if err != nil {
 					t.Errorf("restart NATS: %v", err)
 					return

@@ -21,7 +21,17 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
-const testToken = "test-token"
+const testToken = "test-token-0123456789"
+
+// testNATSPassword is the embedded NATS server's password in tests, so
+// they can publish as a producer would (natsTestURL).
+const testNATSPassword = "test-nats-0123456789"
+
+// natsTestURL is the URL, with credentials, of the embedded NATS server
+// of cfg.
+func natsTestURL(cfg Config) string {
+	return "nats://rebond:" + cfg.NATS.EmbeddedPassword + "@" + cfg.NATS.EmbeddedAddr
+}
 
 // instance is one in-process `rebond serve` with its own database, Redis
 // database number and embedded NATS server.
@@ -55,6 +65,7 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
 		"REBOND_DATA_DIR":                    t.TempDir(),
 		"REBOND_ADMIN_TOKEN":                 testToken,
+		"REBOND_NATS_EMBEDDED_PASSWORD":      testNATSPassword,
 		"REBOND_HTTP_ADDR":                   freeAddr(t),
 		"REBOND_NATS_EMBEDDED_ADDR":          freeAddr(t),
 		"REBOND_WORKERS_FETCH_WAIT":          "50ms",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,9 @@ func TestHostileInput(t *testing.T) {
 		{"SQL in fields", "/v1/events", `{"channel":"email","type":"failed","recipient":"` + sqlish + `@x.org","campaign":"` + sqlish +
 			`","occurred_at":"2026-11-02T10:00:00Z","smtp":{"text":"` + sqlish + `"}}`, 400},
 		{"SQL in rates", "/v1/rates?group_by=campaign%3BDROP%20TABLE%20events", "", 400},
+		{"NUL in rates", "/v1/rates?campaign=a%00b", "", 400},
+		{"NUL in exclusions", "/v1/exclusions", `{"channel":"email","recipients":["a\u0000b@example.com"]}`, 200},
+		{"NUL in a list entry", "/v1/lists/deny", `{"entries":[{"channel":"email","kind":"domain","value":"a\u0000.example"}]}`, 400},
 		{"SQL in exclusions", "/v1/exclusions", `{"channel":"email","recipients":["` + sqlish + `"]}`, 200},
 		{"unknown field", "/v1/exclusions", `{"channel":"email","recipients":[],"admin":true}`, 400},
 		{"bad list kind", "/v1/lists/deny", `{"entries":[{"channel":"email","kind":"sql","value":"` + sqlish + `"}]}`, 400},
@@ -91,10 +95,30 @@ func TestHostileInput(t *testing.T) {
 	if code, body := post("/v1/events", `{"channel":"email","type":"sent","message_id":"ok","recipient":"ok@example.org","occurred_at":"2026-11-02T10:00:00Z"}`); code != 202 {
 		t.Fatalf("good event after the storm: %d %s", code, body)
 	}
-	in.waitApplied(1, 20*time.Second)
+	// Quoted local parts (RFC 5321 section 4.1.2) accepted at the edge
+	// are applied, not refused by the bridge; what the pipeline cannot
+	// take is refused at the edge.
+	quoted := `[{"channel":"email","type":"sent","message_id":"q1","recipient":"\"john doe\"@example.org","occurred_at":"2026-11-02T10:00:00Z"},
+		{"channel":"email","type":"failed","message_id":"q1","recipient":"\"John Doe\"@example.org","occurred_at":"2026-11-02T10:00:01Z","smtp":{"code":550,"status":"5.1.1","text":"no such user"}},
+		{"channel":"email","type":"sent","message_id":"q2","recipient":"\"a..b\"@example.org","occurred_at":"2026-11-02T10:00:00Z"}]`
+	if code, body := post("/v1/events", quoted); code != 202 {
+		t.Fatalf("quoted local parts: %d %s", code, body)
+	}
+	for _, bad := range []string{`john doe@example.org`, `a..b@example.org`} {
+		if code, body := post("/v1/events", `{"channel":"email","type":"sent","message_id":"b","recipient":"`+bad+`","occurred_at":"2026-11-02T10:00:00Z"}`); code != 400 {
+			t.Errorf("%s: %d %s, want 400", bad, code, body)
+		}
+	}
+	in.waitApplied(4, 20*time.Second)
 	time.Sleep(2 * time.Second) // the spooled broken mail is parsed and kept as rejected meanwhile
-	if applied, pending := in.count(); applied != 1 || pending != 0 {
-		t.Errorf("%d applied, %d pending; want only the good event", applied, pending)
+	if applied, pending := in.count(); applied != 4 || pending != 0 {
+		t.Errorf("%d applied, %d pending; want the good and the quoted events", applied, pending)
+	}
+	var rcpt struct {
+		State string `json:"state"`
+	}
+	if code := in.do("GET", "/v1/recipients/email/"+url.PathEscape(`"john doe"@example.org`), nil, &rcpt); code != 200 || rcpt.State != "quarantined" {
+		t.Errorf("quoted recipient: %d %+v, want quarantined", code, rcpt)
 	}
 	if n, err := in.store.CountRejected(context.Background(), "smtp"); err != nil || n != 1 {
 		t.Errorf("rejected mail kept: %d (%v), want the broken MIME kept once", n, err)

@@ -8,8 +8,6 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
-	"github.com/rebond/rebond/internal/testsvc"
-	"github.com/rebond/rebond/store"
 )
 
 // reasonByStatus classifies failed events by a reason written in their
@@ -42,14 +40,7 @@ func TestSeedPolicyOnAFakeClock(t *testing.T) {
 		t.Fatalf("filtered action = %q, want suspend", a)
 	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{URL: testsvc.Postgres(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedStore(ctx, t)
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	seq := 0
 	fail := func(rcpt, reason string, at time.Time) {

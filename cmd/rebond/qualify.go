@@ -18,7 +18,9 @@ func newQualifyCmd(g *globals) *cobra.Command {
 		Long: `qualify lists the failures no rule recognized (their verdict came from a
 fallback rule), grouped by their diagnostic text with the variable parts
 masked (addresses, ids, numbers, dates, IPs: see rulebook.Normalize), with
-counts and example event ids. An operator keeps a group (it becomes an
+counts and example event ids. SMS receipts are grouped by stat, err and
+dialect; a receipt whose err code its dialect's table does not list is one
+(soft unknown_error until the code is qualified). An operator keeps a group (it becomes an
 active rule matching its text, with the verdict given, which workers apply
 to new events within about 10 seconds) or ignores it.`,
 	}
@@ -93,7 +95,7 @@ func newQualifyKeepCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&outcome, "outcome", "", "delivered, pending, soft, hard, ignored or complaint")
 	cmd.Flags().StringVar(&reason, "reason", "", "a reason of docs/REASONS.md")
-	cmd.Flags().IntVar(&priority, "priority", rulebook.KeepPriority, "the rule's priority")
+	cmd.Flags().IntVar(&priority, "priority", rulebook.KeepPriority, "the rule's priority (unset: 200, and 450 for an SMS group with an err code, above the rules that give unknown codes unknown_error)")
 	cmd.Flags().StringVar(&author, "author", "cli", "who qualifies it")
 	_ = cmd.MarkFlagRequired("outcome")
 	_ = cmd.MarkFlagRequired("reason")

@@ -15,7 +15,7 @@ func TestRetryNotices(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t, 11, map[string]string{"REBOND_POLICY_CHANNELS_EMAIL_RETRY": "1s,1s,1s,1s,1s"})
 	in := start(t, cfg)
-	nc, err := nats.Connect("nats://" + cfg.NATS.EmbeddedAddr)
+	nc, err := nats.Connect(natsTestURL(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -81,8 +83,8 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	has := func(r string) bool { return slices.Contains(opt.roles, r) }
 	defer startPprof(log)()
 	tuneGC(log)
-	if has("api") && cfg.AdminToken == "" {
-		return errors.New("admin_token: required to serve the API (set REBOND_ADMIN_TOKEN)")
+	if err := cfg.validateServe(opt.roles); err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, cfg.Database)
 	if err != nil {
@@ -104,7 +106,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	}
 	defer stopNATS()
 	bus, err := natsbus.Connect(ctx, natsbus.Config{URL: natsURL, Replicas: cfg.NATS.Replicas,
-		MaxAge: cfg.NATS.MaxAge, Duplicates: cfg.NATS.Duplicates, Name: "rebond"})
+		MaxAge: cfg.NATS.MaxAge, Duplicates: cfg.NATS.Duplicates, MaxBytes: cfg.NATS.MaxBytes, Name: "rebond"})
 	if err != nil {
 		return err
 	}
@@ -153,7 +155,9 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
 			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
 			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, Operator: st, Rules: book, Tokens: st,
+			Webhooks: hooks, RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
+			WebhookUnverifiedBytes: cfg.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: cfg.HTTP.WebhookUnverifiedReads,
+			Operator: st, Rules: book, Tokens: st,
 			Providers: provTable},
 			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
 		if err != nil {
@@ -185,7 +189,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		// Receipts arrive one per deliver_sm and each waits for JetStream
 		// before its answer: the coalescer publishes those of the binds'
 		// windows together (natsbus.Coalescer), 2 ms at most apart.
-		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), log.With("part", "smpp"), reg)
+		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), smppStore{st}, log.With("part", "smpp"), reg)
 		if err != nil {
 			return err
 		}
@@ -217,8 +221,9 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 		sched.SetQueueDepth(workers.ApplyQueueDepth(inspector))
 		parts = append(parts, part{"scheduler", sched.Run})
 		parts = append(parts, part{"alerts", workers.NewAlerter(cfg.Alerts, provTable, st, bus, log).Run})
+		parts = append(parts, part{"streams", newStreamWatcher(bus, cfg.NATS.UsageAlert, reg, log).Run})
 	}
-	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", natsURL, "version", version)
+	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", maskURLs(natsURL), "version", version)
 	return runParts(ctx, parts, log)
 }
 
@@ -245,12 +250,44 @@ func natsServer(cfg Config, log *slog.Logger) (string, func(), error) {
 		return "", nil, fmt.Errorf("nats.embedded_addr: port %q: %w", port, err)
 	}
 	dir := filepath.Join(cfg.DataDir, "nats")
-	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: p})
+	pass, err := embeddedPassword(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	srv, err := natsbus.StartEmbedded(natsbus.EmbeddedConfig{Dir: dir, Host: host, Port: p, Password: pass})
 	if err != nil {
 		return "", nil, fmt.Errorf("start embedded NATS (is port %d taken? set nats.url to use an external server): %w", p, err)
 	}
-	log.Info("embedded NATS server started", "url", srv.URL(), "store", dir)
+	log.Info("embedded NATS server started", "url", srv.Addr(), "user", "rebond", "store", dir)
 	return srv.URL(), srv.Shutdown, nil
+}
+
+// natsPasswordFile holds the embedded NATS server's generated password,
+// under data_dir.
+const natsPasswordFile = "nats-password"
+
+// embeddedPassword is the embedded NATS server's password: the configured
+// one, else the one in data_dir/nats-password, generated there (0600, in a
+// 0700 data_dir) on first start, so that restarts and local producers
+// keep using the same.
+func embeddedPassword(cfg Config) (string, error) {
+	if cfg.NATS.EmbeddedPassword != "" {
+		return cfg.NATS.EmbeddedPassword, nil
+	}
+	path := filepath.Join(cfg.DataDir, natsPasswordFile)
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= minSecretBytes {
+		return strings.TrimSpace(string(b)), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("embedded NATS password: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", fmt.Errorf("data_dir: %w", err)
+	}
+	pass := natsbus.RandomSecret()
+	if err := os.WriteFile(path, []byte(pass+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("embedded NATS password: %w", err)
+	}
+	return pass, nil
 }
 
 // redisClient answers /readyz for Redis.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestBuildWebhooks(t *testing.T) {
@@ -83,6 +86,43 @@ func TestWebhookDeliveredThreeTimes(t *testing.T) {
 	if len(rates.Rows) != 1 || rates.Rows[0].Sent != 1 || rates.Rows[0].Hard != 1 {
 		t.Fatalf("rates %+v", rates.Rows)
 	}
+
+	// The README's dlr-url: Kannel's type 8 and type 1 callbacks name the
+	// sender's ref and campaign, and may come before the sender's "sent".
+	// They join that message: no send of their own, no empty campaign.
+	for _, q := range []url.Values{
+		{"type": {"8"}, "fid": {"70001"}, "answer": {"ACK/"}},
+		{"type": {"1"}, "fid": {"70001"}, "answer": {"id:70001 sub:001 dlvrd:001 submit date:2612071453 done date:2612071453 stat:DELIVRD err:000 text:"}},
+	} {
+		q.Set("token", token)
+		q.Set("ref", "shop-9")
+		q.Set("campaign", "readme")
+		q.Set("from", "447700900124")
+		q.Set("ts", now.Format("2006-01-02+15:04:05"))
+		resp, err := http.Get(in.base + "/v1/webhooks/kannel?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("type %s: %d", q.Get("type"), resp.StatusCode)
+		}
+	}
+	in.waitApplied(4, 30*time.Second)
+	if code := in.do("POST", "/v1/events", smsEv("sent", "shop-9", "+447700900124", "readme", now.Add(-time.Minute), ""), nil); code != 202 {
+		t.Fatalf("sent: %d", code)
+	}
+	in.waitApplied(5, 30*time.Second)
+	var all ratesResponse
+	in.do("GET", "/v1/rates?channel=sms&group_by=campaign", nil, &all)
+	got := map[string]string{}
+	for _, r := range all.Rows {
+		got[r.Campaign] = fmt.Sprintf("sent=%d delivered=%d hard=%d", r.Sent, r.Delivered, r.Hard)
+	}
+	want := map[string]string{"dlr": "sent=1 delivered=0 hard=1", "readme": "sent=1 delivered=1 hard=0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rates by campaign (-want +got):\n%s", diff)
+	}
 }
 
 func TestSMPPGatewaysFromAFile(t *testing.T) {
@@ -121,6 +161,39 @@ func TestMaskDSN(t *testing.T) {
 	} {
 		if got := maskDSN(in); got != want || strings.Contains(got, "pw") {
 			t.Errorf("maskDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestConfigCommandRefusesWhatServeRefuses: `rebond config` runs serve's
+// checks, so an SMPP password longer than SMPP 3.4's 8 octets (section
+// 4.1.1) fails it instead of printing a configuration serve will not start.
+func TestConfigCommandRefusesWhatServeRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ password, wantErr string }{
+		{"s3cret", ""},
+		{"twelve-chars", "password"},
+	} {
+		path := dir + "/rebond-" + tt.password + ".yaml"
+		// A configuration serve accepts but for the password: serve needs
+		// an admin token of at least 16 bytes too.
+		yaml := "admin_token: config-test-token-0123456789\nsmpp:\n  gateways:\n    - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: " + tt.password + "}\n"
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		root := newRootCmd(&out, &errb)
+		root.SetArgs([]string{"--config", path, "config"})
+		root.SilenceUsage, root.SilenceErrors = true, true
+		err := root.Execute()
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("password %q: %v", tt.password, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("password %q: error %v, want one naming %s", tt.password, err, tt.wantErr)
+		}
+		if strings.Contains(out.String(), tt.password) {
+			t.Errorf("password %q printed", tt.password)
 		}
 	}
 }

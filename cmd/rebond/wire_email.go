@@ -42,8 +42,23 @@ func smtpListener(cfg Config, bus *natsbus.Bus, log *slog.Logger) (*inbound.List
 	spoolLimit := int((bus.MaxPayload() - 64<<10) * 3 / 4)
 	return inbound.New(inbound.Config{Addr: cfg.SMTP.Addr, Hostname: cfg.SMTP.Hostname, Domains: cfg.SMTP.Domains,
 		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, MaxRecipients: cfg.SMTP.MaxRecipients, TLS: tlsCfg,
-		SpoolLimit: max(spoolLimit, 64<<10)},
+		SpoolLimit: max(spoolLimit, 64<<10), Timeout: cfg.SMTP.Timeout,
+		MaxConnections:      smtpConnections(cfg.SMTP.MaxConnections, openFileLimit(), log),
+		MaxConnectionsPerIP: cfg.SMTP.MaxConnectionsPerIP, MaxSession: cfg.SMTP.MaxSession, MaxCommands: cfg.SMTP.MaxCommands},
 		busSpool{bus}, log.With("part", "smtp"))
+}
+
+// smtpConnections is the SMTP connection cap: smtp.max_connections, at
+// most half the open-file limit, so that sessions from the internet can
+// never take the descriptors the HTTP API, PostgreSQL, Redis and NATS
+// connections need (a process out of descriptors accepts nothing on any
+// listener).
+func smtpConnections(configured, fileLimit int, log *slog.Logger) int {
+	if fileLimit <= 0 || configured <= fileLimit/2 {
+		return configured
+	}
+	log.Warn("smtp.max_connections lowered to half the open-file limit", "configured", configured, "nofile", fileLimit, "cap", fileLimit/2)
+	return max(fileLimit/2, 1)
 }
 
 // inboundLoop parses spooled mail into events.
@@ -56,6 +71,6 @@ func inboundLoop(ctx context.Context, cfg Config, bus *natsbus.Bus, inbox worker
 	if err != nil {
 		return nil, err
 	}
-	h := inbound.Handler{Parse: parse}
+	h := inbound.Handler{Parse: parse, MaxKept: cfg.SMTP.MaxRejectedBytes}
 	return workers.NewInbound(consumer, h, bus, inbox, "smtp", m, log.With("part", "inbound")).Run, nil
 }

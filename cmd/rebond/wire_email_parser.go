@@ -9,10 +9,13 @@ import (
 )
 
 // mailParser parses spooled bounce mail with the email package: one event
-// per bounced recipient, correlated through the VERP token of the envelope
-// recipient when email.verp_secret is set.
+// per bounced recipient, correlated and verified with the key of the
+// tenant the envelope names (mailKeys). Under smtp.trust: verified, an
+// event that neither the VERP token nor the signed header vouches for is
+// marked unverified (channels.Event.Unverified).
 func mailParser(cfg Config) (inbound.Parser, error) {
-	verp := email.VERP{Secret: []byte(cfg.Email.VERPSecret), Domain: cfg.Email.VERPDomain}
+	keys := mailKeys(cfg)
+	verify := cfg.SMTP.Trust != "any"
 	return func(m inbound.Message) ([]channels.Event, string, error) {
 		r, err := email.Parse(m.Data)
 		if err != nil {
@@ -21,17 +24,39 @@ func mailParser(cfg Config) (inbound.Parser, error) {
 		if r.Kind == email.KindNone {
 			return nil, "not a bounce: " + r.Why, nil
 		}
-		events := r.Events(email.EventOptions{VERP: verp, EnvelopeTo: m.To, Received: m.ReceivedAt})
+		t := envelopeTenant(cfg.SMTP.Tenants, m.To)
+		key := keys[channels.Event{Tenant: t}.TenantName()]
+		verp := email.VERP{Secret: key, Domain: cfg.Email.VERPDomain}
+		if t != "" {
+			verp.Domain = "" // a tenant's own return-path domain (smtp.tenants)
+		}
+		events := r.Events(email.EventOptions{VERP: verp, Signature: email.Signature{Secret: key},
+			Verify: verify, EnvelopeTo: m.To, Received: m.ReceivedAt})
 		if len(events) == 0 {
 			return nil, "a " + string(r.Kind) + " report naming no recipient", nil
 		}
-		if t := envelopeTenant(cfg.SMTP.Tenants, m.To); t != "" {
+		if t != "" {
 			for i := range events {
 				events[i].Tenant = t
 			}
 		}
 		return events, "", nil
 	}, nil
+}
+
+// mailKeys are the tenants' keys for VERP tokens and signed headers:
+// email.verp_secret for the default tenant, email.tenant_secrets for the
+// others. A tenant without one has its bounces verified only by joining
+// a message it sent.
+func mailKeys(cfg Config) map[string][]byte {
+	keys := map[string][]byte{}
+	if cfg.Email.VERPSecret != "" {
+		keys[channels.DefaultTenant] = []byte(cfg.Email.VERPSecret)
+	}
+	for t, k := range cfg.Email.TenantSecrets {
+		keys[t] = []byte(k)
+	}
+	return keys
 }
 
 // envelopeTenant is the tenant of the first envelope recipient whose

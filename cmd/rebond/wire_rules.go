@@ -21,7 +21,8 @@ func ruleBook(cfg Config, st *store.Store) (*rulebook.Book, *rules.Set, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("load rules: %w", err)
 	}
-	return rulebook.New(st, shipped, rulebook.Config{Policy: cfg.Policy, Parsers: sampleParsers}), shipped, nil
+	return rulebook.New(st, shipped, rulebook.Config{Policy: cfg.Policy, Parsers: sampleParsers,
+		BacktestMax: cfg.Backtest.MaxEvents, BacktestMaxRange: cfg.Backtest.MaxRange, BacktestTimeout: cfg.Backtest.Timeout}), shipped, nil
 }
 
 // sampleParsers read the samples of `rules explain` and POST

@@ -41,7 +41,7 @@ if [ -n "${SMPP:-}" ]; then
 	BENCH_SMPP=(--smpp-listen 127.0.0.1:2776)
 fi
 REBOND_REDIS_URL=redis://127.0.0.1:6379/1 REBOND_LOG_LEVEL=warn REBOND_DATA_DIR="$DATA" \
-	REBOND_ADMIN_TOKEN=perftoken REBOND_HTTP_ADDR=127.0.0.1:8090 REBOND_NATS_EMBEDDED_ADDR=127.0.0.1:4230 \
+	REBOND_ADMIN_TOKEN=perftoken-0123456789 REBOND_HTTP_ADDR=127.0.0.1:8090 REBOND_NATS_EMBEDDED_ADDR=127.0.0.1:4230 \
 	REBOND_PPROF_ADDR=127.0.0.1:6061 "$BIN" --config "$DATA/perf.yaml" serve >"$DATA/serve.log" 2>&1 &
 SERVE=$!
 trap 'kill $SERVE 2>/dev/null; wait $SERVE 2>/dev/null; rm -rf "$DATA"' EXIT
@@ -53,7 +53,7 @@ if [ -n "${PROFILE:-}" ]; then
 	(sleep "${PROFILE_DELAY:-0.2}"; curl -s -o /tmp/cpu.pprof "http://127.0.0.1:6061/debug/pprof/profile?seconds=$PROFILE") &
 	PROF=$!
 fi
-/usr/bin/time -f "bench client: %U s user %S s sys" "$BIN" bench --url http://127.0.0.1:8090 --token perftoken --messages "$MSG" "${BENCH_SMPP[@]}" "$@"
+/usr/bin/time -f "bench client: %U s user %S s sys" "$BIN" bench --url http://127.0.0.1:8090 --token perftoken-0123456789 --messages "$MSG" "${BENCH_SMPP[@]}" "$@"
 [ -n "${PROF:-}" ] && wait "$PROF"
 s1=$(cpu $SERVE); p1=$(pgcpu)
 n=$(psql -h 127.0.0.1 -U postgres -d $DB -tAc 'SELECT count(*) FROM events WHERE applied_at IS NOT NULL')

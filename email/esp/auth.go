@@ -15,8 +15,10 @@ import (
 // DefaultMaxAge is how old a signature timestamp (SendGrid, Mailgun) may
 // be when Config.MaxAge is zero. Both providers say to reject old
 // timestamps against replays without giving a window. An hour leaves room
-// for queued deliveries; a replay inside it is harmless, as event ids make
-// it count once.
+// for queued deliveries. Inside it, a replayed SendGrid body is the same
+// events (the signature covers the body), counted once by their ids; a
+// Mailgun signature covers no event data, so its tokens are remembered
+// for the window (replayCache).
 const DefaultMaxAge = time.Hour
 
 // maxSkew is how far in the future a signature timestamp may be: clocks

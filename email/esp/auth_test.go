@@ -168,9 +168,11 @@ func TestMailgunSignature(t *testing.T) {
 		{"no signature", []byte(`{"event-data":` + mailgunFailed + `}`), channels.ErrUnauthorized, 0},
 		{"signature not hex", []byte(`{"signature":{"timestamp":"1","token":"t","signature":"zz"},"event-data":{}}`), channels.ErrUnauthorized, 0},
 		{"not JSON", []byte(`timestamp=1&token=t&signature=00`), channels.ErrMalformed, 0},
-		{"signed, no event-data", mailgunBody(key, now, "tok-1", `null`), channels.ErrMalformed, 0},
-		{"signed, event-data unreadable", mailgunBody(key, now, "tok-1", `{"event":"failed","timestamp":"soon","recipient":"a@example.com","id":"x"}`), channels.ErrMalformed, 0},
-		{"signed, engagement", mailgunBody(key, now, "tok-1", `{"event":"opened","id":"o","timestamp":1772366390,"recipient":"a@example.com"}`), nil, 0},
+		// Each delivery has its own token (the replay cache refuses a
+		// token with other event data: TestMailgunReplay).
+		{"signed, no event-data", mailgunBody(key, now, "tok-3", `null`), channels.ErrMalformed, 0},
+		{"signed, event-data unreadable", mailgunBody(key, now, "tok-4", `{"event":"failed","timestamp":"soon","recipient":"a@example.com","id":"x"}`), channels.ErrMalformed, 0},
+		{"signed, engagement", mailgunBody(key, now, "tok-5", `{"event":"opened","id":"o","timestamp":1772366390,"recipient":"a@example.com"}`), nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

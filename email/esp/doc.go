@@ -24,6 +24,11 @@
 //	             (sparkpost needs token or username and password)
 //	max_age      sendgrid, mailgun: oldest signature timestamp accepted (default 1h)
 //
+// Mailgun signs a timestamp and a token, not the event: each token is
+// remembered with a hash of its event data for max_age (in memory, per
+// process, up to DefaultReplayCacheSize tokens), and the same token with
+// other data is refused (401); the same delivery again is accepted.
+//
 // # Events
 //
 // Every event has channel email and Provider "ses", "sendgrid", "mailgun",

@@ -23,6 +23,9 @@ type MailgunConfig struct {
 	MaxAge time.Duration
 	// Now is the clock timestamps are checked against; nil is time.Now.
 	Now func() time.Time
+	// ReplayCacheSize bounds the signature tokens remembered against
+	// replays; zero is DefaultReplayCacheSize.
+	ReplayCacheSize int
 }
 
 // Mailgun is the Mailgun webhook (JSON body with "signature" and
@@ -31,6 +34,7 @@ type Mailgun struct {
 	key    []byte
 	maxAge time.Duration
 	now    func() time.Time
+	seen   *replayCache
 }
 
 // NewMailgun returns the Mailgun adapter; it fails without a signing key.
@@ -38,7 +42,8 @@ func NewMailgun(cfg MailgunConfig) (*Mailgun, error) {
 	if strings.TrimSpace(cfg.SigningKey) == "" {
 		return nil, errors.New("mailgun: signing_key: required")
 	}
-	return &Mailgun{key: []byte(cfg.SigningKey), maxAge: maxAgeOr(cfg.MaxAge), now: nowFunc(cfg.Now)}, nil
+	return &Mailgun{key: []byte(cfg.SigningKey), maxAge: maxAgeOr(cfg.MaxAge), now: nowFunc(cfg.Now),
+		seen: newReplayCache(cfg.ReplayCacheSize)}, nil
 }
 
 // mailgunPayload is a webhook body.
@@ -52,10 +57,12 @@ type mailgunPayload struct {
 }
 
 // Handle verifies the signature, hex HMAC-SHA256(signing key, timestamp +
-// token), and the timestamp's age, then decodes the event. Mailgun also
-// suggests refusing a token seen before; rebond does not keep tokens, as a
-// genuine retry after a failed publish may carry the same one, and event
-// ids already make a replay count once.
+// token), and the timestamp's age, then decodes the event. The signature
+// does not cover the event data, so Handle also remembers each token with
+// a hash of its event data for the timestamp window (replayCache): the
+// same token with other data is refused as a replay, and the same
+// delivery again (a provider retry) is accepted, its event ids making it
+// count once.
 func (h *Mailgun) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
 	var p mailgunPayload
 	if err := json.Unmarshal(body, &p); err != nil {
@@ -74,6 +81,9 @@ func (h *Mailgun) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return channels.WebhookResult{}, channels.Unauthorized("mailgun: signature does not verify")
 	}
 	if err := checkTimestamp(p.Signature.Timestamp, h.now(), h.maxAge); err != nil {
+		return channels.WebhookResult{}, fmt.Errorf("mailgun: %w", err)
+	}
+	if err := h.seen.check(p.Signature.Token, p.EventData, h.now(), h.maxAge+maxSkew); err != nil {
 		return channels.WebhookResult{}, fmt.Errorf("mailgun: %w", err)
 	}
 	events, err := decodeMailgunEvent(p.EventData, body)

@@ -35,6 +35,15 @@ func NewPostmark(cfg PostmarkConfig) (*Postmark, error) {
 }
 
 // Handle checks the basic auth credentials and decodes the record.
+// AuthenticateHeaders checks the basic auth credentials, which are all
+// Postmark sends (channels.HeaderAuthenticator).
+func (h *Postmark) AuthenticateHeaders(r *http.Request) error {
+	if err := checkBasicAuth(r, h.user, h.pass); err != nil {
+		return fmt.Errorf("postmark: %w", err)
+	}
+	return nil
+}
+
 func (h *Postmark) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
 	if err := checkBasicAuth(r, h.user, h.pass); err != nil {
 		return channels.WebhookResult{}, fmt.Errorf("postmark: %w", err)

@@ -50,13 +50,8 @@ func NewSparkPost(cfg SparkPostConfig) (*SparkPost, error) {
 
 // Handle checks the configured secrets and decodes the batch.
 func (h *SparkPost) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
-	if h.cfg.Token != "" && !equalSecret(r.Header.Get(sparkpostTokenHeader), h.cfg.Token) {
-		return channels.WebhookResult{}, channels.Unauthorized("sparkpost: %s does not match", sparkpostTokenHeader)
-	}
-	if h.cfg.Username != "" {
-		if err := checkBasicAuth(r, h.cfg.Username, h.cfg.Password); err != nil {
-			return channels.WebhookResult{}, fmt.Errorf("sparkpost: %w", err)
-		}
+	if err := h.AuthenticateHeaders(r); err != nil {
+		return channels.WebhookResult{}, err
 	}
 	events, err := decodeSparkPost(body)
 	return channels.WebhookResult{Events: events}, err
@@ -186,4 +181,19 @@ func sparkpostTime(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339Nano, s)
+}
+
+// AuthenticateHeaders checks the token header and the basic auth
+// credentials, which are all SparkPost sends
+// (channels.HeaderAuthenticator).
+func (h *SparkPost) AuthenticateHeaders(r *http.Request) error {
+	if h.cfg.Token != "" && !equalSecret(r.Header.Get(sparkpostTokenHeader), h.cfg.Token) {
+		return channels.Unauthorized("sparkpost: %s does not match", sparkpostTokenHeader)
+	}
+	if h.cfg.Username != "" {
+		if err := checkBasicAuth(r, h.cfg.Username, h.cfg.Password); err != nil {
+			return fmt.Errorf("sparkpost: %w", err)
+		}
+	}
+	return nil
 }

@@ -71,25 +71,38 @@ type Config struct {
 	// Timeout bounds each read and write (default 5 minutes, RFC 5321
 	// section 4.5.3.2 suggests at least that for most commands).
 	Timeout time.Duration
+	// MaxConnections bounds the open sessions (default 256), and
+	// MaxConnectionsPerIP those of one client address, an IPv6 /64 (default
+	// 10); a connection over either is answered 421 and closed.
+	MaxConnections      int
+	MaxConnectionsPerIP int
+	// MaxSession bounds a session's life (default 10 minutes): a read or
+	// write past it ends the session with 421.
+	MaxSession time.Duration
+	// MaxCommands bounds the commands of one session, NOOP and RSET
+	// included (default 1000; then 421).
+	MaxCommands int
 }
 
 func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = ":2525"
-	}
-	if c.Hostname == "" {
-		c.Hostname = "localhost"
-	}
-	if c.MaxMessageBytes == 0 {
-		c.MaxMessageBytes = 10 << 20
-	}
-	if c.MaxRecipients == 0 {
-		c.MaxRecipients = 100
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 5 * time.Minute
-	}
+	orDefault(&c.Addr, ":2525")
+	orDefault(&c.Hostname, "localhost")
+	orDefault(&c.MaxMessageBytes, 10<<20)
+	orDefault(&c.MaxRecipients, 100)
+	orDefault(&c.Timeout, 5*time.Minute)
+	orDefault(&c.MaxConnections, 256)
+	orDefault(&c.MaxConnectionsPerIP, 10)
+	orDefault(&c.MaxSession, 10*time.Minute)
+	orDefault(&c.MaxCommands, 1000)
 	return c
+}
+
+// orDefault sets *v to d when it is the zero value.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
+	}
 }
 
 // Validate names the offending key.
@@ -104,6 +117,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageBytes < 0 || c.MaxRecipients < 0 {
 		return errors.New("smtp.max_message_bytes and smtp.max_recipients: must not be negative")
+	}
+	if c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MaxSession < 0 || c.MaxCommands < 0 || c.Timeout < 0 {
+		return errors.New("smtp.max_connections, max_connections_per_ip, max_session, max_commands and timeout: must not be negative")
 	}
 	return nil
 }
@@ -146,7 +162,8 @@ func New(cfg Config, spool Spool, log *slog.Logger) (*Listener, error) {
 // and lets sessions in DATA finish (up to 10 s).
 func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- l.srv.Serve(ln) }()
+	limited := newLimitListener(ln, l.cfg, l.log)
+	go func() { errc <- l.srv.Serve(limited) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("smtp %s: %w", ln.Addr(), err)

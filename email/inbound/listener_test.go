@@ -227,3 +227,24 @@ func TestListenerTruncatesForTheSpool(t *testing.T) {
 		t.Fatalf("spooled %d bytes, truncated=%v", len(spool.msgs[0].Data), spool.msgs[0].Truncated)
 	}
 }
+
+// TestHandlerSample: a rejected mail is kept up to MaxKept bytes, marked
+// truncated; a short one and an undecodable record stay bounded too.
+func TestHandlerSample(t *testing.T) {
+	h := Handler{MaxKept: 100}
+	big, _ := Encode(Message{ID: "in_1", Data: []byte(strings.Repeat("x", 1000))})
+	m, err := Decode(h.Sample(big))
+	if err != nil || len(m.Data) != 100 || !m.Truncated || m.ID != "in_1" {
+		t.Errorf("sample of a 1000-byte mail: %d bytes, truncated %v, %v", len(m.Data), m.Truncated, err)
+	}
+	small, _ := Encode(Message{ID: "in_2", Data: []byte("hello")})
+	if got := h.Sample(small); string(got) != string(small) {
+		t.Errorf("a short mail changed: %s", got)
+	}
+	if got := h.Sample([]byte(strings.Repeat("{", 500))); len(got) != 100 {
+		t.Errorf("an undecodable record kept whole: %d bytes", len(got))
+	}
+	if got := (Handler{}).Sample(big); len(got) != len(big) {
+		t.Errorf("default MaxKept (%d) cut a 1000-byte mail", DefaultMaxKept)
+	}
+}

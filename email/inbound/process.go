@@ -32,7 +32,38 @@ func Decode(data []byte) (Message, error) {
 }
 
 // Handler parses spooled mail; workers drive it from the spool's consumer.
-type Handler struct{ Parse Parser }
+type Handler struct {
+	Parse Parser
+	// MaxKept bounds the mail Sample keeps (default DefaultMaxKept).
+	MaxKept int
+}
+
+// DefaultMaxKept is Handler.MaxKept's default: the header and the start
+// of the body of a mail that is no bounce say what it was.
+const DefaultMaxKept = 16 << 10
+
+// Sample returns the spooled message with at most MaxKept bytes of its
+// mail (Truncated set when cut), for the rejected table; a record that
+// does not decode is cut to MaxKept bytes as it is.
+func (h Handler) Sample(data []byte) []byte {
+	limit := h.MaxKept
+	if limit <= 0 {
+		limit = DefaultMaxKept
+	}
+	m, err := Decode(data)
+	if err != nil {
+		return data[:min(len(data), limit)]
+	}
+	if len(m.Data) <= limit {
+		return data
+	}
+	m.Data, m.Truncated = m.Data[:limit], true
+	out, err := Encode(m)
+	if err != nil {
+		return data[:limit]
+	}
+	return out
+}
 
 // Handle decodes one spooled message and parses it. A mail that is no
 // bounce gives no events and the reason why, for the rejected-payload

@@ -72,7 +72,7 @@ func TestWithDefaults(t *testing.T) {
 // TestNewRefusesInvalid: New validates, so Run never dials a bad config.
 func TestNewRefusesInvalid(t *testing.T) {
 	t.Parallel()
-	_, err := New(Config{Gateways: []Gateway{{Name: "a", Addr: "nowhere"}}}, newRecorder(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	_, err := New(Config{Gateways: []Gateway{{Name: "a", Addr: "nowhere"}}}, newRecorder(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err == nil || !strings.Contains(err.Error(), "smpp.gateways[0].addr") {
 		t.Errorf("New: %v, want the addr error", err)
 	}
@@ -81,7 +81,7 @@ func TestNewRefusesInvalid(t *testing.T) {
 // TestRunWithoutGateways returns at once when the context ends.
 func TestRunWithoutGateways(t *testing.T) {
 	t.Parallel()
-	e, err := New(Config{}, newRecorder(), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	e, err := New(Config{}, newRecorder(), nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestBackoff(t *testing.T) {
 	for i, d := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
 		d *= time.Millisecond
 		for range 20 {
-			c := *b
+			c := &backoff{min: b.min, max: b.max, cur: b.cur, tries: b.tries}
 			if got := c.next(); got < d/2 || got > d {
 				t.Fatalf("wait %d: %s, want within [%s, %s]", i, got, d/2, d)
 			}

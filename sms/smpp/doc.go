@@ -9,7 +9,8 @@
 //
 //	published                      deliver_sm_resp ESME_ROK
 //	publish failed                 ESME_RX_T_APPN (0x64): the SMSC re-delivers
-//	receipt unreadable             ESME_RX_P_APPN (0x65)
+//	no number, message not known   ESME_RX_T_APPN (0x64), kept in rejected_events
+//	receipt unreadable             ESME_RX_P_APPN (0x65), kept in rejected_events
 //	not a receipt (MO message)     ESME_ROK, logged and dropped
 //	undecodable PDU                generic_nack (ESME_RINVCMDLEN, ESME_RINVCMDID,
 //	                               ESME_RINVOPTPARSTREAM), the bind goes on
@@ -19,6 +20,9 @@
 // message id and state, so a receipt delivered twice is counted once.
 // Every bind answers enquire_link, sends its own every EnquireLink and
 // binds again with capped, jittered exponential backoff when the link is
-// lost, refused or silent. When Run's context ends, each bind unbinds
+// lost, refused or silent (at most 5 s for the first five tries; a
+// successful bind starts over). A receipt whose source_addr is empty takes
+// its known message's number (Store); refused receipts are kept in the
+// Store's rejected_events with the PDU. When Run's context ends, each bind unbinds
 // (SMPP 3.4 section 4.2) and answers the receipts it holds before closing.
 package smpp

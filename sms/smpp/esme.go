@@ -25,8 +25,10 @@ type ESME struct {
 
 // New checks cfg and builds the ESME; nothing is dialled before Run. Its
 // metrics are registered on reg (nil: not registered). Every event goes
-// to pub, and a receipt is acknowledged only once pub returned nil.
-func New(cfg Config, pub channels.Publisher, log *slog.Logger, reg prometheus.Registerer) (*ESME, error) {
+// to pub, and a receipt is acknowledged only once pub returned nil. st
+// (nil allowed) joins receipts that name no number to their message and
+// keeps the receipts rebond refuses.
+func New(cfg Config, pub channels.Publisher, st Store, log *slog.Logger, reg prometheus.Registerer) (*ESME, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -38,7 +40,7 @@ func New(cfg Config, pub channels.Publisher, log *slog.Logger, reg prometheus.Re
 	for _, g := range cfg.WithDefaults().Gateways {
 		for i := range g.Binds {
 			e.binds = append(e.binds, &bind{
-				gw: g, provider: "smpp:" + g.Name, pub: pub, m: m.forBind(g.Name, i),
+				gw: g, provider: "smpp:" + g.Name, pub: pub, st: st, m: m.forBind(g.Name, i), bo: newBackoff(g.ReconnectMin, g.ReconnectMax),
 				log: log.With("gateway", g.Name, "bind", i, "addr", g.Addr),
 			})
 		}
@@ -65,48 +67,65 @@ type bind struct {
 	gw       Gateway
 	provider string
 	pub      channels.Publisher
+	st       Store
 	log      *slog.Logger
 	m        *bindMetrics
+	bo       *backoff
 }
 
 // run binds, serves, and on any loss waits its backoff and binds again.
-// The backoff starts over after a bind that held for ReconnectMax: a bind
-// that is dropped as soon as it is up still backs off.
+// A successful bind resets the backoff, so the first waits after a lost
+// bind are short (see backoff); each retry is logged with what failed:
+// the dial, the bind (refused or unanswered), or a bind that was up.
 func (b *bind) run(ctx context.Context) {
-	bo := newBackoff(b.gw.ReconnectMin, b.gw.ReconnectMax)
 	for ctx.Err() == nil {
-		held, err := b.session(ctx)
+		phase, held, err := b.session(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		if held >= b.gw.ReconnectMax {
-			bo.reset()
-		}
 		b.m.reconnects.Inc()
-		b.log.WarnContext(ctx, "smpp bind lost, binding again", "err", err, "bound_for", held.Round(time.Millisecond).String())
-		bo.wait(ctx)
+		delay, tries := b.bo.state()
+		attrs := []any{"err", err, "retry_within", delay.String(), "retries", tries}
+		switch phase {
+		case phaseDial:
+			b.log.WarnContext(ctx, "smpp dial failed, dialling again", attrs...)
+		case phaseBind:
+			b.log.WarnContext(ctx, "smpp bind refused, binding again", attrs...)
+		default:
+			b.log.WarnContext(ctx, "smpp bind lost, binding again", append(attrs, "bound_for", held.Round(time.Millisecond).String())...)
+		}
+		b.bo.wait(ctx)
 	}
 }
 
-// session dials, binds and serves one connection; it returns how long the
-// connection stayed bound and why it ended (nil when ctx ended).
-func (b *bind) session(ctx context.Context) (time.Duration, error) {
+// The phase a session ended in, which says what to log.
+const (
+	phaseDial  = "dial"  // no connection
+	phaseBind  = "bind"  // connected, the bind refused or unanswered
+	phaseBound = "bound" // was bound, then lost
+)
+
+// session dials, binds and serves one connection; it returns the phase it
+// ended in, how long the connection stayed bound and why it ended (nil
+// when ctx ended). A successful bind resets the backoff.
+func (b *bind) session(ctx context.Context) (string, time.Duration, error) {
 	nc, err := b.dial(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("dial %s: %w", b.gw.Addr, err)
+		return phaseDial, 0, fmt.Errorf("dial %s: %w", b.gw.Addr, err)
 	}
 	defer nc.Close()
 	s := newSession(b, nc)
 	sysID, err := s.bind(ctx)
 	if err != nil {
-		return 0, err
+		return phaseBind, 0, err
 	}
+	b.bo.reset()
 	b.log.InfoContext(ctx, "smpp bound", "mode", string(b.gw.BindMode), "smsc_system_id", sysID)
 	start := time.Now()
 	b.m.up.Set(1)
 	defer b.m.up.Set(0)
 	err = s.serve(ctx)
-	return time.Since(start), err
+	return phaseBound, time.Since(start), err
 }
 
 // dial opens the TCP (or TLS) connection within the response timeout.

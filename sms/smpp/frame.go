@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/fiorix/go-smpp/smpp/pdu"
 	"github.com/fiorix/go-smpp/smpp/pdu/pdufield"
@@ -150,11 +151,38 @@ const respBit pdu.ID = 0x80000000
 // isResponse reports whether id is a response, generic_nack included.
 func isResponse(id pdu.ID) bool { return id&respBit != 0 }
 
-// commandName is the label of a command_id in metrics and logs: go-smpp's
-// name, or "unknown" so a hostile SMSC cannot grow the label set.
+// commandName is the label of a command_id in metrics and logs: its
+// name in SMPP 3.4 section 5.1.2.1 (deliver_sm, enquire_link_resp), made
+// from go-smpp's, or "unknown" so a hostile SMSC cannot grow the label set.
 func commandName(id pdu.ID) string {
-	if s := id.String(); s != "" {
-		return s
+	s := id.String()
+	if s == "" {
+		return "unknown"
 	}
-	return "unknown"
+	return snakeCase(s)
+}
+
+// snakeCase turns go-smpp's Go names (DeliverSM, SubmitSMResp,
+// GenericNACK) into the specification's (deliver_sm, submit_sm_resp,
+// generic_nack): a word starts at an upper-case letter after a lower-case
+// one, or before a lower-case one after an upper-case run.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		upper := c >= 'A' && c <= 'Z'
+		if upper && i > 0 {
+			prevLower := s[i-1] >= 'a' && s[i-1] <= 'z'
+			nextLower := i+1 < len(s) && s[i+1] >= 'a' && s[i+1] <= 'z'
+			prevUpper := s[i-1] >= 'A' && s[i-1] <= 'Z'
+			if prevLower || (prevUpper && nextLower) {
+				b.WriteByte('_')
+			}
+		}
+		if upper {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

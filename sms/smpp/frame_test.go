@@ -147,3 +147,27 @@ func TestResponses(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandName: metric labels and logs use SMPP 3.4's command names.
+func TestCommandName(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		id   pdu.ID
+		want string
+	}{
+		{pdu.DeliverSMID, "deliver_sm"},
+		{pdu.DeliverSMRespID, "deliver_sm_resp"},
+		{pdu.DataSMID, "data_sm"},
+		{pdu.SubmitSMRespID, "submit_sm_resp"},
+		{pdu.EnquireLinkRespID, "enquire_link_resp"},
+		{pdu.GenericNACKID, "generic_nack"},
+		{pdu.BindTransceiverRespID, "bind_transceiver_resp"},
+		{pdu.UnbindID, "unbind"},
+		{0x00ff0000, "unknown"},
+	}
+	for _, tt := range tests {
+		if got := commandName(tt.id); got != tt.want {
+			t.Errorf("commandName(%#08x) = %q, want %q", uint32(tt.id), got, tt.want)
+		}
+	}
+}

@@ -95,8 +95,14 @@ type running struct {
 // cleanup cancels it and waits for Run to return.
 func startESME(t testing.TB, pub channels.Publisher, gws ...Gateway) *running {
 	t.Helper()
+	return startESMEStore(t, pub, nil, gws...)
+}
+
+// startESMEStore is startESME with a store (nil: none).
+func startESMEStore(t testing.TB, pub channels.Publisher, st Store, gws ...Gateway) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	e, err := New(Config{Gateways: gws}, pub, testLogger(t), reg)
+	e, err := New(Config{Gateways: gws}, pub, st, testLogger(t), reg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,8 @@
 package smpp
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rebond/rebond/internal/testsvc"
 )
 
 // nodeStep is one line the node SMSC prints (testdata/interop/server.js).
@@ -37,33 +35,14 @@ type nodeStep struct {
 // again.
 func TestInteropNodeSMSC(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("testdata", "interop")
-	needNode(t, dir)
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "server.js")
-	cmd.Dir, cmd.Stderr = dir, os.Stderr
-	cmd.Env = append(os.Environ(), "PORT=0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	lines := testsvc.NodeScript(t, filepath.Join("testdata", "interop"), "server.js", "smpp")
 	steps := make(chan nodeStep, 64)
 	go func() {
 		defer close(steps)
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
+		for line := range lines {
 			var s nodeStep
-			if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-				s = nodeStep{Step: "error", Error: "unreadable line " + sc.Text()}
+			if err := json.Unmarshal(line, &s); err != nil {
+				s = nodeStep{Step: "error", Error: "unreadable line " + string(line)}
 			}
 			steps <- s
 		}
@@ -150,29 +129,5 @@ func TestInteropNodeSMSC(t *testing.T) {
 	run.stop(t)
 	if s := next("unbind"); s.Session != 2 {
 		t.Errorf("unbind on session %d, want 2", s.Session)
-	}
-}
-
-// needNode skips the test when node or npm is missing (fails under
-// CI=true), and installs the pinned packages when node_modules is absent.
-func needNode(t *testing.T, dir string) {
-	t.Helper()
-	for _, tool := range []string{"node", "npm"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s not found; CI must have node and npm (apt-get install nodejs npm)", tool)
-			}
-			t.Skipf("%s not found; install node and npm (apt-get install nodejs npm) to run the interop test", tool)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "smpp")); err == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
 	}
 }

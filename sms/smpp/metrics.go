@@ -10,7 +10,7 @@ import (
 // rebond_smpp_receipts_total.
 const (
 	resultPublished  = "published"   // published, answered ESME_ROK
-	resultFailed     = "failed"      // publish failed, answered ESME_RX_T_APPN
+	resultFailed     = "failed"      // not published (bus, or no number yet), answered ESME_RX_T_APPN
 	resultUnreadable = "unreadable"  // not a receipt rebond can read, answered ESME_RX_P_APPN
 	resultNotReceipt = "not_receipt" // a mobile-originated message, answered ESME_ROK
 )

@@ -18,8 +18,10 @@ import (
 //
 //   - ESME_ROK once the event is published: only then may the SMSC forget
 //     the receipt;
-//   - ESME_RX_T_APPN when publishing failed, so the SMSC delivers it again
-//     (the event id is the same, and the bus keeps it once);
+//   - ESME_RX_T_APPN when publishing failed, or when a receipt without a
+//     number names a message rebond does not know yet, so the SMSC
+//     delivers it again (the event id is the same, and the bus keeps it
+//     once);
 //   - ESME_RX_P_APPN for a receipt rebond cannot read: sending it again
 //     would not help;
 //   - ESME_ROK for a deliver_sm that is no receipt (a mobile-originated
@@ -34,8 +36,7 @@ func (b *bind) handle(ctx context.Context, a action) pdu.Status {
 func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 	command := commandName(a.f.hdr.ID)
 	if a.err != nil {
-		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", a.err)
-		return statusPermAppError, resultUnreadable
+		return b.refuse(ctx, a, a.err)
 	}
 	if !a.receipt.Receipt() {
 		b.log.InfoContext(ctx, "smpp message that is no receipt acknowledged and dropped",
@@ -50,11 +51,24 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 			ev.OccurredAt = time.Now().UTC()
 		}
 		ev.Tenant = b.gw.Tenant
+		if jerr := b.join(ctx, &ev); jerr != nil {
+			b.log.WarnContext(ctx, "smpp receipt without a number not joined, answered ESME_RX_T_APPN for re-delivery",
+				"message_id", ev.MessageID, "err", jerr)
+			return statusTempAppError, resultFailed
+		}
+		if ev.Recipient == "" && ev.MessageID != "" && b.st != nil {
+			// The message may not be known yet (its sent event comes
+			// after the receipt): the SMSC delivers it again later.
+			// Without a store nothing can join it: Normalize refuses it.
+			b.keep(ctx, b.newRefusal(a, statusTempAppError, errNoNumber))
+			b.log.WarnContext(ctx, "smpp receipt without a number for no known message, answered ESME_RX_T_APPN for re-delivery",
+				"message_id", ev.MessageID)
+			return statusTempAppError, resultFailed
+		}
 		err = ev.Normalize()
 	}
 	if err != nil {
-		b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", command, "err", err)
-		return statusPermAppError, resultUnreadable
+		return b.refuse(ctx, a, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -279,7 +280,13 @@ func (s *session) dispatch(ctx context.Context, a action) error {
 		s.b.log.DebugContext(ctx, "smpp PDU ignored", "command", commandName(h.ID))
 	case doNack:
 		s.b.log.WarnContext(ctx, "smpp PDU refused with generic_nack", "command_id", fmt.Sprintf("%#08x", uint32(h.ID)),
-			"seq", h.Seq, "status", statusText(a.status), "err", a.err)
+			"seq", h.Seq, "status", statusText(a.status), "err", a.err, "pdu_hex", clip(hex.EncodeToString(a.f.bytes()), 512))
+		if h.ID == pdu.DeliverSMID || h.ID == pdu.DataSMID {
+			// A receipt the SMSC will not send again: keep it, off the
+			// read loop.
+			r := s.b.newRefusal(a, a.status, a.err)
+			s.inflight.Go(func() { s.b.keep(ctx, r) })
+		}
 		return s.write(genericNack(a.status, h.Seq))
 	}
 	return nil

@@ -46,7 +46,7 @@ func TestTLS(t *testing.T) {
 	unknown := testGateway(smsc.addr())
 	unknown.TLS = true
 	b := &bind{gw: unknown.WithDefaults(), log: testLogger(t)}
-	if _, err := b.session(t.Context()); err == nil {
+	if _, _, err := b.session(t.Context()); err == nil {
 		t.Error("bound to an SMSC whose certificate is unknown")
 	}
 }

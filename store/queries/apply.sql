@@ -125,27 +125,28 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 
 -- name: add-buckets
 -- Last statement of an apply: the hot rows are locked only until commit.
-INSERT INTO rate_buckets (tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
-SELECT tenant, channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+INSERT INTO rate_buckets (tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
+SELECT tenant, channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints, unverified
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
 ORDER BY tenant, channel, campaign, domain, hour
 ON CONFLICT (tenant, channel, campaign, domain, hour) DO UPDATE
 SET sent = rate_buckets.sent + EXCLUDED.sent,
     delivered = rate_buckets.delivered + EXCLUDED.delivered,
     soft = rate_buckets.soft + EXCLUDED.soft,
     hard = rate_buckets.hard + EXCLUDED.hard,
-    complaints = rate_buckets.complaints + EXCLUDED.complaints;
+    complaints = rate_buckets.complaints + EXCLUDED.complaints,
+    unverified = rate_buckets.unverified + EXCLUDED.unverified;
 
 -- name: add-rate-days
 -- The daily roll-ups of the same deltas, in the same lock order (keys
 -- sorted), after the hourly buckets: every apply locks hourly, daily,
 -- then campaign-daily rows, so two applies cannot deadlock across them.
-INSERT INTO rate_days (tenant, channel, campaign, domain, day, sent, delivered, soft, hard, complaints)
+INSERT INTO rate_days (tenant, channel, campaign, domain, day, sent, delivered, soft, hard, complaints, unverified)
 SELECT tenant, channel, campaign, domain, date_trunc('day', hour::timestamptz, 'UTC') AS day,
-       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY 1, 2, 3, 4, 5
 ON CONFLICT (tenant, channel, campaign, domain, day) DO UPDATE
@@ -153,14 +154,15 @@ SET sent = rate_days.sent + EXCLUDED.sent,
     delivered = rate_days.delivered + EXCLUDED.delivered,
     soft = rate_days.soft + EXCLUDED.soft,
     hard = rate_days.hard + EXCLUDED.hard,
-    complaints = rate_days.complaints + EXCLUDED.complaints;
+    complaints = rate_days.complaints + EXCLUDED.complaints,
+    unverified = rate_days.unverified + EXCLUDED.unverified;
 
 -- name: add-rate-campaign-days
-INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints)
+INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints, unverified)
 SELECT tenant, channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
-       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints)
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 ON CONFLICT (tenant, channel, campaign, day) DO UPDATE
@@ -168,7 +170,8 @@ SET sent = rate_campaign_days.sent + EXCLUDED.sent,
     delivered = rate_campaign_days.delivered + EXCLUDED.delivered,
     soft = rate_campaign_days.soft + EXCLUDED.soft,
     hard = rate_campaign_days.hard + EXCLUDED.hard,
-    complaints = rate_campaign_days.complaints + EXCLUDED.complaints;
+    complaints = rate_campaign_days.complaints + EXCLUDED.complaints,
+    unverified = rate_campaign_days.unverified + EXCLUDED.unverified;
 
 -- name: apply-async-commit
 -- An apply may skip waiting for its WAL flush: if the machine crashes

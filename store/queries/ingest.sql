@@ -57,6 +57,21 @@ FROM events;
 -- name: count-rejected
 SELECT count(*) FROM rejected_events WHERE source = $1;
 
--- name: delete-old-rejected
-DELETE FROM rejected_events WHERE ctid IN (
-    SELECT ctid FROM rejected_events WHERE received_at < $1 LIMIT $2);
+-- name: delete-rejected
+-- The rejected payloads' retention: those received before $1 (NULL: no
+-- age limit) and those older than the newest $2 (0: no count limit),
+-- oldest first, at most $3 a call. Both walk the primary key: ids grow
+-- with receive time.
+DELETE FROM rejected_events WHERE id IN (
+    SELECT id FROM rejected_events
+    WHERE ($1::timestamptz IS NOT NULL AND received_at < $1::timestamptz)
+       OR ($2::int > 0 AND id <= (SELECT r.id FROM rejected_events r ORDER BY r.id DESC OFFSET $2::int LIMIT 1))
+    ORDER BY id
+    LIMIT $3);
+
+-- name: message-recipient
+-- The recipient of a known message, for a receipt that names none (an SMSC
+-- that leaves deliver_sm's source_addr empty): the message id joins first.
+SELECT recipient FROM messages
+WHERE tenant = $1 AND channel = $2 AND message_id = $3 AND recipient <> ''
+LIMIT 1;

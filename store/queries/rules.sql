@@ -31,6 +31,10 @@ SELECT shadow_rule AS rule, count(*) AS n FROM rule_shadow_verdicts
 WHERE tenant = $2 AND shadow_rule = ANY($1::text[])
 GROUP BY shadow_rule;
 
+-- name: set-statement-timeout
+-- Bounds the statements of the current transaction ($1 in milliseconds).
+SELECT set_config('statement_timeout', $1, true);
+
 -- name: replay-events
 -- The events of a window, and the "sent" events of the messages they name
 -- whenever those were sent, so that rate buckets (by send time) can be
@@ -54,7 +58,9 @@ WITH w AS (
     -- Repeats the predicate of the events_message index (0001_spine.sql).
     WHERE e.type = 'sent' AND e.message_id <> ''
 )
-SELECT e.id, e.payload, e.id IN (SELECT id FROM w) AS in_window,
+-- The payload comes without "raw" (the source mail or receipt, often most
+-- of its size): no rule reads it.
+SELECT e.id, (e.payload::jsonb - 'raw')::text AS payload, e.id IN (SELECT id FROM w) AS in_window,
        coalesce(e.outcome, '') AS outcome, coalesce(e.reason, '') AS reason,
        coalesce(e.rule, '') AS rule, coalesce(e.evidence, '') AS evidence
 FROM events e JOIN ids USING (id)
@@ -69,7 +75,8 @@ SELECT id, channel, type, occurred_at,
        coalesce((payload->'smtp'->>'code')::integer, 0) AS code,
        coalesce(payload->'sms'->>'stat', '') AS stat,
        coalesce(payload->'sms'->>'err', '') AS err,
-       coalesce(payload->'sms'->>'dialect', '') AS dialect
+       coalesce(payload->'sms'->>'dialect', '') AS dialect,
+       coalesce((payload->>'unverified')::boolean, false) AS unverified
 FROM events
 WHERE rule LIKE 'fallback.%' AND type IN ('failed', 'deferred')
   AND tenant = $4 AND ($1 = '' OR channel = $1) AND occurred_at >= $2::timestamptz

@@ -13,10 +13,11 @@ type cause struct {
 	// runs out: their mails before that are delay notices (pending).
 	deferred bool
 	// quote is a fragment of the receiving side's reply for a cause the MTA
-	// may defer. A delay notice or final bounce that does not quote it
-	// cannot say the cause: its reason is then expired, as issue 14 has it
-	// ("expired only when nothing more precise is known") and as Sisimai
-	// labels delay notices, with no reply code.
+	// may defer. A delay notice or final bounce that quotes neither it nor
+	// the reply's code and status ("451 4.7.1") cannot say the cause: its
+	// reason is then expired, as issue 14 has it ("expired only when
+	// nothing more precise is known") and as Sisimai labels delay notices,
+	// with no reply code.
 	quote string
 	// quoteStatus is the enhanced status of that reply (RFC 3463): the
 	// expected status when the MTA's DSN gives only a generic one (X.0.0)

@@ -227,7 +227,10 @@ func sortMails(in, mta, lab string, start, lifetime int64) error {
 			j := indexOf(c.rcpts, rc)
 			reason, hard := c.reason[j], hardOf(c.reason[j])
 			st, code := c.status[j], c.code[j]
-			quoted := c.quote != "" && strings.Contains(oneLine(string(raw)), c.quote)
+			// Exim cuts long delay reasons short, so the reply's code and
+			// enhanced status ("452 4.2.2") count as a quote too.
+			flat := oneLine(string(raw))
+			quoted := c.quote != "" && (strings.Contains(flat, c.quote) || strings.Contains(flat, c.code[j]+" "+c.quoteStatus))
 			if (delay || late[c.name]) && c.quote != "" && !quoted {
 				reason, hard, code = "expired", "0", ""
 			}

@@ -1,0 +1,48 @@
+package lifecycle
+
+import (
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// JoinsSend reports whether e names a message its tenant sent to e's
+// recipient: a message of e's key that has its "sent" event (SentAt set)
+// and whose recipient is e's. It is what vouches for an unverified event
+// (channels.Event.Unverified): a forger must know a message id and the
+// very recipient it went to, and can then only report on that message.
+// The store locks the recipient of such an event (it may change) and
+// leaves the others alone.
+func JoinsSend(messages map[MessageKey]Message, e channels.Event) bool {
+	if e.MessageID == "" {
+		return false
+	}
+	m, ok := messages[MessageKey{e.TenantName(), e.Channel, e.MessageID}]
+	return ok && joins(m, e)
+}
+
+func joins(m Message, e channels.Event) bool {
+	return !m.SentAt.IsZero() && m.Recipient == e.Recipient
+}
+
+// joinsSend is JoinsSend over the batch's state: the snapshot and the
+// messages earlier events of the batch touched (a send and its bounce in
+// one batch).
+func (d *decider) joinsSend(e channels.Event) bool {
+	if e.MessageID == "" {
+		return false
+	}
+	m, ok := d.message(MessageKey{e.TenantName(), e.Channel, e.MessageID})
+	return ok && joins(m, e)
+}
+
+// unverified counts an event that nothing vouches for and that changes
+// nothing else: no message status (a forger could otherwise raise a
+// campaign's rates), no recipient state, retry or incident. It is counted
+// in the tenant's and channel's bucket of its own hour, without campaign
+// or domain: both come from the unverified mail, and a forger naming a
+// new one per mail would add a row per mail.
+func (d *decider) unverified(e channels.Event) {
+	k := BucketKey{Tenant: e.TenantName(), Channel: e.Channel, Hour: e.OccurredAt.UTC().Truncate(time.Hour)}
+	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], Counts{Unverified: 1})
+}

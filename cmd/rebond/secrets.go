@@ -1,0 +1,78 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+)
+
+// minSecretBytes is the shortest secret rebond accepts in its
+// configuration: 16 bytes (128 bits when random) is out of reach of an
+// online guess, even unthrottled, and below what every provider issues
+// (Twilio and Plivo auth tokens are 32 and 40 characters, Mailgun signing
+// keys 32 hex digits and more).
+const minSecretBytes = 16
+
+// shortSecrets names every configured secret shorter than minSecretBytes:
+// the admin token, the VERP key, the embedded NATS password, and every webhook key that authenticates
+// a caller (secret, token, password, app_key, header_value, signing_key).
+// Not checked, by decision: SMPP passwords (SMPP 3.4 section 5.2.1 caps
+// them at 8 octets, so the SMSC sets them), SendGrid's public_key (public),
+// user names, and the passwords inside database, Redis and NATS URLs
+// (those services enforce their own).
+func (c Config) shortSecrets() error {
+	var errs []error
+	check := func(key, v string) {
+		if v != "" && len(v) < minSecretBytes {
+			errs = append(errs, fmt.Errorf("%s: %d bytes; a secret needs at least %d (e.g. openssl rand -hex 24)", key, len(v), minSecretBytes))
+		}
+	}
+	check("admin_token", c.AdminToken)
+	check("email.verp_secret", c.Email.VERPSecret)
+	check("nats.embedded_password", c.NATS.EmbeddedPassword)
+	names := make([]string, 0, len(c.Webhooks))
+	for name := range c.Webhooks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		keys := make([]string, 0, len(c.Webhooks[name]))
+		for k := range c.Webhooks[name] {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if v, ok := c.Webhooks[name][k].(string); ok && webhookSecretKey(k) {
+				check("webhooks."+name+"."+k, v)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// webhookSecretKey says whether a webhook key holds a secret that
+// authenticates the provider's calls.
+func webhookSecretKey(k string) bool {
+	switch k {
+	case "secret", "token", "password", "app_key", "header_value", "signing_key":
+		return true
+	}
+	return false
+}
+
+// validateServe checks what serve needs beyond Validate, for the roles it
+// runs; `rebond config` runs it for every role, so it refuses what serve
+// would.
+func (c Config) validateServe(roles []string) error {
+	if !slices.Contains(roles, "api") {
+		return nil
+	}
+	if c.AdminToken == "" {
+		return errors.New("admin_token: required to serve the API (set REBOND_ADMIN_TOKEN)")
+	}
+	if _, err := buildWebhooks(c.Webhooks); err != nil {
+		return err
+	}
+	return nil
+}
