@@ -203,6 +203,9 @@ func (m *message) text() {
 	// The words name nobody: X-Failed-Recipients (Exim), then the
 	// returned original's addressee.
 	addrs := addressList(m.h.get("x-failed-recipients"))
+	if len(addrs) == 0 {
+		addrs = listAddress(m.h)
+	}
 	if len(addrs) == 0 && m.p.hasOrig {
 		addrs = addressList(m.p.original.get("to"))
 		if len(addrs) > 1 {
@@ -460,4 +463,22 @@ func (m *message) embeddedDSN() {
 	m.p.dsn = append(m.p.dsn, strings.Join(m.lines[start:], "\n"))
 	m.lines = m.lines[:start]
 	m.low = ""
+}
+
+// listAddress returns the address of the mailing list whose manager sent
+// a notice about a post (Mailman's "held until the list moderator",
+// Majordomo's non-member refusal): the list is the recipient the post
+// failed to reach. Mailman names it in X-BeenThere, RFC 2369 list managers
+// in List-Post (<mailto:list@host>).
+func listAddress(h header) []string {
+	if a := addressList(h.get("x-beenthere")); len(a) == 1 {
+		return a
+	}
+	v := strings.TrimSpace(h.get("list-post"))
+	if v, ok := strings.CutPrefix(v, "<mailto:"); ok {
+		if a := addressList(strings.TrimSuffix(v, ">")); len(a) == 1 {
+			return a
+		}
+	}
+	return nil
 }

@@ -289,14 +289,14 @@ func TestCommandVerdicts(t *testing.T) {
 		name, mail string
 		want       []string // outcome reason rule
 	}{
-		{"gateway", gatewayMail, []string{"soft filtered email.text.filtered.after_data@1"}},
+		{"gateway", gatewayMail, []string{"soft filtered email.text.filtered.after_data@2"}},
 		{"no gateway", notGatewayMail, []string{"soft filtered email.text.filtered.unconfirmed@1"}},
-		{"after DATA", sendmailDataMail, []string{"soft filtered email.text.filtered.after_data@1"}},
+		{"after DATA", sendmailDataMail, []string{"soft filtered email.text.filtered.after_data@2"}},
 		{"MAIL FROM, then RCPT TO", sendmailMailFromMail, []string{"soft no_relaying email.text.no_relaying.words@2", "hard user_unknown email.text.user_unknown.rcpt@2"}},
 		{"local delivery program", mailLocalMail, []string{"hard user_unknown email.text.user_unknown@1"}},
 		{"X.2.1 in reply to RCPT TO", postfixFoldedMail, []string{"hard user_unknown email.text.user_unknown.status_5.2.1@1"}},
 		{"spam after the message", qmailDataMail, []string{"soft spam_detected email.text.spam_detected@1"}},
-		{"RCPT TO, then a refused greeting", sendmailGreetingMail, []string{"hard user_unknown email.status.5.1.1@1", "soft blocked email.command.greeting@1"}},
+		{"RCPT TO, then a refused greeting", sendmailGreetingMail, []string{"hard user_unknown email.status.5.1.1@2", "soft blocked email.command.greeting@1"}},
 		{"refused to talk to me", postfixGreetingMail, []string{"soft blocked email.text.blocked.connection@1"}},
 	}
 	for _, tt := range tests {

@@ -195,10 +195,7 @@ type scored struct {
 // and scores each row.
 func scoreCorpus(tb testing.TB, dir string) []scored {
 	tb.Helper()
-	set, err := rules.Load(configs.Files, "rules/*.yaml")
-	if err != nil {
-		tb.Fatalf("load rules: %v", err)
-	}
+	set := loadRules(tb)
 	names := sisimaiReasons(tb)
 	events := map[string][]channels.Event{}
 	var out []scored
@@ -230,12 +227,7 @@ func scoreCorpus(tb testing.TB, dir string) []scored {
 		if row.index <= len(evs) {
 			s.found, s.got = true, evs[row.index-1]
 			s.verdict = set.Classify(s.got)
-			want, known := names[row.reason]
-			if row.reason == "feedback" {
-				want, known = channels.ReasonComplaint, true
-			}
-			s.reason = known && s.verdict.Reason == want
-			s.outcome = s.verdict.Outcome == wantOutcome(row, s.delayed)
+			s.reason, s.outcome = judge(row, s.verdict, names, s.delayed)
 			st := ""
 			if s.got.SMTP != nil {
 				st = s.got.SMTP.Status
@@ -246,6 +238,27 @@ func scoreCorpus(tb testing.TB, dir string) []scored {
 		out = append(out, s)
 	}
 	return out
+}
+
+// loadRules loads the shipped rules (configs/rules/*.yaml).
+func loadRules(tb testing.TB) *rules.Set {
+	tb.Helper()
+	set, err := rules.Load(configs.Files, "rules/*.yaml")
+	if err != nil {
+		tb.Fatalf("load rules: %v", err)
+	}
+	return set
+}
+
+// judge says whether verdict v gives the row's reason (through
+// REASONS.md's Sisimai column) and its outcome (see wantOutcome for
+// delayed).
+func judge(row corpusRow, v channels.Verdict, names map[string]channels.Reason, delayed bool) (reason, outcome bool) {
+	want, known := names[row.reason]
+	if row.reason == "feedback" {
+		want, known = channels.ReasonComplaint, true
+	}
+	return known && v.Reason == want, v.Outcome == wantOutcome(row, delayed)
 }
 
 // sameMailbox compares rebond's recipient with a label: Sisimai writes a

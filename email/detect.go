@@ -20,6 +20,7 @@ var bounceSubjects = []string{
 	"permanent error", "unzustellbar", "non remis", "no se puede entregar", "non recapitabile",
 	"エラー", "不達", "配信不能", "送信できません", "deliverystatus", "delivery final failure",
 	"message you sent", "delivery error", "delayed mail", "delivery delayed", "warning: could not send",
+	"fml system error", "awaits moderator approval",
 }
 
 // bouncePhrases are body phrases of failure notices (lower case).
@@ -34,6 +35,10 @@ var bouncePhrases = []string{
 	"not be delivered", "delivery to the following", "smtp error", "remote host said", "said: 5", "said: 4",
 	"送信できませんでした", "配信できません", "届きませんでした", "宛先不明", "could not be sent",
 	"temporary failure", "temporarily deferred", "delivery attempts", "has been delayed", "will continue to try",
+	// A mailing-list manager refusing or holding the sender's post: fml,
+	// Mailman, Majordomo, Google Groups.
+	"you are not member", "not a member of this mailing list", "post by non-member", "members-only list",
+	"held until the list moderator", "non-member submission", "permission to post",
 }
 
 // isBounce reports whether a mail without report parts is a bounce.

@@ -9,7 +9,9 @@
 // the report into channels.Events for the rest of rebond; classification
 // (hard, soft, reason) is left to channels/rules with the shipped rule
 // files configs/rules/email.yaml (status and reply codes) and
-// configs/rules/email-text.yaml (diagnostic texts).
+// configs/rules/email-text.yaml (diagnostic texts) and
+// configs/rules/email-lexicon.yaml (the wordings of MTAs, providers and
+// gateways, each rule naming its system).
 //
 // The parser reads what a bounce says, not who wrote it: a DSN part when
 // there is one, and otherwise the shapes every MTA uses to name a failed
@@ -28,6 +30,12 @@
 // sending MTA's own X.4.7 expiry gives way to the remote's last reply. It
 // never panics, bounds every input dimension, and falls back to the raw
 // bytes of a part whose charset or transfer encoding it cannot decode.
+//
+// Two notices that are not MTA bounces are read as reports too: a
+// mailing-list manager's refusal or hold of a post (fml, Mailman,
+// Majordomo, Google Groups), whose recipient is the list; and an Amazon
+// SES notification (Bounce, Complaint, Delivery) that an SNS topic sent
+// as mail (see sesmail.go).
 //
 // VERP builds and verifies return paths that carry the message id and
 // recipient, so a bounce that returns nothing of the original is still

@@ -15,6 +15,7 @@ import (
 func FuzzParse(f *testing.F) {
 	for _, m := range []string{dsnMail, qmailMail, eximMail, arfMail, autoReplyMail, personMail,
 		gatewayMail, notGatewayMail, sendmailDataMail, sendmailMailFromMail, mailLocalMail, postfixFoldedMail, qmailDataMail, sendmailGreetingMail, postfixGreetingMail,
+		fmlMail, mailmanHeldMail, googleGroupsMail, sesComplaintMail, sesDeliveryMail, sesBounceMail,
 		postfixDelayMail, postfixDelayTextMail, eximDelayMail, sendmailDelayMail, sendmailDelayTextMail, exchangeDelayMail, openSMTPDDelayMail, openSMTPDExpiredMail, sendmailDelayBareMail,
 		qmailTwoMail, exchange2003Mail, exchange2007Mail, exchange2010Mail, exchangeExpiredMail, courierMail, openSMTPDMail, dominoMail, sendmailExpiredMail, sendmailExpiredBusyMail, eximExpiredMail,
 		strings.ReplaceAll(dsnMail, "\n", "\r"), "From: a@b.example\n\n", "Content-Type: multipart/report; boundary=\"\"\n\n--\n"} {

@@ -89,6 +89,7 @@ func parseMail(raw []byte, depth int) *Report {
 	case unsubscribeRequest(h):
 		m.unsubscribe()
 	case len(p.dsn) > 0 && m.dsn():
+	case m.sesNotification():
 	case m.isBounce():
 		m.text()
 	case isAutoReply(h, r.Subject):

@@ -251,6 +251,11 @@ func (b *Book) publish(ctx context.Context, c catalog, r rules.Rule, state, auth
 	if r, err = c.nextVersion(r); err != nil {
 		return Entry{}, err
 	}
+	if len(r.Yields) > 0 && !r.Disabled {
+		// The store keeps no yields for an operator rule yet: refused
+		// rather than published without them and deciding otherwise.
+		return Entry{}, fmt.Errorf("%w: rule %s: yields is not kept for operator rules; publish it without", ErrInvalid, r.Key())
+	}
 	if _, err := rules.NewSet([]rules.Rule{r}); err != nil {
 		return Entry{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

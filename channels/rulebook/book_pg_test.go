@@ -31,13 +31,13 @@ func TestPublishRules(t *testing.T) {
 		t.Errorf("created = %+v", e)
 	}
 	// Overriding a built-in rule: the next version of its id.
-	builtin, ok := f.builtin.Rule("email.status.5.1.1@1")
+	builtin, ok := f.builtin.Rule("email.status.5.1.6@1")
 	if !ok {
-		t.Fatal("no built-in email.status.5.1.1@1")
+		t.Fatal("no built-in email.status.5.1.6@1")
 	}
 	over := builtin
 	over.Version, over.Verdict.Outcome = 0, channels.OutcomeSoft
-	if e, err = f.book.Create(ctx, over, "active", "bob"); err != nil || e.Key != "email.status.5.1.1@2" {
+	if e, err = f.book.Create(ctx, over, "active", "bob"); err != nil || e.Key != "email.status.5.1.6@2" {
 		t.Fatalf("override: %+v %v", e, err)
 	}
 	upd := acme
@@ -62,9 +62,15 @@ func TestPublishRules(t *testing.T) {
 			_, err := f.book.Create(ctx, r, "", "x")
 			return err
 		}},
-		"a bad state":        {rulebook.ErrInvalid, func() error { _, err := f.book.Create(ctx, acme, "paused", "x"); return err }},
+		"a bad state": {rulebook.ErrInvalid, func() error { _, err := f.book.Create(ctx, acme, "paused", "x"); return err }},
+		"yields": {rulebook.ErrInvalid, func() error {
+			r := acme
+			r.Yields = []channels.Reason{"blocked"}
+			_, err := f.book.Create(ctx, r, "", "x")
+			return err
+		}},
 		"update unknown id":  {rulebook.ErrNotFound, func() error { r := acme; r.ID = ""; _, err := f.book.Update(ctx, "no.such", r, "", "x"); return err }},
-		"update another id":  {rulebook.ErrInvalid, func() error { _, err := f.book.Update(ctx, "email.status.5.1.1", acme, "", "x"); return err }},
+		"update another id":  {rulebook.ErrInvalid, func() error { _, err := f.book.Update(ctx, "email.status.5.1.6", acme, "", "x"); return err }},
 		"disable unknown id": {rulebook.ErrNotFound, func() error { _, err := f.book.Disable(ctx, "no.such", "x"); return err }},
 		"show unknown id":    {rulebook.ErrNotFound, func() error { _, err := f.book.Show(ctx, "no.such"); return err }},
 		"list a bad channel": {rulebook.ErrInvalid, func() error { _, err := f.book.List(ctx, "fax"); return err }},
@@ -73,14 +79,14 @@ func TestPublishRules(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, err, tc.err)
 		}
 	}
-	if e, err = f.book.Disable(ctx, "email.status.5.1.1", "dee"); err != nil || e.Key != "email.status.5.1.1@3" || e.State != store.RuleDisabled {
+	if e, err = f.book.Disable(ctx, "email.status.5.1.6", "dee"); err != nil || e.Key != "email.status.5.1.6@3" || e.State != store.RuleDisabled {
 		t.Fatalf("disable: %+v %v", e, err)
 	}
-	if _, err := f.book.Disable(ctx, "email.status.5.1.1", "dee"); !errors.Is(err, rulebook.ErrConflict) {
+	if _, err := f.book.Disable(ctx, "email.status.5.1.6", "dee"); !errors.Is(err, rulebook.ErrConflict) {
 		t.Errorf("disabling twice: %v", err)
 	}
 
-	versions, err := f.book.Show(ctx, "email.status.5.1.1")
+	versions, err := f.book.Show(ctx, "email.status.5.1.6")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +94,7 @@ func TestPublishRules(t *testing.T) {
 	for i, v := range versions {
 		got[i] = v.Key + " " + v.Source + " " + v.State
 	}
-	if want := "email.status.5.1.1@3 operator disabled|email.status.5.1.1@2 operator superseded|email.status.5.1.1@1 builtin superseded"; strings.Join(got, "|") != want {
+	if want := "email.status.5.1.6@3 operator disabled|email.status.5.1.6@2 operator superseded|email.status.5.1.6@1 builtin superseded"; strings.Join(got, "|") != want {
 		t.Errorf("show = %q, want %q", strings.Join(got, "|"), want)
 	}
 	list, err := f.book.List(ctx, channels.Email)
@@ -102,12 +108,12 @@ func TestPublishRules(t *testing.T) {
 			t.Errorf("list --channel email holds %s", e.Key)
 		}
 	}
-	if states["email.text.acme@2"] != store.RuleShadow || states["email.status.5.1.1@3"] != store.RuleDisabled ||
+	if states["email.text.acme@2"] != store.RuleShadow || states["email.status.5.1.6@3"] != store.RuleDisabled ||
 		states["email.type.delivered@1"] != store.RuleActive || states["email.text.acme@1"] != store.RuleActive || len(list) != distinctIDs(f.builtin.Rules(channels.Email))+2 {
-		t.Errorf("list: %d rules; acme %q, 5.1.1 %q, delivered %q", len(list), states["email.text.acme@2"], states["email.status.5.1.1@3"], states["email.type.delivered@1"])
+		t.Errorf("list: %d rules; acme %q, 5.1.6 %q, delivered %q", len(list), states["email.text.acme@2"], states["email.status.5.1.6@3"], states["email.type.delivered@1"])
 	}
 
-	// The live set has acme@1 and no 5.1.1 rule; the shadow set has acme@2.
+	// The live set has acme@1 and no 5.1.6 rule; the shadow set has acme@2.
 	live, shadow, warnings, err := f.book.Sets(ctx)
 	if err != nil || len(warnings) != 0 || shadow == nil {
 		t.Fatalf("sets: %v %v %v", err, warnings, shadow)
@@ -119,7 +125,7 @@ func TestPublishRules(t *testing.T) {
 	if v := shadow.Classify(acmeEvent); v.Rule != "email.text.acme@2" || v.Reason != "blocked" {
 		t.Errorf("shadow: %+v", v)
 	}
-	if v := live.Classify(bounced("m2", "b@example.com", 550, "5.1.1", "", t0)); v.Rule == "email.status.5.1.1@1" || v.Rule == "email.status.5.1.1@2" {
+	if v := live.Classify(bounced("m2", "b@example.com", 550, "5.1.6", "", t0)); v.Rule == "email.status.5.1.6@1" || v.Rule == "email.status.5.1.6@2" {
 		t.Errorf("a disabled id still decides: %+v", v)
 	}
 }

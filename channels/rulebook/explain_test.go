@@ -69,13 +69,13 @@ func TestExplainSamples(t *testing.T) {
 		err    string
 	}{
 		{"event", book, rulebook.Sample{Event: json.RawMessage(`{"channel":"email","type":"failed","smtp":{"code":550,"status":"5.1.1"}}`)},
-			1, "email.status.5.1.1@1", channels.Failed, ""},
+			1, "email.status.5.1.1@2", channels.Failed, ""},
 		{"an operator rule decides", book, rulebook.Sample{Event: json.RawMessage(`{"channel":"email","type":"failed","smtp":{"text":"ACME refused"}}`)},
 			1, "email.text.acme@1", channels.Failed, ""},
 		{"reply 5xx", book, rulebook.Sample{Reply: "550 5.1.1 user unknown", Provider: "ses"}, 1, "", channels.Failed, ""},
 		{"reply 4xx is deferred", book, rulebook.Sample{Reply: "452 mailbox full"}, 1, "", channels.Deferred, ""},
 		{"reply 2xx is delivered", book, rulebook.Sample{Reply: "250 ok"}, 1, "email.type.delivered@1", channels.Delivered, ""},
-		{"mail", book, rulebook.Sample{Mail: "From: mailer-daemon\r\n\r\nbounce"}, 2, "email.status.5.1.1@1", channels.Failed, ""},
+		{"mail", book, rulebook.Sample{Mail: "From: mailer-daemon\r\n\r\nbounce"}, 2, "email.status.5.1.1@2", channels.Failed, ""},
 		{"receipt", book, rulebook.Sample{Receipt: &rulebook.Receipt{Format: "smpp-text", Payload: "id:1 stat:UNDELIV err:001", Dialect: "map"}},
 			1, "", channels.Failed, ""},
 		{"nothing", book, rulebook.Sample{}, 0, "", "", "exactly one"},

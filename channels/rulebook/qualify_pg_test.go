@@ -22,7 +22,7 @@ func TestQualificationToRule(t *testing.T) {
 	ctx := context.Background()
 	c, reloader := f.reloaded(t)
 	greylist := func(rcpt, ip, ref string) string {
-		return "Greylisted by Acme Shield: sender " + ip + " must retry <" + rcpt + "> ticket " + ref
+		return "Parked by Acme Shield: sender " + ip + " must retry <" + rcpt + "> ticket " + ref
 	}
 	v := f.apply(t, c,
 		failed("m1", "ann@example.com", greylist("ann@example.com", "192.0.2.1", "7731"), t0),
@@ -48,7 +48,7 @@ func TestQualificationToRule(t *testing.T) {
 		t.Fatalf("groups = %+v, want 3 (greylist x3, frobnication, the code-less 'user unknown')", groups)
 	}
 	g := groups[0]
-	wantText := "greylisted by acme shield: sender <ip> must retry <<addr>> ticket <n>"
+	wantText := "parked by acme shield: sender <ip> must retry <<addr>> ticket <n>"
 	if g.Text != wantText || g.Count != 3 || len(g.Examples) != 3 || g.State != "open" || !g.FirstSeen.Equal(t0) ||
 		!g.LastSeen.Equal(t0.Add(2*time.Minute)) || g.Sample != greylist("cy@example.net", "203.0.113.9", "1") {
 		t.Errorf("largest group = %+v", g)

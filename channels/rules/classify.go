@@ -93,18 +93,49 @@ func (s *Set) Classify(e channels.Event) (v channels.Verdict) {
 	if cr := s.of(e.Channel); cr != nil {
 		in := newInput(e)
 		defer in.release()
-		for _, c := range cr.live {
-			if c.matches(&in) {
-				return channels.Verdict{
-					Outcome:  c.rule.Verdict.Outcome,
-					Reason:   c.rule.Verdict.Reason,
-					Rule:     c.key,
-					Evidence: c.evidence(&in),
+		for i, c := range cr.live {
+			if !c.matches(&in) {
+				continue
+			}
+			if len(c.overriders) > 0 {
+				if v, ok := cr.override(i, &in); ok {
+					return v
 				}
 			}
+			return c.verdict(c.evidence(&in))
 		}
 	}
 	return fallback(e)
+}
+
+// verdict is c's verdict with the given evidence.
+func (c *compiled) verdict(evidence string) channels.Verdict {
+	return channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: evidence}
+}
+
+// override applies Rule.Yields of live[i], which matched in: the first rule
+// after it with a text condition that gives one of the yielded reasons and
+// matches decides instead. Its evidence ends with what it overrode:
+// `text~"mailbox full" over status=5.1.1 (email.status.5.1.1@2)`.
+func (cr *channelRules) override(i int, in *input) (channels.Verdict, bool) {
+	c := cr.live[i]
+	coarse := c.evidence(in) // before the search moves in.textLoc
+	if j := cr.overrider(i, in); j >= 0 {
+		d := cr.live[j] // its match was the last, so in.textLoc is its own
+		return d.verdict(d.evidence(in) + " over " + coarse + " (" + c.key + ")"), true
+	}
+	return channels.Verdict{}, false
+}
+
+// overrider returns the index of the rule that overrides live[i] for in
+// (see Rule.Yields), or -1.
+func (cr *channelRules) overrider(i int, in *input) int {
+	for _, j := range cr.live[i].overriders {
+		if cr.live[j].matches(in) {
+			return j
+		}
+	}
+	return -1
 }
 
 // stillQueued turns the soft or hard verdict of an email delay notice into

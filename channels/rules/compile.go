@@ -32,6 +32,11 @@ type compiled struct {
 	netErr    []string // lower case
 	states    []int
 	provider  string
+	// overriders are the indexes, in the channel's live rules, of the
+	// rules after this one that may override it (see Rule.Yields): a
+	// text condition and a verdict reason among its Yields. NewSet fills
+	// it once the order is known.
+	overriders []int
 }
 
 // typeMask is a set of event types as bits.

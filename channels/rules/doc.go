@@ -42,6 +42,25 @@
 // Classify's own, feed the qualification queue of package
 // channels/rulebook.
 //
+// # Text first
+//
+// A status names the class of a problem; the words beside it may name a
+// precise cause that contradicts it ("550 5.1.1 Mailbox is full", X.4.4
+// beside a null MX). A rule may list, in Yields, the reasons a text may
+// give instead of its own: when it matches, the search goes on through the
+// rules after it, and the first one with a text condition that gives one of
+// those reasons and matches decides. Its evidence then ends with what it
+// overrode: `text~"Mailbox is full" over status=5.1.1 (email.status.5.1.1@2)`.
+// Generic statuses (X.0.0, X.N.0) need no Yields: they rank below every
+// text rule, so any text that says more decides first.
+//
+// # Families
+//
+// A rule that encodes one MTA's or provider's own wording names it in
+// Family ("postfix", "gmail"). Family never changes a verdict; tests use it
+// to score each family with its own rules left out, an estimate of how the
+// rest of the rules do on systems they were not written for.
+//
 // The shipped files document their priority tiers in their headers: the
 // event type first for email (the producer's own fact), then exact status
 // codes, high-confidence texts, generic statuses and bare reply codes; for

@@ -20,7 +20,8 @@ type Trace struct {
 	// Fallback is true when no rule matched and the fallback verdict applied.
 	Fallback bool `json:"fallback"`
 	// NotReached counts the rules of the channel after the deciding one:
-	// Classify never evaluated them.
+	// Classify never evaluated them. When a rule's Yields passed the
+	// decision to a later rule, the steps list both and every rule between.
 	NotReached int `json:"not_reached"`
 }
 
@@ -55,9 +56,15 @@ func (s *Set) Explain(e channels.Event) (tr Trace) {
 	for i, c := range cr.live {
 		st := Step{Rule: c.key, Priority: c.rule.Priority}
 		if c.matches(&in) {
+			if len(c.overriders) > 0 {
+				if v, ok := cr.override(i, &in); ok {
+					t.Verdict = v
+					return cr.explainOverride(t, i, &in)
+				}
+			}
 			st.Matched = true
 			t.Steps = append(t.Steps, st)
-			t.Verdict = channels.Verdict{Outcome: c.rule.Verdict.Outcome, Reason: c.rule.Verdict.Reason, Rule: c.key, Evidence: c.evidence(&in)}
+			t.Verdict = c.verdict(c.evidence(&in))
 			t.NotReached = len(cr.live) - i - 1
 			return t
 		}
@@ -127,4 +134,25 @@ func joinAny[T any](vs []T) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// explainOverride ends trace t when live[i] matched and a later rule
+// overrode it (Rule.Yields): the overridden rule's step, then every rule up
+// to the overriding one, which matched.
+func (cr *channelRules) explainOverride(t Trace, i int, in *input) Trace {
+	c, j := cr.live[i], cr.overrider(i, in)
+	yields := joinAny(c.rule.Yields)
+	t.Steps = append(t.Steps, Step{Rule: c.key, Priority: c.rule.Priority, Failed: "yields",
+		Detail: "matched, but the text gives " + string(t.Verdict.Reason) + ", one of " + yields + " (" + t.Verdict.Rule + ")"})
+	for _, d := range cr.live[i+1 : j] {
+		st := Step{Rule: d.key, Priority: d.rule.Priority, Failed: "yields",
+			Detail: "not a text rule giving one of " + yields + ", which " + c.key + " yields to"}
+		if d.text.pattern != "" && slices.Contains(c.rule.Yields, d.rule.Verdict.Reason) {
+			st.Failed, st.Detail = d.failure(in)
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	t.Steps = append(t.Steps, Step{Rule: cr.live[j].key, Priority: cr.live[j].rule.Priority, Matched: true})
+	t.NotReached = len(cr.live) - j - 1
+	return t
 }

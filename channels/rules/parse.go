@@ -13,7 +13,7 @@ import (
 // misspelt key would otherwise drop a condition silently and widen a rule.
 var (
 	fileKeys    = keySet("channel", "rules")
-	ruleKeys    = keySet("id", "version", "channel", "priority", "description", "match", "verdict", "disabled")
+	ruleKeys    = keySet("id", "version", "channel", "priority", "description", "match", "verdict", "disabled", "yields", "family")
 	matchKeys   = keySet("types", "status", "codes", "text", "stat", "err", "dialect", "network_error", "message_state", "provider")
 	verdictKeys = keySet("outcome", "reason")
 	// listKeys are the Match fields that take a list; a single scalar is

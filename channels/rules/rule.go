@@ -31,6 +31,22 @@ type Rule struct {
 	// Disabled turns the rule off: it never matches, and neither does any
 	// older version of its ID.
 	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+	// Yields lists the reasons a diagnostic text may give instead of this
+	// rule's verdict. It marks a rule whose status names only the class of
+	// a problem, coarser than the words a receiver writes beside it (X.1.1
+	// beside "mailbox full", X.4.4 beside "null MX"). When such a rule
+	// matches, Classify goes on through the rules after it; the first one
+	// with a text condition that matches and gives one of these reasons
+	// decides instead, and its evidence names the status it overrode.
+	// Only built-in rules may yield for now: package rulebook refuses an
+	// operator rule with Yields, which its store does not keep.
+	Yields []channels.Reason `yaml:"yields,omitempty" json:"yields,omitempty"`
+	// Family names the MTA, provider or gateway whose own wording the rule
+	// encodes ("postfix", "exim", "gmail", "yahoo"), in lower case; empty
+	// for a standard's codes and for wordings that many systems share. It
+	// does not change matching: tests score each family with its own rules
+	// left out, to measure how the rest generalizes to it.
+	Family string `yaml:"family,omitempty" json:"family,omitempty"`
 }
 
 // Key returns "id@version", the form verdicts record in channels.Verdict.Rule.
@@ -114,5 +130,6 @@ func (r Rule) clone() Rule {
 	m.Types, m.Status, m.Codes = slices.Clone(m.Types), slices.Clone(m.Status), slices.Clone(m.Codes)
 	m.Stat, m.Err, m.NetworkError = slices.Clone(m.Stat), slices.Clone(m.Err), slices.Clone(m.NetworkError)
 	m.MessageState = slices.Clone(m.MessageState)
+	r.Yields = slices.Clone(r.Yields)
 	return r
 }

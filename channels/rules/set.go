@@ -94,8 +94,20 @@ func NewSet(rules []Rule) (*Set, error) {
 	for _, cr := range []*channelRules{&s.email, &s.sms} {
 		slices.SortFunc(cr.all, func(a, b Rule) int { return order(a, b, specificity(a.Match), specificity(b.Match)) })
 		slices.SortFunc(cr.live, func(a, b *compiled) int { return order(a.rule, b.rule, a.spec, b.spec) })
+		cr.linkOverriders()
 	}
 	return s, nil
+}
+
+// linkOverriders fills compiled.overriders for the live rules with Yields.
+func (cr *channelRules) linkOverriders() {
+	for i, c := range cr.live {
+		for j := i + 1; j < len(cr.live) && len(c.rule.Yields) > 0; j++ {
+			if d := cr.live[j]; d.text.pattern != "" && slices.Contains(c.rule.Yields, d.rule.Verdict.Reason) {
+				c.overriders = append(c.overriders, j)
+			}
+		}
+	}
 }
 
 // order is the evaluation order: priority descending, then specificity

@@ -45,6 +45,14 @@ func validate(r Rule) error {
 	case r.Match.conditions() == 0:
 		return ruleError(r, "match", "at least one condition is required")
 	}
+	for _, y := range r.Yields {
+		if !reasonWord.MatchString(string(y)) {
+			return ruleError(r, "yields", "%q is not a snake_case reason", y)
+		}
+	}
+	if r.Family != "" && !reasonWord.MatchString(r.Family) {
+		return ruleError(r, "family", "%q is not a lower-case name", r.Family)
+	}
 	for _, t := range r.Match.Types {
 		if !t.Valid() {
 			return ruleError(r, "match.types", "%q is not one of sent, delivered, failed, deferred, complaint", t)

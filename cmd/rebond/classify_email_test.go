@@ -81,7 +81,7 @@ func TestClassifyEmail(t *testing.T) {
 	want := []string{
 		"a/qmail.eml carol@example.com soft mailbox_full 5.2.2 552 email.status.5.2.2@1",
 		"b/postfix.eml filtered@example.co.jp hard user_unknown 5.2.1 550 email.text.user_unknown.status_5.2.1@1",
-		"b/postfix.eml userunknown@example.co.jp hard user_unknown 5.1.1 550 email.status.5.1.1@1",
+		"b/postfix.eml userunknown@example.co.jp hard user_unknown 5.1.1 550 email.status.5.1.1@2",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stdout rows (-want +got):\n%s", diff)

@@ -46,7 +46,7 @@ func TestRulesCLI(t *testing.T) {
 		{[]string{"rules", "list", "--channel", "sms"}, "sms.state.1@1"},
 		{[]string{"rules", "show", "email.text.acme"}, "# email.text.acme@1: operator, active, by ann"},
 		{[]string{"rules", "explain", file("reply.txt", "550 5.7.1 Acme says no\n")}, "verdict: soft/blocked, decided by email.text.acme@1"},
-		{[]string{"rules", "explain", "--json", file("event.json", `{"channel":"email","type":"failed","smtp":{"code":550,"status":"5.1.1"}}`)}, `"rule": "email.status.5.1.1@1"`},
+		{[]string{"rules", "explain", "--json", file("event.json", `{"channel":"email","type":"failed","smtp":{"code":550,"status":"5.1.1"}}`)}, `"rule": "email.status.5.1.1@2"`},
 		{[]string{"rules", "backtest", "--from", "2026-11-01", "--to", "2026-11-02", "-f", rule}, "0 email events replayed; 0 would change verdict"},
 		{[]string{"rules", "disable", "email.text.acme"}, "published email.text.acme@3 (disabled)"},
 		{[]string{"qualify", "list"}, "the queue is empty"},
