@@ -114,6 +114,8 @@ func required(re *syntax.Regexp) (cnf, bool) {
 	case syntax.OpEmptyMatch, syntax.OpWordBoundary, syntax.OpNoWordBoundary,
 		syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
 		return exactly(""), true // zero width: adds nothing
+	case syntax.OpCharClass:
+		return class(re.Rune)
 	case syntax.OpCapture:
 		return required(re.Sub[0])
 	case syntax.OpPlus:
@@ -132,6 +134,45 @@ func required(re *syntax.Regexp) (cnf, bool) {
 		return concat(re.Sub)
 	}
 	return cnf{}, false
+}
+
+// maxClass bounds the characters of a class read as literals.
+const maxClass = 10
+
+// class is the requirement of a character class of at most maxClass
+// characters once case-folded: one literal per character, so the class
+// joins the run around it. "\bib(50[468]|607)\b" gives "ib504", "ib506",
+// "ib508" and "ib607" instead of the common "ib". Folded text holds ASCII
+// letters in lower case and ſ and the Kelvin sign as s and k (appendFold);
+// any other non-ASCII character requires nothing.
+func class(ranges []rune) (cnf, bool) {
+	var lits []string
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if ranges[i+1]-ranges[i] >= maxClass {
+			return cnf{}, false
+		}
+		for r := ranges[i]; r <= ranges[i+1]; r++ {
+			c := r
+			switch {
+			case r == 0x17F:
+				c = 's'
+			case r == 0x212A:
+				c = 'k'
+			case r >= 0x80:
+				return cnf{}, false
+			}
+			if l := strings.ToLower(string(c)); !slices.Contains(lits, l) {
+				lits = append(lits, l)
+			}
+			if len(lits) > maxClass {
+				return cnf{}, false
+			}
+		}
+	}
+	if len(lits) == 0 {
+		return cnf{}, false
+	}
+	return exactly(lits...), true
 }
 
 // union is the requirement of an alternation: every branch must require

@@ -83,6 +83,15 @@ func NewSet(rules []Rule) (*Set, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	n := map[*channelRules]int{}
+	for _, r := range s.byKey {
+		n[s.of(r.Channel)]++
+	}
+	for cr, k := range n {
+		if cr != nil {
+			cr.all = make([]Rule, 0, k)
+		}
+	}
 	for _, r := range s.byKey {
 		cr := s.of(r.Channel)
 		cr.all = append(cr.all, r)
@@ -92,8 +101,8 @@ func NewSet(rules []Rule) (*Set, error) {
 		cr.live = append(cr.live, compile(r))
 	}
 	for _, cr := range []*channelRules{&s.email, &s.sms} {
-		slices.SortFunc(cr.all, func(a, b Rule) int { return order(a, b, specificity(a.Match), specificity(b.Match)) })
-		slices.SortFunc(cr.live, func(a, b *compiled) int { return order(a.rule, b.rule, a.spec, b.spec) })
+		cr.all = sortRules(cr.all)
+		slices.SortFunc(cr.live, func(a, b *compiled) int { return order(&a.rule, &b.rule, a.spec, b.spec) })
 		cr.linkOverriders()
 	}
 	return s, nil
@@ -110,10 +119,27 @@ func (cr *channelRules) linkOverriders() {
 	}
 }
 
+// sortRules returns rs in evaluation order (see order). A Rule is large:
+// sorting indices, each rule's specificity computed once, and copying each
+// rule once costs less than swapping the rules themselves.
+func sortRules(rs []Rule) []Rule {
+	idx := make([]int, len(rs))
+	spec := make([]int, len(rs))
+	for i := range rs {
+		idx[i], spec[i] = i, specificity(rs[i].Match)
+	}
+	slices.SortFunc(idx, func(a, b int) int { return order(&rs[a], &rs[b], spec[a], spec[b]) })
+	out := make([]Rule, len(rs))
+	for i, j := range idx {
+		out[i] = rs[j]
+	}
+	return out
+}
+
 // order is the evaluation order: priority descending, then specificity
 // descending, then id, then version descending. It is total, so the order
 // of rules in files never changes a verdict.
-func order(a, b Rule, specA, specB int) int {
+func order(a, b *Rule, specA, specB int) int {
 	return cmp.Or(
 		cmp.Compare(b.Priority, a.Priority),
 		cmp.Compare(specB, specA),

@@ -26,19 +26,25 @@ type file struct {
 // configs.Files). It gives the same Set as rules.Load(configs.Files,
 // pattern), and the same error for a pattern that matches no file.
 func Load(pattern string) (*rules.Set, error) {
-	var all []rules.Rule
-	matched := false
+	var picked []file
+	n := 0
 	for _, f := range files {
 		ok, err := path.Match(pattern, f.name)
 		if err != nil {
 			return nil, fmt.Errorf("load rules %q: %w", pattern, err)
 		}
 		if ok {
-			matched = true
-			all = append(all, f.rules...)
+			picked = append(picked, f)
+			n += len(f.rules)
 		}
 	}
-	if !matched {
+	// One allocation: a Rule is large, and growing the slice copied the
+	// email rules several times.
+	all := make([]rules.Rule, 0, n)
+	for _, f := range picked {
+		all = append(all, f.rules...)
+	}
+	if len(picked) == 0 {
 		return nil, fmt.Errorf("load rules %q: no file matches", pattern)
 	}
 	s, err := rules.NewSet(all)
