@@ -306,7 +306,8 @@ func TestMessageRecipient(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	insertApply(t, s, event(channels.Sent, "mr-1", "ann@example.com", "", t0))
+	insertApply(t, s, event(channels.Sent, "mr-1", "ann@example.com", "", t0),
+		event(channels.Sent, "mr-3", "bob@example.com", "", t0), event(channels.Sent, "mr-3", "cy@example.com", "", t0))
 	if got, err := s.MessageRecipient(ctx, channels.DefaultTenant, channels.Email, "mr-1"); err != nil || got != "ann@example.com" {
 		t.Errorf("known message: %q, %v", got, err)
 	}
@@ -314,7 +315,8 @@ func TestMessageRecipient(t *testing.T) {
 		tenant string
 		ch     channels.Channel
 		id     string
-	}{{channels.DefaultTenant, channels.Email, "mr-2"}, {channels.DefaultTenant, channels.SMS, "mr-1"}, {"other", channels.Email, "mr-1"}} {
+	}{{channels.DefaultTenant, channels.Email, "mr-2"}, {channels.DefaultTenant, channels.SMS, "mr-1"}, {"other", channels.Email, "mr-1"},
+		{channels.DefaultTenant, channels.Email, "mr-3"}} { // mr-3 has two deliveries: whose is the receipt?
 		if got, err := s.MessageRecipient(ctx, q.tenant, q.ch, q.id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%v: %q, %v; want ErrNotFound", q, got, err)
 		}

@@ -72,6 +72,8 @@ DELETE FROM rejected_events WHERE id IN (
 -- name: message-recipient
 -- The recipient of a known message, for a receipt that names none (an SMSC
 -- that leaves deliver_sm's source_addr empty): the message id joins first.
-SELECT recipient FROM messages
+-- Only a message of exactly one delivery answers: with several, the receipt
+-- cannot say whose it is (no row, as for an unknown message).
+SELECT min(recipient) FROM messages
 WHERE tenant = $1 AND channel = $2 AND message_id = $3 AND recipient <> ''
-LIMIT 1;
+HAVING count(*) = 1;
