@@ -213,13 +213,19 @@ func (r *Report) verp(opts EventOptions) (messageID, recipient string) {
 // or original address. An empty rc address takes the VERP recipient
 // either way.
 func (r *Report) vouch(e *channels.Event, rc Recipient, verpID, verpRcpt string, sig Signature) bool {
+	o := r.Original
 	if verpRcpt != "" {
 		if rc.Address == "" || sameAddress(verpRcpt, rc.Address) || sameAddress(verpRcpt, rc.OriginalRecipient) {
 			e.Recipient, e.MessageID = verpRcpt, verpID
+			// The token covers the message id and the recipient, not the
+			// campaign header beside it: that one counts only when the
+			// signed header vouches for it too.
+			if o.Signature == "" || o.RebondMessageID != verpID || !sig.Verify(o.Signature, verpID, verpRcpt, o.Campaign) {
+				e.Campaign = ""
+			}
 			return true
 		}
 	}
-	o := r.Original
 	if o.Signature == "" || o.RebondMessageID == "" {
 		return false
 	}

@@ -94,6 +94,29 @@ func TestEventsTrust(t *testing.T) {
 
 // TestEventsTrustOff: without Verify (smtp.trust: any, or mail from an
 // authenticated source) no event is marked.
+// TestEventsTrustCampaign: a VERP token vouches for a message id and a
+// recipient, not for the X-Rebond-Campaign header beside it, which only the
+// signed header covers; an unsigned campaign would let the token's holder
+// file the delivery under any campaign.
+func TestEventsTrustCampaign(t *testing.T) {
+	t.Parallel()
+	key := []byte("tenant-key-0123456789abcdef")
+	verp := email.VERP{Secret: key, Domain: "bounce.example"}
+	sig := email.Signature{Secret: key}
+	annVERP := verp.Address("msg-42", "ann@example.com")
+	for _, tt := range []struct {
+		name, mail, want string
+	}{
+		{"VERP, unsigned campaign", signed(annDSN, "v1=00"), ""},
+		{"VERP and the signed header", signed(annDSN, sig.Sign("msg-42", "ann@example.com", "spring")), "spring"},
+	} {
+		evs := mustParse(t, tt.mail).Events(email.EventOptions{Verify: true, VERP: verp, Signature: sig, EnvelopeTo: []string{annVERP}})
+		if len(evs) != 1 || evs[0].Unverified || evs[0].Campaign != tt.want {
+			t.Errorf("%s: events %+v, want one verified of campaign %q", tt.name, evs, tt.want)
+		}
+	}
+}
+
 func TestEventsTrustOff(t *testing.T) {
 	t.Parallel()
 	for _, e := range mustParse(t, arfMail).Events(email.EventOptions{}) {
