@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -86,7 +90,7 @@ func TestBrokenFilesAreCaught(t *testing.T) {
 		{"short stop grace period", "deploy/compose.yaml",
 			"stop_grace_period: 30s", "stop_grace_period: 10s", "stop_grace_period below"},
 		{"unknown role", "deploy/compose.yaml",
-			"--roles=api,smtp", "--roles=api,smpp", `unknown role "smpp"`},
+			"--roles=api,smtp", "--roles=api,smtpd", `unknown role "smtpd"`},
 		{"misspelt Kubernetes field", "deploy/k8s/21-bridge.yaml",
 			"readinessProbe:", "readinesProbe:", "unknown field"},
 		{"liveness on /readyz", "deploy/k8s/22-worker.yaml",
@@ -143,5 +147,42 @@ func TestEnvKeysFollowConfig(t *testing.T) {
 		if keys[k] {
 			t.Errorf("%s is not a key (a map, or misspelt)", k)
 		}
+	}
+}
+
+// TestRolesFollowServe reads serve's allRoles from cmd/rebond's source, so
+// a role added to serve cannot be refused in the deployment files.
+func TestRolesFollowServe(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "cmd", "rebond", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serve []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, func(n ast.Node) bool {
+			spec, ok := n.(*ast.ValueSpec)
+			if !ok || len(spec.Names) != 1 || spec.Names[0].Name != "allRoles" || len(spec.Values) != 1 {
+				return true
+			}
+			if lit, ok := spec.Values[0].(*ast.CompositeLit); ok {
+				for _, e := range lit.Elts {
+					if s, ok := e.(*ast.BasicLit); ok {
+						serve = append(serve, strings.Trim(s.Value, `"`))
+					}
+				}
+			}
+			return false
+		})
+	}
+	if len(serve) == 0 {
+		t.Fatal("no allRoles in cmd/rebond")
+	}
+	if !slices.Equal(serve, validRoles) {
+		t.Errorf("validRoles = %v, serve's allRoles = %v", validRoles, serve)
 	}
 }
