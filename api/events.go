@@ -56,8 +56,8 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		// No raw copy of a posted event: the event is its own source, and
 		// its JSON, kept as the stored payload, holds every field it
-		// brought (a copy doubled the bytes on the bus, in the inbox and
-		// in the WAL; docs/SCALING.md section 10).
+		// brought (a copy would double the bytes on the bus, in the inbox
+		// and in the WAL).
 		good = append(good, e)
 		resp.IDs = append(resp.IDs, e.ID)
 	}

@@ -297,7 +297,7 @@ func TestCorpusGolden(t *testing.T) {
 }
 
 // tally counts the right rows of a golden test, the outcome's errors in
-// each direction (issue 14: a soft failure read as hard quarantines a good
+// each direction (a soft failure read as hard quarantines a good
 // address; a hard one read as soft keeps mailing a dead one), and the
 // delay notices (rows whose expected outcome is pending) by what they
 // were read as.

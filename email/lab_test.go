@@ -10,7 +10,7 @@ import (
 // score at its creation, before any rule change), so they guard against
 // regressions; raise them as the classifier improves. softAsHardCeiling
 // and hardAsSoftCeiling bound the two error directions of the outcome
-// (issue 14: a soft failure read as hard quarantines a good address; a
+// (a soft failure read as hard quarantines a good address; a
 // hard failure read as soft keeps mailing a dead one). Never lower a floor
 // or raise a ceiling to let a change through, and never edit a label.
 const (

@@ -71,8 +71,8 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 
 // appliedEvent decodes a stored payload for the apply without its Raw:
 // lifecycle.Decide never reads the source payload, which is up to half of
-// the stored JSON, and unescaping it into a string was a measurable share
-// of the apply's CPU (docs/SCALING.md, "measured before/after"). The outer
+// the stored JSON, and unescaping it into a string would cost the apply
+// CPU for nothing. The outer
 // Raw field shadows the embedded one (encoding/json: the shallower field
 // wins), so the event's Raw stays empty.
 type appliedEvent struct {
@@ -333,7 +333,7 @@ type recipientRow struct {
 // be locked. Only keys with an event other than "delivered" in the batch,
 // or in force, get one: a delivery leaves a fresh recipient as it is, and
 // most events are deliveries, whose placeholder rows were an insert and a
-// row lock each for nothing (docs/SCALING.md, section 12). Should the plan
+// row lock each for nothing. Should the plan
 // still change a key that was not locked, Apply starts over with the key
 // in force (unlockedRecipients), before writing anything but the new
 // messages, which roll back with the attempt: the locks are then all

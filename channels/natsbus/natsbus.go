@@ -214,11 +214,11 @@ func (b *Bus) ensureStreams(ctx context.Context) error {
 }
 
 // Batch limits of Publish: up to BatchEvents events of one channel, and
-// at most BatchBytes of JSON, travel in one message. NATS's per-message
-// work (headers, the de-duplication table, the stream's store, the
-// consumer's delivery and ack) was a quarter of rebond's CPU per event
-// when each event was a message of its own (docs/SCALING.md, section 12);
-// 256 KiB stays far under the 1 MiB max_payload of a default server.
+// at most BatchBytes of JSON, travel in one message. NATS's work is per
+// message (headers, the de-duplication table, the stream's store, the
+// consumer's delivery and ack), not per byte, so one message for many
+// small events spreads it over them all; 256 KiB stays far under the
+// 1 MiB max_payload of a default server.
 const (
 	BatchEvents = 100
 	BatchBytes  = 256 << 10

@@ -10,10 +10,9 @@ import (
 // serveGCPercent is serve's garbage-collector target when GOGC is not set.
 // Every event is decoded and encoded as JSON several times on its way
 // (HTTP, bus, inbox, apply), so serve allocates fast while its live heap
-// stays small (batches in flight); with Go's default of 100 the collector
-// took 11-12% of serve's CPU in a profile of `rebond bench`, and 400 cut
-// serve's CPU per event by a fifth or more (docs/SCALING.md, "measured
-// before/after") for a heap a few times the small live one.
+// stays small (batches in flight): Go's default of 100 collects that small
+// heap very often, and 400 trades a heap a few times the live one for a
+// quarter as many collections.
 const serveGCPercent = 400
 
 // tuneGC sets serveGCPercent unless the operator chose GOGC.
@@ -46,11 +45,10 @@ const (
 
 // batchGCPercent is a batch command's garbage-collector target when GOGC
 // is not set, and batchHeapHuge the heap it backs with huge pages
-// (growHeapHuge). Over the train corpus copied 10 times, on a 2-core VM,
-// `rebond classify email`'s whole-process CPU: GOGC 200 with 4 KiB pages
-// 0.44 s, 200 with huge pages 0.34 s, 400 with huge pages 0.33 s; 50 and
-// 100 cost more. Without huge pages a larger heap cost more in page faults
-// than the collections it saved.
+// (growHeapHuge). A lower target collects more often for no gain in a
+// short run; a higher one pays off only on huge pages, since with 4 KiB
+// pages the larger heap costs more in page faults than the collections it
+// saves.
 const (
 	batchGCPercent = 400
 	batchHeapHuge  = 32 << 20
@@ -59,8 +57,8 @@ const (
 // tuneBatch sets the runtime up for a batch command, at the start of the
 // process:
 //   - no heap profile sampling: a one-shot run serves no profile, and
-//     sampling one allocation per 512 KiB (the runtime's default) took 3%
-//     of a corpus run's CPU in stack walks and bucket pages; the runtime
+//     sampling one allocation per 512 KiB (the runtime's default) costs a
+//     stack walk and bucket pages for nothing; the runtime
 //     wants MemProfileRate set once, as early as possible;
 //   - GOGC batchGCPercent unless GOGC is set (an explicit value wins, as
 //     for serve's tuneGC): collecting a quarter as often for a few MiB;

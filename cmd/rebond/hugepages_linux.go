@@ -16,8 +16,8 @@ import (
 // Why: a short, allocation-heavy command touches fresh heap pages at a high
 // rate, and on Linux each 4 KiB page costs a fault, often two (a read maps
 // the zero page, the first write copies it and flushes the TLB of every CPU
-// the process runs on). On a 2-core VM that was a sixth of `rebond classify
-// email`'s CPU; with 2 MiB pages it is a few dozen faults. The advice only
+// the process runs on); with 2 MiB pages a run takes a few dozen faults
+// instead of one or two per 4 KiB page touched. The advice only
 // matters where THP is in "madvise" mode (the default of most
 // distributions); with "never" the kernel ignores it, with "always" it is
 // already so. Called at the start of the process (tuneBatch), the region

@@ -11,7 +11,7 @@ import (
 
 // pprofEnv names the address of the optional profiling listener. It is an
 // environment variable and not a config key on purpose: profiling is an
-// operator's one-off (docs/SCALING.md, "measured before/after"), never part
+// operator's one-off, to see where a running serve spends its CPU, never part
 // of a deployment, and the listener has no authentication, so it must be
 // bound to loopback, e.g. REBOND_PPROF_ADDR=127.0.0.1:6060.
 const pprofEnv = "REBOND_PPROF_ADDR"

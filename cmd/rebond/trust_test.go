@@ -116,7 +116,7 @@ func sendMails(t *testing.T, addr string, rcpt []string, mails []string) {
 	}
 }
 
-// TestBounceSpoofing is issue 15's spoofing test: against a running serve,
+// TestBounceSpoofing is the bounce-spoofing test: against a running serve,
 // 1,000 forged DSNs and ARF reports over SMTP change no recipient and show
 // up as unverified; a genuine VERP bounce still quarantines, as do one
 // with a signed header and one that joins its send. Then, with

@@ -1,6 +1,6 @@
 -- 0009: make the apply's UPDATE of events a HOT update.
 --
--- Measured (docs/SCALING.md, "measured before/after"): the apply rewrote
+-- Before it, the apply rewrote
 -- every wide events row with a non-HOT update, so each event paid a second
 -- full heap tuple in the WAL plus a new entry in every index. PostgreSQL
 -- can only update heap-only (README.HOT in its source tree) when no

@@ -1,4 +1,4 @@
--- 0011: the events table partitioned by month (issue 7), so that retention
+-- 0011: the events table partitioned by month, so that retention
 -- drops whole months (DETACH + DROP: no DELETE, no dead rows, no vacuum)
 -- instead of deleting rows one batch at a time.
 --

@@ -2,13 +2,11 @@
 --
 -- The planner knows that a column with a unique index of its own is
 -- unique even before any statistics exist; on (id, month) it did not, and
--- estimated a batch of ids as the whole inbox. Measured on this machine's
--- PostgreSQL (autovacuum off, so the inbox's dead rows were never
--- cleaned): lock-events' look-up of the batch's months became a parallel
--- sequential scan of a 475 MB inbox, 320 ms per apply, and the store
--- benchmark fell from 5,300 to 2,450 events/s (docs/SCALING.md, section
--- 11). Keyed by id, the look-up and mark-applied's delete probe the key,
--- as before 0011.
+-- estimated a batch of ids as the whole inbox. Where the inbox's dead rows
+-- are not cleaned (autovacuum off or behind), lock-events' look-up of the
+-- batch's months then became a sequential scan of the whole inbox on every
+-- apply. Keyed by id, the look-up and mark-applied's delete probe the key,
+-- whatever the inbox's statistics, as before 0011.
 --
 -- The price is in 0011's edge, the same id stored in two months: while
 -- the first is pending, the second row gets no inbox row (insert-events:

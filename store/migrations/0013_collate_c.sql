@@ -7,11 +7,9 @@
 -- most installs, C.UTF-8 on this project's machines), every comparison of
 -- a B-tree descent, a sort or a join on them goes through strcoll(3) on
 -- copies of both strings; under "C" it is one memcmp (PostgreSQL 15,
--- varstr_cmp; abbreviated sort keys are also only used under "C").
--- Measured on this project's 2-core machine, store benchmark of 200
--- batches of 500 events, pairs back to back: 10,171 and 10,378 events/s
--- under C.UTF-8, 11,545 and 11,235 under "C" (docs/SCALING.md, section
--- 12). A LIKE 'prefix%' on such a column can also use its B-tree.
+-- varstr_cmp; abbreviated sort keys are also only used under "C"), and
+-- the inbox insert and the apply compare such keys in every index they
+-- touch. A LIKE 'prefix%' on such a column can also use its B-tree.
 --
 -- Orders change only where the collation did not already sort by code
 -- point: for C.UTF-8 nothing changes; under en_US.UTF-8 upper case now

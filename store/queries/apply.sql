@@ -7,11 +7,11 @@
 -- two at the turn of one), and in those the plan is the unpartitioned
 -- table's, one probe of the primary key per id. The ids reach the events
 -- scan through a sub-select so that the planner does not estimate the
--- selectivity of every id in every partition (measured: 7 ms of planning
--- per 1,000 ids over 17 partitions, 2 ms this way). A join of the inbox
--- with events would prune exactly, but its plan hangs on the inbox's
--- statistics, which its churn keeps stale: the planner then hashed a
--- sequential scan of the whole month (docs/SCALING.md, section 11).
+-- selectivity of every id in every partition, a planning cost that grows
+-- with ids times partitions. A join of the inbox with events would prune
+-- exactly, but its plan hangs on the inbox's statistics, which its churn
+-- keeps stale, and a stale estimate makes it hash a sequential scan of the
+-- whole month.
 -- An event is thus found through its inbox row, which insert-events
 -- writes with it and mark-applied deletes with the mark; exactly-once
 -- still rests on applied_at, locked here.
@@ -34,8 +34,8 @@ JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id
 
 -- name: insert-messages
 -- The batch's new deliveries, with the state the batch gives them: one
--- write each, where a placeholder row, its lock and a non-HOT update were
--- three (docs/SCALING.md, section 12). In key order, as every lock; a key
+-- write each, where a placeholder row, its lock and a non-HOT update
+-- would be three. In key order, as every lock; a key
 -- another transaction created meanwhile waits for it to end, then is not
 -- inserted, and the caller locks it instead. RETURNING names the inserted.
 INSERT INTO messages (tenant, channel, message_id, recipient, campaign, domain, sent_at, status, complained,

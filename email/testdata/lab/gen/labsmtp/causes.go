@@ -15,8 +15,8 @@ type cause struct {
 	// quote is a fragment of the receiving side's reply for a cause the MTA
 	// may defer. A delay notice or final bounce that quotes neither it nor
 	// the reply's code and status ("451 4.7.1") cannot say the cause: its
-	// reason is then expired, as issue 14 has it ("expired only when
-	// nothing more precise is known") and as Sisimai labels delay notices,
+	// reason is then expired, as rebond's rules read it ("expired only
+	// when nothing more precise is known") and as Sisimai labels delay notices,
 	// with no reply code.
 	quote string
 	// quoteStatus is the enhanced status of that reply (RFC 3463): the
