@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end measurement of docs/SCALING.md (sections 9 and 10): a fresh
+# The end-to-end measurement behind docs/SCALING.md's per-event costs: a fresh
 # database, `rebond serve` with every role, `rebond bench` against it, then
 # the CPU per event of serve and of the database's PostgreSQL backends
 # (utime+stime from /proc). Ports and the Redis database are chosen not to
