@@ -48,18 +48,18 @@ func ParseCSVEvent(s, dialect string) (channels.Event, error) {
 	if err != nil {
 		return channels.Event{}, err
 	}
-	if err := checkID("orig", c.Orig); err != nil {
+	if err := CheckID("orig", c.Orig); err != nil {
 		return channels.Event{}, fmt.Errorf("parse csv receipt: %w", err)
 	}
 	if dialect == "" {
 		dialect = CSVDialect
 	}
-	r := receipt{
-		provider: "smpp", messageID: c.Orig, recipient: c.Dest, at: parseReceiptDate(c.StatusTS), raw: s,
-		sms: channels.SMSReceipt{Stat: c.Status, Err: c.Error, Dialect: dialect},
-		typ: csvType(c.Status),
+	r := Receipt{
+		Provider: "smpp", MessageID: c.Orig, Recipient: c.Dest, At: ParseReceiptDate(c.StatusTS), Raw: s,
+		SMS:  channels.SMSReceipt{Stat: c.Status, Err: c.Error, Dialect: dialect},
+		Type: csvType(c.Status),
 	}
-	return r.event(), nil
+	return r.Event(), nil
 }
 
 // csvType: 00 is the delivered status of the format; 01 (not delivered

@@ -1,12 +1,15 @@
 // Package sms turns SMS delivery receipts into channels.Event values.
 //
-// It reads every shape a receipt arrives in: the short_message text of a
-// deliver_sm laid out as SMPP 3.4 Appendix B (and its vendor variants), the
-// receipt TLVs of SMPP 3.4 section 5.3.2 (receipted_message_id,
-// message_state, network_error_code), a whole deliver_sm PDU (decoded with
-// go-smpp's pdu codec), and the HTTP delivery callbacks of Kannel, Jasmin,
-// Twilio, Vonage, Infobip, Plivo and Sinch. ParseReceipt is the entry
-// point; each format also has its own function.
+// It reads every shape an SMPP receipt arrives in: the short_message text
+// of a deliver_sm laid out as SMPP 3.4 Appendix B (and its vendor
+// variants), the receipt TLVs of SMPP 3.4 section 5.3.2
+// (receipted_message_id, message_state, network_error_code), and a whole
+// deliver_sm PDU (decoded with go-smpp's pdu codec). ParseReceipt is the
+// entry point; each format also has its own function. It is also the
+// vocabulary every receipt shares: Receipt, the form every format boils
+// down to, EventID, and the SMPP command_status names. The HTTP delivery
+// reports of providers and gateways (Twilio, Kannel…) are sms/dlr's; the
+// SMPP binds are sms/smpp's.
 //
 // The package decides nothing. Every format is normalized into
 // channels.SMSReceipt: Stat is the SMPP stat or the provider's status, Err

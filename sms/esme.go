@@ -20,5 +20,5 @@ var esmeNames = map[uint32]string{
 	0xfe: "ESME_RDELIVERYFAILURE", 0xff: "ESME_RUNKNOWNERR",
 }
 
-// esmeName returns the SMPP 3.4 name of a command_status, "" if unknown.
-func esmeName(code uint32) string { return esmeNames[code] }
+// ESMEName returns the SMPP 3.4 name of a command_status, "" if unknown.
+func ESMEName(code uint32) string { return esmeNames[code] }

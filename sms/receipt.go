@@ -12,20 +12,14 @@ import (
 	"github.com/rebond/rebond/channels"
 )
 
-// The formats ParseReceipt reads, as named in the corpus README
-// (sms/testdata/README.md, "format values and payload shapes").
+// The SMPP formats ParseReceipt reads, as named in the corpus README
+// (sms/testdata/README.md, "format values and payload shapes"). The HTTP
+// callback formats are sms/dlr's.
 const (
 	FormatText    = "smpp-text"     // SMPP 3.4 Appendix B short_message text
 	FormatTextCSV = "smpp-text-csv" // a vendor's comma-separated receipt text
 	FormatTLV     = "smpp-tlv"      // deliver_sm fields and TLVs as JSON
 	FormatPDU     = "smpp-pdu-hex"  // a whole deliver_sm PDU as hex
-	FormatKannel  = "kannel-http"   // Kannel dlr-url request
-	FormatJasmin  = "jasmin-http"   // Jasmin HTTP DLR thrower request
-	FormatTwilio  = "twilio"        // Twilio status callback
-	FormatVonage  = "vonage"        // Vonage (Nexmo) SMS delivery receipt
-	FormatInfobip = "infobip"       // Infobip delivery report webhook
-	FormatPlivo   = "plivo"         // Plivo message status callback
-	FormatSinch   = "sinch"         // Sinch REST delivery report
 )
 
 // Input bounds. A receipt is small; anything larger is refused before it
@@ -43,67 +37,39 @@ const (
 // id: nor stat:); callers may treat it as a mobile-originated message.
 var ErrNotReceipt = errors.New("not a delivery receipt")
 
-// ParseReceipt reads one delivery receipt in the given format into an SMS
-// event. dialect names the err: code table of the connection the receipt
-// came from ("map", "twilio-smpp", "8x8", "w2wts"; see channels.SMSReceipt);
-// it only applies to formats that carry an SMSC's err: field. Provider
-// callbacks are normalized to SMSReceipt{Stat: provider status, Err:
-// provider error code, Dialect: provider name}, so the rules, not this
-// package, decide what a status means.
+// ParseReceipt reads one SMPP delivery receipt in the given format
+// (FormatText, FormatTextCSV, FormatTLV, FormatPDU) into an SMS event;
+// dlr.ParseReceipt reads the HTTP callback formats as well. dialect names
+// the err: code table of the connection the receipt came from ("map",
+// "twilio-smpp", "8x8", "w2wts"; see channels.SMSReceipt).
 //
 // The event's ID is derived from the provider, the message id and the
-// state (see EventID): the same callback delivered twice gives the same
+// state (see EventID): the same receipt delivered twice gives the same
 // event. Recipient and OccurredAt are set when the payload carries them;
 // the caller completes them otherwise (a receipt text names neither the
-// number nor a time zone). ParseReceipt fails when the payload holds
-// anything but exactly one receipt; ParseReceipts takes batches.
+// number nor a time zone).
 func ParseReceipt(format string, payload []byte, dialect string) (channels.Event, error) {
-	evs, err := ParseReceipts(format, payload, dialect)
-	if err != nil {
-		return channels.Event{}, err
-	}
-	if len(evs) != 1 {
-		return channels.Event{}, fmt.Errorf("parse %s receipt: %d receipts in one payload, want 1", format, len(evs))
-	}
-	return evs[0], nil
-}
-
-// ParseReceipts is ParseReceipt for payloads that may batch receipts (an
-// Infobip webhook carries a results list); every other format gives one
-// event.
-func ParseReceipts(format string, payload []byte, dialect string) ([]channels.Event, error) {
 	if !knownFormat(format) {
-		return nil, fmt.Errorf("parse receipt: unknown format %q", format)
+		return channels.Event{}, fmt.Errorf("parse receipt: unknown format %q", format)
 	}
 	if len(payload) > MaxPayloadLen {
-		return nil, fmt.Errorf("parse %s receipt: payload of %d bytes, limit %d", format, len(payload), MaxPayloadLen)
-	}
-	one := func(e channels.Event, err error) ([]channels.Event, error) {
-		if err != nil {
-			return nil, err
-		}
-		return []channels.Event{e}, nil
+		return channels.Event{}, fmt.Errorf("parse %s receipt: payload of %d bytes, limit %d", format, len(payload), MaxPayloadLen)
 	}
 	switch format {
-	case FormatText:
-		return one(ParseTextEvent(string(payload), dialect))
 	case FormatTextCSV:
-		return one(ParseCSVEvent(string(payload), dialect))
+		return ParseCSVEvent(string(payload), dialect)
 	case FormatTLV:
-		return one(ParseTLVJSON(payload, dialect))
+		return ParseTLVJSON(payload, dialect)
 	case FormatPDU:
-		return one(ParsePDUHex(string(payload), dialect))
-	case FormatInfobip:
-		return parseInfobipEnvelope(payload)
+		return ParsePDUHex(string(payload), dialect)
 	}
-	return parseHTTPEnvelope(format, payload, dialect)
+	return ParseTextEvent(string(payload), dialect)
 }
 
-// knownFormat reports whether ParseReceipts reads format.
+// knownFormat reports whether ParseReceipt reads format.
 func knownFormat(format string) bool {
 	switch format {
-	case FormatText, FormatTextCSV, FormatTLV, FormatPDU, FormatKannel, FormatJasmin,
-		FormatTwilio, FormatVonage, FormatInfobip, FormatPlivo, FormatSinch:
+	case FormatText, FormatTextCSV, FormatTLV, FormatPDU:
 		return true
 	}
 	return false
@@ -122,43 +88,49 @@ func EventID(provider, messageID, state string) string {
 	return "sms_" + hex.EncodeToString(sum[:16])
 }
 
-// receipt is what every format boils down to before it becomes an event.
-type receipt struct {
-	provider  string
-	messageID string
-	recipient string
-	campaign  string // the sender's, from a callback URL it wrote
-	at        time.Time
-	typ       channels.Type // "" = derived from the stat
-	sms       channels.SMSReceipt
-	raw       string
+// Receipt is what every receipt format, SMPP or a provider's callback,
+// boils down to before it becomes an event: the parsers fill it, Event
+// turns it into the channels.Event every format shares.
+type Receipt struct {
+	Provider  string
+	MessageID string
+	Recipient string
+	Campaign  string // the sender's, from a callback URL it wrote
+	At        time.Time
+	Type      channels.Type // "" = derived from the stat and message_state
+	SMS       channels.SMSReceipt
+	Raw       string
 }
 
-// event builds the channels.Event of r, with its deterministic ID.
-func (r receipt) event() channels.Event {
-	typ := r.typ
+// Event builds the channels.Event of r. Its ID is EventID(provider,
+// message id, state), or derived from the whole event when the receipt
+// names no message (channels.DeriveID); Type, when r leaves it empty,
+// reads the message_state TLV, else the stat.
+func (r Receipt) Event() channels.Event {
+	typ := r.Type
 	if typ == "" {
-		typ = typeOf(r.sms)
+		typ = typeOf(r.SMS)
 	}
-	sr := r.sms
+	sr := r.SMS
 	e := channels.Event{
-		Channel: channels.SMS, Type: typ, MessageID: r.messageID, Recipient: r.recipient, Campaign: r.campaign,
-		OccurredAt: r.at, Provider: r.provider, SMS: &sr, Raw: r.raw,
+		Channel: channels.SMS, Type: typ, MessageID: r.MessageID, Recipient: r.Recipient, Campaign: r.Campaign,
+		OccurredAt: r.At, Provider: r.Provider, SMS: &sr, Raw: r.Raw,
 	}
 	state := sr.Stat
 	if sr.MessageState != nil {
 		state += "/" + strconv.Itoa(*sr.MessageState)
 	}
-	if r.messageID == "" {
+	if r.MessageID == "" {
 		e.ID = "sms:" + channels.DeriveID(e)
 		return e
 	}
-	e.ID = EventID(r.provider, r.messageID, state)
+	e.ID = EventID(r.Provider, r.MessageID, state)
 	return e
 }
 
-// checkID refuses message ids the event schema would refuse.
-func checkID(field, id string) error {
+// CheckID refuses a message id the event schema would refuse, naming its
+// field.
+func CheckID(field, id string) error {
 	if len(id) > channels.MaxIDLen {
 		return fmt.Errorf("%s: longer than %d bytes", field, channels.MaxIDLen)
 	}

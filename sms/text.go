@@ -66,7 +66,7 @@ func ParseReceiptText(s string) (ReceiptText, error) {
 	}
 	return ReceiptText{
 		ID: f[fID], Sub: f[fSub], Dlvrd: f[fDlvrd],
-		SubmitDate: parseReceiptDate(f[fSubmit]), DoneDate: parseReceiptDate(f[fDone]),
+		SubmitDate: ParseReceiptDate(f[fSubmit]), DoneDate: ParseReceiptDate(f[fDone]),
 		Stat: f[fStat], Err: f[fErr], Text: f[fText],
 	}, nil
 }
@@ -153,9 +153,11 @@ func asciiEqualFold(s, key string) bool {
 
 func isFieldSep(b byte) bool { return b == ' ' || b == '\t' || b == ',' || b == ';' || b == 0 }
 
-// parseReceiptDate reads YYMMDDhhmm (Appendix B), YYMMDDhhmmss or
-// YYYYMMDDhhmmss, in UTC: the receipt names no zone.
-func parseReceiptDate(s string) time.Time {
+// ParseReceiptDate reads a receipt date: YYMMDDhhmm (Appendix B's submit
+// date and done date), YYMMDDhhmmss or YYYYMMDDhhmmss, in UTC, as the
+// receipt names no zone. Gateways pass the same dates on (Jasmin's
+// donedate, Vonage's scts). Anything else is the zero time.
+func ParseReceiptDate(s string) time.Time {
 	var layout string
 	switch len(s) {
 	case 10:
@@ -181,16 +183,16 @@ func ParseTextEvent(s, dialect string) (channels.Event, error) {
 	if err != nil {
 		return channels.Event{}, err
 	}
-	if err := checkID("id", rt.ID); err != nil {
+	if err := CheckID("id", rt.ID); err != nil {
 		return channels.Event{}, fmt.Errorf("parse receipt text: %w", err)
 	}
-	return textReceipt(rt, dialect, s).event(), nil
+	return textReceipt(rt, dialect, s).Event(), nil
 }
 
 // textReceipt turns parsed receipt text into a receipt of provider smpp.
-func textReceipt(rt ReceiptText, dialect, raw string) receipt {
-	return receipt{
-		provider: "smpp", messageID: rt.ID, at: rt.DoneDate, raw: raw,
-		sms: channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect},
+func textReceipt(rt ReceiptText, dialect, raw string) Receipt {
+	return Receipt{
+		Provider: "smpp", MessageID: rt.ID, At: rt.DoneDate, Raw: raw,
+		SMS: channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect},
 	}
 }

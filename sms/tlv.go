@@ -58,16 +58,16 @@ func (d DeliverSM) EventFrom(provider, dialect, raw string) (channels.Event, err
 		return channels.Event{}, err
 	}
 	r := textReceipt(rt, dialect, raw)
-	r.provider = provider
-	r.recipient = d.SourceAddr
+	r.Provider = provider
+	r.Recipient = d.SourceAddr
 	if d.ReceiptedMessageID != "" {
-		r.messageID = d.ReceiptedMessageID
+		r.MessageID = d.ReceiptedMessageID
 	}
-	if err := checkID("receipted_message_id", r.messageID); err != nil {
+	if err := CheckID("receipted_message_id", r.MessageID); err != nil {
 		return channels.Event{}, err
 	}
-	r.sms.MessageState, r.sms.NetworkError = d.MessageState, d.NetworkError
-	return r.event(), nil
+	r.SMS.MessageState, r.SMS.NetworkError = d.MessageState, d.NetworkError
+	return r.Event(), nil
 }
 
 // decodeText returns receipt text as a string: UCS-2 (data_coding 8,

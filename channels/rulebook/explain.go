@@ -16,7 +16,7 @@ type Parsers struct {
 	Mail func(raw []byte) ([]channels.Event, error)
 	// Reply reads an SMTP reply (email.ParseReply).
 	Reply func(s string) (channels.SMTPReply, error)
-	// Receipt reads an SMS delivery receipt (sms.ParseReceipt).
+	// Receipt reads an SMS delivery receipt in any format (dlr.ParseReceipt).
 	Receipt func(format string, payload []byte, dialect string) (channels.Event, error)
 }
 
@@ -38,7 +38,7 @@ type Sample struct {
 	Provider string `json:"provider,omitempty"`
 }
 
-// Receipt is an SMS receipt sample: the arguments of sms.ParseReceipt.
+// Receipt is an SMS receipt sample: the arguments of dlr.ParseReceipt.
 type Receipt struct {
 	Format  string `json:"format"`
 	Payload string `json:"payload"`

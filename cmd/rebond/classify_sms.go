@@ -16,6 +16,7 @@ import (
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // smsRow is one classified receipt as `rebond classify sms` prints it.
@@ -138,7 +139,7 @@ func classifySMSLine(text string, line int, col map[string]int, set *rules.Set) 
 	if len(f) < len(col) {
 		return []smsRow{{ID: id, Outcome: "error", Evidence: fmt.Sprintf("line %d: %d fields, want %d", line, len(f), len(col))}}
 	}
-	evs, err := sms.ParseReceipts(get("format"), []byte(get("payload")), get("dialect"))
+	evs, err := dlr.ParseReceipts(get("format"), []byte(get("payload")), get("dialect"))
 	if err != nil {
 		return []smsRow{{ID: id, Outcome: "error", Evidence: fmt.Sprintf("line %d: %v", line, err)}}
 	}

@@ -69,7 +69,7 @@ rules (built-in and operator) evaluate in order, the condition that failed
 for each, and the rule that decided with its verdict and evidence. The kind
 of sample is guessed (a JSON object is an event, lines starting with an SMTP
 reply code a reply, anything else a mail) unless --as says; an SMS receipt
-needs --sms-format (smpp-text, the formats of sms.ParseReceipt).`,
+needs --sms-format (smpp-text, the formats of dlr.ParseReceipt).`,
 		Example: `  rebond rules explain bounce.eml
   echo '550 5.1.1 <a@example.com>: Recipient address rejected' | rebond rules explain -
   rebond rules explain --sms-format smpp-text --dialect map receipt.txt
@@ -97,7 +97,7 @@ needs --sms-format (smpp-text, the formats of sms.ParseReceipt).`,
 		},
 	}
 	cmd.Flags().StringVar(&as, "as", "", "the sample's kind: event, reply, mail or receipt (default: guessed)")
-	cmd.Flags().StringVar(&smsFormat, "sms-format", "", "the receipt's format (sms.ParseReceipt)")
+	cmd.Flags().StringVar(&smsFormat, "sms-format", "", "the receipt's format (dlr.ParseReceipt)")
 	cmd.Flags().StringVar(&dialect, "dialect", "", "the receipt connection's err: dialect (map, twilio-smpp, ...)")
 	cmd.Flags().StringVar(&provider, "provider", "", "the provider a reply or receipt came from")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -10,7 +10,7 @@ import (
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/email"
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 	"github.com/rebond/rebond/store"
 )
 
@@ -26,7 +26,8 @@ func ruleBook(cfg Config, st *store.Store) (*rulebook.Book, *rules.Set, error) {
 }
 
 // sampleParsers read the samples of `rules explain` and POST
-// /v1/rules/explain with packages email and sms.
+// /v1/rules/explain with packages email and sms/dlr (every receipt
+// format, SMPP and HTTP).
 var sampleParsers = rulebook.Parsers{
 	Mail: func(raw []byte) ([]channels.Event, error) {
 		rep, err := email.Parse(raw)
@@ -36,7 +37,7 @@ var sampleParsers = rulebook.Parsers{
 		return rep.Events(email.EventOptions{}), nil
 	},
 	Reply:   email.ParseReply,
-	Receipt: sms.ParseReceipt,
+	Receipt: dlr.ParseReceipt,
 }
 
 // workerRules returns the worker's classifier, loaded with the current

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/email/esp"
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // webhookBuilders build one provider family's adapters from the keys of a
@@ -18,12 +18,12 @@ var webhookBuilders = []struct {
 	providers func() []string
 	build     func(name, provider string, keys map[string]any) (channels.Webhook, error)
 }{
-	{sms.WebhookProviders, func(_, provider string, keys map[string]any) (channels.Webhook, error) {
-		var c sms.WebhookConfig
+	{dlr.Providers, func(_, provider string, keys map[string]any) (channels.Webhook, error) {
+		var c dlr.Config
 		if err := decodeKeys(keys, &c); err != nil {
 			return nil, err
 		}
-		return sms.NewWebhook(provider, c)
+		return dlr.New(provider, c)
 	}},
 	{func() []string {
 		return []string{esp.ProviderMailgun, esp.ProviderPostmark, esp.ProviderSendGrid, esp.ProviderSES, esp.ProviderSparkPost}

@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // The end-to-end path of an HTTP receipt: a correctly authenticated
@@ -20,12 +20,12 @@ import (
 
 // webhookFormats maps each adapter's provider to its ParseReceipt format.
 var webhookFormats = map[string]string{
-	"twilio": sms.FormatTwilio, "plivo": sms.FormatPlivo, "vonage": sms.FormatVonage, "kannel": sms.FormatKannel,
-	"jasmin": sms.FormatJasmin, "infobip": sms.FormatInfobip, "sinch": sms.FormatSinch,
+	"twilio": dlr.FormatTwilio, "plivo": dlr.FormatPlivo, "vonage": dlr.FormatVonage, "kannel": dlr.FormatKannel,
+	"jasmin": dlr.FormatJasmin, "infobip": dlr.FormatInfobip, "sinch": dlr.FormatSinch,
 }
 
 // hookFor builds the adapter of provider for a connection's dialect.
-func hookFor(tb testing.TB, provider, dialect string) *sms.Webhook {
+func hookFor(tb testing.TB, provider, dialect string) *dlr.Webhook {
 	tb.Helper()
 	switch provider {
 	case "twilio":
@@ -74,7 +74,7 @@ func send(provider, payload string, at time.Time, nonce string) (*http.Request, 
 }
 
 // handle sends payload once to hook and fails on any error.
-func handle(tb testing.TB, hook *sms.Webhook, payload string, at time.Time, nonce string) []channels.Event {
+func handle(tb testing.TB, hook *dlr.Webhook, payload string, at time.Time, nonce string) []channels.Event {
 	tb.Helper()
 	r, body := send(hook.Provider(), payload, at, nonce)
 	res, err := hook.Handle(r, body)
@@ -90,7 +90,7 @@ func handle(tb testing.TB, hook *sms.Webhook, payload string, at time.Time, nonc
 // checkRedelivery handles payload a second time, signed later with another
 // nonce, and checks the ids do not change (the bus then keeps the
 // callback once), and that every event's Raw replays to the same id.
-func checkRedelivery(t *testing.T, hook *sms.Webhook, payload, dialect string, first []channels.Event) {
+func checkRedelivery(t *testing.T, hook *dlr.Webhook, payload, dialect string, first []channels.Event) {
 	t.Helper()
 	again := handle(t, hook, payload, time.Now().Add(90*time.Second), "another-nonce")
 	if len(again) != len(first) {
@@ -100,7 +100,7 @@ func checkRedelivery(t *testing.T, hook *sms.Webhook, payload, dialect string, f
 		if again[i].ID != first[i].ID {
 			t.Errorf("redelivery: event %d id %s, first delivery %s", i, again[i].ID, first[i].ID)
 		}
-		replayed, err := sms.ParseReceipts(hook.Format(), []byte(first[i].Raw), dialect)
+		replayed, err := dlr.ParseReceipts(hook.Format(), []byte(first[i].Raw), dialect)
 		if err != nil || len(replayed) != 1 || replayed[0].ID != first[i].ID {
 			t.Errorf("replay of Raw %s: %v, %d events, want id %s", first[i].Raw, err, len(replayed), first[i].ID)
 		}
@@ -214,7 +214,7 @@ func TestWebhookCorpus(t *testing.T) {
 			continue
 		}
 		n++
-		want, err := sms.ParseReceipts(r.format, []byte(r.payload), r.dialect)
+		want, err := dlr.ParseReceipts(r.format, []byte(r.payload), r.dialect)
 		if err != nil {
 			t.Errorf("%s: ParseReceipts: %v", r.id, err)
 			continue

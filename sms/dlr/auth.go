@@ -1,10 +1,11 @@
-package sms
+package dlr
 
 import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"hash"
 	"math"
@@ -18,10 +19,11 @@ import (
 	"github.com/rebond/rebond/channels"
 )
 
-// The authentication helpers every adapter shares: constant-time
-// comparison, HMAC, the sorted-parameter canonical strings the providers
-// sign, timestamp windows and the shared secrets of providers that do not
-// sign at all.
+// The authentication helpers the adapters share, each written once:
+// constant-time comparison, HMAC, the sorted-parameter canonical strings
+// the providers sign, timestamp windows, the signed URL, and the shared
+// secrets of providers that do not sign at all (Kannel, Jasmin, Infobip,
+// Sinch without an HMAC secret).
 
 // minSharedSecretLen is the shortest shared secret rebond accepts: the
 // operator generates it, and 16 bytes of random text cannot be guessed.
@@ -129,6 +131,11 @@ func (s SharedSecret) check(provider string, r *http.Request, c *callback) error
 	return channels.Unauthorized("%s: credentials do not match", provider)
 }
 
+// sharedCheck is the verify step of a shared secret.
+func sharedCheck(provider string, s SharedSecret) func(*http.Request, *callback) error {
+	return func(r *http.Request, c *callback) error { return s.check(provider, r, c) }
+}
+
 // equalSecret compares two secrets in constant time. Both are hashed
 // first, so the time does not even depend on their lengths.
 func equalSecret(got, want string) bool {
@@ -217,6 +224,19 @@ func requestURL(public string, r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host + r.URL.RequestURI()
+}
+
+// validPublicURL checks the "url" key of a provider that signs the URL it
+// called (Twilio, Plivo): empty, or an absolute http(s) URL.
+func validPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("url: not an absolute http or https URL")
+	}
+	return nil
 }
 
 // validHeaderName reports whether s is an RFC 9110 field name (a token).

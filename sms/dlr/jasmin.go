@@ -1,12 +1,34 @@
-package sms
+package dlr
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
+
+// NewJasmin returns the adapter of Jasmin's DLR thrower (a form POST, or a
+// GET with dlr-method GET; read by ParseJasmin). Jasmin signs nothing: the
+// dlr-url carries a shared secret (GatewayConfig). Jasmin's DLR names no
+// number, so the sender's dlr-url carries it with the token:
+//
+//	https://rebond.example.com/v1/webhooks/jasmin?token=SECRET&recipient=447700900123&ref=<sender's id>&campaign=<campaign>
+//
+// The success answer is exactly "ACK/Jasmin" (jasmin/routing/throwers.py):
+// anything else makes Jasmin throw the DLR again.
+func NewJasmin(cfg GatewayConfig) (*Webhook, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, errors.New("jasmin webhook: " + err.Error())
+	}
+	parse := func(c *callback) ([]channels.Event, error) { return single(ParseJasmin(c.params, cfg.Dialect)) }
+	w := newWebhook(ProviderJasmin, FormatJasmin, []string{"id", "message_status", "level"}, sharedCheck(ProviderJasmin, cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
+	w.answer, w.recipientParam = "ACK/Jasmin", true
+	return w, nil
+}
 
 // ParseJasmin reads the form Jasmin's HTTP DLR thrower posts (Jasmin 0.11,
 // jasmin/routing/throwers.py): id (Jasmin's message id), level,
@@ -37,13 +59,13 @@ func ParseJasmin(v url.Values, dialect string) (channels.Event, error) {
 		msgID = ref
 	}
 	level := first(v, "level")
-	r, err := providerReceipt("jasmin", msgID, "", status, "")
+	r, err := providerReceipt(ProviderJasmin, msgID, "", status, "")
 	if err != nil {
 		return channels.Event{}, err
 	}
-	r.campaign = first(v, "campaign")
-	for _, f := range []struct{ name, v string }{{"id", id}, {"campaign", r.campaign}} {
-		if err := checkID(f.name, f.v); err != nil {
+	r.Campaign = first(v, "campaign")
+	for _, f := range []struct{ name, v string }{{"id", id}, {"campaign", r.Campaign}} {
+		if err := sms.CheckID(f.name, f.v); err != nil {
 			return channels.Event{}, fmt.Errorf("parse jasmin callback: %w", err)
 		}
 	}
@@ -51,22 +73,22 @@ func ParseJasmin(v url.Values, dialect string) (channels.Event, error) {
 	case "1":
 		switch {
 		case !strings.EqualFold(status, "ESME_ROK"):
-			r.typ = channels.Failed
+			r.Type = channels.Failed
 		case ref != "":
-			r.typ = channels.Deferred
+			r.Type = channels.Deferred
 		default:
-			r.typ = channels.Sent
+			r.Type = channels.Sent
 		}
 	case "2", "3":
-		r.sms = channels.SMSReceipt{Stat: status, Err: first(v, "err"), Dialect: dialect}
-		r.at = parseReceiptDate(first(v, "donedate"))
+		r.SMS = channels.SMSReceipt{Stat: status, Err: first(v, "err"), Dialect: dialect}
+		r.At = sms.ParseReceiptDate(first(v, "donedate"))
 	default:
 		return channels.Event{}, fmt.Errorf("parse jasmin callback: level %q is not 1, 2 or 3", level)
 	}
 	if ref != "" {
-		r.sms.SMSCID = id
+		r.SMS.SMSCID = id
 	}
-	e := r.event()
-	e.ID = EventID("jasmin", id, level+"/"+status)
+	e := r.Event()
+	e.ID = sms.EventID(ProviderJasmin, id, level+"/"+status)
 	return e, nil
 }

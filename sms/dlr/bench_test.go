@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"net/http"
@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // BenchmarkWebhookHandle measures Handle on one authenticated callback per
@@ -21,7 +22,7 @@ func BenchmarkWebhookHandle(b *testing.B) {
 		sinch  = `{"type":"recipient_delivery_report_sms","batch_id":"B1","recipient":"447700900123","code":402,"status":"Failed","at":"2024-05-10T12:31:00.000Z"}`
 		kannel = "type=2&fid=5F3A1B03&from=447700900123&ts=1795348830&answer=id%3A5F3A1B03+stat%3AUNDELIV+err%3A001"
 	)
-	run := func(name string, hook *sms.Webhook, r *http.Request, body []byte) {
+	run := func(name string, hook *dlr.Webhook, r *http.Request, body []byte) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -39,4 +40,58 @@ func BenchmarkWebhookHandle(b *testing.B) {
 	run("kannel", kannelHook(b, "map"), r, body)
 	r, body = sinchRequest(sinch, "nonce-1", now)
 	run("sinch", sinchHook(b), r, body)
+}
+
+// BenchmarkParseReceipt parses one corpus sample per format.
+func BenchmarkParseReceipt(b *testing.B) {
+	seen := map[string]bool{}
+	for _, r := range readCorpus(b) {
+		if seen[r.format] {
+			continue
+		}
+		seen[r.format] = true
+		payload := []byte(r.payload)
+		b.Run(r.format, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := dlr.ParseReceipt(r.format, payload, r.dialect); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClassify classifies the corpus, parsed beforehand, with the
+// shipped rules: the rule engine's cost per receipt.
+func BenchmarkClassify(b *testing.B) {
+	set := loadRules(b)
+	var evs []channels.Event
+	for _, r := range readCorpus(b) {
+		e, err := dlr.ParseReceipt(r.format, []byte(r.payload), r.dialect)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs = append(evs, e)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		_ = set.Classify(evs[i%len(evs)])
+	}
+}
+
+// BenchmarkParseAndClassify is a worker's whole cost per receipt: parse
+// the payload, then classify it.
+func BenchmarkParseAndClassify(b *testing.B) {
+	set := loadRules(b)
+	rows := readCorpus(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r := rows[i%len(rows)]
+		e, err := dlr.ParseReceipt(r.format, []byte(r.payload), r.dialect)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = set.Classify(e)
+	}
 }

@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // The signers below are written from the providers' documentation, on
@@ -51,10 +51,10 @@ const (
 )
 
 // mustHook returns a function that fails the test when a constructor
-// fails: mustHook(t)(sms.NewTwilioWebhook(cfg)).
-func mustHook(tb testing.TB) func(*sms.Webhook, error) *sms.Webhook {
+// fails: mustHook(t)(dlr.NewTwilio(cfg)).
+func mustHook(tb testing.TB) func(*dlr.Webhook, error) *dlr.Webhook {
 	tb.Helper()
-	return func(w *sms.Webhook, err error) *sms.Webhook {
+	return func(w *dlr.Webhook, err error) *dlr.Webhook {
 		tb.Helper()
 		if err != nil {
 			tb.Fatalf("constructor: %v", err)
@@ -64,34 +64,34 @@ func mustHook(tb testing.TB) func(*sms.Webhook, error) *sms.Webhook {
 }
 
 // The adapters every test uses.
-func twilioHook(tb testing.TB) *sms.Webhook {
-	return mustHook(tb)(sms.NewTwilioWebhook(sms.TwilioConfig{AuthToken: twilioToken, URL: twilioURL}))
+func twilioHook(tb testing.TB) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewTwilio(dlr.TwilioConfig{AuthToken: twilioToken, URL: twilioURL}))
 }
 
-func plivoHook(tb testing.TB) *sms.Webhook {
-	return mustHook(tb)(sms.NewPlivoWebhook(sms.PlivoConfig{AuthToken: plivoToken, URL: plivoURL}))
+func plivoHook(tb testing.TB) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewPlivo(dlr.PlivoConfig{AuthToken: plivoToken, URL: plivoURL}))
 }
 
-func vonageHook(tb testing.TB, method string) *sms.Webhook {
-	return mustHook(tb)(sms.NewVonageWebhook(sms.VonageConfig{SignatureSecret: vonageSecret, SignatureMethod: method}))
+func vonageHook(tb testing.TB, method string) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewVonage(dlr.VonageConfig{SignatureSecret: vonageSecret, SignatureMethod: method}))
 }
 
-func kannelHook(tb testing.TB, dialect string) *sms.Webhook {
-	return mustHook(tb)(sms.NewKannelWebhook(sms.GatewayConfig{
-		SharedSecret: sms.SharedSecret{Token: gatewayToken, Username: "kannel", Password: gatewayToken}, Dialect: dialect}))
+func kannelHook(tb testing.TB, dialect string) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewKannel(dlr.GatewayConfig{
+		SharedSecret: dlr.SharedSecret{Token: gatewayToken, Username: "kannel", Password: gatewayToken}, Dialect: dialect}))
 }
 
-func jasminHook(tb testing.TB, dialect string) *sms.Webhook {
-	return mustHook(tb)(sms.NewJasminWebhook(sms.GatewayConfig{SharedSecret: sms.SharedSecret{Token: gatewayToken}, Dialect: dialect}))
+func jasminHook(tb testing.TB, dialect string) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewJasmin(dlr.GatewayConfig{SharedSecret: dlr.SharedSecret{Token: gatewayToken}, Dialect: dialect}))
 }
 
-func infobipHook(tb testing.TB) *sms.Webhook {
-	return mustHook(tb)(sms.NewInfobipWebhook(sms.InfobipConfig{SharedSecret: sms.SharedSecret{
+func infobipHook(tb testing.TB) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewInfobip(dlr.InfobipConfig{SharedSecret: dlr.SharedSecret{
 		Username: infobipUser, Password: infobipPass, AppKey: infobipKey, Header: infobipHdr, HeaderValue: infobipHdrV}}))
 }
 
-func sinchHook(tb testing.TB) *sms.Webhook {
-	return mustHook(tb)(sms.NewSinchWebhook(sms.SinchConfig{Secret: sinchSecret}))
+func sinchHook(tb testing.TB) *dlr.Webhook {
+	return mustHook(tb)(dlr.NewSinch(dlr.SinchConfig{Secret: sinchSecret}))
 }
 
 // request builds a callback request; body may be empty.
@@ -345,4 +345,28 @@ func jsonBody(v any) string {
 	var b bytes.Buffer
 	_ = json.NewEncoder(&b).Encode(v)
 	return strings.TrimSpace(b.String())
+}
+
+// summary renders the fields a parser fills, in a fixed order, so a table
+// test compares one line: type provider message_id recipient stat err
+// dialect network_error message_state ("-" when absent).
+func summary(e channels.Event) string {
+	r := channels.SMSReceipt{}
+	if e.SMS != nil {
+		r = *e.SMS
+	}
+	state := "-"
+	if r.MessageState != nil {
+		state = strconv.Itoa(*r.MessageState)
+	}
+	return strings.Join([]string{string(e.Type), e.Provider, e.MessageID, e.Recipient, r.Stat, r.Err, r.Dialect, r.NetworkError, state}, "|")
+}
+
+func query(tb testing.TB, raw string) url.Values {
+	tb.Helper()
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		tb.Fatalf("parse query %q: %v", raw, err)
+	}
+	return v
 }

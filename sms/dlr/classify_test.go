@@ -1,12 +1,12 @@
-package sms_test
+package dlr_test
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // TestClassifyPrecedence pins how the rule tiers of sms.yaml,
@@ -31,22 +31,22 @@ func TestClassifyPrecedence(t *testing.T) {
 		{"ANSI-41 destination busy", sms.FormatTLV, "", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV","tlv":{"message_state":5,"network_error_code":"060021"}}`, "soft handset_busy"},
 		{"SMPP error: queue full", sms.FormatTLV, "", `{"esm_class":4,"short_message":"id:1 stat:REJECTD","tlv":{"message_state":8,"network_error_code":"070014"}}`, "soft smsc_queue_full"},
 		{"state 0 alone", sms.FormatTLV, "", `{"esm_class":4,"short_message":"","tlv":{"receipted_message_id":"1","message_state":0}}`, "pending scheduled"},
-		{"kannel NACK invalid destination", sms.FormatKannel, "", `{"raw_query":"type=16&answer=NACK%2F0x0000000b%2Fx&fid=9"}`, "hard invalid_number"},
-		{"kannel failed without text", sms.FormatKannel, "", `{"raw_query":"type=2&fid=9"}`, "soft undeliverable"},
-		{"jasmin throttled", sms.FormatJasmin, "", `{"form":{"id":"j","level":"1","message_status":"ESME_RTHROTTLED"}}`, "soft rate_limited"},
-		{"twilio delivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered"}}`, "delivered delivered"},
-		{"twilio landline", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"30006"}}`, "hard not_sms_capable"},
-		{"twilio failed, unknown code", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"failed","ErrorCode":"39999"}}`, "soft unknown_error"},
-		{"vonage expired with a code is an expiry", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"2"}}`, "soft expired"},
-		{"vonage illegal number", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"9"}}`, "hard invalid_number"},
-		{"infobip expired after absent subscriber", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":4,"name":"EXPIRED_EXPIRED"},"error":{"id":27}}]}}`, "soft expired"},
-		{"infobip teleservice not provisioned", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":11,"permanent":true}}]}}`, "hard sms_not_provisioned"},
-		{"infobip unknown error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":77777,"permanent":true}}]}}`, "soft unknown_error"},
-		{"infobip do-not-disturb status is an opt-out", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"}}]}}`, "hard opted_out"},
-		{"infobip do-not-disturb status with its error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
-		{"infobip do-not-disturb error id", sms.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
-		{"plivo sent", sms.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"sent"}}`, "pending sent_to_carrier"},
-		{"sinch queued", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":400,"status":"Queued"}}`, "pending queued"},
+		{"kannel NACK invalid destination", dlr.FormatKannel, "", `{"raw_query":"type=16&answer=NACK%2F0x0000000b%2Fx&fid=9"}`, "hard invalid_number"},
+		{"kannel failed without text", dlr.FormatKannel, "", `{"raw_query":"type=2&fid=9"}`, "soft undeliverable"},
+		{"jasmin throttled", dlr.FormatJasmin, "", `{"form":{"id":"j","level":"1","message_status":"ESME_RTHROTTLED"}}`, "soft rate_limited"},
+		{"twilio delivered", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered"}}`, "delivered delivered"},
+		{"twilio landline", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"30006"}}`, "hard not_sms_capable"},
+		{"twilio failed, unknown code", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"failed","ErrorCode":"39999"}}`, "soft unknown_error"},
+		{"vonage expired with a code is an expiry", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"2"}}`, "soft expired"},
+		{"vonage illegal number", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"9"}}`, "hard invalid_number"},
+		{"infobip expired after absent subscriber", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":4,"name":"EXPIRED_EXPIRED"},"error":{"id":27}}]}}`, "soft expired"},
+		{"infobip teleservice not provisioned", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":11,"permanent":true}}]}}`, "hard sms_not_provisioned"},
+		{"infobip unknown error id", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":77777,"permanent":true}}]}}`, "soft unknown_error"},
+		{"infobip do-not-disturb status is an opt-out", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"}}]}}`, "hard opted_out"},
+		{"infobip do-not-disturb status with its error id", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":5,"name":"REJECTED_DND"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
+		{"infobip do-not-disturb error id", dlr.FormatInfobip, "", `{"body":{"results":[{"messageId":"1","status":{"groupId":2,"name":"UNDELIVERABLE_NOT_DELIVERED"},"error":{"id":2050,"permanent":true}}]}}`, "hard opted_out"},
+		{"plivo sent", dlr.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"sent"}}`, "pending sent_to_carrier"},
+		{"sinch queued", dlr.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":400,"status":"Queued"}}`, "pending queued"},
 		{"csv failure", sms.FormatTextCSV, "", "02,0210021543,0210021500,,447887123456,1,r", "soft undeliverable"},
 	}
 	checkReceipts(t, set, tests, false)
@@ -82,20 +82,20 @@ func TestUnknownCodes(t *testing.T) {
 		{"message_state 8", sms.FormatTLV, "twilio-smpp", `{"esm_class":4,"short_message":"id:1 stat:REJECTD err:300","tlv":{"message_state":8}}`, "soft unknown_error fallback.sms.err.tlv@1"},
 		{"message_state 3 is specific", sms.FormatTLV, "map", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:099","tlv":{"message_state":3}}`, "soft expired sms.state.3@1"},
 		{"a known network_error_code says why", sms.FormatTLV, "map", `{"esm_class":4,"short_message":"id:1 stat:UNDELIV err:099","tlv":{"message_state":5,"network_error_code":"030001"}}`, "hard unknown_subscriber sms.neterr.gsm.unknown_subscriber@1"},
-		{"jasmin level 2", sms.FormatJasmin, "map", `{"form":{"id":"j","level":"2","message_status":"UNDELIV","err":"099"}}`, "soft unknown_error fallback.sms.err@1"},
-		{"twilio undelivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"39999"}}`, "soft unknown_error fallback.sms.twilio.code@1"},
-		{"twilio delivered", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered","ErrorCode":"39999"}}`, "delivered delivered sms.twilio.status.delivered@1"},
-		{"vonage failed", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
-		{"vonage rejected", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"rejected","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
-		{"vonage failed, err-code 0", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"0"}}`, "soft undeliverable sms.vonage.status.undeliverable@1"},
-		{"vonage expired", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"77"}}`, "soft expired sms.vonage.status.expired@1"},
-		{"infobip undeliverable, flagged permanent", sms.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
-		{"infobip rejected by the operator", sms.FormatInfobip, "", infobip("UNDELIVERABLE_REJECTED_OPERATOR", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
-		{"infobip REJECTED_DND is specific", sms.FormatInfobip, "", infobip("REJECTED_DND", "77777"), "hard opted_out sms.infobip.status.opted_out@1"},
-		{"infobip SS7 family is known", sms.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "1400"), "soft network_failure sms.infobip.code.ss7_transport@1"},
-		{"plivo undelivered", sms.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"undelivered","ErrorCode":"4242"}}`, "soft unknown_error fallback.sms.plivo.code@1"},
-		{"sinch failed", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Failed"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
-		{"sinch aborted", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Aborted"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
+		{"jasmin level 2", dlr.FormatJasmin, "map", `{"form":{"id":"j","level":"2","message_status":"UNDELIV","err":"099"}}`, "soft unknown_error fallback.sms.err@1"},
+		{"twilio undelivered", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"undelivered","ErrorCode":"39999"}}`, "soft unknown_error fallback.sms.twilio.code@1"},
+		{"twilio delivered", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"delivered","ErrorCode":"39999"}}`, "delivered delivered sms.twilio.status.delivered@1"},
+		{"vonage failed", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
+		{"vonage rejected", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"rejected","err-code":"77"}}`, "soft unknown_error fallback.sms.vonage.code@1"},
+		{"vonage failed, err-code 0", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"failed","err-code":"0"}}`, "soft undeliverable sms.vonage.status.undeliverable@1"},
+		{"vonage expired", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"expired","err-code":"77"}}`, "soft expired sms.vonage.status.expired@1"},
+		{"infobip undeliverable, flagged permanent", dlr.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
+		{"infobip rejected by the operator", dlr.FormatInfobip, "", infobip("UNDELIVERABLE_REJECTED_OPERATOR", "77777"), "soft unknown_error fallback.sms.infobip.code@1"},
+		{"infobip REJECTED_DND is specific", dlr.FormatInfobip, "", infobip("REJECTED_DND", "77777"), "hard opted_out sms.infobip.status.opted_out@1"},
+		{"infobip SS7 family is known", dlr.FormatInfobip, "", infobip("UNDELIVERABLE_NOT_DELIVERED", "1400"), "soft network_failure sms.infobip.code.ss7_transport@1"},
+		{"plivo undelivered", dlr.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"undelivered","ErrorCode":"4242"}}`, "soft unknown_error fallback.sms.plivo.code@1"},
+		{"sinch failed", dlr.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Failed"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
+		{"sinch aborted", dlr.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","code":499,"status":"Aborted"}}`, "soft unknown_error fallback.sms.sinch.code@1"},
 	}
 	checkReceipts(t, set, tests, true)
 }
@@ -115,7 +115,7 @@ func checkReceipts(t *testing.T, set *rules.Set, tests []receiptCase, withRule b
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := sms.ParseReceipt(tt.format, []byte(tt.payload), tt.dialect)
+			e, err := dlr.ParseReceipt(tt.format, []byte(tt.payload), tt.dialect)
 			if err != nil {
 				t.Fatalf("ParseReceipt: %v", err)
 			}

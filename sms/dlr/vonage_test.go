@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"encoding/base64"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 const vonageURL = "https://rebond.example.com/v1/webhooks/vonage"
@@ -100,5 +102,17 @@ func TestVonageSignatureMethods(t *testing.T) {
 				t.Errorf("configured %s, signed %s: %s (%v), want %s", configured, used, got, err, want)
 			}
 		}
+	}
+}
+
+func TestVonageAsQuery(t *testing.T) {
+	t.Parallel()
+	payload := `{"method":"GET","path":"/dlr","query":{"msisdn":"447700900123","messageId":"0A9","status":"expired","err-code":"0"}}`
+	e, err := dlr.ParseReceipt(dlr.FormatVonage, []byte(payload), "")
+	if err != nil {
+		t.Fatalf("ParseReceipt: %v", err)
+	}
+	if got, want := summary(e), "failed|vonage|0A9|447700900123|expired|0|vonage||-"; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
 	}
 }

@@ -1,4 +1,4 @@
-package sms
+package dlr
 
 import (
 	"errors"
@@ -13,15 +13,15 @@ import (
 func TestAuthenticateHeaders(t *testing.T) {
 	t.Parallel()
 	const token = "0123456789abcdef0123"
-	kannel, err := NewKannelWebhook(GatewayConfig{SharedSecret: SharedSecret{Token: token}})
+	kannel, err := NewKannel(GatewayConfig{SharedSecret: SharedSecret{Token: token}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	basic, err := NewInfobipWebhook(InfobipConfig{SharedSecret: SharedSecret{Username: "u", Password: token}})
+	basic, err := NewInfobip(InfobipConfig{SharedSecret: SharedSecret{Username: "u", Password: token}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	twilio, err := NewTwilioWebhook(TwilioConfig{AuthToken: token, URL: "https://r.example/v1/webhooks/tw"})
+	twilio, err := NewTwilio(TwilioConfig{AuthToken: token, URL: "https://r.example/v1/webhooks/tw"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sms
+package dlr
 
 import (
 	"bytes"
@@ -13,14 +13,14 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	numbers "github.com/rebond/rebond/channels/phone"
+	"github.com/rebond/rebond/sms"
 )
 
 // Webhook is one provider's HTTP delivery-receipt adapter, a
 // channels.Webhook: the api package mounts it at /v1/webhooks/{name}.
-// Build it with the provider's constructor (NewTwilioWebhook,
-// NewVonageWebhook, NewKannelWebhook, NewJasminWebhook, NewInfobipWebhook,
-// NewPlivoWebhook, NewSinchWebhook) or with NewWebhook from configuration.
-// A Webhook is immutable and safe for concurrent use.
+// Build it with the provider's constructor (NewTwilio, NewVonage,
+// NewKannel, NewJasmin, NewInfobip, NewPlivo, NewSinch) or with New from
+// configuration. A Webhook is immutable and safe for concurrent use.
 type Webhook struct {
 	provider string
 	format   string // the ParseReceipt format Raw replays with
@@ -38,7 +38,7 @@ type Webhook struct {
 	// checked before the body is read (AuthenticateHeaders).
 	shared *SharedSecret
 	// region is the region the gateway writes national numbers in
-	// (WebhookConfig.Region; "" reads international forms only).
+	// (Config.Region; "" reads international forms only).
 	region string
 	now    func() time.Time
 }
@@ -53,15 +53,33 @@ func (w *Webhook) Provider() string { return w.provider }
 // event's Raw is replayed with ParseReceipts(w.Format(), raw, dialect).
 func (w *Webhook) Format() string { return w.format }
 
-// Handle implements channels.Webhook. It bounds the payload (MaxPayloadLen
-// for the body and for the query), authenticates the request as the
-// provider's constructor describes, and decodes the query, the form or the
-// JSON body with the provider's Parse function. Errors name the field, not
-// the webhook (the caller, which knows the webhook's configured name, says
-// which one), and wrap
-// channels.ErrUnauthorized (missing or bad signature or secret, stale
-// timestamp) or channels.ErrMalformed (a *channels.FieldError naming the
-// field); Handle never panics.
+// AuthenticateHeaders implements channels.HeaderAuthenticator: a shared
+// secret (a token in the callback URL, Basic credentials, an App key or
+// a custom header) is checked on the URL and headers; a signature needs
+// the body (channels.ErrNeedBody).
+func (w *Webhook) AuthenticateHeaders(r *http.Request) error {
+	if w.shared == nil || r == nil || r.URL == nil {
+		return channels.ErrNeedBody
+	}
+	if len(r.URL.RawQuery) > sms.MaxPayloadLen {
+		return channels.Unauthorized("%s: query of %d bytes", w.provider, len(r.URL.RawQuery))
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return channels.Unauthorized("%s: unreadable query", w.provider)
+	}
+	return w.shared.check(w.provider, r, &callback{query: q})
+}
+
+// Handle implements channels.Webhook. It bounds the payload
+// (sms.MaxPayloadLen for the body and for the query), authenticates the
+// request as the provider's constructor describes, and decodes the query,
+// the form or the JSON body with the provider's Parse function. Errors
+// name the field, not the webhook (the caller, which knows the webhook's
+// configured name, says which one), and wrap channels.ErrUnauthorized
+// (missing or bad signature or secret, stale timestamp) or
+// channels.ErrMalformed (a *channels.FieldError naming the field); Handle
+// never panics.
 //
 // Each event gets what the callback leaves out: for Kannel and Jasmin, the
 // recipient from the callback URL's "recipient" parameter when the payload
@@ -74,24 +92,6 @@ func (w *Webhook) Format() string { return w.format }
 // while the provider can still be told. A well-formed notification that is
 // not a delivery receipt (a Sinch batch report) is accepted with no events,
 // so the provider does not deliver it again.
-// AuthenticateHeaders implements channels.HeaderAuthenticator: a shared
-// secret (a token in the callback URL, Basic credentials, an App key or
-// a custom header) is checked on the URL and headers; a signature needs
-// the body (channels.ErrNeedBody).
-func (w *Webhook) AuthenticateHeaders(r *http.Request) error {
-	if w.shared == nil || r == nil || r.URL == nil {
-		return channels.ErrNeedBody
-	}
-	if len(r.URL.RawQuery) > MaxPayloadLen {
-		return channels.Unauthorized("%s: query of %d bytes", w.provider, len(r.URL.RawQuery))
-	}
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return channels.Unauthorized("%s: unreadable query", w.provider)
-	}
-	return w.shared.check(w.provider, r, &callback{query: q})
-}
-
 func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, error) {
 	if r == nil || r.URL == nil {
 		return channels.WebhookResult{}, fmt.Errorf("%s webhook: no request", w.provider)
@@ -105,7 +105,7 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return channels.WebhookResult{}, err
 	}
 	evs, err := w.parse(c)
-	if errors.Is(err, ErrNotReceipt) {
+	if errors.Is(err, sms.ErrNotReceipt) {
 		return w.result(nil), nil
 	}
 	if err != nil {
@@ -194,11 +194,11 @@ type callback struct {
 // JSON when its Content-Type says so, or when it says nothing and the body
 // starts like JSON; otherwise it is read as a form.
 func readCallback(r *http.Request, body []byte) (*callback, error) {
-	if len(body) > MaxPayloadLen {
-		return nil, &channels.FieldError{Field: "body", Msg: fmt.Sprintf("%d bytes, limit %d", len(body), MaxPayloadLen)}
+	if len(body) > sms.MaxPayloadLen {
+		return nil, &channels.FieldError{Field: "body", Msg: fmt.Sprintf("%d bytes, limit %d", len(body), sms.MaxPayloadLen)}
 	}
-	if len(r.URL.RawQuery) > MaxPayloadLen {
-		return nil, &channels.FieldError{Field: "query", Msg: fmt.Sprintf("%d bytes, limit %d", len(r.URL.RawQuery), MaxPayloadLen)}
+	if len(r.URL.RawQuery) > sms.MaxPayloadLen {
+		return nil, &channels.FieldError{Field: "query", Msg: fmt.Sprintf("%d bytes, limit %d", len(r.URL.RawQuery), sms.MaxPayloadLen)}
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {

@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"fmt"
@@ -9,21 +9,22 @@ import (
 
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
-// tableRow is one row of testdata/tables/error-tables.tsv: a code of a
-// published SMS error table and the verdict rebond gives it (see
-// testdata/tables/README.md for the tables and their sources).
+// tableRow is one row of sms/testdata/tables/error-tables.tsv: a code of
+// a published SMS error table and the verdict rebond gives it (see
+// sms/testdata/tables/README.md for the tables and their sources).
 type tableRow struct {
 	table, code, stat, meaning, permanence, outcome, reason string
 }
 
-// readTables reads testdata/tables/error-tables.tsv: TAB-separated, a
+// readTables reads sms/testdata/tables/error-tables.tsv: TAB-separated, a
 // header line, seven fields per line.
 func readTables(tb testing.TB) []tableRow {
 	tb.Helper()
 	var rows []tableRow
-	for _, c := range readTSV(tb, "testdata/tables/error-tables.tsv", 7) {
+	for _, c := range readTSV(tb, "../testdata/tables/error-tables.tsv", 7) {
 		rows = append(rows, tableRow{c[0], c[1], c[2], c[3], c[4], c[5], c[6]})
 	}
 	return rows
@@ -90,7 +91,7 @@ func infobipWire(status string, id int) wire {
 	if id != 0 {
 		e = fmt.Sprintf(`,"error":{"id":%d}`, id)
 	}
-	return wire{fmt.Sprintf("infobip %s error %d", status, id), sms.FormatInfobip, "",
+	return wire{fmt.Sprintf("infobip %s error %d", status, id), dlr.FormatInfobip, "",
 		`{"body":{"results":[{"messageId":"1","status":{"name":"` + status + `"}` + e + `}]}}`}
 }
 
@@ -111,32 +112,32 @@ func wires(tb testing.TB, r tableRow) []wire {
 	case "twilio-smpp", "8x8":
 		return smppErrWires(tb, r.table, r)
 	case "twilio":
-		return []wire{{"twilio", sms.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"` + r.stat + `","ErrorCode":"` + r.code + `"}}`}}
+		return []wire{{"twilio", dlr.FormatTwilio, "", `{"form":{"MessageSid":"SM1","MessageStatus":"` + r.stat + `","ErrorCode":"` + r.code + `"}}`}}
 	case "vonage":
-		return []wire{{"vonage", sms.FormatVonage, "", `{"body":{"messageId":"1","status":"` + r.stat + `","err-code":"` + r.code + `"}}`}}
+		return []wire{{"vonage", dlr.FormatVonage, "", `{"body":{"messageId":"1","status":"` + r.stat + `","err-code":"` + r.code + `"}}`}}
 	case "infobip-status":
 		return []wire{infobipWire(r.stat, 0)}
 	case "infobip":
 		return []wire{infobipWire(r.stat, num(tb, r))}
 	case "plivo":
-		return []wire{{"plivo", sms.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"` + r.stat + `","ErrorCode":"` + r.code + `"}}`}}
+		return []wire{{"plivo", dlr.FormatPlivo, "", `{"form":{"MessageUUID":"u","Status":"` + r.stat + `","ErrorCode":"` + r.code + `"}}`}}
 	case "sinch":
 		code := ""
 		if r.code != "" {
 			code = `,"code":` + r.code
 		}
-		return []wire{{"sinch", sms.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","status":"` + r.stat + `"` + code + `}}`}}
+		return []wire{{"sinch", dlr.FormatSinch, "", `{"body":{"batch_id":"b","recipient":"447700900123","status":"` + r.stat + `"` + code + `}}`}}
 	case "smpp-command-status":
 		n := num(tb, r)
 		return append(networkErrorWires(7, n),
-			wire{"kannel NACK", sms.FormatKannel, "", fmt.Sprintf(`{"raw_query":"type=16&answer=NACK%%2F0x%08x%%2Fx&fid=9"}`, n)})
+			wire{"kannel NACK", dlr.FormatKannel, "", fmt.Sprintf(`{"raw_query":"type=16&answer=NACK%%2F0x%08x%%2Fx&fid=9"}`, n)})
 	}
 	tb.Fatalf("unknown table %q", r.table)
 	return nil
 }
 
 // TestErrorTables walks every row of the published SMS error tables
-// rebond's dialects come from (testdata/tables) and checks the verdict of
+// rebond's dialects come from (sms/testdata/tables) and checks the verdict of
 // each code, on every wire it arrives by, so that no row of a table is
 // forgotten and no representation of a code (decimal, zero-padded, TLV)
 // reads differently; one subtest per table (an err dialect, a provider,
@@ -182,7 +183,7 @@ func checkTableRow(t *testing.T, set *rules.Set, r tableRow) {
 		t.Errorf("%s: the source says %s, row says %s", r.code, r.permanence, r.outcome)
 	}
 	for _, w := range wires(t, r) {
-		e, err := sms.ParseReceipt(w.format, []byte(w.payload), w.dialect)
+		e, err := dlr.ParseReceipt(w.format, []byte(w.payload), w.dialect)
 		if err != nil {
 			t.Errorf("%s (%s): ParseReceipt: %v", r.code, w.name, err)
 			continue

@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
 // The webhook fuzz targets feed arbitrary payloads to Handle, each one
@@ -20,7 +20,7 @@ import (
 // Seeds: the corpus rows of the format, and testdata/fuzz/FuzzWebhook*.
 
 // checkHandled fails on an answer the contract does not allow.
-func checkHandled(t *testing.T, hook *sms.Webhook, r *http.Request, body []byte) {
+func checkHandled(t *testing.T, hook *dlr.Webhook, r *http.Request, body []byte) {
 	t.Helper()
 	res, err := hook.Handle(r, body)
 	switch {
@@ -62,7 +62,7 @@ func addSeeds(f *testing.F, format string) {
 }
 
 func FuzzWebhookTwilio(f *testing.F) {
-	addSeeds(f, sms.FormatTwilio)
+	addSeeds(f, dlr.FormatTwilio)
 	hook := twilioHook(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		sig := twilioSignature(twilioToken, twilioURL, formOf(s))
@@ -72,7 +72,7 @@ func FuzzWebhookTwilio(f *testing.F) {
 }
 
 func FuzzWebhookPlivo(f *testing.F) {
-	addSeeds(f, sms.FormatPlivo)
+	addSeeds(f, dlr.FormatPlivo)
 	hook := plivoHook(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		h := http.Header{"X-Plivo-Signature-V3": {plivoSignature(plivoToken, plivoURL, "POST", "n", formOf(s))}, "X-Plivo-Signature-V3-Nonce": {"n"}}
@@ -84,7 +84,7 @@ func FuzzWebhookPlivo(f *testing.F) {
 // FuzzWebhookVonage fuzzes both schemes: a JSON body with a signed-webhook
 // JWT, or a form whose sig and timestamp come first.
 func FuzzWebhookVonage(f *testing.F) {
-	for _, s := range corpusSeeds(f, sms.FormatVonage) {
+	for _, s := range corpusSeeds(f, dlr.FormatVonage) {
 		f.Add(s, true)
 		if v, err := url.ParseQuery(s); err == nil && len(v) > 1 {
 			f.Add(s, false)
@@ -111,7 +111,7 @@ func FuzzWebhookVonage(f *testing.F) {
 }
 
 func FuzzWebhookKannel(f *testing.F) {
-	addSeeds(f, sms.FormatKannel)
+	addSeeds(f, dlr.FormatKannel)
 	hook := kannelHook(f, "map")
 	f.Fuzz(func(t *testing.T, s string) {
 		q := "token=" + gatewayToken + "&recipient=447700900123&" + s
@@ -121,7 +121,7 @@ func FuzzWebhookKannel(f *testing.F) {
 }
 
 func FuzzWebhookJasmin(f *testing.F) {
-	addSeeds(f, sms.FormatJasmin)
+	addSeeds(f, dlr.FormatJasmin)
 	hook := jasminHook(f, "")
 	f.Fuzz(func(t *testing.T, s string) {
 		r, body := request("POST", gatewayURL("jasmin", "recipient=447700900123"), formType, s, nil)
@@ -130,7 +130,7 @@ func FuzzWebhookJasmin(f *testing.F) {
 }
 
 func FuzzWebhookInfobip(f *testing.F) {
-	addSeeds(f, sms.FormatInfobip)
+	addSeeds(f, dlr.FormatInfobip)
 	hook := infobipHook(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		r, body := request("POST", "/v1/webhooks/infobip", "application/json", s, http.Header{"Authorization": {"App " + infobipKey}})
@@ -139,7 +139,7 @@ func FuzzWebhookInfobip(f *testing.F) {
 }
 
 func FuzzWebhookSinch(f *testing.F) {
-	addSeeds(f, sms.FormatSinch)
+	addSeeds(f, dlr.FormatSinch)
 	f.Add(`{"type":"delivery_report_sms","batch_id":"B1","statuses":[]}`)
 	hook := sinchHook(f)
 	f.Fuzz(func(t *testing.T, s string) {

@@ -1,24 +1,17 @@
-package sms_test
+package dlr_test
 
 import (
-	"net/url"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
 
-func query(tb testing.TB, raw string) url.Values {
-	tb.Helper()
-	v, err := url.ParseQuery(raw)
-	if err != nil {
-		tb.Fatalf("parse query %q: %v", raw, err)
-	}
-	return v
-}
+// Kannel, Jasmin and Infobip sign nothing and send no timestamp: there is
+// no stale case, only the shared secret.
 
 func TestParseKannel(t *testing.T) {
 	t.Parallel()
@@ -72,7 +65,7 @@ func TestParseKannel(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := sms.ParseKannel(query(t, tt.raw), tt.dialect)
+			e, err := dlr.ParseKannel(query(t, tt.raw), tt.dialect)
 			if err != nil {
 				t.Fatalf("ParseKannel: %v", err)
 			}
@@ -107,7 +100,7 @@ func TestParseKannelJoin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := sms.ParseKannel(query(t, tt.raw), "map")
+			e, err := dlr.ParseKannel(query(t, tt.raw), "map")
 			if err != nil {
 				t.Fatalf("ParseKannel: %v", err)
 			}
@@ -129,7 +122,7 @@ func TestParseKannelTime(t *testing.T) {
 	for _, ts := range []string{"1796655196", "2026-12-07+14:53:16", "2026-12-07%2B14:53:16", "2026-12-07%2014:53:16"} {
 		t.Run(ts, func(t *testing.T) {
 			t.Parallel()
-			e, err := sms.ParseKannel(query(t, "ref=m1&type=1&ts="+ts), "")
+			e, err := dlr.ParseKannel(query(t, "ref=m1&type=1&ts="+ts), "")
 			if err != nil {
 				t.Fatalf("ParseKannel: %v", err)
 			}
@@ -140,20 +133,6 @@ func TestParseKannelTime(t *testing.T) {
 	}
 }
 
-// TestParseJasminJoin: with the sender's ref in the dlr-url, Jasmin's own
-// id is the SMSC-side key and campaign comes from the URL.
-func TestParseJasminJoin(t *testing.T) {
-	t.Parallel()
-	e, err := sms.ParseJasmin(query(t, "ref=shop-1&campaign=spring&id=J5&level=2&message_status=DELIVRD&err=000"), "")
-	if err != nil {
-		t.Fatalf("ParseJasmin: %v", err)
-	}
-	got := []string{e.MessageID, e.SMS.SMSCID, e.Campaign}
-	if diff := cmp.Diff([]string{"shop-1", "J5", "spring"}, got); diff != "" {
-		t.Errorf("message id, SMSC id, campaign (-want +got):\n%s", diff)
-	}
-}
-
 func TestParseKannelErrors(t *testing.T) {
 	t.Parallel()
 	for _, raw := range []string{"", "type=abc", "type=0", "type=32", "type=-1", "type=1&fid=" + string(make([]byte, 300)),
@@ -161,42 +140,101 @@ func TestParseKannelErrors(t *testing.T) {
 		"type=1&ref=" + strings.Repeat("r", 300), "type=1&ref=m1&campaign=" + strings.Repeat("c", 300)} {
 		t.Run(raw, func(t *testing.T) {
 			t.Parallel()
-			if e, err := sms.ParseKannel(query(t, raw), ""); err == nil {
+			if e, err := dlr.ParseKannel(query(t, raw), ""); err == nil {
 				t.Errorf("ParseKannel(%q): no error, got %s", raw, summary(e))
 			}
 		})
 	}
 }
 
-func TestParseJasmin(t *testing.T) {
+func TestKannelWebhook(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name, raw, dialect string
-		want               string
-	}{
-		{name: "level 1 ok", raw: "id=J1&level=1&message_status=ESME_ROK&connector=c", want: "sent|jasmin|J1||ESME_ROK||jasmin||-"},
-		{name: "level 1 error", raw: "id=J2&level=1&message_status=ESME_RTHROTTLED", want: "failed|jasmin|J2||ESME_RTHROTTLED||jasmin||-"},
-		{name: "level 2 receipt", raw: "id=J3&level=2&message_status=UNDELIV&id_smsc=3A&err=027&donedate=2405101231", dialect: "map", want: "failed|jasmin|J3||UNDELIV|027|map||-"},
-		{name: "level 3", raw: "id=J4&level=3&message_status=DELIVRD&err=000", want: "delivered|jasmin|J4||DELIVRD|000|||-"},
-		{name: "level 1 ok under the sender's ref: a pending step", raw: "ref=shop-1&id=J5&level=1&message_status=ESME_ROK", want: "deferred|jasmin|shop-1||ESME_ROK||jasmin||-"},
-		{name: "level 2 under the sender's ref", raw: "ref=shop-1&id=J5&level=2&message_status=DELIVRD&id_smsc=3A&err=000", want: "delivered|jasmin|shop-1||DELIVRD|000|||-"},
-		{name: "level 1 refusal under the sender's ref", raw: "ref=shop-2&id=J6&level=1&message_status=ESME_RINVDSTADR", want: "failed|jasmin|shop-2||ESME_RINVDSTADR||jasmin||-"},
+	hook := kannelHook(t, "map")
+	const dlr = "type=2&fid=5F3A1B03&from=447700900123&ts=1795348830&answer=id%3A5F3A1B03+stat%3AUNDELIV+err%3A001"
+	get := func(target string, h http.Header) func() (*http.Request, []byte) {
+		return func() (*http.Request, []byte) { return request("GET", target, "", "", h) }
+	}
+	plain := "https://rebond.example.com/v1/webhooks/kannel?" + dlr
+	want := []string{"failed|kannel|5F3A1B03|447700900123|UNDELIV|001|map||-"}
+	tests := []hookCase{
+		{"token", get(gatewayURL("kannel", dlr), nil), "ok", want},
+		{"basic auth", get(plain, http.Header{"Authorization": {basicAuth("kannel", gatewayToken)}}), "ok", want},
+		{"form POST", func() (*http.Request, []byte) {
+			return request("POST", gatewayURL("kannel", ""), formType, dlr, nil)
+		}, "ok", want},
+		{"basic auth, another user", get(plain, http.Header{"Authorization": {basicAuth("root", gatewayToken)}}), "unauthorized", nil},
+		{"another token", get("https://rebond.example.com/v1/webhooks/kannel?token=guess-guess-guess-1&"+dlr, nil), "unauthorized", nil},
+		{"token in the form, not the URL", func() (*http.Request, []byte) {
+			return request("POST", "https://rebond.example.com/v1/webhooks/kannel", formType, dlr+"&token="+gatewayToken, nil)
+		}, "unauthorized", nil},
+		{"no credentials", get(plain, nil), "unauthorized", nil},
+		{"no type", get(gatewayURL("kannel", "fid=1&from=447700900123"), nil), "malformed type", nil},
+		{"no number", get(gatewayURL("kannel", "type=1&fid=1"), nil), "malformed recipient", nil},
+		{"number in the URL", get(gatewayURL("kannel", "type=1&fid=1&recipient=%2B447700900123"), nil), "ok",
+			[]string{"delivered|kannel|1|447700900123|DLR_SUCCESS||kannel||-"}},
+		{"bad query", get(gatewayURL("kannel", "type=1&fid=%zz"), nil), "malformed query", nil},
+	}
+	runHookCases(t, hook, tests)
+}
+
+// TestKannelWebhookBitmask reads the dlr-url %d, Kannel's DLR type bit
+// mask (gw/dlr.h), alone and in the composites Kannel sends.
+func TestKannelWebhookBitmask(t *testing.T) {
+	t.Parallel()
+	hook := kannelHook(t, "")
+	tests := []struct{ mask, want string }{
+		{"1", "ok delivered DLR_SUCCESS"},
+		{"2", "ok failed DLR_FAIL"},
+		{"4", "ok deferred DLR_BUFFERED"},
+		{"8", "ok deferred DLR_SMSC_SUCCESS"}, // a pending step, never a send
+		{"16", "ok failed DLR_SMSC_FAIL"},
+		{"34", "ok failed DLR_FAIL"},       // 32 | 2
+		{"65", "ok delivered DLR_SUCCESS"}, // 64 | 1
+		{"3", "ok delivered DLR_SUCCESS"},  // success wins over fail
+		{"12", "ok deferred DLR_BUFFERED"}, // buffered before SMSC accepted
+		{"24", "ok failed DLR_SMSC_FAIL"},  // SMSC reject before SMSC accepted
+		{"20", "ok failed DLR_SMSC_FAIL"},  // SMSC reject before buffered
+		{"0", "malformed type"},
+		{"32", "malformed type"},
+		{"96", "malformed type"},
+		{"256", "malformed type"},
+		{"-1", "malformed type"},
+		{"0x1", "malformed type"},
+		{"", "malformed type"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run("type="+tt.mask, func(t *testing.T) {
 			t.Parallel()
-			e, err := sms.ParseJasmin(query(t, tt.raw), tt.dialect)
-			if err != nil {
-				t.Fatalf("ParseJasmin: %v", err)
+			r, body := request("GET", gatewayURL("kannel", "fid=F1&from=447700900123&type="+tt.mask), "", "", nil)
+			res, err := hook.Handle(r, body)
+			got := outcome(err)
+			if err == nil {
+				if len(res.Events) != 1 {
+					t.Fatalf("%d events", len(res.Events))
+				}
+				checkWebhookEvent(t, res.Events[0])
+				got += " " + string(res.Events[0].Type) + " " + res.Events[0].SMS.Stat
 			}
-			if diff := cmp.Diff(tt.want, summary(e)); diff != "" {
-				t.Errorf("ParseJasmin (-want +got):\n%s", diff)
+			if got != tt.want {
+				t.Errorf("type=%s: %s (%v), want %s", tt.mask, got, err, tt.want)
 			}
 		})
 	}
-	for _, raw := range []string{"level=1&message_status=ESME_ROK", "id=1&level=1", "id=1&level=9&message_status=X"} {
-		if _, err := sms.ParseJasmin(query(t, raw), ""); err == nil {
-			t.Errorf("ParseJasmin(%q): no error", raw)
+}
+
+// TestKannelWebhookErrorNamesField: the api prefixes "webhook <name>:",
+// so a refusal starts with the field, said once.
+func TestKannelWebhookErrorNamesField(t *testing.T) {
+	t.Parallel()
+	hook := kannelHook(t, "")
+	for _, q := range []string{"type=1&ref=m1&ts=yesterday&from=447700900123", "type=1&fid=%zz", "type=1&ref=m1"} {
+		r, body := request("GET", gatewayURL("kannel", q), "", "", nil)
+		_, err := hook.Handle(r, body)
+		if err == nil {
+			t.Fatalf("%s: accepted", q)
+		}
+		if strings.Contains(err.Error(), "webhook") {
+			t.Errorf("%s: error %q names the webhook; the caller does", q, err)
 		}
 	}
 }

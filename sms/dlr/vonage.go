@@ -1,4 +1,4 @@
-package sms
+package dlr
 
 import (
 	"bytes"
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // VonageConfig configures the Vonage (Nexmo) SMS delivery receipt adapter.
@@ -61,7 +62,7 @@ func (c VonageConfig) method() string {
 	return strings.ToLower(c.SignatureMethod)
 }
 
-// NewVonageWebhook returns the adapter of Vonage SMS API delivery receipts,
+// NewVonage returns the adapter of Vonage SMS API delivery receipts,
 // sent as a GET query, a form POST or a JSON POST (the account's webhook
 // format) and read by ParseVonage or ParseVonageValues. Two signatures are
 // accepted, both keyed by the signature secret:
@@ -78,14 +79,14 @@ func (c VonageConfig) method() string {
 // A Messages API status webhook (message_uuid) is refused as malformed:
 // its statuses and error codes are not the SMS API's, and no rule reads
 // them.
-func NewVonageWebhook(cfg VonageConfig) (*Webhook, error) {
+func NewVonage(cfg VonageConfig) (*Webhook, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, errors.New("vonage webhook: " + err.Error())
 	}
 	if cfg.MaxSkew == 0 {
 		cfg.MaxSkew = DefaultMaxSkew
 	}
-	return newWebhook("vonage", FormatVonage, []string{"status"}, cfg.verify, parseVonageCallback), nil
+	return newWebhook(ProviderVonage, FormatVonage, []string{"status"}, cfg.verify, parseVonageCallback), nil
 }
 
 // parseVonageCallback reads the JSON body, or the query and form.
@@ -258,4 +259,57 @@ func decodeJWTPart(s string, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	return dec.Decode(v)
+}
+
+// vonageDLR is the Vonage (Nexmo) SMS API delivery receipt
+// (developer.vonage.com, "SMS delivery receipts").
+type vonageDLR struct {
+	MSISDN    flexString `json:"msisdn"`
+	MessageID flexString `json:"messageId"`
+	Status    flexString `json:"status"`
+	ErrCode   flexString `json:"err-code"`
+	Timestamp flexString `json:"message-timestamp"`
+	SCTS      flexString `json:"scts"`
+}
+
+// ParseVonageValues reads a Vonage delivery receipt sent as a GET query
+// or a form, with the fields of ParseVonage.
+func ParseVonageValues(v url.Values) (channels.Event, error) {
+	m := make(map[string]string, len(v))
+	for k := range v {
+		m[k] = v.Get(k)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return channels.Event{}, fmt.Errorf("parse vonage callback: %w", err)
+	}
+	return ParseVonage(b)
+}
+
+// ParseVonage reads a Vonage delivery receipt JSON body (fields msisdn,
+// messageId, status, err-code, message-timestamp, scts). Stat is status,
+// Err err-code, Dialect "vonage".
+func ParseVonage(body []byte) (channels.Event, error) {
+	var d vonageDLR
+	if err := json.Unmarshal(body, &d); err != nil {
+		return channels.Event{}, fmt.Errorf("parse vonage callback: %w", err)
+	}
+	r, err := providerReceipt(ProviderVonage, string(d.MessageID), phone(string(d.MSISDN)), string(d.Status), string(d.ErrCode))
+	if err != nil {
+		return channels.Event{}, err
+	}
+	r.At = parseTimeAny(string(d.Timestamp))
+	if r.At.IsZero() {
+		r.At = sms.ParseReceiptDate(string(d.SCTS))
+	}
+	return r.Event(), nil
+}
+
+// parseVonageEnvelope reads the JSON body, or the query or form when the
+// request had no body (Vonage sends either).
+func parseVonageEnvelope(body json.RawMessage, v url.Values) (channels.Event, error) {
+	if b := bytes.TrimSpace(body); len(b) > 0 && !bytes.Equal(b, []byte("null")) {
+		return ParseVonage(b)
+	}
+	return ParseVonageValues(v)
 }

@@ -1,11 +1,44 @@
-package sms
+package dlr
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/rebond/rebond/channels"
 )
+
+// InfobipConfig configures the Infobip delivery report adapter.
+type InfobipConfig struct {
+	// SharedSecret is what the notifyUrl or the webhook subscription
+	// sends: Basic credentials, an "Authorization: App <key>" header, a
+	// custom header, or a token in the URL (keys "username", "password",
+	// "app_key", "header", "header_value", "token").
+	SharedSecret `koanf:",squash"`
+}
+
+// Validate names the first key that is wrong.
+func (c InfobipConfig) Validate() error { return c.SharedSecret.Validate() }
+
+// NewInfobip returns the adapter of Infobip delivery reports (a JSON POST
+// of results[], read by ParseInfobip; one event per result, each with its
+// own result as Raw). Infobip signs nothing: the shared secret of
+// InfobipConfig proves the caller.
+func NewInfobip(cfg InfobipConfig) (*Webhook, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, errors.New("infobip webhook: " + err.Error())
+	}
+	parse := func(c *callback) ([]channels.Event, error) {
+		evs, err := ParseInfobip(c.body)
+		for i := range evs {
+			evs[i].Raw = c.record(json.RawMessage(`{"results":[` + evs[i].Raw + `]}`))
+		}
+		return evs, err
+	}
+	w := newWebhook(ProviderInfobip, FormatInfobip, []string{"results"}, sharedCheck(ProviderInfobip, cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
+	return w, nil
+}
 
 // maxInfobipResults bounds the reports of one webhook; Infobip batches a
 // few dozen at most.
@@ -75,20 +108,20 @@ func infobipEvent(raw json.RawMessage) (channels.Event, error) {
 	if rep.Error.ID != 0 {
 		code = fmt.Sprint(rep.Error.ID)
 	}
-	r, err := providerReceipt("infobip", rep.MessageID, phone(rep.To), stat, code)
+	r, err := providerReceipt(ProviderInfobip, rep.MessageID, phone(rep.To), stat, code)
 	if err != nil {
 		return channels.Event{}, err
 	}
-	r.at, r.raw = parseTimeAny(rep.DoneAt), string(raw)
+	r.At, r.Raw = parseTimeAny(rep.DoneAt), string(raw)
 	switch rep.Status.GroupID {
 	case 3: // DELIVERED
-		r.typ = channels.Delivered
+		r.Type = channels.Delivered
 	case 1: // PENDING
-		r.typ = channels.Deferred
+		r.Type = channels.Deferred
 	default: // 2 UNDELIVERABLE, 4 EXPIRED, 5 REJECTED
-		r.typ = channels.Failed
+		r.Type = channels.Failed
 	}
-	return r.event(), nil
+	return r.Event(), nil
 }
 
 // parseInfobipEnvelope unwraps the corpus's record of the webhook request.

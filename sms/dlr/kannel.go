@@ -1,6 +1,7 @@
-package sms
+package dlr
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // Kannel's DLR types, the %d of a dlr-url (Kannel user guide, chapter
@@ -32,6 +34,35 @@ var kannelStats = []struct {
 	{kannelSMSCFail, "DLR_SMSC_FAIL", channels.Failed},
 	{kannelBuffered, "DLR_BUFFERED", channels.Deferred},
 	{kannelSMSCSuccess, "DLR_SMSC_SUCCESS", channels.Deferred},
+}
+
+// NewKannel returns the adapter of Kannel's dlr-url requests (a GET query
+// in Kannel 1.4; read by ParseKannel). Kannel signs nothing: the dlr-url
+// carries a shared secret (GatewayConfig). The dlr-url the sender submits
+// names its own message id and campaign, the escapes, and the handset's
+// number (from=%p, or a recipient parameter the sender writes):
+//
+//	https://rebond.example.com/v1/webhooks/kannel?token=SECRET&ref=<sender's id>&campaign=<campaign>&type=%d&fid=%F&answer=%A&from=%p&ts=%t&meta=%D
+//
+// type is Kannel's DLR bit mask (gw/dlr.h: 1 delivered, 2 failed, 4
+// buffered, 8 SMSC accepted, 16 SMSC rejected). A composite such as 34 or
+// 65 is read by the first of its bits in the order delivered, failed,
+// SMSC rejected, buffered, SMSC accepted; other bits are ignored, and a
+// mask with none of the five is malformed.
+func NewKannel(cfg GatewayConfig) (*Webhook, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, errors.New("kannel webhook: " + err.Error())
+	}
+	parse := func(c *callback) ([]channels.Event, error) {
+		if _, err := kannelType(c.params); err != nil {
+			return nil, &channels.FieldError{Field: "type", Msg: err.Error()}
+		}
+		return single(ParseKannel(c.params, cfg.Dialect))
+	}
+	w := newWebhook(ProviderKannel, FormatKannel, []string{"type|dlr|status"}, sharedCheck(ProviderKannel, cfg.SharedSecret), parse)
+	w.shared = &cfg.SharedSecret
+	w.recipientParam = true
+	return w, nil
 }
 
 // ParseKannel reads the parameters of a request Kannel's smsbox made to a
@@ -64,37 +95,37 @@ func ParseKannel(v url.Values, dialect string) (channels.Event, error) {
 	if err != nil {
 		return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
 	}
-	r := receipt{provider: "kannel", recipient: phone(first(v, "from", "phone", "msisdn")), at: at, campaign: first(v, "campaign")}
+	r := sms.Receipt{Provider: ProviderKannel, Recipient: phone(first(v, "from", "phone", "msisdn")), At: at, Campaign: first(v, "campaign")}
 	smscID := first(v, "fid", "foreign_id", "smsc_id")
 	answer := first(v, "answer", "reply")
-	if rt, err := ParseReceiptText(answer); err == nil && rt.Stat != "" {
-		r.sms = channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect}
+	if rt, err := sms.ParseReceiptText(answer); err == nil && rt.Stat != "" {
+		r.SMS = channels.SMSReceipt{Stat: rt.Stat, Err: rt.Err, Dialect: dialect}
 		if smscID == "" {
 			smscID = rt.ID
 		}
 	} else {
-		r.sms = kannelStatus(mask, answer)
+		r.SMS = kannelStatus(mask, answer)
 	}
 	for _, k := range kannelStats {
 		if mask&k.bit != 0 {
-			r.typ = k.typ
+			r.Type = k.typ
 			break
 		}
 	}
-	r.sms.NetworkError = kannelDLRErr(first(v, "meta"), r.sms)
-	r.messageID = senderID(v)
-	if r.messageID == "" {
-		r.messageID = smscID
+	r.SMS.NetworkError = kannelDLRErr(first(v, "meta"), r.SMS)
+	r.MessageID = senderID(v)
+	if r.MessageID == "" {
+		r.MessageID = smscID
 	}
-	if smscID != r.messageID {
-		r.sms.SMSCID = smscID
+	if smscID != r.MessageID {
+		r.SMS.SMSCID = smscID
 	}
-	for _, f := range []struct{ name, v string }{{"ref", r.messageID}, {"fid", smscID}, {"campaign", r.campaign}} {
-		if err := checkID(f.name, f.v); err != nil {
+	for _, f := range []struct{ name, v string }{{"ref", r.MessageID}, {"fid", smscID}, {"campaign", r.Campaign}} {
+		if err := sms.CheckID(f.name, f.v); err != nil {
 			return channels.Event{}, fmt.Errorf("parse kannel callback: %w", err)
 		}
 	}
-	return r.event(), nil
+	return r.Event(), nil
 }
 
 // senderID is the sender's own message id, which Kannel's dlr-url carries
@@ -139,7 +170,7 @@ func kannelType(v url.Values) (int, error) {
 
 // kannelStatus is the receipt of a callback without receipt text.
 func kannelStatus(mask int, answer string) channels.SMSReceipt {
-	r := channels.SMSReceipt{Dialect: "kannel"}
+	r := channels.SMSReceipt{Dialect: ProviderKannel}
 	for _, k := range kannelStats {
 		if mask&k.bit != 0 {
 			r.Stat = k.stat
@@ -149,7 +180,7 @@ func kannelStatus(mask int, answer string) channels.SMSReceipt {
 	if mask&kannelSMSCFail != 0 {
 		if code, ok := nackCode(answer); ok {
 			r.Err = strconv.FormatUint(uint64(code), 10)
-			if name := esmeName(code); name != "" {
+			if name := sms.ESMEName(code); name != "" {
 				r.Stat = name
 			}
 		}
@@ -177,11 +208,11 @@ func kannelDLRErr(meta string, r channels.SMSReceipt) string {
 	if raw == "" {
 		return ""
 	}
-	ne, err := NetworkErrorHex([]byte(raw))
+	ne, err := sms.NetworkErrorHex([]byte(raw))
 	if err != nil {
 		return ""
 	}
-	if r.Dialect != "" && r.Dialect != "kannel" && r.Err != "" {
+	if r.Dialect != "" && r.Dialect != ProviderKannel && r.Err != "" {
 		if n, err := strconv.Atoi(r.Err); err == nil && ne == fmt.Sprintf("03%04x", n) {
 			return ""
 		}
@@ -199,23 +230,4 @@ func kannelMeta(s string) map[string]url.Values {
 		out[parts[i]] = q
 	}
 	return out
-}
-
-// first returns the first non-empty parameter of the names.
-func first(v url.Values, names ...string) string {
-	for _, n := range names {
-		if s := strings.TrimSpace(v.Get(n)); s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-// phone returns s when it looks like a phone number, else "".
-func phone(s string) string {
-	t := strings.TrimPrefix(s, "+")
-	if t == "" || len(t) > 20 || strings.Trim(t, "0123456789") != "" {
-		return ""
-	}
-	return s
 }

@@ -1,14 +1,61 @@
-package sms_test
+package dlr_test
 
 import (
-	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/sms"
+	"github.com/rebond/rebond/sms/dlr"
 )
+
+// TestCorpusEvents checks what every event of the corpus must be, whatever
+// its label: an SMS event with an id, a message id and a receipt, and the
+// same id when the same payload arrives twice.
+func TestCorpusEvents(t *testing.T) {
+	t.Parallel()
+	for _, r := range readCorpus(t) {
+		t.Run(r.id, func(t *testing.T) {
+			t.Parallel()
+			e, err := dlr.ParseReceipt(r.format, []byte(r.payload), r.dialect)
+			if err != nil {
+				t.Fatalf("ParseReceipt: %v", err)
+			}
+			if e.Channel != channels.SMS || !e.Type.Valid() || e.SMS == nil || e.ID == "" || e.Raw == "" {
+				t.Errorf("incomplete event: %+v", e)
+			}
+			if e.MessageID == "" && !strings.HasPrefix(e.ID, "sms:") {
+				t.Errorf("no message id and id %q is not derived", e.ID)
+			}
+			again, err := dlr.ParseReceipt(r.format, []byte(r.payload), r.dialect)
+			if err != nil || again.ID != e.ID {
+				t.Errorf("second delivery: id %q (err %v), first %q", again.ID, err, e.ID)
+			}
+		})
+	}
+}
+
+func TestParseReceiptErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, format, payload string }{
+		{name: "unknown format", format: "carrier-pigeon", payload: "{}"},
+		{name: "payload too large", format: sms.FormatText, payload: "id:1 stat:DELIVRD text:" + strings.Repeat("x", sms.MaxPayloadLen)},
+		{name: "envelope not JSON", format: dlr.FormatTwilio, payload: "MessageSid=1"},
+		{name: "bad raw_query", format: dlr.FormatKannel, payload: `{"raw_query":"type=%zz"}`},
+		{name: "infobip without body", format: dlr.FormatInfobip, payload: `{"method":"POST"}`},
+		{name: "two infobip results in one receipt", format: dlr.FormatInfobip, payload: `{"body":{"results":[{"messageId":"a","status":{"groupId":3,"name":"DELIVERED_TO_HANDSET"}},{"messageId":"b","status":{"groupId":3,"name":"DELIVERED_TO_HANDSET"}}]}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if e, err := dlr.ParseReceipt(tt.format, []byte(tt.payload), ""); err == nil {
+				t.Errorf("ParseReceipt: no error, got %s", summary(e))
+			}
+		})
+	}
+}
 
 func TestParseFormCallbacks(t *testing.T) {
 	t.Parallel()
@@ -25,9 +72,9 @@ func TestParseFormCallbacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			parse := sms.ParseTwilio
+			parse := dlr.ParseTwilio
 			if tt.provider == "plivo" {
-				parse = sms.ParsePlivo
+				parse = dlr.ParsePlivo
 			}
 			e, err := parse(query(t, tt.raw))
 			if err != nil {
@@ -38,7 +85,7 @@ func TestParseFormCallbacks(t *testing.T) {
 			}
 		})
 	}
-	if _, err := sms.ParseTwilio(query(t, "MessageSid=SM1")); err == nil {
+	if _, err := dlr.ParseTwilio(query(t, "MessageSid=SM1")); err == nil {
 		t.Error("ParseTwilio without a status: no error")
 	}
 }
@@ -59,9 +106,9 @@ func TestParseJSONCallbacks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			parse := sms.ParseVonage
+			parse := dlr.ParseVonage
 			if tt.provider == "sinch" {
-				parse = sms.ParseSinch
+				parse = dlr.ParseSinch
 			}
 			e, err := parse([]byte(tt.body))
 			if err != nil {
@@ -76,74 +123,8 @@ func TestParseJSONCallbacks(t *testing.T) {
 		})
 	}
 	for _, body := range []string{`{`, `{"type":"delivery_report_sms","batch_id":"B","status":"Delivered"}`, `{"batch_id":"B"}`} {
-		if _, err := sms.ParseSinch([]byte(body)); err == nil {
+		if _, err := dlr.ParseSinch([]byte(body)); err == nil {
 			t.Errorf("ParseSinch(%s): no error", body)
-		}
-	}
-}
-
-// TestParseSinchBatchReport: a batch delivery report (delivery_report_sms,
-// Sinch SMS REST API "Delivery report") of type "full" lists each status's
-// recipients: one event each, with the id of the same recipient's own
-// report, so both shapes of one outcome count once. A "summary" report
-// names no recipient and gives no event.
-func TestParseSinchBatchReport(t *testing.T) {
-	t.Parallel()
-	full := `{"type":"delivery_report_sms","batch_id":"01HZX7Q3B9","total_message_count":3,"statuses":[
-		{"code":0,"status":"Delivered","count":2,"recipients":["447700900101","447700900102"]},
-		{"code":402,"status":"Failed","count":1,"recipients":["447700900103"]}],"client_reference":"spring"}`
-	evs, err := sms.ParseSinchReports([]byte(full))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range evs {
-		got = append(got, summary(e))
-	}
-	want := []string{
-		"delivered|sinch|01HZX7Q3B9|447700900101|Delivered|0|sinch||-",
-		"delivered|sinch|01HZX7Q3B9|447700900102|Delivered|0|sinch||-",
-		"failed|sinch|01HZX7Q3B9|447700900103|Failed|402|sinch||-",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("full report (-want +got):\n%s", diff)
-	}
-	one, err := sms.ParseSinch([]byte(`{"type":"recipient_delivery_report_sms","batch_id":"01HZX7Q3B9","recipient":"447700900103","code":402,"status":"Failed"}`))
-	if err != nil || len(evs) != 3 || one.ID != evs[2].ID {
-		t.Errorf("the recipient report's id %q, the batch report's %q (%v): want one fact, one id", one.ID, evs[len(evs)-1].ID, err)
-	}
-	summaryReport := `{"type":"delivery_report_sms","batch_id":"01HZX7Q3B9","statuses":[{"code":0,"status":"Delivered","count":3}],"total_message_count":3}`
-	if evs, err := sms.ParseSinchReports([]byte(summaryReport)); !errors.Is(err, sms.ErrNotReceipt) || len(evs) != 0 {
-		t.Errorf("summary report: %d events, %v; want none, ErrNotReceipt", len(evs), err)
-	}
-}
-
-func TestParseInfobip(t *testing.T) {
-	t.Parallel()
-	body := `{"results":[
-		{"messageId":"m1","to":"447700900123","doneAt":"2024-05-10T12:31:00.000+0000","status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET"},"error":{"groupId":0,"id":0,"name":"NO_ERROR","permanent":false}},
-		{"messageId":"m2","to":"447700900124","status":{"groupId":2,"groupName":"UNDELIVERABLE","id":9},"error":{"groupId":1,"id":27,"name":"EC_ABSENT_SUBSCRIBER","permanent":false}}]}`
-	evs, err := sms.ParseInfobip([]byte(body))
-	if err != nil {
-		t.Fatalf("ParseInfobip: %v", err)
-	}
-	var got []string
-	for _, e := range evs {
-		got = append(got, summary(e))
-	}
-	want := []string{
-		"delivered|infobip|m1|447700900123|DELIVERED_TO_HANDSET||infobip||-",
-		"failed|infobip|m2|447700900124|UNDELIVERABLE|27|infobip||-",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ParseInfobip (-want +got):\n%s", diff)
-	}
-	if evs[0].OccurredAt.IsZero() {
-		t.Error("doneAt not read")
-	}
-	for _, bad := range []string{`{"results":[]}`, `{"results":[{"messageId":"m"}]}`, `[]`} {
-		if _, err := sms.ParseInfobip([]byte(bad)); err == nil {
-			t.Errorf("ParseInfobip(%s): no error", bad)
 		}
 	}
 }

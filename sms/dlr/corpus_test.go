@@ -1,4 +1,4 @@
-package sms_test
+package dlr_test
 
 import (
 	"bufio"
@@ -10,18 +10,20 @@ import (
 	"github.com/rebond/rebond/configs"
 )
 
-// row is one labelled sample of testdata/receipts.tsv (see
-// testdata/README.md for the columns and where the samples come from).
+// row is one labelled sample of the SMS corpus, sms/testdata/receipts.tsv
+// (see sms/testdata/README.md for the columns and where the samples come
+// from). It lives beside package sms because it holds SMPP receipts too;
+// every format is read here, through ParseReceipt.
 type row struct {
 	id, source, format, dialect, payload, outcome, reason, note string
 }
 
-// readCorpus reads testdata/receipts.tsv: TAB-separated, no quoting, a
+// readCorpus reads sms/testdata/receipts.tsv: TAB-separated, no quoting, a
 // header line, eight fields per line.
 func readCorpus(tb testing.TB) []row {
 	tb.Helper()
 	var rows []row
-	for _, c := range readTSV(tb, "testdata/receipts.tsv", 8) {
+	for _, c := range readTSV(tb, "../testdata/receipts.tsv", 8) {
 		rows = append(rows, row{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
 	}
 	return rows
