@@ -20,7 +20,9 @@ func TestRoutes(t *testing.T) {
 		return e
 	}
 	via := func(e channels.Event, provider string) channels.Event { e.Provider = provider; return e }
-	bucket := func(route string) BucketKey { return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0} }
+	bucket := func(route string) BucketKey {
+		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0}
+	}
 	emailBucket := func(route string, hour time.Time) BucketKey {
 		return BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", route, hour}
 	}
@@ -121,7 +123,9 @@ func TestRouteMovesOnceAcrossBatches(t *testing.T) {
 			total[k] = addCounts(total[k], c)
 		}
 	}
-	key := func(route string) BucketKey { return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0} }
+	key := func(route string) BucketKey {
+		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0}
+	}
 	want := map[BucketKey]Counts{key(""): {}, key("smpp:gw1"): {Sent: 1, Hard: 1}}
 	if diff := cmp.Diff(want, total); diff != "" {
 		t.Errorf("buckets summed over the batches (-want +got):\n%s", diff)
