@@ -43,6 +43,13 @@ const (
 // id: nor stat:); callers may treat it as a mobile-originated message.
 var ErrNotReceipt = errors.New("not a delivery receipt")
 
+// ErrNoDelivery marks a well-formed report of outcomes that names no
+// delivery they belong to (a Sinch "summary" report: counts per status,
+// no recipients): no per-delivery fact can be read from it. It wraps
+// ErrNotReceipt; a webhook answers it as accepted, marked Unusable
+// (channels.WebhookResult), rather than drop it silently.
+var ErrNoDelivery = fmt.Errorf("%w: outcomes of no named delivery", ErrNotReceipt)
+
 // ParseReceipt reads one delivery receipt in the given format into an SMS
 // event. dialect names the err: code table of the connection the receipt
 // came from ("map", "twilio-smpp", "8x8", "w2wts"; see channels.SMSReceipt);

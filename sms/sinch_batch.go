@@ -31,9 +31,9 @@ type sinchBatchReport struct {
 // (delivery_report_sms), one event per recipient a batch report names,
 // with the id ParseSinch gives the same recipient's report of the same
 // status, so the two count once. A summary report names no recipient: it
-// gives no event (rebond cannot tell whose outcome it is; set the batch's
-// delivery_report to "full" or "per_recipient"). Other types are
-// ErrNotReceipt.
+// gives no event but ErrNoDelivery (rebond cannot tell whose outcome it
+// is; the batch's delivery_report must be "full" or "per_recipient").
+// Other types are ErrNotReceipt.
 func ParseSinchReports(body []byte) ([]channels.Event, error) {
 	var head struct {
 		Type string `json:"type"`
@@ -64,7 +64,8 @@ func ParseSinchReports(body []byte) ([]channels.Event, error) {
 		}
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("parse sinch callback: a summary report names no recipient: %w", ErrNotReceipt)
+		return nil, fmt.Errorf("sinch summary delivery report of batch %q (counts per status, no recipients): %w;"+
+			" send batches with delivery_report \"full\" or \"per_recipient\"", b.BatchID, ErrNoDelivery)
 	}
 	return events, nil
 }

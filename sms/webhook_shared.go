@@ -137,9 +137,11 @@ func (c SinchConfig) Validate() error {
 	return c.SharedSecret.Validate()
 }
 
-// NewSinchWebhook returns the adapter of Sinch SMS REST API recipient
-// delivery reports (a JSON POST, read by ParseSinch; batch summary reports
-// are accepted and produce nothing). With Secret it verifies Sinch's
+// NewSinchWebhook returns the adapter of Sinch SMS REST API delivery
+// reports (a JSON POST, read by ParseSinchReports: a recipient report, or a
+// batch report, one event per recipient; a batch "summary" report names
+// no recipient and is answered as accepted, marked Unusable). With Secret
+// it verifies Sinch's
 // callback signature: x-sinch-webhook-signature =
 // base64(HMAC-SHA256(secret, body + "." + nonce + "." + timestamp)), with
 // the -nonce and -timestamp headers (Unix seconds, within MaxSkew) and

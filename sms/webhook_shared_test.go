@@ -196,9 +196,19 @@ func TestSinchWebhook(t *testing.T) {
 		{"unsigned", with(nil, body), "unauthorized", nil},
 		{"no status", with(sinchHeaders(sinchSecret, `{"batch_id":"B1","recipient":"447700900123"}`, "n", now),
 			`{"batch_id":"B1","recipient":"447700900123"}`), "malformed status", nil},
-		{"batch report: nothing to record", with(sinchHeaders(sinchSecret, batch, "n", now), batch), "ok", nil},
+		{"summary batch report: nothing to record", with(sinchHeaders(sinchSecret, batch, "n", now), batch), "ok", nil},
 	}
 	runHookCases(t, hook, tests)
+	// The summary is accepted (Sinch must not deliver it again), but
+	// marked unusable, so the API keeps it and says why.
+	res, err := hook.Handle(with(sinchHeaders(sinchSecret, batch, "n2", now), batch)())
+	if err != nil || len(res.Events) != 0 || !strings.Contains(res.Unusable, "summary") || !strings.Contains(res.Unusable, `"per_recipient"`) {
+		t.Errorf("summary report: %+v, %v; want no event, unusable with the reason and the fix", res, err)
+	}
+	res, err = hook.Handle(with(good, body)())
+	if err != nil || res.Unusable != "" {
+		t.Errorf("a recipient report: unusable %q, %v", res.Unusable, err)
+	}
 }
 
 func TestSinchWebhookSharedSecret(t *testing.T) {
