@@ -45,7 +45,7 @@ func TestCSVExportsNeutralizeFormulas(t *testing.T) {
 	op := &fakeOperator{}
 	f := newFixture(t, Config{Operator: op}, nil)
 	f.reader.rates = []store.RateRow{{Channel: channels.Email, Campaign: "=cmd|' /C calc'!A0", Domain: "@x", Provider: "+p",
-		Reason: "-r", ReasonGroup: "\tg", Sent: -3, SoftRate: -0.5}}
+		Reason: "-r", ReasonGroup: "\tg", Route: "=route", Sent: -3, SoftRate: -0.5}}
 	code, body := f.authed("GET", "/v1/rates?format=csv", "")
 	if code != http.StatusOK {
 		t.Fatalf("rates csv: %d %s", code, body)
@@ -59,7 +59,7 @@ func TestCSVExportsNeutralizeFormulas(t *testing.T) {
 		row[c] = recs[1][i]
 	}
 	for col, want := range map[string]string{"campaign": "'=cmd|' /C calc'!A0", "domain": "'@x", "provider": "'+p",
-		"reason": "'-r", "reason_group": "'\tg", "sent": "-3", "soft_rate": "-0.500000"} {
+		"reason": "'-r", "reason_group": "'\tg", "route": "'=route", "sent": "-3", "soft_rate": "-0.500000"} {
 		if row[col] != want {
 			t.Errorf("rates csv %s = %q, want %q", col, row[col], want)
 		}

@@ -41,7 +41,7 @@ func (s *Server) getRates(w http.ResponseWriter, r *http.Request) error {
 }
 
 func ratesQuery(v url.Values) (store.RatesQuery, error) {
-	q := store.RatesQuery{Channel: channels.Channel(v.Get("channel")), Campaign: v.Get("campaign")}
+	q := store.RatesQuery{Channel: channels.Channel(v.Get("channel")), Campaign: v.Get("campaign"), Route: v.Get("route")}
 	if q.Channel != "" && !q.Channel.Valid() {
 		return q, errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", q.Channel)
 	}
@@ -70,7 +70,7 @@ func ratesQuery(v url.Values) (store.RatesQuery, error) {
 		return q, errorf(http.StatusBadRequest, "group_by: choose one of day and hour")
 	}
 	if (contains(q.GroupBy, "reason") || contains(q.GroupBy, "reason_group")) && contains(q.GroupBy, "provider") {
-		return q, errorf(http.StatusBadRequest, "group_by: reason and reason_group combine with campaign, domain, day or hour, not provider")
+		return q, errorf(http.StatusBadRequest, "group_by: reason and reason_group combine with campaign, domain, route, day or hour, not provider")
 	}
 	if contains(q.GroupBy, "reason") && contains(q.GroupBy, "reason_group") {
 		return q, errorf(http.StatusBadRequest, "group_by: choose one of reason and reason_group")
@@ -143,7 +143,7 @@ func contains(list []string, s string) bool {
 
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
 	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
-	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group"}
+	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -169,7 +169,7 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
 			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume),
-			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup)})
+			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route)})
 	}
 	cw.Flush()
 	return cw.Error()

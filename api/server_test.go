@@ -203,9 +203,9 @@ func TestGetRates(t *testing.T) {
 	}
 	code, body = f.authed("GET", "/v1/rates?format=csv", "")
 	want := "channel,campaign,domain,bucket,sent,delivered,soft,hard,complaints,pending,soft_rate,hard_rate,complaint_rate," +
-		"soft_rate_low,soft_rate_high,hard_rate_low,hard_rate_high,complaint_rate_low,complaint_rate_high,low_volume,provider,reason,reason_group\n" +
+		"soft_rate_low,soft_rate_high,hard_rate_low,hard_rate_high,complaint_rate_low,complaint_rate_high,low_volume,provider,reason,reason_group,route\n" +
 		"email,\"spring, \"\"promo\"\"\",,2026-11-02T00:00:00Z,100,0,20,10,0,70,0.200000,0.100000,0.000000," +
-		"0.133300,0.288800,0.055200,0.174400,0.000000,0.037000,false,,,\n"
+		"0.133300,0.288800,0.055200,0.174400,0.000000,0.037000,false,,,,\n"
 	if code != http.StatusOK || body != want {
 		t.Errorf("csv: %d\n%s\nwant\n%s", code, body, want)
 	}
@@ -342,7 +342,8 @@ func (k *rejectKeeper) InsertRejected(_ context.Context, source, reason string, 
 
 // TestWebhookAnswerAndRejects: the answer counts the distinct events a
 // payload holds (what is stored), and a refused payload is kept with why,
-// without the secret of a dlr-url's query.
+// without the secret of a dlr-url's query; so is a payload whose outcomes
+// name no delivery, answered as accepted (a provider must not retry it).
 func TestWebhookAnswerAndRejects(t *testing.T) {
 	a := channels.Event{ID: "ev1", Channel: channels.Email, Type: channels.Sent, Recipient: "a@example.org"}
 	b := channels.Event{ID: "ev2", Channel: channels.Email, Type: channels.Delivered, Recipient: "a@example.org"}
@@ -350,6 +351,7 @@ func TestWebhookAnswerAndRejects(t *testing.T) {
 	f := newFixture(t, Config{Rejects: keeper, Webhooks: map[string]channels.Webhook{
 		"sendgrid": hook{res: channels.WebhookResult{Events: []channels.Event{a, b, a}}},
 		"kannel":   hook{err: &channels.FieldError{Field: "type", Msg: "required"}},
+		"sinch":    hook{res: channels.WebhookResult{Unusable: "summary report: no recipients"}},
 	}}, nil)
 	if code, body := f.do("POST", "/v1/webhooks/sendgrid", "[]", ""); code != http.StatusOK || body != `{"accepted":2}`+"\n" {
 		t.Errorf("sendgrid: %d %q, want the 2 distinct events counted", code, body)
@@ -359,7 +361,11 @@ func TestWebhookAnswerAndRejects(t *testing.T) {
 	}
 	f.do("POST", "/v1/webhooks/kannel", "fid=1", "")
 	f.do("GET", "/v1/webhooks/kannel?fid=2&token=s3cret-token&Password=x", "", "")
-	want := []string{"webhook:kannel|type: required|fid=1", "webhook:kannel|type: required|GET /v1/webhooks/kannel?fid=2"}
+	if code, body := f.do("POST", "/v1/webhooks/sinch", `{"type":"delivery_report_sms"}`, ""); code != http.StatusOK || body != `{"accepted":0}`+"\n" {
+		t.Errorf("sinch summary: %d %q, want 200 accepted 0", code, body)
+	}
+	want := []string{"webhook:kannel|type: required|fid=1", "webhook:kannel|type: required|GET /v1/webhooks/kannel?fid=2",
+		`webhook:sinch|summary report: no recipients|{"type":"delivery_report_sms"}`}
 	if strings.Join(keeper.kept, "\n") != strings.Join(want, "\n") {
 		t.Errorf("kept %q, want %q", keeper.kept, want)
 	}

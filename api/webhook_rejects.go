@@ -28,7 +28,8 @@ const (
 var secretParams = []string{"token", "secret", "password", "pass", "key", "signature", "sig"}
 
 // keepRejected stores a webhook payload its adapter refused as malformed,
-// with the reason, under source "webhook:<name>": the body, or for a
+// or found unusable (channels.WebhookResult.Unusable), with the reason,
+// under source "webhook:<name>": the body, or for a
 // callback that has none (a GET dlr-url), its query without secrets. A
 // failure to keep it is logged; the provider's answer does not change.
 func (s *Server) keepRejected(r *http.Request, name string, body []byte, why error) {

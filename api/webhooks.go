@@ -101,7 +101,13 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.count(res.Events, 0)
-	s.metrics.webhooks.WithLabelValues(name, "accepted").Inc()
+	if res.Unusable != "" {
+		s.log.WarnContext(r.Context(), "webhook payload gives no event: it names no delivery", "webhook", name, "reason", res.Unusable)
+		s.metrics.webhooks.WithLabelValues(name, "unusable").Inc()
+		s.keepRejected(r, name, body, errors.New(res.Unusable))
+	} else {
+		s.metrics.webhooks.WithLabelValues(name, "accepted").Inc()
+	}
 	if res.Body == "" {
 		writeJSON(w, http.StatusOK, map[string]int{"accepted": len(res.Events)})
 		return nil

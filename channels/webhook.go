@@ -61,6 +61,14 @@ type WebhookResult struct {
 	// (Jasmin: "ACK/Jasmin").
 	Body        string
 	ContentType string
+	// Unusable, when set, says why an authenticated, well-formed payload
+	// gives no event although it reports outcomes: it reports them in a
+	// form that names no delivery (a Sinch "summary" report counts
+	// outcomes per status, without recipients). Delivering it again
+	// would not change that, so the HTTP package answers as for success,
+	// and keeps the payload with this reason (rejected_events) and logs
+	// it, for an operator to see and change the provider's settings.
+	Unusable string
 }
 
 // ErrUnauthorized marks a webhook call whose signature or secret did not

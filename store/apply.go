@@ -178,6 +178,7 @@ type messageRow struct {
 	RetryAttempt int            `db:"retry_attempt"`
 	RetryDueAt   sql.NullTime   `db:"retry_due_at"`
 	RetryReason  sql.NullString `db:"retry_reason"`
+	Route        string         `db:"route"`
 }
 
 // lockMessages resolves each event's delivery (resolveDeliveries, which
@@ -244,7 +245,7 @@ func (r messageRow) message() lifecycle.Message {
 		Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient,
 		Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
 		Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
-		RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String,
+		RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String, Route: r.Route,
 	}
 }
 

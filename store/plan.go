@@ -78,18 +78,19 @@ func sameMessage(a, b lifecycle.Message) bool {
 	return a.Tenant == b.Tenant && a.Channel == b.Channel && a.MessageID == b.MessageID && a.Recipient == b.Recipient &&
 		a.Campaign == b.Campaign && a.Domain == b.Domain && a.SentAt.Equal(b.SentAt) && a.Status == b.Status &&
 		a.Complained == b.Complained && a.Reason == b.Reason && a.EventID == b.EventID &&
-		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason
+		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason &&
+		a.Route == b.Route
 }
 
 // messageArgs are the array parameters of update-messages and
 // insert-messages, in their unnest column order.
 func messageArgs(ms []lifecycle.Message) []any {
-	text := make([][]string, 12)
+	text := make([][]string, 13)
 	var complained []bool
 	var attempts []int64
 	for _, m := range ms {
 		row := []string{m.Tenant, string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
-			string(m.Status), m.Reason, m.EventID, ts(m.RetryDueAt), m.RetryReason}
+			string(m.Status), m.Reason, m.EventID, ts(m.RetryDueAt), m.RetryReason, m.Route}
 		for i, x := range row {
 			text[i] = append(text[i], x)
 		}
@@ -98,7 +99,7 @@ func messageArgs(ms []lifecycle.Message) []any {
 	}
 	return []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
 		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(complained), pq.Array(text[8]), pq.Array(text[9]),
-		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11])}
+		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11]), pq.Array(text[12])}
 }
 
 // writeRecipients updates the changed recipients, every one of them locked
@@ -146,10 +147,10 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 	if len(p.Buckets) == 0 {
 		return nil
 	}
-	keys := make([][]string, 5)
+	keys := make([][]string, 6)
 	nums := make([][]string, 6)
 	for k, c := range p.Buckets {
-		for i, x := range []string{k.Tenant, string(k.Channel), k.Campaign, k.Domain, ts(k.Hour)} {
+		for i, x := range []string{k.Tenant, string(k.Channel), k.Campaign, k.Domain, k.Route, ts(k.Hour)} {
 			keys[i] = append(keys[i], x)
 		}
 		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints, c.Unverified} {

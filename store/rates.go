@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 )
 
 // rateGroups maps a group_by name to its SQL expression over rate_buckets.
@@ -25,7 +26,7 @@ var rateGroups = map[string]string{
 // RateGroups lists the group_by names Rates accepts besides the always
 // present channel and campaign.
 func RateGroups() []string {
-	return []string{"campaign", "domain", "day", "hour", "reason", "reason_group"}
+	return []string{"campaign", "domain", "route", "day", "hour", "reason", "reason_group"}
 }
 
 // Rates sums rate buckets by channel, campaign and the requested groups.
@@ -47,15 +48,19 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	}
 	defer rows.Close()
 	out := []RateRow{}
+	byRoute := slices.Contains(q.GroupBy, "route")
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
-		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &r.Unverified); err != nil {
+		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &r.Route, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &r.Unverified); err != nil {
 			return nil, fmt.Errorf("scan rates: %w", err)
 		}
 		if bucket != nil {
 			b := bucket.UTC()
 			r.Bucket = &b
+		}
+		if byRoute {
+			r.Route = lifecycle.Route(r.Route)
 		}
 		r.finish(q.MinVolume)
 		out = append(out, r)
@@ -64,12 +69,14 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 }
 
 func ratesSQL(q RatesQuery) (string, []any, error) {
-	var byDomain, byHour, byDay bool
+	var byDomain, byRoute, byHour, byDay bool
 	for _, g := range q.GroupBy {
 		switch g {
 		case "campaign", "channel":
 		case "domain":
 			byDomain = true
+		case "route":
+			byRoute = true
 		case "hour", "day":
 			if byHour || byDay {
 				return "", nil, fmt.Errorf("group_by: choose one of hour and day")
@@ -79,12 +86,16 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 			return "", nil, fmt.Errorf("group_by: unknown group %q (want any of %s)", g, strings.Join(RateGroups(), ", "))
 		}
 	}
-	src := rateSource(q, byDomain, byHour)
-	domain, bucket := "''", "NULL::timestamptz"
+	src := rateSource(q, byDomain || byRoute, byHour)
+	domain, route, bucket := "''", "''", "NULL::timestamptz"
 	keys := []string{"channel", "campaign"}
 	if byDomain {
 		domain = "domain"
 		keys = append(keys, domain)
+	}
+	if byRoute {
+		route = "route"
+		keys = append(keys, route)
 	}
 	switch {
 	case byHour:
@@ -98,18 +109,22 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 		keys = append(keys, bucket)
 	}
 	where, args := rateFilters(q, src.time)
-	sql := "SELECT channel, campaign, " + domain + " AS domain, " + bucket + " AS bucket," +
+	sql := "SELECT channel, campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket," +
 		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified) FROM " + src.table
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
 	group := strings.Join(keys, ", ")
-	return sql + " GROUP BY " + group + " ORDER BY " + group, args, nil
+	// A delivery that learns its route leaves zeros in the bucket it
+	// left (lifecycle, "Routes"): a group of nothing but zeros says
+	// nothing, and is no row.
+	having := " HAVING (sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)) <> (0, 0, 0, 0, 0, 0)"
+	return sql + " GROUP BY " + group + having + " ORDER BY " + group, args, nil
 }
 
-// rateFilters is the WHERE of a rates query: tenant, channel, campaign and the
-// time range on timeCol (a column name of the code, never input), every
-// value a bind parameter.
+// rateFilters is the WHERE of a rates query: tenant, channel, campaign,
+// route and the time range on timeCol (a column name of the code, never
+// input), every value a bind parameter.
 func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
 	add := func(cond string, v any) {
 		args = append(args, v)
@@ -121,6 +136,9 @@ func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
 	}
 	if q.Campaign != "" {
 		add("campaign = $%d", q.Campaign)
+	}
+	if q.Route != "" {
+		add("route = $%d", storedRoute(q.Route))
 	}
 	if !q.From.IsZero() {
 		add(timeCol+" >= $%d", q.From)
@@ -136,19 +154,30 @@ func rateFilters(q RatesQuery, timeCol string) (where []string, args []any) {
 type rateTable struct{ table, time string }
 
 // rateSource picks the smallest table that answers q exactly: the daily
-// roll-ups (24 times fewer rows; without the domain, fewer still) unless
-// the query needs hours — grouped by hour, or a range that does not start
-// and end on UTC midnights.
-func rateSource(q RatesQuery, byDomain, byHour bool) rateTable {
+// roll-ups (24 times fewer rows; without the domain and route, fewer
+// still) unless the query needs hours — grouped by hour, or a range that
+// does not start and end on UTC midnights. byKey says the query groups
+// by domain or route, which only rate_buckets and rate_days key.
+func rateSource(q RatesQuery, byKey, byHour bool) rateTable {
 	midnight := func(t time.Time) bool { return t.IsZero() || t.UTC().Equal(t.UTC().Truncate(24*time.Hour)) }
 	switch {
 	case byHour || !midnight(q.From) || !midnight(q.To):
 		return rateTable{"rate_buckets", "hour"}
-	case byDomain:
+	case byKey || q.Route != "":
 		return rateTable{"rate_days", "day"}
 	default:
 		return rateTable{"rate_campaign_days", "day"}
 	}
+}
+
+// storedRoute is the stored route a RatesQuery.Route names: rows name
+// the empty route of the deliveries no event named a provider for
+// lifecycle.UnknownRoute (lifecycle.Route), as sender incidents do.
+func storedRoute(label string) string {
+	if label == lifecycle.UnknownRoute {
+		return ""
+	}
+	return label
 }
 
 // finish derives a row's pending count, rates, intervals and volume flag

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 )
 
 // ratesByReason answers group_by=reason and reason_group from the
@@ -31,13 +32,17 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 	defer rows.Close()
 	var out []RateRow
 	var pending []int64
+	byRoute := slices.Contains(q.GroupBy, "route")
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
 		var p int64
-		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &bucket, &r.Reason,
+		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &r.Route, &bucket, &r.Reason,
 			&r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &p, &r.Sent); err != nil {
 			return nil, fmt.Errorf("scan rates by reason: %w", err)
+		}
+		if byRoute {
+			r.Route = lifecycle.Route(r.Route)
 		}
 		if bucket != nil {
 			b := bucket.UTC()
@@ -60,7 +65,7 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 }
 
 func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
-	domain, bucket, byGroup := "''", "NULL::timestamptz", false
+	domain, route, bucket, byGroup := "''", "''", "NULL::timestamptz", false
 	for _, g := range q.GroupBy {
 		switch g {
 		case "campaign", "channel", "reason":
@@ -68,6 +73,8 @@ func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
 			byGroup = true
 		case "domain":
 			domain = "domain"
+		case "route":
+			route = "route"
 		case "day":
 			bucket = "date_trunc('day', sent_at, 'UTC')"
 		case "hour":
@@ -82,18 +89,18 @@ func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
 	// Only real expressions in PARTITION BY (PostgreSQL refuses constants
 	// there); GROUP BY and ORDER BY use output positions.
 	partition := []string{"channel", "campaign"}
-	for _, e := range []string{domain, bucket} {
+	for _, e := range []string{domain, route, bucket} {
 		if !strings.HasPrefix(e, "''") && !strings.HasPrefix(e, "NULL") {
 			partition = append(partition, e)
 		}
 	}
-	sql := "SELECT channel, campaign, " + domain + " AS domain, " + bucket + " AS bucket, " + reason + " AS reason," +
+	sql := "SELECT channel, campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket, " + reason + " AS reason," +
 		" count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'soft')," +
 		" count(*) FILTER (WHERE status = 'hard'), count(*) FILTER (WHERE complained)," +
 		" count(*) FILTER (WHERE status = 'pending')," +
 		" (sum(count(*)) OVER (PARTITION BY " + strings.Join(partition, ", ") + "))::bigint" +
 		" FROM messages WHERE " + strings.Join(where, " AND ") +
-		" GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+		" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
 	return sql, args, byGroup, nil
 }
 
@@ -101,16 +108,16 @@ func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
 // the surrounding group's total, the same on every row, so it is kept.
 func byReasonGroup(rows []RateRow, pending []int64) ([]RateRow, []int64) {
 	type key struct {
-		ch               channels.Channel
-		campaign, domain string
-		bucket           time.Time
-		group            string
+		ch                      channels.Channel
+		campaign, domain, route string
+		bucket                  time.Time
+		group                   string
 	}
 	idx := map[key]int{}
 	var out []RateRow
 	var outPending []int64
 	for i, r := range rows {
-		k := key{ch: r.Channel, campaign: r.Campaign, domain: r.Domain, group: channels.ReasonGroup(r.Channel, channels.Reason(r.Reason))}
+		k := key{ch: r.Channel, campaign: r.Campaign, domain: r.Domain, route: r.Route, group: channels.ReasonGroup(r.Channel, channels.Reason(r.Reason))}
 		if r.Bucket != nil {
 			k.bucket = *r.Bucket
 		}
@@ -118,7 +125,8 @@ func byReasonGroup(rows []RateRow, pending []int64) ([]RateRow, []int64) {
 		if !ok {
 			j = len(out)
 			idx[k] = j
-			out = append(out, RateRow{Channel: r.Channel, Campaign: r.Campaign, Domain: r.Domain, Bucket: r.Bucket, ReasonGroup: k.group, Sent: r.Sent})
+			out = append(out, RateRow{Channel: r.Channel, Campaign: r.Campaign, Domain: r.Domain, Route: r.Route, Bucket: r.Bucket,
+				ReasonGroup: k.group, Sent: r.Sent})
 			outPending = append(outPending, 0)
 		}
 		o := &out[j]
@@ -139,7 +147,7 @@ func byReasonGroup(rows []RateRow, pending []int64) ([]RateRow, []int64) {
 			yb = *y.Bucket
 		}
 		return cmp.Or(cmp.Compare(x.Channel, y.Channel), cmp.Compare(x.Campaign, y.Campaign), cmp.Compare(x.Domain, y.Domain),
-			xb.Compare(yb), cmp.Compare(x.ReasonGroup, y.ReasonGroup))
+			cmp.Compare(x.Route, y.Route), xb.Compare(yb), cmp.Compare(x.ReasonGroup, y.ReasonGroup))
 	})
 	sorted, sortedPending := make([]RateRow, len(out)), make([]int64, len(out))
 	for i, j := range order {

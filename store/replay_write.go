@@ -136,7 +136,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 // message's status from ALL its applied events under lifecycle semantics
 // (the stored verdicts, with vs in place of theirs), and applies the
 // difference between the old and the new status to the message's rate
-// bucket (its campaign, domain and sent hour) in rate_buckets, rate_days
+// bucket (its campaign, domain, route and sent hour) in rate_buckets, rate_days
 // and rate_campaign_days. Recipient states are left alone: they are
 // history an operator may have acted on. With dry set, it computes the
 // same and rolls back: nothing is written.
@@ -295,7 +295,7 @@ func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.Key
 
 // addDelta adds to buckets what moving a message from was to now changes
 // in its send's bucket, keyed as the apply path keyed it (the stored
-// campaign, domain and sent hour). A message not sent yet has no bucket:
+// campaign, domain, route and sent hour: a replay changes none of them). A message not sent yet has no bucket:
 // its status is counted whole when its "sent" event is applied.
 func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecycle.Message) {
 	if was.SentAt.IsZero() {
@@ -305,7 +305,8 @@ func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecyc
 	if d == (lifecycle.Counts{}) {
 		return
 	}
-	k := lifecycle.BucketKey{Tenant: was.Tenant, Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Hour: was.SentAt.UTC().Truncate(time.Hour)}
+	k := lifecycle.BucketKey{Tenant: was.Tenant, Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Route: was.Route,
+		Hour: was.SentAt.UTC().Truncate(time.Hour)}
 	c := buckets[k]
 	c.Delivered, c.Soft, c.Hard, c.Complaints = c.Delivered+d.Delivered, c.Soft+d.Soft, c.Hard+d.Hard, c.Complaints+d.Complaints
 	buckets[k] = c

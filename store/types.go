@@ -19,14 +19,18 @@ const (
 )
 
 // RatesQuery selects and groups rate buckets. Zero fields do not filter.
-// GroupBy takes any of "channel", "campaign", "domain", "day", "hour";
-// channel and campaign are always part of a row's key.
+// GroupBy takes any of RateGroups and "channel"; channel and campaign are
+// always part of a row's key.
 type RatesQuery struct {
 	// Tenant whose counts are read; empty: the tenant of the context
 	// (WithTenant).
 	Tenant   string
 	Channel  channels.Channel
 	Campaign string
+	// Route keeps the deliveries of one route (lifecycle.Message.Route),
+	// named as rows name it: lifecycle.UnknownRoute for those no event
+	// named a provider for.
+	Route    string
 	From, To time.Time
 	GroupBy  []string
 	// MinVolume flags rows with fewer sent messages (RateRow.LowVolume).
@@ -47,7 +51,8 @@ type RateRow struct {
 	Complaints int64            `json:"complaints"`
 	// Unverified counts the bounce and complaint mails of the range that
 	// nothing vouched for (channels.Event.Unverified): by their own hour,
-	// in the row without campaign or domain, never in the rates.
+	// in the row without campaign or domain (under the route of the
+	// listener that received them), never in the rates.
 	Unverified int64 `json:"unverified"`
 	// Pending counts sent messages with no final outcome yet.
 	Pending       int64   `json:"pending"`
@@ -65,6 +70,10 @@ type RateRow struct {
 	// Provider is the mailbox provider of group_by=provider rows (set by
 	// Regroup from the domain; the store itself never sets it).
 	Provider string `json:"provider,omitempty"`
+	// Route is the route of group_by=route rows (lifecycle.Message.Route):
+	// "smpp:<gateway>", a webhook's provider…, or lifecycle.UnknownRoute
+	// for the deliveries no event named a provider for.
+	Route string `json:"route,omitempty"`
 	// Reason and ReasonGroup are set when the rows are grouped by them
 	// (group_by=reason or reason_group): each row then counts the
 	// messages whose final outcome has that reason, and Sent is the

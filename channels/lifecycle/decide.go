@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -89,6 +90,7 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	if !counted {
 		fill(&m.Domain, channels.Domain(e.Recipient))
 	}
+	d.learnRoute(&m, e)
 	if e.Type == channels.Sent {
 		if e.Campaign != "" && !counted {
 			m.Campaign = e.Campaign
@@ -117,12 +119,35 @@ func (d *decider) send(m *Message, e channels.Event) {
 	}
 	m.SentAt = e.OccurredAt
 	m.EventID = e.Key()
+	d.count(*m, counted(*m))
+}
+
+// learnRoute gives m the route of e's provider when m has none yet (see
+// "Routes" in the package documentation). A delivery already counted
+// without a route moves whole to its route's bucket, in this plan: what
+// it counts leaves the bucket without a route and enters the new one.
+func (d *decider) learnRoute(m *Message, e channels.Event) {
+	if m.Route != "" || e.Provider == "" {
+		return
+	}
+	c := counted(*m)
+	d.count(*m, scaleCounts(c, -1))
+	m.Route = Route(e.Provider)
+	d.count(*m, c)
+}
+
+// counted is what a delivery counts in its send's bucket: nothing before
+// its send, then the send, its status and its complaint.
+func counted(m Message) Counts {
+	if m.SentAt.IsZero() {
+		return Counts{}
+	}
 	c := statusCounts(m.Status, 1)
 	c.Sent = 1
 	if m.Complained {
 		c.Complaints = 1
 	}
-	d.count(*m, c)
+	return c
 }
 
 func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) bool {
@@ -172,6 +197,13 @@ func statusCounts(s Status, n int64) Counts {
 	return Counts{}
 }
 
+func scaleCounts(c Counts, n int64) Counts {
+	return Counts{
+		Sent: n * c.Sent, Delivered: n * c.Delivered, Soft: n * c.Soft, Hard: n * c.Hard, Complaints: n * c.Complaints,
+		Unverified: n * c.Unverified,
+	}
+}
+
 func addCounts(a, b Counts) Counts {
 	return Counts{
 		Sent: a.Sent + b.Sent, Delivered: a.Delivered + b.Delivered,
@@ -186,7 +218,7 @@ func (d *decider) count(m Message, c Counts) {
 	if m.SentAt.IsZero() || c == (Counts{}) {
 		return
 	}
-	k := BucketKey{m.Tenant, m.Channel, m.Campaign, m.Domain, m.SentAt.UTC().Truncate(time.Hour)}
+	k := BucketKey{m.Tenant, m.Channel, m.Campaign, m.Domain, m.Route, m.SentAt.UTC().Truncate(time.Hour)}
 	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], c)
 }
 
@@ -199,6 +231,9 @@ func fill(dst *string, v string) {
 // flush moves the touched rows into the plan in key order, so concurrent
 // batches lock rows in the same order and cannot deadlock on each other.
 func (d *decider) flush() {
+	// A delivery counted and moved to its route within the batch leaves
+	// nothing in the bucket it left: no row to write.
+	maps.DeleteFunc(d.plan.Buckets, func(_ BucketKey, c Counts) bool { return c == (Counts{}) })
 	for _, m := range d.messages {
 		d.plan.Messages = append(d.plan.Messages, m)
 	}

@@ -200,7 +200,7 @@ func TestSoftFailureIsAudited(t *testing.T) {
 
 func TestMessageStatusAndBuckets(t *testing.T) {
 	const a = "a@example.org"
-	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}
+	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", "", t0}
 	tests := []struct {
 		name    string
 		snap    map[MessageKey]Message
@@ -529,7 +529,7 @@ func TestBucketKeyFrozenOnceCounted(t *testing.T) {
 	sent.Campaign = ""
 	fail := ev(channels.Failed, "m", a, 5, "hard/user_unknown") // campaign c1
 	p := decide(sent, fail)
-	want := map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "", "example.org", t0}: {Sent: 1, Hard: 1}}
+	want := map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "", "example.org", "", t0}: {Sent: 1, Hard: 1}}
 	if diff := cmp.Diff(want, p.Buckets); diff != "" {
 		t.Errorf("buckets (-want +got):\n%s", diff)
 	}
@@ -540,7 +540,7 @@ func TestBucketKeyFrozenOnceCounted(t *testing.T) {
 		Messages: map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m", a}: {Channel: channels.Email, MessageID: "m", Recipient: a,
 			Campaign: "c1", Domain: "example.org", SentAt: t0, Status: StatusSoft}},
 	})
-	want = map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}: {Soft: -1, Delivered: 1}}
+	want = map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", "", t0}: {Soft: -1, Delivered: 1}}
 	if diff := cmp.Diff(want, p.Buckets); diff != "" {
 		t.Errorf("after a resend naming another campaign (-want +got):\n%s", diff)
 	}
@@ -555,8 +555,8 @@ func TestTenantsAreSeparate(t *testing.T) {
 		acme(ev(channels.Sent, "m", "a@example.org", 0, "")), acme(ev(channels.Delivered, "m", "a@example.org", 1, "")),
 	)
 	wantBuckets := map[BucketKey]Counts{
-		{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}: {Sent: 1, Hard: 1},
-		{"acme", channels.Email, "c1", "example.org", t0}:                 {Sent: 1, Delivered: 1},
+		{channels.DefaultTenant, channels.Email, "c1", "example.org", "", t0}: {Sent: 1, Hard: 1},
+		{"acme", channels.Email, "c1", "example.org", "", t0}:                 {Sent: 1, Delivered: 1},
 	}
 	if diff := cmp.Diff(wantBuckets, p.Buckets); diff != "" {
 		t.Errorf("buckets (-want +got):\n%s", diff)
@@ -602,7 +602,7 @@ func TestOneMessageThreeRecipients(t *testing.T) {
 	plan := decide(ev(channels.Sent, "m", a, 0, ""), ev(channels.Sent, "m", b, 0, ""), ev(channels.Sent, "m", c, 0, ""),
 		ev(channels.Failed, "m", a, 5, "soft/mailbox_full"), ev(channels.Failed, "m", b, 5, "soft/system_error"),
 		ev(channels.Failed, "m", c, 5, "hard/user_unknown"))
-	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0}
+	hour := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", "", t0}
 	if diff := cmp.Diff(map[BucketKey]Counts{hour: {Sent: 3, Soft: 2, Hard: 1}}, plan.Buckets); diff != "" {
 		t.Errorf("buckets (-want +got):\n%s", diff)
 	}

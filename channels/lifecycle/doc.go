@@ -28,6 +28,32 @@
 // a flag counted on its own, not a status. Events that arrive before their
 // "sent" event update the message; the bucket is counted when "sent" comes.
 //
+// # Routes
+//
+// A delivery's route (Message.Route) says which path its reports came by:
+// the incident route (Route) of the first event of the delivery that
+// names a provider — "smpp:<gateway>" for a receipt of rebond's own SMPP
+// bind, the webhook's provider ("kannel", "twilio", "ses"…), the sender's
+// own word when its "sent" event names one. A delivery no event named a
+// provider for has the empty route. Its rate bucket is keyed by the route
+// too (BucketKey), so rates split by SMPP gateway or webhook.
+//
+// A sender's "sent" event seldom names a provider, and the receipt that
+// does comes later, when the send is counted already. So when a counted
+// delivery learns its route, the plan moves its counts, exactly once:
+// what it counts in its send's bucket (its send, its status, its
+// complaint) is subtracted from the bucket without a route and added to
+// the bucket of the route, the same campaign, domain and hour; the event's
+// own status change then counts in the new bucket. A delivery whose route
+// is learned before its send is counted in its route's bucket at once.
+// Once set, a route never changes: a later event from another provider
+// (a second gateway's receipt, a resend) moves nothing, as campaign and
+// domain stay frozen once the send is counted. An unverified event that
+// joins no send moves no route (it moves no message); one that joins its
+// send acts as any other, its route included. The Unverified counter of
+// an hour is keyed by the unverified event's provider, which the adapter
+// that received it sets, never the mail.
+//
 // # Recipient state machine (defaults; all in Policy)
 //
 //   - hard ⇒ quarantined at once, for the reason's duration (0 = until an

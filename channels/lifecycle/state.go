@@ -64,6 +64,12 @@ type Message struct {
 	RetryAttempt int
 	RetryDueAt   time.Time
 	RetryReason  string
+	// Route is the path the delivery's reports came by: the incident
+	// route (Route) of the first event of the delivery that named a
+	// provider ("smpp:<gateway>", "kannel", "ses"…), empty until one
+	// does. Once set it never changes; it keys the delivery's rate
+	// bucket (BucketKey).
+	Route string
 }
 
 // RecipientKey identifies a recipient.
@@ -141,14 +147,19 @@ type Audit struct {
 }
 
 // BucketKey is a rate bucket: channel, campaign, recipient domain (or
-// carrier) and the hour of the send.
+// carrier), route and the hour of the send.
 type BucketKey struct {
 	// Tenant owns the row (channels.Event.TenantName).
 	Tenant   string
 	Channel  channels.Channel
 	Campaign string
 	Domain   string
-	Hour     time.Time
+	// Route is the delivery's Message.Route ("" while no event named a
+	// provider; see "Routes" in the package documentation for how a
+	// delivery's counts follow its route once it is learned); for the
+	// Unverified counter, the unverified event's provider.
+	Route string
+	Hour  time.Time
 }
 
 // Counts are rate-bucket counters, used as deltas in a Plan. Unverified

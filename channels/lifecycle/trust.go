@@ -41,8 +41,10 @@ func (d *decider) joinsSend(e channels.Event) bool {
 // campaign's rates), no recipient state, retry or incident. It is counted
 // in the tenant's and channel's bucket of its own hour, without campaign
 // or domain: both come from the unverified mail, and a forger naming a
-// new one per mail would add a row per mail.
+// new one per mail would add a row per mail. The bucket has its route,
+// which the adapter that received the mail sets ("bounce-mail",
+// "auto-reply"), not the mail.
 func (d *decider) unverified(e channels.Event) {
-	k := BucketKey{Tenant: e.TenantName(), Channel: e.Channel, Hour: e.OccurredAt.UTC().Truncate(time.Hour)}
+	k := BucketKey{Tenant: e.TenantName(), Channel: e.Channel, Route: e.Provider, Hour: e.OccurredAt.UTC().Truncate(time.Hour)}
 	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], Counts{Unverified: 1})
 }

@@ -22,7 +22,7 @@ func TestUnverifiedEvents(t *testing.T) {
 	unsent := sentToA
 	unsent.SentAt = time.Time{}
 	hour := t0.Truncate(time.Hour)
-	sendBucket := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", t0.Add(-time.Hour)}
+	sendBucket := BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", "", t0.Add(-time.Hour)}
 	trustBucket := BucketKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Hour: hour}
 	tests := []struct {
 		name     string
@@ -64,7 +64,7 @@ func TestUnverifiedEvents(t *testing.T) {
 			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{sendBucket: {Hard: 1}}, 1, 0},
 		{"joins a send of the same batch: acts", nil,
 			[]channels.Event{ev(channels.Sent, "m1", a, 0, ""), unverified(ev(channels.Failed, "m1", a, 5, "hard/user_unknown"))},
-			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", hour}: {Sent: 1, Hard: 1}}, 1, 0},
+			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", "", hour}: {Sent: 1, Hard: 1}}, 1, 0},
 		{"a verified event acts as before", nil,
 			[]channels.Event{ev(channels.Failed, "m1", b, 0, "hard/user_unknown")},
 			map[string]string{b: StateQuarantined}, map[BucketKey]Counts{}, 1, 0},

@@ -61,9 +61,9 @@ at once. serve migrates too unless --migrate=false.`,
 }
 
 type ratesFlags struct {
-	channel, campaign, from, to string
-	groupBy                     []string
-	json, csv                   bool
+	channel, campaign, route, from, to string
+	groupBy                            []string
+	json, csv                          bool
 }
 
 func newRatesCmd(g *globals) *cobra.Command {
@@ -81,7 +81,8 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
   rebond rates --channel email --group-by domain,day --from 2026-11-01
   rebond rates --campaign spring-sale --json
   rebond rates --group-by day --csv > rates.csv
-  rebond rates --channel email --group-by provider`,
+  rebond rates --channel email --group-by provider
+  rebond rates --channel sms --group-by route,day`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := f.query()
@@ -120,6 +121,7 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 	}
 	cmd.Flags().StringVar(&f.channel, "channel", "", "email or sms (default: both)")
 	cmd.Flags().StringVar(&f.campaign, "campaign", "", "only this campaign")
+	cmd.Flags().StringVar(&f.route, "route", "", "only this route (smpp:<gateway>, a webhook's provider..., or unknown)")
 	cmd.Flags().StringVar(&f.from, "from", "", "sent at or after (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringVar(&f.to, "to", "", "sent before (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(append(store.RateGroups(), "provider"), ","))
@@ -130,7 +132,7 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 }
 
 func (f ratesFlags) query() (store.RatesQuery, error) {
-	q := store.RatesQuery{Channel: channels.Channel(f.channel), Campaign: f.campaign, GroupBy: f.groupBy}
+	q := store.RatesQuery{Channel: channels.Channel(f.channel), Campaign: f.campaign, Route: f.route, GroupBy: f.groupBy}
 	if f.channel != "" && !q.Channel.Valid() {
 		return q, fmt.Errorf("--channel: %q is not one of email, sms", f.channel)
 	}
@@ -160,7 +162,15 @@ func printRates(g *globals, rows []store.RateRow) {
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\tBUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
+	// A ROUTE column only when the rows are grouped by route.
+	byRoute := slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.Route != "" })
+	route := func(cell string) string {
+		if byRoute {
+			return cell + "\t"
+		}
+		return ""
+	}
+	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\t"+route("ROUTE")+"BUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
 	for _, r := range rows {
 		if why := r.Reason + r.ReasonGroup; why != "" {
 			// By reason, SENT is the group's total and the counts are this
@@ -175,8 +185,8 @@ func printRates(g *globals, rows []store.RateRow) {
 		if r.LowVolume {
 			flag = "*"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
-			dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
+			route(r.Route), dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
 	}
 	w.Flush()
 	if slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.LowVolume }) {

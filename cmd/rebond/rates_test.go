@@ -1,12 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 )
 
@@ -123,4 +131,102 @@ func TestRatesKnownMix(t *testing.T) {
 		t.Fatalf("by domain and hour: %+v", byHour)
 	}
 	check("autumn c.example 09:00", byHour[0], 4, 3, 0, 1, 0, 0, true)
+}
+
+// TestRatesByRoute: SMS sent events that name no provider, then their
+// receipts through rebond's own SMPP bind (gateway gw1, fed by the bench's
+// SMSC) and through the Kannel webhook: rates by route are exact, each
+// send counted once on the route of its first receipt (a second route's
+// report moves nothing), the one never reported on the unknown route.
+func TestRatesByRoute(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, 4, nil)
+	const token = "kannel-route-token-0123"
+	cfg.Webhooks = map[string]map[string]any{"kannel": {"provider": "kannel", "token": token, "dialect": "map"}}
+	smscAddr := freeAddr(t)
+	cfg.SMPP.Gateways = []smpp.Gateway{{Name: "gw1", Addr: smscAddr, SystemID: "rebond", Password: "route", Dialect: "map",
+		Binds: 1, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 200 * time.Millisecond}}
+	in := start(t, cfg)
+	at := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	number := func(i int) string { return fmt.Sprintf("4477009002%02d", i) }
+	var sends []map[string]any
+	for i := 1; i <= 6; i++ {
+		e := smsEv("sent", fmt.Sprintf("rt-%d", i), "+"+number(i), "routes", at, "")
+		delete(e, "provider") // as a sender posts them: it knows no route
+		sends = append(sends, e)
+	}
+	if code := in.do("POST", "/v1/events", sends, nil); code != 202 {
+		t.Fatalf("sent: %d", code)
+	}
+	in.waitApplied(len(sends), 30*time.Second)
+
+	// rt-1..3 through the SMPP bind.
+	jobs := make(chan receiptJob, 3)
+	for i, stat := range []string{"DELIVRD", "UNDELIV", "DELIVRD"} {
+		jobs <- receiptJob{messageID: fmt.Sprintf("rt-%d", i+1), recipient: number(i + 1), stat: stat, err: "001", done: at.Add(time.Minute)}
+	}
+	close(jobs)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var acked atomic.Int64
+	if err := sendReceipts(ctx, smscAddr, jobs, 20*time.Second, &acked); err != nil || acked.Load() != 3 {
+		t.Fatalf("smpp receipts: %d acknowledged, %v", acked.Load(), err)
+	}
+	in.waitApplied(len(sends)+3, 30*time.Second)
+	// rt-4, rt-5 through Kannel's dlr-url; then Kannel reports rt-1 too,
+	// which keeps its route.
+	for _, r := range []struct{ ref, typ, stat string }{{"rt-4", "1", "DELIVRD"}, {"rt-5", "2", "UNDELIV"}, {"rt-1", "1", "DELIVRD"}} {
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.ref, "rt-"))
+		q := url.Values{"token": {token}, "type": {r.typ}, "ref": {r.ref}, "fid": {"k-" + r.ref}, "from": {number(n)},
+			"ts":     {fmt.Sprint(at.Add(2 * time.Minute).Unix())},
+			"answer": {"id:k-" + r.ref + " sub:001 dlvrd:000 submit date:2611221200 done date:2611221201 stat:" + r.stat + " err:001 text:"}}
+		resp, err := http.Get(in.base + "/v1/webhooks/kannel?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("kannel %s: %d", r.ref, resp.StatusCode)
+		}
+	}
+	in.waitApplied(len(sends)+6, 30*time.Second)
+
+	var rates struct{ Rows []store.RateRow }
+	if code := in.do("GET", "/v1/rates?channel=sms&campaign=routes&group_by=route", nil, &rates); code != 200 {
+		t.Fatalf("rates: %d", code)
+	}
+	got := map[string]string{}
+	for _, r := range rates.Rows {
+		got[r.Route] = fmt.Sprintf("sent=%d delivered=%d soft=%d hard=%d pending=%d", r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending)
+	}
+	want := map[string]string{
+		"smpp:gw1": "sent=3 delivered=2 soft=0 hard=1 pending=0",
+		"kannel":   "sent=2 delivered=1 soft=0 hard=1 pending=0",
+		"unknown":  "sent=1 delivered=0 soft=0 hard=0 pending=1",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rates by route (-want +got):\n%s", diff)
+	}
+	var one struct{ Rows []store.RateRow }
+	if code := in.do("GET", "/v1/rates?channel=sms&route=kannel", nil, &one); code != 200 || len(one.Rows) != 1 || one.Rows[0].Sent != 2 {
+		t.Errorf("route=kannel: %d %+v, want one row of 2 sent", code, one.Rows)
+	}
+}
+
+// TestPrintRatesByRoute: the table has a ROUTE column when the rows are
+// grouped by route, and none otherwise.
+func TestPrintRatesByRoute(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	g := &globals{stdout: &out}
+	printRates(g, []store.RateRow{{Channel: "sms", Campaign: "c", Route: "smpp:gw1", Sent: 3, Delivered: 2, Hard: 1}})
+	header, row, _ := strings.Cut(out.String(), "\n")
+	if !strings.Contains(strings.Join(strings.Fields(header), " "), "DOMAIN ROUTE BUCKET") || !strings.Contains(row, " smpp:gw1 ") {
+		t.Errorf("by route:\n%s", out.String())
+	}
+	out.Reset()
+	printRates(g, []store.RateRow{{Channel: "sms", Campaign: "c", Sent: 3}})
+	if strings.Contains(out.String(), "ROUTE") {
+		t.Errorf("without route:\n%s", out.String())
+	}
 }

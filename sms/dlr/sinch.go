@@ -39,9 +39,10 @@ func (c SinchConfig) Validate() error {
 	return c.SharedSecret.Validate()
 }
 
-// NewSinch returns the adapter of Sinch SMS REST API recipient delivery
-// reports (a JSON POST, read by ParseSinch; batch summary reports are
-// accepted and produce nothing). With Secret it verifies Sinch's callback
+// NewSinch returns the adapter of Sinch SMS REST API delivery reports (a
+// JSON POST, read by ParseSinchReports: a recipient report, or a batch
+// report, one event per recipient; a batch "summary" report names no
+// recipient and is answered as accepted, marked Unusable). With Secret it verifies Sinch's callback
 // signature: x-sinch-webhook-signature = base64(HMAC-SHA256(secret, body +
 // "." + nonce + "." + timestamp)), with the -nonce and -timestamp headers
 // (Unix seconds, within MaxSkew) and -algorithm HmacSHA256. Sinch
@@ -143,14 +144,21 @@ type sinchBatchReport struct {
 	} `json:"statuses"`
 }
 
+// ErrNoDelivery marks a well-formed report of outcomes that names no
+// delivery they belong to (a Sinch "summary" report: counts per status,
+// no recipients): no per-delivery fact can be read from it. It wraps
+// sms.ErrNotReceipt; the webhook answers it as accepted, marked Unusable
+// (channels.WebhookResult), rather than drop it silently.
+var ErrNoDelivery = fmt.Errorf("%w: outcomes of no named delivery", sms.ErrNotReceipt)
+
 // ParseSinchReports reads a Sinch delivery report: a recipient report
 // (recipient_delivery_report_sms, ParseSinch) or a batch report
 // (delivery_report_sms), one event per recipient a batch report names,
 // with the id ParseSinch gives the same recipient's report of the same
 // status, so the two count once. A summary report names no recipient: it
-// gives no event (rebond cannot tell whose outcome it is; set the batch's
-// delivery_report to "full" or "per_recipient"). Other types are
-// sms.ErrNotReceipt.
+// gives no event but ErrNoDelivery (rebond cannot tell whose outcome it
+// is; the batch's delivery_report must be "full" or "per_recipient").
+// Other types are sms.ErrNotReceipt.
 func ParseSinchReports(body []byte) ([]channels.Event, error) {
 	var head struct {
 		Type string `json:"type"`
@@ -181,7 +189,8 @@ func ParseSinchReports(body []byte) ([]channels.Event, error) {
 		}
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("parse sinch callback: a summary report names no recipient: %w", sms.ErrNotReceipt)
+		return nil, fmt.Errorf("sinch summary delivery report of batch %q (counts per status, no recipients): %w;"+
+			" send batches with delivery_report \"full\" or \"per_recipient\"", b.BatchID, ErrNoDelivery)
 	}
 	return events, nil
 }

@@ -16,7 +16,7 @@ import (
 // Sinch SMS REST API "Delivery report") of type "full" lists each status's
 // recipients: one event each, with the id of the same recipient's own
 // report, so both shapes of one outcome count once. A "summary" report
-// names no recipient and gives no event.
+// names no recipient and gives no event, but ErrNoDelivery.
 func TestParseSinchBatchReport(t *testing.T) {
 	t.Parallel()
 	full := `{"type":"delivery_report_sms","batch_id":"01HZX7Q3B9","total_message_count":3,"statuses":[
@@ -43,8 +43,8 @@ func TestParseSinchBatchReport(t *testing.T) {
 		t.Errorf("the recipient report's id %q, the batch report's %q (%v): want one fact, one id", one.ID, evs[len(evs)-1].ID, err)
 	}
 	summaryReport := `{"type":"delivery_report_sms","batch_id":"01HZX7Q3B9","statuses":[{"code":0,"status":"Delivered","count":3}],"total_message_count":3}`
-	if evs, err := dlr.ParseSinchReports([]byte(summaryReport)); !errors.Is(err, sms.ErrNotReceipt) || len(evs) != 0 {
-		t.Errorf("summary report: %d events, %v; want none, ErrNotReceipt", len(evs), err)
+	if evs, err := dlr.ParseSinchReports([]byte(summaryReport)); !errors.Is(err, sms.ErrNotReceipt) || !errors.Is(err, dlr.ErrNoDelivery) || len(evs) != 0 {
+		t.Errorf("summary report: %d events, %v; want none, ErrNoDelivery (an ErrNotReceipt)", len(evs), err)
 	}
 }
 
@@ -83,9 +83,19 @@ func TestSinchWebhook(t *testing.T) {
 		{"unsigned", with(nil, body), "unauthorized", nil},
 		{"no status", with(sinchHeaders(sinchSecret, `{"batch_id":"B1","recipient":"447700900123"}`, "n", now),
 			`{"batch_id":"B1","recipient":"447700900123"}`), "malformed status", nil},
-		{"batch report: nothing to record", with(sinchHeaders(sinchSecret, batch, "n", now), batch), "ok", nil},
+		{"summary batch report: nothing to record", with(sinchHeaders(sinchSecret, batch, "n", now), batch), "ok", nil},
 	}
 	runHookCases(t, hook, tests)
+	// The summary is accepted (Sinch must not deliver it again), but
+	// marked unusable, so the API keeps it and says why.
+	res, err := hook.Handle(with(sinchHeaders(sinchSecret, batch, "n2", now), batch)())
+	if err != nil || len(res.Events) != 0 || !strings.Contains(res.Unusable, "summary") || !strings.Contains(res.Unusable, `"per_recipient"`) {
+		t.Errorf("summary report: %+v, %v; want no event, unusable with the reason and the fix", res, err)
+	}
+	res, err = hook.Handle(with(good, body)())
+	if err != nil || res.Unusable != "" {
+		t.Errorf("a recipient report: unusable %q, %v", res.Unusable, err)
+	}
 }
 
 func TestSinchWebhookSharedSecret(t *testing.T) {

@@ -105,6 +105,11 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return channels.WebhookResult{}, err
 	}
 	evs, err := w.parse(c)
+	if errors.Is(err, ErrNoDelivery) {
+		res := w.result(nil)
+		res.Unusable = err.Error()
+		return res, nil
+	}
 	if errors.Is(err, sms.ErrNotReceipt) {
 		return w.result(nil), nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	numbers "github.com/rebond/rebond/channels/phone"
 )
 
 // Config lists the SMSCs rebond binds to. The zero value binds to none.
@@ -61,6 +62,13 @@ type Gateway struct {
 	// "twilio-smpp", "8x8", "w2wts"; see channels.SMSReceipt). Empty: the
 	// err: values match only rules that name no dialect.
 	Dialect string `koanf:"dialect"`
+	// Region (ISO 3166-1 alpha-2, e.g. "GB") is the region whose national
+	// forms and international call prefix this SMSC's source_addr may use
+	// (phone.E164): "07700 900123" is then +447700900123. Empty: numbers
+	// are read in international form only, and a receipt whose number is
+	// national is refused. The key is the one SMS webhooks use for the
+	// same thing (webhooks.<name>.region).
+	Region string `koanf:"region"`
 	// EnquireLink is the interval of rebond's enquire_link (SMPP 3.4
 	// section 4.11; default 30s).
 	EnquireLink time.Duration `koanf:"enquire_link"`
@@ -164,6 +172,9 @@ func (g Gateway) validate() error {
 	}
 	if g.TLSInsecureSkipVerify && !g.TLS && g.TLSConfig == nil {
 		return errors.New("tls_insecure_skip_verify: set without tls")
+	}
+	if !numbers.ValidRegion(g.Region) {
+		return fmt.Errorf("region: %q is not an ISO 3166-1 alpha-2 region", g.Region)
 	}
 	if g.Binds < 1 || g.Binds > MaxBinds {
 		return fmt.Errorf("binds: %d is out of 1..%d", g.Binds, MaxBinds)

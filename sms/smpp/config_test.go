@@ -41,6 +41,8 @@ func TestConfigValidate(t *testing.T) {
 		{"window too large", with(func(g *Gateway) { g.WindowSize = 1001 }), "window_size: 1001"},
 		{"negative timeout", with(func(g *Gateway) { g.ResponseTimeout = -time.Second }), "response_timeout: -1s is negative"},
 		{"max below min", with(func(g *Gateway) { g.ReconnectMin, g.ReconnectMax = time.Minute, time.Second }), "reconnect_max: 1s is below"},
+		{"region", with(func(g *Gateway) { g.Region = "GB" }), ""},
+		{"region unknown", with(func(g *Gateway) { g.Region = "XX" }), "smpp.gateways[0].region: \"XX\""},
 		{"duplicate name", Config{Gateways: []Gateway{ok, ok}}, "smpp.gateways[1].name: \"acme-1\" is used twice"},
 	}
 	for _, tt := range tests {

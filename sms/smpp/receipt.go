@@ -10,6 +10,7 @@ import (
 	"github.com/fiorix/go-smpp/smpp/pdu"
 
 	"github.com/rebond/rebond/channels"
+	numbers "github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/sms"
 )
 
@@ -51,6 +52,7 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 			ev.OccurredAt = time.Now().UTC()
 		}
 		ev.Tenant = b.gw.Tenant
+		b.readNumber(&ev)
 		if jerr := b.join(ctx, &ev); jerr != nil {
 			b.log.WarnContext(ctx, "smpp receipt without a number not joined, answered ESME_RX_T_APPN for re-delivery",
 				"message_id", ev.MessageID, "err", jerr)
@@ -80,6 +82,18 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 	}
 	b.log.DebugContext(ctx, "smpp receipt published", "event_id", ev.ID, "type", string(ev.Type))
 	return statusOK, resultPublished
+}
+
+// readNumber writes the receipt's number in E.164, reading a national
+// form in the gateway's region (Gateway.Region). Without a region the
+// number is left to ev.Normalize, which reads international forms only.
+func (b *bind) readNumber(ev *channels.Event) {
+	if ev.Recipient == "" || b.gw.Region == "" {
+		return
+	}
+	if n, err := numbers.E164(ev.Recipient, b.gw.Region); err == nil {
+		ev.Recipient = n // else Normalize says why it is no number
+	}
 }
 
 // bytes returns the whole PDU as it arrived, header and body: the event's

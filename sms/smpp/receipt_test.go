@@ -332,3 +332,32 @@ func value(t testing.TB, m prometheus.Metric) float64 {
 	}
 	return d.GetGauge().GetValue()
 }
+
+// TestReceiptNumberInTheGatewaysRegion: a gateway with a region reads its
+// SMSC's national source_addr in it, and international forms as before;
+// without one, a national number is refused (never a second identity).
+func TestReceiptNumberInTheGatewaysRegion(t *testing.T) {
+	t.Parallel()
+	smsc, rec := newFakeSMSC(t), newRecorder()
+	gb := testGateway(smsc.addr())
+	gb.Region = "GB"
+	startESME(t, rec, gb)
+	c := smsc.next(t)
+	for _, r := range []struct{ number, text, id string }{
+		{"07700 900001", textDelivered, "smpp:gw:m-100:delivrd"},
+		{"00447700900001", textFailed, "smpp:gw:m-101:undeliv"},
+	} {
+		if st := c.deliver(t, receipt(r.number, r.text)); st != statusOK {
+			t.Fatalf("%s: answered %s", r.number, statusText(st))
+		}
+		if got := rec.event(t, r.id); got.Recipient != "447700900001" {
+			t.Errorf("%s: recipient %q, want 447700900001", r.number, got.Recipient)
+		}
+	}
+
+	plain, rec2 := newFakeSMSC(t), newRecorder()
+	startESME(t, rec2, testGateway(plain.addr()))
+	if st := plain.next(t).deliver(t, receipt("07700 900001", textDelivered)); st != statusPermAppError {
+		t.Errorf("national number without a region: answered %s, want ESME_RX_P_APPN", statusText(st))
+	}
+}

@@ -39,13 +39,13 @@ JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id
 -- another transaction created meanwhile waits for it to end, then is not
 -- inserted, and the caller locks it instead. RETURNING names the inserted.
 INSERT INTO messages (tenant, channel, message_id, recipient, campaign, domain, sent_at, status, complained,
-                      reason, event_id, retry_attempt, retry_due_at, retry_reason, updated_at)
+                      reason, event_id, retry_attempt, retry_due_at, retry_reason, route, updated_at)
 SELECT tenant, channel, message_id, recipient, campaign, domain, NULLIF(sent_at, '')::timestamptz, status, complained,
-       reason, event_id, retry_attempt, NULLIF(retry_due_at, '')::timestamptz, retry_reason, now()
+       reason, event_id, retry_attempt, NULLIF(retry_due_at, '')::timestamptz, retry_reason, route, now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
-         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route)
 ORDER BY tenant, channel, message_id, recipient
 ON CONFLICT (tenant, channel, message_id, recipient) DO NOTHING
 RETURNING tenant, channel, message_id, recipient;
@@ -53,7 +53,7 @@ RETURNING tenant, channel, message_id, recipient;
 -- name: lock-messages
 -- Deliveries by their whole key, locked in key order.
 SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
-       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
+       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason, m.route
 FROM messages m
 JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel, message_id, recipient)
   USING (tenant, channel, message_id, recipient)
@@ -101,12 +101,12 @@ UPDATE messages m
 SET campaign = v.campaign, domain = v.domain,
     sent_at = NULLIF(v.sent_at, '')::timestamptz, status = v.status, complained = v.complained,
     reason = v.reason, event_id = v.event_id, retry_attempt = v.retry_attempt,
-    retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason,
+    retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason, route = v.route,
     updated_at = now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[])
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
-         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason)
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route)
 WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id AND m.recipient = v.recipient;
 
 -- name: update-recipients
@@ -128,12 +128,12 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 
 -- name: add-buckets
 -- Last statement of an apply: the hot rows are locked only until commit.
-INSERT INTO rate_buckets (tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
-SELECT tenant, channel, campaign, domain, hour::timestamptz, sent, delivered, soft, hard, complaints, unverified
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
-ORDER BY tenant, channel, campaign, domain, hour
-ON CONFLICT (tenant, channel, campaign, domain, hour) DO UPDATE
+INSERT INTO rate_buckets (tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+SELECT tenant, channel, campaign, domain, route, hour::timestamptz, sent, delivered, soft, hard, complaints, unverified
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+ORDER BY tenant, channel, campaign, domain, route, hour
+ON CONFLICT (tenant, channel, campaign, domain, route, hour) DO UPDATE
 SET sent = rate_buckets.sent + EXCLUDED.sent,
     delivered = rate_buckets.delivered + EXCLUDED.delivered,
     soft = rate_buckets.soft + EXCLUDED.soft,
@@ -145,14 +145,14 @@ SET sent = rate_buckets.sent + EXCLUDED.sent,
 -- The daily roll-ups of the same deltas, in the same lock order (keys
 -- sorted), after the hourly buckets: every apply locks hourly, daily,
 -- then campaign-daily rows, so two applies cannot deadlock across them.
-INSERT INTO rate_days (tenant, channel, campaign, domain, day, sent, delivered, soft, hard, complaints, unverified)
-SELECT tenant, channel, campaign, domain, date_trunc('day', hour::timestamptz, 'UTC') AS day,
+INSERT INTO rate_days (tenant, channel, campaign, domain, route, day, sent, delivered, soft, hard, complaints, unverified)
+SELECT tenant, channel, campaign, domain, route, date_trunc('day', hour::timestamptz, 'UTC') AS day,
        sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (tenant, channel, campaign, domain, day) DO UPDATE
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+GROUP BY 1, 2, 3, 4, 5, 6
+ORDER BY 1, 2, 3, 4, 5, 6
+ON CONFLICT (tenant, channel, campaign, domain, route, day) DO UPDATE
 SET sent = rate_days.sent + EXCLUDED.sent,
     delivered = rate_days.delivered + EXCLUDED.delivered,
     soft = rate_days.soft + EXCLUDED.soft,
@@ -164,8 +164,8 @@ SET sent = rate_days.sent + EXCLUDED.sent,
 INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints, unverified)
 SELECT tenant, channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
        sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
-    AS b(tenant, channel, campaign, domain, hour, sent, delivered, soft, hard, complaints, unverified)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 ON CONFLICT (tenant, channel, campaign, day) DO UPDATE
