@@ -376,11 +376,10 @@ func TestDelayNoticeLifecycle(t *testing.T) {
 	final.ID, final.Type, final.OccurredAt = "final-1", channels.Failed, t0.Add(120*time.Hour)
 	key := lifecycle.MessageKey{Tenant: channels.DefaultTenant, Channel: channels.Email, MessageID: delay.MessageID, Recipient: delay.Recipient}
 	rkey := lifecycle.RecipientKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Address: delay.Recipient}
-	// The warnings name their provider, the bounce listener: the route of
-	// a delivery that had none (lifecycle, "Routes"). The stored
-	// deliveries below have it already, so what a warning moves shows in
-	// one bucket.
-	bucket := lifecycle.BucketKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Domain: "example.com", Route: email.Provider, Hour: t0}
+	// The warnings come back to the bounce listener, a return path that
+	// gives no route (lifecycle.ReturnPath): what they move shows in the
+	// bucket without one.
+	bucket := lifecycle.BucketKey{Tenant: channels.DefaultTenant, Channel: channels.Email, Domain: "example.com", Hour: t0}
 
 	tests := []struct {
 		name     string
@@ -406,7 +405,7 @@ func TestDelayNoticeLifecycle(t *testing.T) {
 			snap := lifecycle.Snapshot{Events: tt.events}
 			if tt.stored != "" {
 				snap.Messages = map[lifecycle.MessageKey]lifecycle.Message{key: {Channel: channels.Email, MessageID: delay.MessageID,
-					Recipient: delay.Recipient, Domain: "example.com", Route: email.Provider, SentAt: t0, Status: tt.stored, Reason: "stored"}}
+					Recipient: delay.Recipient, Domain: "example.com", SentAt: t0, Status: tt.stored, Reason: "stored"}}
 			}
 			p := lifecycle.Decide(policy, set, snap)
 			var outcomes []string

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/email"
@@ -162,5 +163,18 @@ func TestEventsUndisclosedComplaint(t *testing.T) {
 	evs := mustParse(t, mail).Events(email.EventOptions{})
 	if len(evs) != 1 || evs[0].Type != channels.Complaint || evs[0].Recipient != email.UndisclosedRecipient || evs[0].MessageID != "f-1@sender.example" {
 		t.Errorf("complaint without recipient: %+v", evs)
+	}
+}
+
+// TestProvidersAreReturnPaths: the providers this adapter writes name mail
+// that came back to rebond, which lifecycle must not take for a route
+// (lifecycle.ReturnPath keeps its own copy of the names: the core does not
+// import adapters).
+func TestProvidersAreReturnPaths(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{email.Provider, email.ProviderAutoReply} {
+		if !lifecycle.ReturnPath(p) {
+			t.Errorf("lifecycle.ReturnPath(%q) = false: a bounce would give its delivery a route", p)
+		}
 	}
 }

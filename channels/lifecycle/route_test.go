@@ -78,10 +78,14 @@ func TestRoutes(t *testing.T) {
 			[]channels.Event{unverified(via(ev(channels.Failed, "m", b, 0, "hard/user_unknown"), "bounce-mail"))},
 			"-", map[BucketKey]Counts{{Tenant: channels.DefaultTenant, Channel: channels.Email, Route: "bounce-mail", Hour: t0}: {Unverified: 1}}},
 		{"an unverified event that joins its send acts, its route included", sentToA,
-			[]channels.Event{unverified(via(ev(channels.Failed, "m", a, 0, "hard/user_unknown"), "bounce-mail"))},
-			"bounce-mail", map[BucketKey]Counts{
-				emailBucket("", t0.Add(-time.Hour)):            {Sent: -1},
-				emailBucket("bounce-mail", t0.Add(-time.Hour)): {Sent: 1, Hard: 1}}},
+			[]channels.Event{unverified(via(ev(channels.Failed, "m", a, 0, "hard/user_unknown"), "ses"))},
+			"ses", map[BucketKey]Counts{
+				emailBucket("", t0.Add(-time.Hour)):    {Sent: -1},
+				emailBucket("ses", t0.Add(-time.Hour)): {Sent: 1, Hard: 1}}},
+		{"a returned mail (bounce, auto-reply) is no route: it counts where its send is", sentToA,
+			[]channels.Event{via(ev(channels.Failed, "m", a, 0, "hard/user_unknown"), "bounce-mail"),
+				via(ev(channels.Failed, "m", a, 1, "hard/user_unknown"), "auto-reply")},
+			"", map[BucketKey]Counts{emailBucket("", t0.Add(-time.Hour)): {Hard: 1}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
