@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/rulebook"
 )
 
 // RuleBook is what the rules and qualification routes need; cmd wires a

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/rulebook"
 )
 
 // fakeBook records what each route asked and answers err when set.

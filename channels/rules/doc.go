@@ -40,7 +40,7 @@
 // id starts with "fallback." are fallbacks too (the shipped SMS rules for an
 // err code missing from its dialect's table): their verdicts, like
 // Classify's own, feed the qualification queue of package
-// channels/rulebook.
+// rulebook.
 //
 // # Text first
 //
@@ -94,7 +94,7 @@
 // Set.Explain traces a decision: every rule evaluated, in order, with the
 // first condition that failed, up to the one that matched. Live holds the
 // Set a running worker classifies with and swaps it whole when operators
-// change rules (package channels/rulebook builds it from the built-in files
+// change rules (package rulebook builds it from the built-in files
 // and the rules kept in the database). ParseRule reads one rule given alone,
 // as YAML or JSON, as strictly as Parse reads files.
 package rules

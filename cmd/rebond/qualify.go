@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/rulebook"
 )
 
 func newQualifyCmd(g *globals) *cobra.Command {

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/store"
 )
 

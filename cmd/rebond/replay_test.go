@@ -9,7 +9,7 @@ import (
 )
 
 // TestReplayCLI drives `rebond replay` against a real database (the
-// replay itself is tested in channels/rulebook). It sets
+// replay itself is tested in rulebook). It sets
 // REBOND_DATABASE_URL, so it does not run in parallel.
 func TestReplayCLI(t *testing.T) {
 	t.Setenv("REBOND_DATABASE_URL", testsvc.Postgres(t))

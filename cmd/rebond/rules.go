@@ -12,8 +12,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/store"
 )
 

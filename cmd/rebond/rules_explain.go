@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/rulebook"
 )
 
 // sampleOf reads what explain was given into a sample, guessing its kind

@@ -6,10 +6,10 @@ import (
 	"log/slog"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/email"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/sms/dlr"
 	"github.com/rebond/rebond/store"
 )

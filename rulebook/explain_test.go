@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/store"
 )
 

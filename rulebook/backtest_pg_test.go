@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/rulebook"
 )
 
 // TestBacktest is the acceptance test of the backtest: a candidate rule

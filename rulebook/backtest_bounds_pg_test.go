@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/store"
 )
 

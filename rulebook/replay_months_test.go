@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/rulebook"
+	"github.com/rebond/rebond/rulebook"
 )
 
 // TestReplayAcrossMonths: the events table is partitioned by month

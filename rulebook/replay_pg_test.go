@@ -9,8 +9,8 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
-	"github.com/rebond/rebond/channels/rulebook"
 	"github.com/rebond/rebond/channels/rules"
+	"github.com/rebond/rebond/rulebook"
 	"github.com/rebond/rebond/store"
 )
 
