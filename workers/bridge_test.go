@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/store"
 )
 

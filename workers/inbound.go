@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/natsbus"
 )
 
 // RawHandler turns one spooled raw payload (a received bounce mail) into

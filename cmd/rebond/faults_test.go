@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rebond/rebond/channels/natsbus"
 	"github.com/rebond/rebond/internal/testsvc"
+	"github.com/rebond/rebond/natsbus"
 )
 
 // postUntilAccepted posts a batch the way a well-behaved producer does:

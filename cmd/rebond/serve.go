@@ -24,7 +24,7 @@ import (
 
 	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/ui"

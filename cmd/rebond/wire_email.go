@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/rebond/rebond/channels/natsbus"
 	"github.com/rebond/rebond/email/inbound"
+	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/workers"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/fiorix/go-smpp/smpp/pdu"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/natsbus"
 )
 
 // nopPublisher accepts every event at once.

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/natsbus"
+	"github.com/rebond/rebond/natsbus"
 )
 
 // TestNATSPublish runs the ESME against real JetStream (an embedded

@@ -350,7 +350,7 @@ func TestClusterLosesStreamLeader(t *testing.T) {
 // (R1) and into the 3-node cluster (R3). Every node runs in this process,
 // so on a small machine R3 also pays for the two followers' CPU.
 //
-//	go test -run '^$' -bench PublishReplicas -benchtime 20x ./channels/natsbus
+//	go test -run '^$' -bench PublishReplicas -benchtime 20x ./natsbus
 func BenchmarkPublishReplicas(b *testing.B) {
 	const batchSize = 500
 	pad := strings.Repeat("x", 700) // raw payload: the event's JSON is then ~1 KB
