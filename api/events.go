@@ -7,7 +7,6 @@ import (
 	"net/http"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // eventError is the error of one element of a posted batch.
@@ -49,7 +48,7 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 				Error: fmt.Sprintf("event of %d bytes: larger than the event bus carries (%d)", len(raw), lim)})
 			continue
 		}
-		e, err := channels.DecodeEventNumbers(raw, store.Tenant(r.Context()), s.readNumber)
+		e, err := channels.DecodeEventNumbers(raw, channels.Tenant(r.Context()), s.readNumber)
 		if err != nil {
 			resp.Errors = append(resp.Errors, eventError{Index: i, Error: eventErrorText(err)})
 			continue

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // authenticate requires "Authorization: Bearer <token>" whose role
@@ -17,7 +16,7 @@ import (
 // Config.TokenCacheTTL). No valid token is 401, a token of another role
 // 403, and a route with no role in routeRoles 500 for every caller. The
 // handler finds the caller's audit actor with actor(r), and acts for the
-// tenant that requestTenant resolves (store.Tenant of the request's
+// tenant that requestTenant resolves (channels.Tenant of the request's
 // context): a stored token for its own tenant only, so every route is
 // scoped without the handler doing anything.
 func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
@@ -51,7 +50,7 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 				writeError(w, status, msg)
 				return
 			}
-			ctx := store.WithTenant(context.WithValue(r.Context(), principalKey{}, p), tenant)
+			ctx := channels.WithTenant(context.WithValue(r.Context(), principalKey{}, p), tenant)
 			next.ServeHTTP(w, r.WithContext(ctx))
 		}
 	})

@@ -5,7 +5,6 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/phone"
-	"github.com/rebond/rebond/store"
 )
 
 // readNumber reads an SMS number of tenant into E.164 digits with the
@@ -19,7 +18,7 @@ func (s *Server) readNumber(tenant, number string) (string, error) {
 // of one number names one recipient.
 func (s *Server) recipient(ctx context.Context, ch channels.Channel, given string) (string, error) {
 	if ch == channels.SMS {
-		n, err := s.readNumber(store.Tenant(ctx), given)
+		n, err := s.readNumber(channels.Tenant(ctx), given)
 		if err != nil {
 			return "", err
 		}

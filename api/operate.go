@@ -86,7 +86,7 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 		if e := &entries[i]; e.Channel == channels.SMS && e.Kind == "exact" {
 			// An exact number in any form names its E.164 form, as
 			// exclusions read it.
-			if n, err := s.readNumber(store.Tenant(r.Context()), e.Value); err == nil {
+			if n, err := s.readNumber(channels.Tenant(r.Context()), e.Value); err == nil {
 				e.Value = n
 			}
 		}

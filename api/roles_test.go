@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -45,7 +46,7 @@ func (f *fakeTokens) add(name, role string) string {
 		f.tokens = map[string]store.Token{}
 	}
 	secret := store.TokenPrefix + "secret-of-" + name
-	f.tokens[secret] = store.Token{Name: name, Role: role, Tenant: store.DefaultTenant}
+	f.tokens[secret] = store.Token{Name: name, Role: role, Tenant: channels.DefaultTenant}
 	return secret
 }
 

@@ -127,7 +127,7 @@ func (b *Book) Backtest(ctx context.Context, req BacktestRequest) (BacktestRepor
 	if d := req.To.Sub(req.From); d > b.cfg.BacktestMaxRange {
 		return BacktestReport{}, fmt.Errorf("%w: a window of %s is longer than %s; narrow it", ErrInvalid, d, b.cfg.BacktestMaxRange)
 	}
-	tenant := store.Tenant(ctx)
+	tenant := channels.Tenant(ctx)
 	if _, busy := b.running.LoadOrStore(tenant, true); busy {
 		return BacktestReport{}, fmt.Errorf("%w; try again when it ends", ErrBusy)
 	}

@@ -63,7 +63,7 @@ func TestBacktestBounded(t *testing.T) {
 	if _, err := book.Backtest(ctx, req); err != nil {
 		t.Errorf("after the first ended: %v", err)
 	}
-	if _, err := book.Backtest(store.WithTenant(ctx, "acme"), req); err != nil {
+	if _, err := book.Backtest(channels.WithTenant(ctx, "acme"), req); err != nil {
 		t.Errorf("another tenant: %v", err)
 	}
 }

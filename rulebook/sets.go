@@ -8,7 +8,7 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
-// Sets builds, for the tenant of ctx (store.WithTenant), the live rule set (built-ins plus active and disabled
+// Sets builds, for the tenant of ctx (channels.WithTenant), the live rule set (built-ins plus active and disabled
 // operator rules) and the shadow one (the same plus shadow rules; nil when
 // there are none). An operator rule that no longer validates or whose
 // id@version a newer build of rebond ships as a built-in is left out, and

@@ -78,7 +78,7 @@ func (r alertRow) change() AlertChange {
 // recorded, with their ids. A change whose alert is no longer in its From
 // state (another scheduler replica recorded it first) is skipped, so
 // replicas evaluating at once record each change once. The changes are
-// ctx's tenant's (WithTenant).
+// ctx's tenant's (channels.WithTenant).
 func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]AlertChange, error) {
 	if len(changes) == 0 {
 		return nil, nil
@@ -94,7 +94,7 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]Aler
 			return err
 		}
 		for _, c := range changes {
-			c.Tenant = Tenant(ctx)
+			c.Tenant = channels.Tenant(ctx)
 			err := tx.QueryRowContext(ctx, q, string(c.Channel), c.Campaign, c.Provider, c.Metric, c.From, c.To, c.At,
 				c.Sent, c.Hits, c.Rate, c.CI.Low, c.CI.High, c.Threshold, c.Tenant).Scan(&c.ID)
 			if err == sql.ErrNoRows {
@@ -117,13 +117,13 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]Aler
 // ActiveAlerts returns the latest change of every alert not in state ok,
 // ordered by channel, campaign, provider and metric, of ctx's tenant.
 func (s *Store) ActiveAlerts(ctx context.Context) ([]AlertChange, error) {
-	return s.alerts(ctx, "active-alerts", Tenant(ctx))
+	return s.alerts(ctx, "active-alerts", channels.Tenant(ctx))
 }
 
 // RecentAlerts returns the last limit changes of ctx's tenant, newest
 // first.
 func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
-	return s.alerts(ctx, "recent-alerts", limit, Tenant(ctx))
+	return s.alerts(ctx, "recent-alerts", limit, channels.Tenant(ctx))
 }
 
 // AlertTenants lists the tenants that sent messages since from: the ones

@@ -61,7 +61,7 @@ func (s *Store) Reasons(ctx context.Context, q ReasonsQuery) ([]ReasonCount, err
 		return nil, err
 	}
 	out := []ReasonCount{}
-	if err := s.db.SelectContext(ctx, &out, stmt, string(q.Channel), q.Campaign, q.From, q.To, q.Limit, Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &out, stmt, string(q.Channel), q.Campaign, q.From, q.To, q.Limit, channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("reasons: %w", err)
 	}
 	return out, nil
@@ -100,7 +100,7 @@ func (s *Store) RecipientEvents(ctx context.Context, ch channels.Channel, addres
 		return nil, err
 	}
 	out := []EventVerdict{}
-	if err := s.db.SelectContext(ctx, &out, stmt, string(ch), address, limit, Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &out, stmt, string(ch), address, limit, channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("recipient events: %w", err)
 	}
 	for i := range out {

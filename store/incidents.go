@@ -73,7 +73,7 @@ func (s *Store) Incidents(ctx context.Context, q IncidentQuery) ([]Incident, err
 		return nil, err
 	}
 	var rows []incidentRow
-	if err := s.db.SelectContext(ctx, &rows, sqlText, string(q.Channel), q.State, q.Limit, Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, sqlText, string(q.Channel), q.State, q.Limit, channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("incidents: %w", err)
 	}
 	out := make([]Incident, len(rows))

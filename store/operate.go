@@ -80,7 +80,7 @@ func (s *Store) AddListEntries(ctx context.Context, entries []ListEntry) error {
 			if !e.ExpiresAt.IsZero() {
 				exp = e.ExpiresAt
 			}
-			if err := s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, Tenant(ctx)); err != nil {
+			if err := s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx)); err != nil {
 				return err
 			}
 		}
@@ -106,7 +106,7 @@ func (s *Store) ListEntries(ctx context.Context, list string, ch channels.Channe
 		return nil, err
 	}
 	var rows []listRow
-	if err := s.db.SelectContext(ctx, &rows, q, list, string(ch), Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, list, string(ch), channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("list entries: %w", err)
 	}
 	out := make([]ListEntry, len(rows))
@@ -129,7 +129,7 @@ func (s *Store) DeleteListEntry(ctx context.Context, e ListEntry) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, q, string(e.Channel), e.List, e.Kind, e.Value, Tenant(ctx))
+	res, err := s.db.ExecContext(ctx, q, string(e.Channel), e.List, e.Kind, e.Value, channels.Tenant(ctx))
 	if err != nil {
 		return fmt.Errorf("delete list entry: %w", err)
 	}
@@ -151,7 +151,7 @@ func (s *Store) Release(ctx context.Context, ch channels.Channel, address, reaso
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, q, string(ch), address, "released: "+reason, actor, now, Tenant(ctx))
+		res, err := tx.ExecContext(ctx, q, string(ch), address, "released: "+reason, actor, now, channels.Tenant(ctx))
 		if err != nil {
 			return fmt.Errorf("release: %w", err)
 		}
@@ -187,7 +187,7 @@ func (s *Store) PreviewRelease(ctx context.Context, f ReleaseFilter) (ReleasePre
 	if err != nil {
 		return p, err
 	}
-	if err := s.db.GetContext(ctx, &p, q, string(f.Channel), f.State, f.Reason, Tenant(ctx)); err != nil {
+	if err := s.db.GetContext(ctx, &p, q, string(f.Channel), f.State, f.Reason, channels.Tenant(ctx)); err != nil {
 		return p, fmt.Errorf("release preview: %w", err)
 	}
 	return p, nil
@@ -208,7 +208,7 @@ func (s *Store) ReleaseBulk(ctx context.Context, f ReleaseFilter, reason, actor 
 	}
 	var n int64
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, q, string(f.Channel), f.State, f.Reason, "released: "+reason, actor, now, Tenant(ctx))
+		res, err := tx.ExecContext(ctx, q, string(f.Channel), f.State, f.Reason, "released: "+reason, actor, now, channels.Tenant(ctx))
 		if err != nil {
 			return fmt.Errorf("bulk release: %w", err)
 		}

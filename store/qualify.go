@@ -51,7 +51,7 @@ func (s *Store) FallbackEvents(ctx context.Context, ch channels.Channel, since t
 		return nil, err
 	}
 	var rows []FallbackEvent
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch), since, limit, Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), since, limit, channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("fallback events: %w", err)
 	}
 	for i := range rows {
@@ -80,7 +80,7 @@ func (s *Store) QualificationDecisions(ctx context.Context, ch channels.Channel)
 		return nil, err
 	}
 	var rows []QualificationDecision
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch), Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("qualification decisions: %w", err)
 	}
 	return rows, nil
@@ -96,7 +96,7 @@ func (s *Store) DecideQualification(ctx context.Context, d QualificationDecision
 		if err != nil {
 			return err
 		}
-		err = tx.GetContext(ctx, &d.DecidedAt, q, d.GroupID, string(d.Channel), d.Text, d.State, d.Rule, d.Author, Tenant(ctx))
+		err = tx.GetContext(ctx, &d.DecidedAt, q, d.GroupID, string(d.Channel), d.Text, d.State, d.Rule, d.Author, channels.Tenant(ctx))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("qualification group %s: %w", d.GroupID, ErrDecided)
 		}
@@ -106,7 +106,7 @@ func (s *Store) DecideQualification(ctx context.Context, d QualificationDecision
 		if rule == nil {
 			return nil
 		}
-		rule.Tenant = Tenant(ctx)
+		rule.Tenant = channels.Tenant(ctx)
 		rule.CreatedAt, err = s.insertRule(ctx, tx, *rule)
 		return err
 	})

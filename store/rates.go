@@ -33,7 +33,7 @@ func RateGroups() []string {
 // Rows are ordered by channel, campaign, then the groups.
 func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	if q.Tenant == "" {
-		q.Tenant = Tenant(ctx)
+		q.Tenant = channels.Tenant(ctx)
 	}
 	if slices.Contains(q.GroupBy, "reason") || slices.Contains(q.GroupBy, "reason_group") {
 		return s.ratesByReason(ctx, q)

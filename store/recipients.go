@@ -42,7 +42,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 		return nil, err
 	}
 	var rows []exclusionRow
-	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now, Tenant(ctx), s.shareUserUnknown); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, string(ch), pq.Array(recipients), now, channels.Tenant(ctx), s.shareUserUnknown); err != nil {
 		return nil, fmt.Errorf("exclusions: %w", err)
 	}
 	out := make([]Exclusion, len(recipients))
@@ -73,7 +73,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		return v, err
 	}
 	var r recipientRow
-	err = s.db.GetContext(ctx, &r, q, string(ch), address, Tenant(ctx))
+	err = s.db.GetContext(ctx, &r, q, string(ch), address, channels.Tenant(ctx))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -94,7 +94,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		EventID string    `db:"event_id"`
 		Rule    string    `db:"rule"`
 	}
-	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit, Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit, channels.Tenant(ctx)); err != nil {
 		return v, fmt.Errorf("recipient history: %w", err)
 	}
 	for _, h := range hist {
@@ -122,7 +122,7 @@ func (s *Store) AddListEntry(ctx context.Context, e ListEntry) error {
 		exp = e.ExpiresAt
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, Tenant(ctx))
+		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx))
 	})
 }
 

@@ -92,7 +92,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 			return err
 		}
 		var rr []ruleRow
-		if err := s.selectNamed(ctx, tx, &rr, "rule-overrides", Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rr, "rule-overrides", channels.Tenant(ctx)); err != nil {
 			return err
 		}
 		out.Overrides, err = decodeRules(rr)
@@ -116,7 +116,7 @@ func (s *Store) streamReplay(ctx context.Context, tx *sqlx.Tx, q ReplayQuery) ([
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryxContext(ctx, sql, string(q.Channel), q.From, q.To, q.Max+1, Tenant(ctx))
+	rows, err := tx.QueryxContext(ctx, sql, string(q.Channel), q.From, q.To, q.Max+1, channels.Tenant(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("replay-events: %w", err)
 	}

@@ -106,7 +106,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 		if after.IsZero() {
 			after = time.Unix(0, 0)
 		}
-		if err := s.selectNamed(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, channels.Tenant(ctx)); err != nil {
 			return err
 		}
 		plain := make([]replayRow, len(rows))
@@ -163,7 +163,7 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	if len(vs) == 0 {
 		return out, nil
 	}
-	ids := replayKeys(Tenant(ctx), vs)
+	ids := replayKeys(channels.Tenant(ctx), vs)
 	old, keys, err := s.lockReplayMessages(ctx, tx, ids)
 	if err != nil {
 		return out, err

@@ -59,7 +59,7 @@ var ErrStaleRetry = errors.New("retry no longer scheduled")
 // next due time fn returns (zero: no further retry). fn publishes the notice
 // (or decides not to); if fn fails nothing is recorded and the retry can run
 // again. ErrStaleRetry when the attempt is not the one scheduled. The
-// message is the one of ctx's tenant (WithTenant).
+// message is the one of ctx's tenant (channels.WithTenant).
 func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, recipient string, attempt int, fn func(RetryState) (time.Time, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		q, err := s.query("lock-retry")
@@ -67,7 +67,7 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, 
 			return err
 		}
 		var st RetryState
-		err = tx.GetContext(ctx, &st, q, string(ch), messageID, Tenant(ctx), recipient)
+		err = tx.GetContext(ctx, &st, q, string(ch), messageID, channels.Tenant(ctx), recipient)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (st.Done != attempt-1 || !st.DueAt.Valid)) {
 			return ErrStaleRetry
 		}
@@ -82,7 +82,7 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, 
 		if !next.IsZero() {
 			due = next
 		}
-		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, Tenant(ctx), st.Recipient)
+		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, channels.Tenant(ctx), st.Recipient)
 	})
 }
 

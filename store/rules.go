@@ -59,7 +59,7 @@ type ruleRow struct {
 // RuleOverrides returns the operator rules of ctx's tenant, by id then
 // version.
 func (s *Store) RuleOverrides(ctx context.Context) ([]RuleOverride, error) {
-	return s.ruleOverrides(ctx, Tenant(ctx))
+	return s.ruleOverrides(ctx, channels.Tenant(ctx))
 }
 
 // AllRuleOverrides returns every tenant's operator rules, by tenant, id
@@ -119,7 +119,7 @@ func (s *Store) RulesFingerprint(ctx context.Context) (string, error) {
 // id@version is taken in ctx's tenant. The caller validates the rule
 // (rules.NewSet).
 func (s *Store) AddRuleOverride(ctx context.Context, o RuleOverride) (RuleOverride, error) {
-	o.Tenant = Tenant(ctx)
+	o.Tenant = channels.Tenant(ctx)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		o.CreatedAt, err = s.insertRule(ctx, tx, o)
@@ -198,7 +198,7 @@ func (s *Store) ShadowCounts(ctx context.Context, keys []string) (map[string]int
 		Rule string `db:"rule"`
 		N    int64  `db:"n"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(keys), Tenant(ctx)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(keys), channels.Tenant(ctx)); err != nil {
 		return nil, fmt.Errorf("shadow counts: %w", err)
 	}
 	out := make(map[string]int64, len(rows))

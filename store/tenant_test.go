@@ -26,7 +26,7 @@ func TestTenantsShareNothing(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	acme, beta := store.WithTenant(ctx, "acme"), store.WithTenant(ctx, "beta")
+	acme, beta := channels.WithTenant(ctx, "acme"), channels.WithTenant(ctx, "beta")
 	const x = "x@example.com"
 	sent := event(channels.Sent, "m1", x, "", t0)
 	insertApply(t, s,
@@ -47,7 +47,7 @@ func TestTenantsShareNothing(t *testing.T) {
 		{beta, "", 0, 1, true},
 		{ctx, "", 0, 0, true}, // the default tenant never saw x
 	} {
-		tenant := store.Tenant(c.ctx)
+		tenant := channels.Tenant(c.ctx)
 		v, err := s.Recipient(c.ctx, channels.Email, x)
 		switch {
 		case c.state == "" && err != store.ErrNotFound:
@@ -77,7 +77,7 @@ func TestTenantsShareNothing(t *testing.T) {
 	for _, c := range []context.Context{beta, ctx} {
 		ex, err := s.Exclusions(c, channels.Email, []string{x, "y@example.com"}, t0.Add(1))
 		if err != nil || !ex[0].Excluded || !ex[0].Shared || ex[0].Reason != "user_unknown" || ex[0].EventID != "" || ex[1].Excluded {
-			t.Errorf("%s with sharing: %+v %v, want x excluded as shared user_unknown without evidence, y not", store.Tenant(c), ex, err)
+			t.Errorf("%s with sharing: %+v %v, want x excluded as shared user_unknown without evidence, y not", channels.Tenant(c), ex, err)
 		}
 	}
 	// Lists are per tenant too.
@@ -89,7 +89,7 @@ func TestTenantsShareNothing(t *testing.T) {
 		want int
 	}{{beta, 1}, {acme, 0}} {
 		if l, err := s.ListEntries(c.ctx, "deny", channels.Email); err != nil || len(l) != c.want {
-			t.Errorf("%s deny list: %+v %v, want %d entries", store.Tenant(c.ctx), l, err, c.want)
+			t.Errorf("%s deny list: %+v %v, want %d entries", channels.Tenant(c.ctx), l, err, c.want)
 		}
 	}
 	if err := s.DeleteListEntry(acme, store.ListEntry{Channel: channels.Email, List: "deny", Kind: "exact", Value: "d@example.com"}); err == nil {

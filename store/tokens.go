@@ -27,9 +27,6 @@ const (
 // Roles lists the token roles, least to most powerful.
 func Roles() []string { return []string{RoleIngest, RoleRead, RoleOperate, RoleAdmin} }
 
-// DefaultTenant is the tenant of a token created without one.
-const DefaultTenant = channels.DefaultTenant
-
 // TokenPrefix starts every token secret, so a leaked one is recognizable
 // (by secret scanners too) and a mistyped one is refused without a query.
 const TokenPrefix = "rbd_"
@@ -77,10 +74,10 @@ func hashSecret(secret string) []byte {
 // CreateToken stores a new token and returns its secret, "rbd_" and 43
 // base64url characters of 32 random bytes. The secret exists only in the
 // return value: the database keeps its SHA-256. An empty tenant is
-// DefaultTenant; ErrTokenExists when the name is taken.
+// channels.DefaultTenant; ErrTokenExists when the name is taken.
 func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (string, Token, error) {
 	if tenant == "" {
-		tenant = DefaultTenant
+		tenant = channels.DefaultTenant
 	}
 	if err := validLabel("name", name); err != nil {
 		return "", Token{}, err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -23,7 +24,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if !ok || len(body) != 43 || decErr != nil || len(raw) != 32 {
 		t.Errorf("secret %q: want rbd_ and 43 base64url characters of 32 bytes", secret)
 	}
-	if tok.Name != "shop-ingest" || tok.Role != store.RoleIngest || tok.Tenant != store.DefaultTenant || tok.CreatedAt.IsZero() || tok.LastUsedAt != nil || tok.RevokedAt != nil {
+	if tok.Name != "shop-ingest" || tok.Role != store.RoleIngest || tok.Tenant != channels.DefaultTenant || tok.CreatedAt.IsZero() || tok.LastUsedAt != nil || tok.RevokedAt != nil {
 		t.Errorf("created %+v", tok)
 	}
 

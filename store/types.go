@@ -23,7 +23,7 @@ const (
 // always part of a row's key.
 type RatesQuery struct {
 	// Tenant whose counts are read; empty: the tenant of the context
-	// (WithTenant).
+	// (channels.WithTenant).
 	Tenant   string
 	Channel  channels.Channel
 	Campaign string

@@ -21,7 +21,7 @@ type fakeReader struct {
 	events     map[string][]store.EventVerdict
 	err        error
 	queries    []store.RatesQuery
-	tenants    []string // store.Tenant of each Rates call
+	tenants    []string // channels.Tenant of each Rates call
 	released   []string // "channel address reason actor"
 	known      []string // KnownTenants' answer
 }
@@ -30,7 +30,7 @@ func (f *fakeReader) KnownTenants(context.Context) ([]string, error) { return f.
 
 func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error) {
 	f.queries = append(f.queries, q)
-	f.tenants = append(f.tenants, store.Tenant(ctx))
+	f.tenants = append(f.tenants, channels.Tenant(ctx))
 	if f.err != nil {
 		return nil, f.err
 	}

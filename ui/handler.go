@@ -62,7 +62,7 @@ type Config struct {
 // machine keys it: an SMS number read with the tenant's region first.
 func (h *Handler) address(r *http.Request, ch channels.Channel, given string) (string, error) {
 	if ch == channels.SMS {
-		n, err := phone.E164(given, h.cfg.Numbers.For(store.Tenant(r.Context())))
+		n, err := phone.E164(given, h.cfg.Numbers.For(channels.Tenant(r.Context())))
 		if err != nil {
 			return "", err
 		}
@@ -213,7 +213,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t = c.Value
 	}
 	if t != "" {
-		r = r.WithContext(store.WithTenant(r.Context(), t))
+		r = r.WithContext(channels.WithTenant(r.Context(), t))
 	}
 	h.mux.ServeHTTP(w, r)
 }

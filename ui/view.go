@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // view is what every page template receives: the layout's needs (title,
@@ -90,7 +89,7 @@ func (f filter) Query() url.Values {
 }
 
 func (h *Handler) newView(r *http.Request) *view {
-	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: store.Tenant(r.Context())}
+	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: channels.Tenant(r.Context())}
 	v.Filter, v.Notices = parseFilter(r.URL.Query(), h.now())
 	if h.tenants != nil {
 		// A failure only leaves the field without suggestions: the

@@ -261,7 +261,7 @@ func (a *Alerter) Check(ctx context.Context) error {
 		return err
 	}
 	for _, t := range tenants {
-		if err := a.check(store.WithTenant(ctx, t), now, from); err != nil {
+		if err := a.check(channels.WithTenant(ctx, t), now, from); err != nil {
 			return fmt.Errorf("tenant %s: %w", t, err)
 		}
 	}

@@ -65,7 +65,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	var next time.Time
 	recipient := p.Recipient
-	ctx = store.WithTenant(ctx, p.Tenant)
+	ctx = channels.WithTenant(ctx, p.Tenant)
 	err := h.store.ClaimRetry(ctx, p.Channel, p.MessageID, p.Recipient, p.Attempt, func(st store.RetryState) (time.Time, error) {
 		var err error
 		recipient = st.Recipient

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -68,7 +67,7 @@ REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 		if !channels.ValidTenant(g.tenant) {
 			return fmt.Errorf("--tenant: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", g.tenant)
 		}
-		cmd.SetContext(store.WithTenant(cmd.Context(), g.tenant))
+		cmd.SetContext(channels.WithTenant(cmd.Context(), g.tenant))
 		return nil
 	}
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),

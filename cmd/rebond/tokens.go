@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -78,7 +79,7 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "", "token name, unique for good (letters, digits, . _ -)")
 	cmd.Flags().StringVar(&role, "role", "", "one of "+strings.Join(store.Roles(), ", "))
-	cmd.Flags().StringVar(&tenant, "tenant", store.DefaultTenant, "the tenant the token acts for (a-z, 0-9, '-', '_')")
+	cmd.Flags().StringVar(&tenant, "tenant", channels.DefaultTenant, "the tenant the token acts for (a-z, 0-9, '-', '_')")
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.MarkFlagRequired("role")
 	return cmd

@@ -203,7 +203,7 @@ func TestBounceSpoofing(t *testing.T) {
 	const genuine = 3
 	in.waitApplied(len(sends)+forged+genuine, 60*time.Second)
 
-	ctx := store.WithTenant(context.Background(), channels.DefaultTenant)
+	ctx := channels.WithTenant(context.Background(), channels.DefaultTenant)
 	addrs := []string{"gone@example.net", "signed@example.net", "joined@example.net", "attacker@evil.example"}
 	for v := range victims {
 		addrs = append(addrs, fmt.Sprintf("victim%d@example.com", v))
