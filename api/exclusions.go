@@ -54,7 +54,7 @@ func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
 	at := make([]int, 0, len(req.Recipients))
 	seen := make(map[string]bool, len(req.Recipients))
 	for i, given := range req.Recipients {
-		results[i] = store.Exclusion{Recipient: given, Excluded: true, State: store.StateActive}
+		results[i] = store.Exclusion{Recipient: given, Excluded: true, State: channels.StateActive}
 		norm, err := s.recipient(r.Context(), req.Channel, given)
 		switch {
 		case strings.TrimSpace(given) == "":

@@ -246,7 +246,7 @@ func (s *Server) releaseFilter(w http.ResponseWriter, r *http.Request) (releaseR
 	if !req.Channel.Valid() {
 		return req, errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", req.Channel)
 	}
-	if req.State != "" && req.State != store.StateQuarantined && req.State != store.StateSuspended {
+	if req.State != "" && req.State != channels.StateQuarantined && req.State != channels.StateSuspended {
 		return req, errorf(http.StatusBadRequest, "state: %q is not one of quarantined, suspended", req.State)
 	}
 	return req, nil

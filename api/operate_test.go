@@ -13,7 +13,7 @@ import (
 // fakeOperator keeps lists and releases in memory.
 type fakeOperator struct {
 	entries  []store.ListEntry
-	excluded map[string]string // address -> state
+	excluded map[string]channels.State // address -> state
 	audit    []string
 }
 
@@ -114,7 +114,7 @@ func TestLists(t *testing.T) {
 }
 
 func TestReleases(t *testing.T) {
-	op := &fakeOperator{excluded: map[string]string{"a@example.com": "quarantined", "b@example.com": "quarantined", "c@example.com": "suspended"}}
+	op := &fakeOperator{excluded: map[string]channels.State{"a@example.com": "quarantined", "b@example.com": "quarantined", "c@example.com": "suspended"}}
 	f := newFixture(t, Config{Operator: op}, nil)
 	if code, body := f.authed("POST", "/v1/recipients/email/A@example.com/release", `{}`); code != 400 || !strings.Contains(body, "reason: required") {
 		t.Errorf("no reason: %d %s", code, body)

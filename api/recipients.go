@@ -17,7 +17,7 @@ func (s *Server) getRecipient(w http.ResponseWriter, r *http.Request) error {
 	}
 	v, err := s.reader.Recipient(r.Context(), ch, addr)
 	if errors.Is(err, store.ErrNotFound) {
-		v = store.RecipientView{Channel: ch, Address: addr, State: store.StateActive, History: []store.Transition{}}
+		v = store.RecipientView{Channel: ch, Address: addr, State: channels.StateActive, History: []store.Transition{}}
 	} else if err != nil {
 		return err
 	}

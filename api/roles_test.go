@@ -273,7 +273,7 @@ func TestTokenNameIsTheAuditActor(t *testing.T) {
 	t.Parallel()
 	tokens := &fakeTokens{}
 	secret := tokens.add("ops-bot", store.RoleOperate)
-	op := &fakeOperator{excluded: map[string]string{"a@example.com": store.StateQuarantined}}
+	op := &fakeOperator{excluded: map[string]channels.State{"a@example.com": channels.StateQuarantined}}
 	book := &fakeBook{}
 	f := newFixture(t, Config{Operator: op, Rules: book, Tokens: tokens}, nil)
 	bearer := "Bearer " + secret
@@ -294,7 +294,7 @@ func TestTokenNameIsTheAuditActor(t *testing.T) {
 		t.Errorf("book calls %q, want %q", book.calls, want)
 	}
 	// The configured admin token keeps its actor.
-	op.excluded["b@example.com"] = store.StateSuspended
+	op.excluded["b@example.com"] = channels.StateSuspended
 	if code, _ := f.authed("POST", "/v1/recipients/email/b@example.com/release", `{"reason":"r"}`); code != http.StatusOK || !strings.HasPrefix(op.audit[1], actorAdmin+" ") {
 		t.Errorf("admin token: %d, audit %q", code, op.audit)
 	}

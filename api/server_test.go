@@ -57,7 +57,7 @@ func (f *fakeReader) Exclusions(_ context.Context, _ channels.Channel, rs []stri
 	for i, r := range rs {
 		x, ok := f.states[r]
 		if !ok {
-			x = store.Exclusion{Recipient: r, State: store.StateActive}
+			x = store.Exclusion{Recipient: r, State: channels.StateActive}
 		}
 		out[i] = x
 	}
@@ -221,7 +221,7 @@ func TestGetRates(t *testing.T) {
 
 func TestPostExclusions(t *testing.T) {
 	f := newFixture(t, Config{MaxBatch: 10}, nil)
-	f.reader.states["gone@example.org"] = store.Exclusion{Recipient: "gone@example.org", Excluded: true, State: store.StateQuarantined, Reason: "user_unknown"}
+	f.reader.states["gone@example.org"] = store.Exclusion{Recipient: "gone@example.org", Excluded: true, State: channels.StateQuarantined, Reason: "user_unknown"}
 	code, body := f.authed("POST", "/v1/exclusions",
 		`{"channel":"email","recipients":["Gone@Example.org","ok@example.org","","not an address","gone@example.org"]}`)
 	if code != http.StatusOK {
@@ -239,7 +239,7 @@ func TestPostExclusions(t *testing.T) {
 		"gone@example.org true active duplicate",
 	}
 	for i, x := range resp.Results {
-		if got := x.Recipient + " " + map[bool]string{true: "true", false: "false"}[x.Excluded] + " " + x.State + " " + x.Reason; i >= len(want) || got != want[i] {
+		if got := x.Recipient + " " + map[bool]string{true: "true", false: "false"}[x.Excluded] + " " + string(x.State) + " " + x.Reason; i >= len(want) || got != want[i] {
 			t.Errorf("result %d = %q", i, got)
 		}
 	}
@@ -259,7 +259,7 @@ func TestPostExclusions(t *testing.T) {
 
 func TestGetRecipient(t *testing.T) {
 	f := newFixture(t, Config{}, nil)
-	f.reader.states["33612345678"] = store.Exclusion{State: store.StateQuarantined, Reason: "unknown_subscriber"}
+	f.reader.states["33612345678"] = store.Exclusion{State: channels.StateQuarantined, Reason: "unknown_subscriber"}
 	if code, body := f.authed("GET", "/v1/recipients/sms/+33%206%2012%2034%2056%2078", ""); code != http.StatusOK || !strings.Contains(body, `"state":"quarantined"`) {
 		t.Errorf("known: %d %s", code, body)
 	}

@@ -50,8 +50,8 @@ type RecipientChange struct {
 	Channel channels.Channel `json:"channel"`
 	Address string           `json:"address"`
 	// Before and After are the states the replay ends in.
-	Before string `json:"before"`
-	After  string `json:"after"`
+	Before channels.State `json:"before"`
+	After  channels.State `json:"after"`
 	// Reason and Rule are the candidate's, for a quarantine.
 	Reason string `json:"reason,omitempty"`
 	Rule   string `json:"rule,omitempty"`

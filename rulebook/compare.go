@@ -88,13 +88,13 @@ func (rep *BacktestReport) recipients(before, after lifecycle.Plan) {
 		was, now := stateOf(b, k), stateOf(a, k)
 		rc := RecipientChange{Channel: k.Channel, Address: k.Address, Before: was, After: now}
 		switch {
-		case now == lifecycle.StateQuarantined && was != lifecycle.StateQuarantined:
+		case now == channels.StateQuarantined && was != channels.StateQuarantined:
 			rc.Reason, rc.Rule = a[k].Reason, a[k].Rule
 			rep.QuarantinedTotal++
 			if len(rep.Quarantined) < maxListed {
 				rep.Quarantined = append(rep.Quarantined, rc)
 			}
-		case was == lifecycle.StateQuarantined && now != lifecycle.StateQuarantined:
+		case was == channels.StateQuarantined && now != channels.StateQuarantined:
 			rep.ReleasedTotal++
 			if len(rep.Released) < maxListed {
 				rep.Released = append(rep.Released, rc)
@@ -103,11 +103,11 @@ func (rep *BacktestReport) recipients(before, after lifecycle.Plan) {
 	}
 }
 
-func stateOf(m map[lifecycle.RecipientKey]lifecycle.Recipient, k lifecycle.RecipientKey) string {
+func stateOf(m map[lifecycle.RecipientKey]lifecycle.Recipient, k lifecycle.RecipientKey) channels.State {
 	if r, ok := m[k]; ok && r.State != "" {
 		return r.State
 	}
-	return lifecycle.StateActive
+	return channels.StateActive
 }
 
 // campaignDeltas sums both plans' bucket deltas per campaign and returns

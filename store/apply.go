@@ -381,7 +381,7 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 	for _, r := range rows {
 		k := lifecycle.RecipientKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), Address: r.Address}
 		out[k] = lifecycle.Recipient{
-			Tenant: k.Tenant, Channel: k.Channel, Address: r.Address, State: r.State, Reason: r.Reason, SoftCount: r.SoftCount,
+			Tenant: k.Tenant, Channel: k.Channel, Address: r.Address, State: channels.State(r.State), Reason: r.Reason, SoftCount: r.SoftCount,
 			Since: r.Since.Time, Until: r.Until.Time, EventID: r.EventID, Rule: r.Rule,
 			QuarantineCount: r.QuarantineCount, QuarantinedAt: r.QuarantinedAt.Time,
 		}

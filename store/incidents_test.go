@@ -148,7 +148,7 @@ func TestIncidentsAreRaisedListedAndResolved(t *testing.T) {
 	if diff := cmp.Diff(want, summary(got)); diff != "" {
 		t.Errorf("open incidents (-want +got):\n%s", diff)
 	}
-	if v, err := s.Recipient(ctx, channels.Email, "a@example.com"); err == nil && v.State != store.StateActive {
+	if v, err := s.Recipient(ctx, channels.Email, "a@example.com"); err == nil && v.State != channels.StateActive {
 		t.Errorf("a sender-side verdict changed the recipient: %+v", v)
 	}
 	if none, err := s.Incidents(ctx, store.IncidentQuery{Channel: channels.SMS}); err != nil || len(none) != 0 {

@@ -166,7 +166,7 @@ func (s *Store) Release(ctx context.Context, ch channels.Channel, address, reaso
 // State and Reason match any.
 type ReleaseFilter struct {
 	Channel channels.Channel `json:"channel"`
-	State   string           `json:"state,omitempty"`
+	State   channels.State   `json:"state,omitempty"`
 	Reason  string           `json:"reason,omitempty"`
 }
 
@@ -187,7 +187,7 @@ func (s *Store) PreviewRelease(ctx context.Context, f ReleaseFilter) (ReleasePre
 	if err != nil {
 		return p, err
 	}
-	if err := s.db.GetContext(ctx, &p, q, string(f.Channel), f.State, f.Reason, channels.Tenant(ctx)); err != nil {
+	if err := s.db.GetContext(ctx, &p, q, string(f.Channel), string(f.State), f.Reason, channels.Tenant(ctx)); err != nil {
 		return p, fmt.Errorf("release preview: %w", err)
 	}
 	return p, nil
@@ -208,7 +208,7 @@ func (s *Store) ReleaseBulk(ctx context.Context, f ReleaseFilter, reason, actor 
 	}
 	var n int64
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, q, string(f.Channel), f.State, f.Reason, "released: "+reason, actor, now, channels.Tenant(ctx))
+		res, err := tx.ExecContext(ctx, q, string(f.Channel), string(f.State), f.Reason, "released: "+reason, actor, now, channels.Tenant(ctx))
 		if err != nil {
 			return fmt.Errorf("bulk release: %w", err)
 		}

@@ -116,7 +116,7 @@ func recipientArgs(rs []lifecycle.Recipient) []any {
 	text := make([][]string, 10)
 	var counts, quarantines []int64
 	for _, r := range rs {
-		row := []string{r.Tenant, string(r.Channel), r.Address, r.State, r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
+		row := []string{r.Tenant, string(r.Channel), r.Address, string(r.State), r.Reason, ts(r.Since), ts(r.Until), r.EventID, r.Rule,
 			ts(r.QuarantinedAt)}
 		for i, x := range row {
 			text[i] = append(text[i], x)
@@ -135,7 +135,7 @@ func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) e
 	}
 	cols := make([][]string, 10)
 	for _, a := range p.Audit {
-		row := []string{a.Tenant, string(a.Channel), a.Address, ts(a.At), a.From, a.To, a.Reason, a.Actor, a.EventID, a.Rule}
+		row := []string{a.Tenant, string(a.Channel), a.Address, ts(a.At), string(a.From), string(a.To), a.Reason, a.Actor, a.EventID, a.Rule}
 		for i, x := range row {
 			cols[i] = append(cols[i], x)
 		}

@@ -20,7 +20,7 @@ type exclusionRow struct {
 	Ord        int            `db:"ord"`
 	Shared     bool           `db:"shared"`
 	Address    string         `db:"address"`
-	State      string         `db:"state"`
+	State      channels.State `db:"state"`
 	Reason     string         `db:"reason"`
 	Since      sql.NullTime   `db:"since"`
 	Until      sql.NullTime   `db:"until"`
@@ -47,16 +47,16 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 	}
 	out := make([]Exclusion, len(recipients))
 	for i, a := range recipients {
-		out[i] = Exclusion{Recipient: a, State: StateActive}
+		out[i] = Exclusion{Recipient: a, State: channels.StateActive}
 	}
 	for _, r := range rows {
 		if r.Ord < 1 || r.Ord > len(out) {
 			return nil, fmt.Errorf("exclusions: row for position %d of %d", r.Ord, len(out))
 		}
 		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: shownID(r.EventID),
-			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != StateActive, Shared: r.Shared}
+			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != channels.StateActive, Shared: r.Shared}
 		if r.DenyReason.Valid {
-			x = Exclusion{Recipient: r.Address, Excluded: true, State: StateDenylisted,
+			x = Exclusion{Recipient: r.Address, Excluded: true, State: channels.StateDenylisted,
 				Reason: string(channels.ReasonDenylisted), Since: ptime(r.DenySince), Until: ptime(r.DenyUntil)}
 		}
 		out[r.Ord-1] = x
@@ -80,19 +80,19 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 	if err != nil {
 		return v, fmt.Errorf("recipient: %w", err)
 	}
-	v.State, v.Reason, v.SoftCount, v.Since, v.Until = r.State, r.Reason, r.SoftCount, ptime(r.Since), ptime(r.Until)
+	v.State, v.Reason, v.SoftCount, v.Since, v.Until = channels.State(r.State), r.Reason, r.SoftCount, ptime(r.Since), ptime(r.Until)
 	v.QuarantineCount = r.QuarantineCount
 	if q, err = s.query("recipient-history"); err != nil {
 		return v, err
 	}
 	var hist []struct {
-		At      time.Time `db:"at"`
-		From    string    `db:"from_state"`
-		To      string    `db:"to_state"`
-		Reason  string    `db:"reason"`
-		Actor   string    `db:"actor"`
-		EventID string    `db:"event_id"`
-		Rule    string    `db:"rule"`
+		At      time.Time      `db:"at"`
+		From    channels.State `db:"from_state"`
+		To      channels.State `db:"to_state"`
+		Reason  string         `db:"reason"`
+		Actor   string         `db:"actor"`
+		EventID string         `db:"event_id"`
+		Rule    string         `db:"rule"`
 	}
 	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit, channels.Tenant(ctx)); err != nil {
 		return v, fmt.Errorf("recipient history: %w", err)

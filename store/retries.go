@@ -31,7 +31,7 @@ type RetryState struct {
 	Done           int              `db:"retry_attempt"`
 	DueAt          sql.NullTime     `db:"retry_due_at"`
 	Reason         string           `db:"retry_reason"`
-	RecipientState string           `db:"recipient_state"`
+	RecipientState channels.State   `db:"recipient_state"`
 }
 
 // DueRetries lists up to limit retries due at now, oldest first; the

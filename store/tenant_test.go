@@ -37,7 +37,7 @@ func TestTenantsShareNothing(t *testing.T) {
 	}
 	for _, c := range []struct {
 		ctx               context.Context
-		state             string
+		state             channels.State
 		hard, delivered   int64
 		excludedWithShare bool
 	}{

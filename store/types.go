@@ -10,14 +10,6 @@ import (
 // ErrNotFound is returned by lookups of a single row that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Recipient states. A recipient with no row is active.
-const (
-	StateActive      = "active"
-	StateQuarantined = "quarantined"
-	StateSuspended   = "suspended"
-	StateDenylisted  = "denylisted"
-)
-
 // RatesQuery selects and groups rate buckets. Zero fields do not filter.
 // GroupBy takes any of RateGroups and "channel"; channel and campaign are
 // always part of a row's key.
@@ -90,13 +82,13 @@ type Interval struct {
 
 // Exclusion answers the pre-send question for one recipient.
 type Exclusion struct {
-	Recipient string     `json:"recipient"`
-	Excluded  bool       `json:"excluded"`
-	State     string     `json:"state"`
-	Reason    string     `json:"reason,omitempty"`
-	Since     *time.Time `json:"since,omitempty"`
-	Until     *time.Time `json:"until,omitempty"`
-	EventID   string     `json:"event_id,omitempty"`
+	Recipient string         `json:"recipient"`
+	Excluded  bool           `json:"excluded"`
+	State     channels.State `json:"state"`
+	Reason    string         `json:"reason,omitempty"`
+	Since     *time.Time     `json:"since,omitempty"`
+	Until     *time.Time     `json:"until,omitempty"`
+	EventID   string         `json:"event_id,omitempty"`
 	// Shared is set when the exclusion comes from another tenant's
 	// user_unknown quarantine (tenancy.share_user_unknown); that tenant's
 	// evidence is not disclosed.
@@ -105,13 +97,13 @@ type Exclusion struct {
 
 // Transition is one audit row of a recipient's state machine.
 type Transition struct {
-	At      time.Time `json:"at"`
-	From    string    `json:"from"`
-	To      string    `json:"to"`
-	Reason  string    `json:"reason,omitempty"`
-	Actor   string    `json:"actor"`
-	EventID string    `json:"event_id,omitempty"`
-	Rule    string    `json:"rule,omitempty"`
+	At      time.Time      `json:"at"`
+	From    channels.State `json:"from"`
+	To      channels.State `json:"to"`
+	Reason  string         `json:"reason,omitempty"`
+	Actor   string         `json:"actor"`
+	EventID string         `json:"event_id,omitempty"`
+	Rule    string         `json:"rule,omitempty"`
 }
 
 // RecipientView is a recipient's current state and its history, newest
@@ -119,7 +111,7 @@ type Transition struct {
 type RecipientView struct {
 	Channel   channels.Channel `json:"channel"`
 	Address   string           `json:"address"`
-	State     string           `json:"state"`
+	State     channels.State   `json:"state"`
 	Reason    string           `json:"reason,omitempty"`
 	SoftCount int              `json:"soft_count"`
 	Since     *time.Time       `json:"since,omitempty"`

@@ -125,8 +125,8 @@ func (f *fakeReader) Exclusions(_ context.Context, ch channels.Channel, addrs []
 			out = append(out, x)
 			continue
 		}
-		x := store.Exclusion{Recipient: a, State: store.StateActive}
-		if v, ok := f.recipients[string(ch)+" "+a]; ok && v.State != store.StateActive && (v.Until == nil || v.Until.After(now)) {
+		x := store.Exclusion{Recipient: a, State: channels.StateActive}
+		if v, ok := f.recipients[string(ch)+" "+a]; ok && v.State != channels.StateActive && (v.Until == nil || v.Until.After(now)) {
 			x = store.Exclusion{Recipient: a, Excluded: true, State: v.State, Reason: v.Reason, Since: v.Since, Until: v.Until}
 			if len(v.History) > 0 {
 				x.EventID = v.History[0].EventID
@@ -152,12 +152,12 @@ func (f *fakeReader) Release(_ context.Context, ch channels.Channel, addr, reaso
 	}
 	key := string(ch) + " " + addr
 	v, ok := f.recipients[key]
-	if !ok || v.State == store.StateActive {
+	if !ok || v.State == channels.StateActive {
 		return store.ErrNotFound
 	}
 	f.released = append(f.released, key+" "+reason+" "+actor)
-	v.History = append([]store.Transition{{At: now, From: v.State, To: store.StateActive, Reason: "released: " + reason, Actor: actor}}, v.History...)
-	v.State, v.Reason, v.Since, v.Until, v.SoftCount = store.StateActive, "", &now, nil, 0
+	v.History = append([]store.Transition{{At: now, From: v.State, To: channels.StateActive, Reason: "released: " + reason, Actor: actor}}, v.History...)
+	v.State, v.Reason, v.Since, v.Until, v.SoftCount = channels.StateActive, "", &now, nil, 0
 	f.recipients[key] = v
 	return nil
 }
@@ -234,7 +234,7 @@ func newDemoReader() *fakeReader {
 	}
 	since := time.Date(2026, 11, 20, 9, 1, 2, 0, time.UTC)
 	f.recipients["email ann@example.com"] = store.RecipientView{Channel: channels.Email, Address: "ann@example.com",
-		State: store.StateQuarantined, Reason: "user_unknown", Since: &since,
+		State: channels.StateQuarantined, Reason: "user_unknown", Since: &since,
 		History: []store.Transition{{At: since, From: "active", To: "quarantined", Reason: "user_unknown",
 			Actor: "rebond:rules", EventID: "ev_0123456789abcdef0123456789abcdef", Rule: "email.status.5.1.1@1"}}}
 	f.events["email ann@example.com"] = []store.EventVerdict{
@@ -247,12 +247,12 @@ func newDemoReader() *fakeReader {
 	until := demoNow.Add(20 * time.Hour)
 	suspended := demoNow.Add(-4 * time.Hour)
 	f.recipients["sms 33612345678"] = store.RecipientView{Channel: channels.SMS, Address: "33612345678",
-		State: store.StateSuspended, Reason: "absent_subscriber", SoftCount: 5, Since: &suspended, Until: &until,
+		State: channels.StateSuspended, Reason: "absent_subscriber", SoftCount: 5, Since: &suspended, Until: &until,
 		History: []store.Transition{{At: suspended, From: "active", To: "suspended", Reason: "absent_subscriber",
 			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"},
 			{At: suspended.Add(-time.Hour), From: "active", To: "active", Reason: "absent_subscriber",
 				Actor: "rebond:apply", EventID: "ev_sms_soft", Rule: "sms.stat.undeliv@2"}}}
 	f.denied["email legal@denied.example"] = store.Exclusion{Recipient: "legal@denied.example", Excluded: true,
-		State: store.StateDenylisted, Reason: "denylisted", Since: &since}
+		State: channels.StateDenylisted, Reason: "denylisted", Since: &since}
 	return f
 }

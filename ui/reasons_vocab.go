@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // Reason meanings, from docs/REASONS.md (the vocabulary is part of
@@ -141,18 +140,18 @@ func reasonText(ch any, reason string) string {
 }
 
 // stateText says what a recipient state means for sending.
-func stateText(state string) string {
+func stateText(state channels.State) string {
 	switch state {
-	case store.StateActive:
+	case channels.StateActive:
 		return "Active: messages can be sent"
-	case store.StateQuarantined:
+	case channels.StateQuarantined:
 		return "Quarantined: excluded from sends"
-	case store.StateSuspended:
+	case channels.StateSuspended:
 		return "Suspended: excluded from sends for a while"
-	case store.StateDenylisted:
+	case channels.StateDenylisted:
 		return "Denylisted: excluded from sends"
 	}
-	return state
+	return string(state)
 }
 
 // outcomeText says what a verdict outcome means (docs/REASONS.md).

@@ -80,13 +80,13 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	d.View, err = h.reader.Recipient(ctx, d.Channel, addr)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		d.View = store.RecipientView{Channel: d.Channel, Address: addr, State: store.StateActive}
+		d.View = store.RecipientView{Channel: d.Channel, Address: addr, State: channels.StateActive}
 	case err != nil:
 		return "", err
 	default:
 		d.Known = true
 	}
-	d.Releasable = d.Exclusion.Excluded && d.Exclusion.State != store.StateDenylisted
+	d.Releasable = d.Exclusion.Excluded && d.Exclusion.State != channels.StateDenylisted
 	if d.Events, err = h.reader.RecipientEvents(ctx, d.Channel, addr, recipientEvents); err != nil {
 		return "", err
 	}

@@ -90,7 +90,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // notice decides and publishes; it returns when the next retry is due
 // (zero when the schedule ends or the message no longer needs retries).
 func (h *RetryHandler) notice(ctx context.Context, p RetryPayload, st store.RetryState) (time.Time, error) {
-	if st.Status != lifecycle.StatusSoft || st.RecipientState != lifecycle.StateActive {
+	if st.Status != lifecycle.StatusSoft || st.RecipientState != channels.StateActive {
 		h.log.InfoContext(ctx, "retry cancelled", "channel", p.Channel, "message_id", p.MessageID,
 			"attempt", p.Attempt, "status", st.Status, "recipient_state", st.RecipientState)
 		return time.Time{}, nil

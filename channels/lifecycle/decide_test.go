@@ -79,7 +79,7 @@ func recipientOf(p Plan, addr string) Recipient {
 			return r
 		}
 	}
-	return Recipient{Channel: channels.Email, Address: addr, State: StateActive}
+	return Recipient{Channel: channels.Email, Address: addr, State: channels.StateActive}
 }
 
 func TestRecipientStateMachine(t *testing.T) {
@@ -94,44 +94,44 @@ func TestRecipientStateMachine(t *testing.T) {
 	tests := []struct {
 		name      string
 		events    []channels.Event
-		state     string
+		state     channels.State
 		reason    string
 		softCount int
 		until     time.Time
 	}{
 		{"hard quarantines at once, no release", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
-			StateQuarantined, "user_unknown", 0, time.Time{}},
-		{"4 soft messages: still active", softs(4, "soft/system_error"), StateActive, "", 4, time.Time{}},
-		{"5 soft messages quarantine", softs(5, "soft/system_error"), StateQuarantined, "system_error", 5, time.Time{}},
+			channels.StateQuarantined, "user_unknown", 0, time.Time{}},
+		{"4 soft messages: still active", softs(4, "soft/system_error"), channels.StateActive, "", 4, time.Time{}},
+		{"5 soft messages quarantine", softs(5, "soft/system_error"), channels.StateQuarantined, "system_error", 5, time.Time{}},
 		{"mailbox_full quarantine ends after 30 days", softs(5, "soft/mailbox_full"),
-			StateQuarantined, "mailbox_full", 5, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
+			channels.StateQuarantined, "mailbox_full", 5, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
 		{"retries of one message count once", []channels.Event{
 			ev(channels.Failed, "m1", a, 0, "soft/system_error"), ev(channels.Failed, "m1", a, 60, "soft/system_error"),
 			ev(channels.Failed, "m1", a, 120, "soft/system_error"), ev(channels.Failed, "m1", a, 180, "soft/system_error"),
 			ev(channels.Failed, "m1", a, 240, "soft/system_error")},
-			StateActive, "", 1, time.Time{}},
+			channels.StateActive, "", 1, time.Time{}},
 		{"delivery resets the soft count", append(softs(4, "soft/system_error"), ev(channels.Delivered, "m9", a, 600, "")),
-			StateActive, "", 0, time.Time{}},
+			channels.StateActive, "", 0, time.Time{}},
 		{"suspend action: 24 h, counted", []channels.Event{ev(channels.Failed, "m1", a, 0, "soft/filtered")},
-			StateSuspended, "filtered", 1, t0.Add(24 * time.Hour)},
-		{"5 suspending messages quarantine", softs(5, "soft/filtered"), StateQuarantined, "filtered", 5, time.Time{}},
+			channels.StateSuspended, "filtered", 1, t0.Add(24 * time.Hour)},
+		{"5 suspending messages quarantine", softs(5, "soft/filtered"), channels.StateQuarantined, "filtered", 5, time.Time{}},
 		{"retries of one suspending message count once, extend the suspension", []channels.Event{
 			ev(channels.Failed, "m1", a, 0, "soft/filtered"), ev(channels.Failed, "m1", a, 60, "soft/filtered")},
-			StateSuspended, "filtered", 1, t0.Add(time.Hour).Add(24 * time.Hour)},
+			channels.StateSuspended, "filtered", 1, t0.Add(time.Hour).Add(24 * time.Hour)},
 		{"a late soft failure keeps a running quarantine's reason and term", append(softs(5, "soft/mailbox_full"),
 			ev(channels.Failed, "m9", a, 600, "soft/filtered")),
-			StateQuarantined, "mailbox_full", 6, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
-		{"sender-side reason never touches the recipient", softs(6, "soft/bad_reputation"), StateActive, "", 0, time.Time{}},
+			channels.StateQuarantined, "mailbox_full", 6, t0.Add(4 * time.Hour).Add(30 * 24 * time.Hour)},
+		{"sender-side reason never touches the recipient", softs(6, "soft/bad_reputation"), channels.StateActive, "", 0, time.Time{}},
 		{"action none on a hard verdict", []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/suppressed")},
-			StateActive, "", 0, time.Time{}},
+			channels.StateActive, "", 0, time.Time{}},
 		{"complaint quarantines, never released", []channels.Event{ev(channels.Complaint, "m1", a, 0, "")},
-			StateQuarantined, "complaint", 0, time.Time{}},
+			channels.StateQuarantined, "complaint", 0, time.Time{}},
 		{"suspension does not weaken a quarantine", []channels.Event{
 			ev(channels.Failed, "m1", a, 0, "hard/user_unknown"), ev(channels.Failed, "m2", a, 5, "soft/filtered")},
-			StateQuarantined, "user_unknown", 1, time.Time{}},
+			channels.StateQuarantined, "user_unknown", 1, time.Time{}},
 		{"events are applied in time order", []channels.Event{
 			ev(channels.Failed, "m2", a, 5, "soft/filtered"), ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
-			StateQuarantined, "user_unknown", 1, time.Time{}},
+			channels.StateQuarantined, "user_unknown", 1, time.Time{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +151,7 @@ func TestAllowlistedRecipientIsNeverActedOn(t *testing.T) {
 		Events:  []channels.Event{ev(channels.Failed, "m1", a, 0, "hard/user_unknown")},
 		Allowed: map[RecipientKey]bool{rkey(a): true},
 	})
-	if r := recipientOf(p, a); r.State != StateActive {
+	if r := recipientOf(p, a); r.State != channels.StateActive {
 		t.Errorf("allowlisted recipient went %s", r.State)
 	}
 	if len(p.Applied) != 1 || p.Applied[0].Verdict.Outcome != channels.OutcomeHard {
@@ -164,7 +164,7 @@ func TestAllowlistedRecipientIsNeverActedOn(t *testing.T) {
 
 func TestQuarantineIsAudited(t *testing.T) {
 	p := decide(ev(channels.Failed, "m1", "a@example.org", 0, "hard/user_unknown"))
-	want := []Audit{{Tenant: channels.DefaultTenant, Channel: channels.Email, Address: "a@example.org", At: t0, From: StateActive, To: StateQuarantined,
+	want := []Audit{{Tenant: channels.DefaultTenant, Channel: channels.Email, Address: "a@example.org", At: t0, From: channels.StateActive, To: channels.StateQuarantined,
 		Reason: "user_unknown", Actor: ActorApply, EventID: "ev-failed-m1-0-hard/user_unknown", Rule: "t.user_unknown@1"}}
 	if diff := cmp.Diff(want, p.Audit); diff != "" {
 		t.Errorf("audit (-want +got):\n%s", diff)
@@ -184,7 +184,7 @@ func TestSoftFailureIsAudited(t *testing.T) {
 	p := decide(evs...)
 	var got []string
 	for _, x := range p.Audit {
-		got = append(got, x.From+">"+x.To+" "+x.Reason+" "+x.EventID)
+		got = append(got, string(x.From)+">"+string(x.To)+" "+x.Reason+" "+x.EventID)
 	}
 	want := []string{
 		"active>active mailbox_full ev-failed-m0-0-soft/mailbox_full",
@@ -351,34 +351,34 @@ func TestEscalationOnRepeatQuarantine(t *testing.T) {
 		count  int
 	}{
 		{"first quarantine: base term", escalating(),
-			Recipient{State: StateActive},
+			Recipient{State: channels.StateActive},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 1},
 		{"second after a release: doubled", escalating(),
-			Recipient{State: StateActive, QuarantineCount: 1, QuarantinedAt: t0.Add(-40 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 1, QuarantinedAt: t0.Add(-40 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
 		{"third: four times", escalating(),
-			Recipient{State: StateActive, QuarantineCount: 2, QuarantinedAt: t0.Add(-70 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 2, QuarantinedAt: t0.Add(-70 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(120 * day), 3},
 		{"fifth: capped at 365 days", escalating(),
-			Recipient{State: StateActive, QuarantineCount: 4, QuarantinedAt: t0.Add(-100 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 4, QuarantinedAt: t0.Add(-100 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(365 * day), 5},
 		{"a timed quarantine that ended but was not released yet repeats", escalating(),
-			Recipient{State: StateQuarantined, Until: t0.Add(-time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-30*day - time.Hour)},
+			Recipient{State: channels.StateQuarantined, Until: t0.Add(-time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-30*day - time.Hour)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
 		{"a running quarantine is renewed, not repeated", escalating(),
-			Recipient{State: StateQuarantined, Until: t0.Add(50 * day), QuarantineCount: 2, QuarantinedAt: t0.Add(-10 * day)},
+			Recipient{State: channels.StateQuarantined, Until: t0.Add(50 * day), QuarantineCount: 2, QuarantinedAt: t0.Add(-10 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
 		{"last quarantine older than the lookback: base term again", escalating(),
-			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-200 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-200 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 1},
 		{"a permanent quarantine stays permanent", escalating(),
-			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
 			ev(channels.Failed, "m1", a, 0, "hard/user_unknown"), time.Time{}, 4},
 		{"a suspension followed by a quarantine repeats", escalating(),
-			Recipient{State: StateSuspended, Until: t0.Add(time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-60 * day)},
+			Recipient{State: channels.StateSuspended, Until: t0.Add(time.Hour), QuarantineCount: 1, QuarantinedAt: t0.Add(-60 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(60 * day), 2},
 		{"escalation off: base term, count still kept", seedPolicy(),
-			Recipient{State: StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
+			Recipient{State: channels.StateActive, QuarantineCount: 3, QuarantinedAt: t0.Add(-10 * day)},
 			ev(channels.Failed, "m1", a, 0, "soft/mailbox_full_now"), t0.Add(30 * day), 4},
 	}
 	for _, tc := range tests {
@@ -391,11 +391,11 @@ func TestEscalationOnRepeatQuarantine(t *testing.T) {
 			p := Decide(tc.policy, verdictOf{}, Snapshot{Events: []channels.Event{tc.event},
 				Recipients: map[RecipientKey]Recipient{rkey(a): stored}})
 			r := recipientOf(p, a)
-			if r.State != StateQuarantined || !r.Until.Equal(tc.until) || r.QuarantineCount != tc.count {
+			if r.State != channels.StateQuarantined || !r.Until.Equal(tc.until) || r.QuarantineCount != tc.count {
 				t.Errorf("recipient = %s until %v count %d, want quarantined until %v count %d",
 					r.State, r.Until, r.QuarantineCount, tc.until, tc.count)
 			}
-			if tc.stored.State != StateQuarantined && !r.QuarantinedAt.Equal(t0) {
+			if tc.stored.State != channels.StateQuarantined && !r.QuarantinedAt.Equal(t0) {
 				t.Errorf("quarantined_at = %v, want the event's time %v", r.QuarantinedAt, t0)
 			}
 		})
@@ -564,7 +564,7 @@ func TestTenantsAreSeparate(t *testing.T) {
 	if len(p.Messages) != 2 || p.Messages[0].Tenant != "acme" || p.Messages[1].Tenant != channels.DefaultTenant {
 		t.Errorf("messages: %+v, want acme's then the default tenant's (key order)", p.Messages)
 	}
-	if len(p.Audit) != 1 || p.Audit[0].Tenant != channels.DefaultTenant || p.Audit[0].To != StateQuarantined {
+	if len(p.Audit) != 1 || p.Audit[0].Tenant != channels.DefaultTenant || p.Audit[0].To != channels.StateQuarantined {
 		t.Errorf("audit: %+v, want the default tenant's quarantine only", p.Audit)
 	}
 	keys := map[string]bool{}

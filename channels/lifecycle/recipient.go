@@ -14,7 +14,7 @@ func (d *decider) recipient(k RecipientKey) Recipient {
 		r.Tenant = k.Tenant
 		return r
 	}
-	return Recipient{Tenant: k.Tenant, Channel: k.Channel, Address: k.Address, State: StateActive}
+	return Recipient{Tenant: k.Tenant, Channel: k.Channel, Address: k.Address, State: channels.StateActive}
 }
 
 // applyRecipient runs the recipient state machine for one verdict.
@@ -106,20 +106,20 @@ func (d *decider) softAudit(r *Recipient, e channels.Event, v channels.Verdict, 
 
 // quarantinedAt reports whether r is in a quarantine still running at t.
 func quarantinedAt(r Recipient, t time.Time) bool {
-	return r.State == StateQuarantined && (r.Until.IsZero() || r.Until.After(t))
+	return r.State == channels.StateQuarantined && (r.Until.IsZero() || r.Until.After(t))
 }
 
 // quarantine moves r to quarantined for dur (0: until an operator releases
 // it), escalated by the policy when r was quarantined before. A permanent
 // quarantine is never shortened by a later, timed one.
 func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
-	if r.State == StateQuarantined && r.Until.IsZero() {
+	if r.State == channels.StateQuarantined && r.Until.IsZero() {
 		return
 	}
 	// A quarantine that is still running is renewed, not repeated: only a
 	// recipient that was released, or whose term ended (even if the
 	// release job has not run yet), counts one more quarantine.
-	if r.State != StateQuarantined || !r.Until.After(e.OccurredAt) {
+	if r.State != channels.StateQuarantined || !r.Until.After(e.OccurredAt) {
 		if !d.policy.Escalation.repeats(r.QuarantinedAt, e.OccurredAt) {
 			r.QuarantineCount = 0
 		}
@@ -130,20 +130,20 @@ func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict,
 	if dur > 0 {
 		until = e.OccurredAt.Add(d.policy.Escalation.Term(dur, r.QuarantineCount-1))
 	}
-	d.transition(r, e, v, StateQuarantined, until)
+	d.transition(r, e, v, channels.StateQuarantined, until)
 }
 
 // suspend moves r to suspended for dur, unless it is quarantined already
 // (the stronger state) or suspended for longer.
 func (d *decider) suspend(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
 	until := e.OccurredAt.Add(dur)
-	if r.State == StateQuarantined || (r.State == StateSuspended && !r.Until.Before(until)) {
+	if r.State == channels.StateQuarantined || (r.State == channels.StateSuspended && !r.Until.Before(until)) {
 		return
 	}
-	d.transition(r, e, v, StateSuspended, until)
+	d.transition(r, e, v, channels.StateSuspended, until)
 }
 
-func (d *decider) transition(r *Recipient, e channels.Event, v channels.Verdict, to string, until time.Time) {
+func (d *decider) transition(r *Recipient, e channels.Event, v channels.Verdict, to channels.State, until time.Time) {
 	d.plan.Audit = append(d.plan.Audit, Audit{
 		Tenant: r.Tenant, Channel: r.Channel, Address: r.Address, At: e.OccurredAt,
 		From: r.State, To: to, Reason: string(v.Reason),

@@ -17,13 +17,6 @@ const (
 	StatusHard      Status = "hard"
 )
 
-// Recipient states. A recipient without a row is active.
-const (
-	StateActive      = "active"
-	StateQuarantined = "quarantined"
-	StateSuspended   = "suspended"
-)
-
 // MessageKey identifies a delivery: one message to one recipient. A
 // message id names a message, which may go to several recipients (an ESP
 // reports each under the message's id: SES's mail.messageId, SendGrid's
@@ -86,7 +79,7 @@ type Recipient struct {
 	Tenant    string
 	Channel   channels.Channel
 	Address   string
-	State     string
+	State     channels.State
 	Reason    string
 	SoftCount int
 	Since     time.Time
@@ -139,7 +132,7 @@ type Audit struct {
 	Channel  channels.Channel
 	Address  string
 	At       time.Time
-	From, To string
+	From, To channels.State
 	Reason   string
 	Actor    string
 	EventID  string

@@ -30,44 +30,44 @@ func TestUnverifiedEvents(t *testing.T) {
 		events   []channels.Event
 		// want: the recipient states, the buckets, whether a message and
 		// an incident changed.
-		states    map[string]string
+		states    map[string]channels.State
 		buckets   map[BucketKey]Counts
 		changed   int
 		incidents int
 	}{
 		{"hard bounce naming anyone: nothing changes, counted unverified", nil,
 			[]channels.Event{unverified(ev(channels.Failed, "m1", b, 0, "hard/user_unknown"))},
-			map[string]string{b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{b: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"complaint naming anyone: no quarantine", nil,
 			[]channels.Event{unverified(ev(channels.Complaint, "m1", b, 0, ""))},
-			map[string]string{b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{b: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"five soft bounces: no count toward the threshold, no suspension", nil,
 			[]channels.Event{
 				unverified(ev(channels.Failed, "m1", b, 0, "soft/filtered")), unverified(ev(channels.Failed, "m2", b, 1, "soft/filtered")),
 				unverified(ev(channels.Failed, "m3", b, 2, "soft/filtered")), unverified(ev(channels.Failed, "m4", b, 3, "soft/filtered")),
 				unverified(ev(channels.Failed, "m5", b, 4, "soft/filtered"))},
-			map[string]string{b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 5}}, 0, 0},
+			map[string]channels.State{b: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 5}}, 0, 0},
 		{"sender-side reason: no incident", nil,
 			[]channels.Event{unverified(ev(channels.Failed, "m1", b, 0, "soft/bad_reputation"))},
-			map[string]string{b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{b: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"message sent to another recipient: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", b, 0, "hard/user_unknown"))},
-			map[string]string{a: StateActive, b: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{a: channels.StateActive, b: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"message known but never sent: no join", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: unsent},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
-			map[string]string{a: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{a: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"another tenant's send: no join", map[MessageKey]Message{{"acme", channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
-			map[string]string{a: StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
+			map[string]channels.State{a: channels.StateActive}, map[BucketKey]Counts{trustBucket: {Unverified: 1}}, 0, 0},
 		{"joins its send to its recipient: acts", map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m1", a}: sentToA},
 			[]channels.Event{unverified(ev(channels.Failed, "m1", a, 0, "hard/user_unknown"))},
-			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{sendBucket: {Hard: 1}}, 1, 0},
+			map[string]channels.State{a: channels.StateQuarantined}, map[BucketKey]Counts{sendBucket: {Hard: 1}}, 1, 0},
 		{"joins a send of the same batch: acts", nil,
 			[]channels.Event{ev(channels.Sent, "m1", a, 0, ""), unverified(ev(channels.Failed, "m1", a, 5, "hard/user_unknown"))},
-			map[string]string{a: StateQuarantined}, map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", "", hour}: {Sent: 1, Hard: 1}}, 1, 0},
+			map[string]channels.State{a: channels.StateQuarantined}, map[BucketKey]Counts{{channels.DefaultTenant, channels.Email, "c1", "example.org", "", hour}: {Sent: 1, Hard: 1}}, 1, 0},
 		{"a verified event acts as before", nil,
 			[]channels.Event{ev(channels.Failed, "m1", b, 0, "hard/user_unknown")},
-			map[string]string{b: StateQuarantined}, map[BucketKey]Counts{}, 1, 0},
+			map[string]channels.State{b: channels.StateQuarantined}, map[BucketKey]Counts{}, 1, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,7 +81,7 @@ func TestSMSSoftQuarantineEndsOnAFakeClock(t *testing.T) {
 		if x[0].State == "active" {
 			return "active"
 		}
-		return x[0].State + " " + x[0].Reason
+		return string(x[0].State) + " " + x[0].Reason
 	}
 
 	const absent = "447700900501"

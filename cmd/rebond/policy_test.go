@@ -59,7 +59,7 @@ func TestSeedPolicyOnAFakeClock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	state := func(rcpt string, now time.Time) string {
+	state := func(rcpt string, now time.Time) channels.State {
 		t.Helper()
 		if _, err := st.ReleaseExpired(ctx, now, 100); err != nil {
 			t.Fatal(err)
