@@ -1,6 +1,6 @@
 package api
 
-import "github.com/rebond/rebond/store"
+import "github.com/rebond/rebond/channels"
 
 // routeRoles is the role each authenticated route needs, by its pattern as
 // registered with route. A route registered with auth and missing here
@@ -12,46 +12,46 @@ import "github.com/rebond/rebond/store"
 // operate changes lists, releases recipients and manages rules and the
 // qualification queue. Webhooks are not here: providers authenticate with
 // their own signatures.
-var routeRoles = map[string]string{
-	"POST /v1/events": store.RoleIngest,
+var routeRoles = map[string]channels.Role{
+	"POST /v1/events": channels.RoleIngest,
 
-	"GET /v1/rates":                          store.RoleRead,
-	"GET /v1/recipients/{channel}/{address}": store.RoleRead,
-	"POST /v1/exclusions":                    store.RoleRead,
-	"POST /v1/sms/check":                     store.RoleRead,
-	"GET /v1/lists/{list}":                   store.RoleRead,
-	"GET /v1/rules":                          store.RoleRead,
-	"GET /v1/rules/{id}":                     store.RoleRead,
-	"POST /v1/rules/explain":                 store.RoleRead,
-	"POST /v1/rules/backtest":                store.RoleRead,
-	"GET /v1/qualification":                  store.RoleRead,
-	"GET /v1/incidents":                      store.RoleRead,
-	"GET /v1/alerts":                         store.RoleRead,
+	"GET /v1/rates":                          channels.RoleRead,
+	"GET /v1/recipients/{channel}/{address}": channels.RoleRead,
+	"POST /v1/exclusions":                    channels.RoleRead,
+	"POST /v1/sms/check":                     channels.RoleRead,
+	"GET /v1/lists/{list}":                   channels.RoleRead,
+	"GET /v1/rules":                          channels.RoleRead,
+	"GET /v1/rules/{id}":                     channels.RoleRead,
+	"POST /v1/rules/explain":                 channels.RoleRead,
+	"POST /v1/rules/backtest":                channels.RoleRead,
+	"GET /v1/qualification":                  channels.RoleRead,
+	"GET /v1/incidents":                      channels.RoleRead,
+	"GET /v1/alerts":                         channels.RoleRead,
 
-	"POST /v1/lists/{list}":                            store.RoleOperate,
-	"DELETE /v1/lists/{list}/{channel}/{kind}/{value}": store.RoleOperate,
-	"POST /v1/recipients/{channel}/{address}/release":  store.RoleOperate,
-	"POST /v1/releases/preview":                        store.RoleOperate,
-	"POST /v1/releases":                                store.RoleOperate,
-	"POST /v1/rules":                                   store.RoleOperate,
-	"PUT /v1/rules/{id}":                               store.RoleOperate,
-	"POST /v1/rules/{id}/disable":                      store.RoleOperate,
-	"POST /v1/qualification/{group}/keep":              store.RoleOperate,
-	"POST /v1/qualification/{group}/ignore":            store.RoleOperate,
+	"POST /v1/lists/{list}":                            channels.RoleOperate,
+	"DELETE /v1/lists/{list}/{channel}/{kind}/{value}": channels.RoleOperate,
+	"POST /v1/recipients/{channel}/{address}/release":  channels.RoleOperate,
+	"POST /v1/releases/preview":                        channels.RoleOperate,
+	"POST /v1/releases":                                channels.RoleOperate,
+	"POST /v1/rules":                                   channels.RoleOperate,
+	"PUT /v1/rules/{id}":                               channels.RoleOperate,
+	"POST /v1/rules/{id}/disable":                      channels.RoleOperate,
+	"POST /v1/qualification/{group}/keep":              channels.RoleOperate,
+	"POST /v1/qualification/{group}/ignore":            channels.RoleOperate,
 }
 
 // roleIncludes says whether a token of role have may call a route that
 // needs role need: admin includes every role, operate includes read, and
 // no other role includes another (an ingest token cannot read, a read
 // token cannot ingest).
-func roleIncludes(have, need string) bool {
+func roleIncludes(have, need channels.Role) bool {
 	switch {
 	case need == "":
 		return false // no route without a role
-	case have == store.RoleAdmin:
+	case have == channels.RoleAdmin:
 		return true
-	case have == store.RoleOperate:
-		return need == store.RoleOperate || need == store.RoleRead
+	case have == channels.RoleOperate:
+		return need == channels.RoleOperate || need == channels.RoleRead
 	}
 	return have == need
 }

@@ -39,7 +39,7 @@ func (f *fakeTokens) LookupToken(_ context.Context, secret string) (store.Token,
 }
 
 // add stores a token and returns its secret (any rbd_ string will do here).
-func (f *fakeTokens) add(name, role string) string {
+func (f *fakeTokens) add(name string, role channels.Role) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.tokens == nil {
@@ -120,12 +120,12 @@ func TestRouteRolesFollowThePolicy(t *testing.T) {
 	t.Parallel()
 	readPOSTs := []string{"POST /v1/exclusions", "POST /v1/sms/check", "POST /v1/rules/explain", "POST /v1/rules/backtest"}
 	for p, got := range routeRoles {
-		want := store.RoleOperate
+		want := channels.RoleOperate
 		switch {
 		case p == "POST /v1/events":
-			want = store.RoleIngest
+			want = channels.RoleIngest
 		case strings.HasPrefix(p, "GET "), slices.Contains(readPOSTs, p):
-			want = store.RoleRead
+			want = channels.RoleRead
 		}
 		if got != want {
 			t.Errorf("%s needs %s, want %s", p, got, want)
@@ -136,16 +136,16 @@ func TestRouteRolesFollowThePolicy(t *testing.T) {
 func TestRoleIncludes(t *testing.T) {
 	t.Parallel()
 	// may[have] lists the roles whose routes a token of role have may call.
-	may := map[string][]string{
-		store.RoleIngest:  {store.RoleIngest},
-		store.RoleRead:    {store.RoleRead},
-		store.RoleOperate: {store.RoleOperate, store.RoleRead},
-		store.RoleAdmin:   {store.RoleIngest, store.RoleRead, store.RoleOperate, store.RoleAdmin},
-		"":                nil,
-		"root":            nil,
+	may := map[channels.Role][]channels.Role{
+		channels.RoleIngest:  {channels.RoleIngest},
+		channels.RoleRead:    {channels.RoleRead},
+		channels.RoleOperate: {channels.RoleOperate, channels.RoleRead},
+		channels.RoleAdmin:   {channels.RoleIngest, channels.RoleRead, channels.RoleOperate, channels.RoleAdmin},
+		"":                   nil,
+		"root":               nil,
 	}
 	for have, allowed := range may {
-		for _, need := range append(store.Roles(), "") {
+		for _, need := range append(channels.Roles(), "") {
 			want := slices.Contains(allowed, need)
 			if got := roleIncludes(have, need); got != want {
 				t.Errorf("roleIncludes(%q, %q) = %v, want %v", have, need, got, want)
@@ -157,19 +157,19 @@ func TestRoleIncludes(t *testing.T) {
 func TestRolesOnEveryV1Route(t *testing.T) {
 	t.Parallel()
 	tokens := &fakeTokens{}
-	secrets := map[string]string{}
-	for _, r := range store.Roles() {
-		secrets[r] = tokens.add("t-"+r, r)
+	secrets := map[channels.Role]string{}
+	for _, r := range channels.Roles() {
+		secrets[r] = tokens.add("t-"+string(r), r)
 	}
-	revoked := tokens.add("gone", store.RoleAdmin)
+	revoked := tokens.add("gone", channels.RoleAdmin)
 	tokens.revoke("gone")
 	unknown := store.TokenPrefix + "nobody-has-this-one"
 	// allowed[need] are the roles that may call a route needing need.
-	allowed := map[string][]string{
-		store.RoleIngest:  {store.RoleIngest, store.RoleAdmin},
-		store.RoleRead:    {store.RoleRead, store.RoleOperate, store.RoleAdmin},
-		store.RoleOperate: {store.RoleOperate, store.RoleAdmin},
-		store.RoleAdmin:   {store.RoleAdmin},
+	allowed := map[channels.Role][]channels.Role{
+		channels.RoleIngest:  {channels.RoleIngest, channels.RoleAdmin},
+		channels.RoleRead:    {channels.RoleRead, channels.RoleOperate, channels.RoleAdmin},
+		channels.RoleOperate: {channels.RoleOperate, channels.RoleAdmin},
+		channels.RoleAdmin:   {channels.RoleAdmin},
 	}
 	f := fullFixture(t, tokens)
 	routes := authRoutes(f.srv)
@@ -184,7 +184,7 @@ func TestRolesOnEveryV1Route(t *testing.T) {
 		}
 		method, path, _ := strings.Cut(p, " ")
 		path = fillPath.Replace(path)
-		for _, role := range store.Roles() {
+		for _, role := range channels.Roles() {
 			code, body := f.do(method, path, "{}", "Bearer "+secrets[role])
 			switch {
 			case slices.Contains(allowed[need], role) && (code == http.StatusUnauthorized || code == http.StatusForbidden):
@@ -207,7 +207,7 @@ func TestRolesOnEveryV1Route(t *testing.T) {
 func TestTokenCacheBoundsRevocation(t *testing.T) {
 	t.Parallel()
 	tokens := &fakeTokens{}
-	secret := tokens.add("dash", store.RoleRead)
+	secret := tokens.add("dash", channels.RoleRead)
 	f := fullFixture(t, tokens)
 	now := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	f.srv.now = func() time.Time { return now }
@@ -245,7 +245,7 @@ func TestTokenCacheBoundsRevocation(t *testing.T) {
 func TestTokenLookupFailure(t *testing.T) {
 	t.Parallel()
 	tokens := &fakeTokens{}
-	secret := tokens.add("dash", store.RoleRead)
+	secret := tokens.add("dash", channels.RoleRead)
 	tokens.err = errors.New("connection refused")
 	f := fullFixture(t, tokens)
 	code, body := f.do("GET", "/v1/rates", "", "Bearer "+secret)
@@ -272,7 +272,7 @@ func TestTokenLookupFailure(t *testing.T) {
 func TestTokenNameIsTheAuditActor(t *testing.T) {
 	t.Parallel()
 	tokens := &fakeTokens{}
-	secret := tokens.add("ops-bot", store.RoleOperate)
+	secret := tokens.add("ops-bot", channels.RoleOperate)
 	op := &fakeOperator{excluded: map[string]channels.State{"a@example.com": channels.StateQuarantined}}
 	book := &fakeBook{}
 	f := newFixture(t, Config{Operator: op, Rules: book, Tokens: tokens}, nil)
@@ -319,7 +319,7 @@ func TestTokenCacheStaysBounded(t *testing.T) {
 // secret of a live token passes, and the answer is never a 500.
 func FuzzAuthorization(f *testing.F) {
 	tokens := &fakeTokens{}
-	secret := tokens.add("dash", store.RoleRead)
+	secret := tokens.add("dash", channels.RoleRead)
 	for _, s := range []string{"", "Bearer ", "Bearer " + secret, "Bearer  " + secret + " ", "bearer " + secret, "Bearer " + token, "Bearer rbd_", "Basic " + secret} {
 		f.Add(s)
 	}

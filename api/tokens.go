@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -35,7 +36,7 @@ const (
 // principal is who a request authenticated as: its role, and the actor
 // that the audit trail records for the changes it makes.
 type principal struct {
-	role  string
+	role  channels.Role
 	actor string
 	// tenant is the one tenant a stored token acts for; empty for the
 	// configured admin token, which acts for any (?tenant=, default
@@ -128,7 +129,7 @@ func (s *Server) identify(r *http.Request) (p principal, ok bool, err error) {
 		return principal{}, false, nil
 	}
 	if subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AdminToken)) == 1 {
-		return principal{role: store.RoleAdmin, actor: actorAdmin}, true, nil
+		return principal{role: channels.RoleAdmin, actor: actorAdmin}, true, nil
 	}
 	if s.cfg.Tokens == nil || !strings.HasPrefix(got, store.TokenPrefix) {
 		return principal{}, false, nil

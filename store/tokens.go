@@ -8,24 +8,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/rebond/rebond/channels"
 )
-
-// Token roles: what an API token may call (the route table is api/roles.go).
-// admin includes every role and operate includes read; nothing else
-// includes anything.
-const (
-	RoleIngest  = "ingest"
-	RoleRead    = "read"
-	RoleOperate = "operate"
-	RoleAdmin   = "admin"
-)
-
-// Roles lists the token roles, least to most powerful.
-func Roles() []string { return []string{RoleIngest, RoleRead, RoleOperate, RoleAdmin} }
 
 // TokenPrefix starts every token secret, so a leaked one is recognizable
 // (by secret scanners too) and a mistyped one is refused without a query.
@@ -47,13 +35,13 @@ var ErrTokenExists = errors.New("token name exists")
 // Token is an API token as stored: never its secret, only the secret's
 // SHA-256 (not returned).
 type Token struct {
-	ID         int64      `db:"id" json:"id"`
-	Name       string     `db:"name" json:"name"`
-	Role       string     `db:"role" json:"role"`
-	Tenant     string     `db:"tenant" json:"tenant"`
-	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
-	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at,omitempty"`
-	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at,omitempty"`
+	ID         int64         `db:"id" json:"id"`
+	Name       string        `db:"name" json:"name"`
+	Role       channels.Role `db:"role" json:"role"`
+	Tenant     string        `db:"tenant" json:"tenant"`
+	CreatedAt  time.Time     `db:"created_at" json:"created_at"`
+	LastUsedAt *time.Time    `db:"last_used_at" json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time    `db:"revoked_at" json:"revoked_at,omitempty"`
 }
 
 // validLabel is a token name or tenant: 1 to 64 of [A-Za-z0-9._-], so it
@@ -75,7 +63,7 @@ func hashSecret(secret string) []byte {
 // base64url characters of 32 random bytes. The secret exists only in the
 // return value: the database keeps its SHA-256. An empty tenant is
 // channels.DefaultTenant; ErrTokenExists when the name is taken.
-func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (string, Token, error) {
+func (s *Store) CreateToken(ctx context.Context, name string, role channels.Role, tenant string) (string, Token, error) {
 	if tenant == "" {
 		tenant = channels.DefaultTenant
 	}
@@ -86,8 +74,8 @@ func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (str
 		err := fmt.Errorf("tenant: %q must be 1 to 63 of a-z, 0-9, '-', '_', starting with a letter or digit", tenant)
 		return "", Token{}, err
 	}
-	if !contains(Roles(), role) {
-		return "", Token{}, fmt.Errorf("role: %q is not one of %s", role, strings.Join(Roles(), ", "))
+	if !slices.Contains(channels.Roles(), role) {
+		return "", Token{}, fmt.Errorf("role: %q is not one of %s", role, strings.Join(channels.RoleNames(), ", "))
 	}
 	raw := make([]byte, tokenBytes)
 	if _, err := rand.Read(raw); err != nil {
@@ -99,7 +87,7 @@ func (s *Store) CreateToken(ctx context.Context, name, role, tenant string) (str
 		return "", Token{}, err
 	}
 	var t Token
-	err = s.db.GetContext(ctx, &t, q, name, role, tenant, hashSecret(secret))
+	err = s.db.GetContext(ctx, &t, q, name, string(role), tenant, hashSecret(secret))
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", Token{}, fmt.Errorf("create token %s: %w", name, ErrTokenExists)
 	}

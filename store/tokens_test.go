@@ -15,7 +15,7 @@ func TestTokenLifecycle(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	secret, tok, err := s.CreateToken(ctx, "shop-ingest", store.RoleIngest, "")
+	secret, tok, err := s.CreateToken(ctx, "shop-ingest", channels.RoleIngest, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,12 +24,12 @@ func TestTokenLifecycle(t *testing.T) {
 	if !ok || len(body) != 43 || decErr != nil || len(raw) != 32 {
 		t.Errorf("secret %q: want rbd_ and 43 base64url characters of 32 bytes", secret)
 	}
-	if tok.Name != "shop-ingest" || tok.Role != store.RoleIngest || tok.Tenant != channels.DefaultTenant || tok.CreatedAt.IsZero() || tok.LastUsedAt != nil || tok.RevokedAt != nil {
+	if tok.Name != "shop-ingest" || tok.Role != channels.RoleIngest || tok.Tenant != channels.DefaultTenant || tok.CreatedAt.IsZero() || tok.LastUsedAt != nil || tok.RevokedAt != nil {
 		t.Errorf("created %+v", tok)
 	}
 
 	got, err := s.LookupToken(ctx, secret)
-	if err != nil || got.ID != tok.ID || got.Role != store.RoleIngest || got.LastUsedAt == nil {
+	if err != nil || got.ID != tok.ID || got.Role != channels.RoleIngest || got.LastUsedAt == nil {
 		t.Fatalf("lookup: %+v, %v (want the token, its use recorded)", got, err)
 	}
 	for _, bad := range []string{"", secret + "x", secret[:len(secret)-1] + "!", "rbd_" + strings.Repeat("A", 43), strings.ToUpper(secret), strings.Repeat("x", 1<<16)} {
@@ -38,7 +38,7 @@ func TestTokenLifecycle(t *testing.T) {
 		}
 	}
 
-	if _, _, err := s.CreateToken(ctx, "shop-ingest", store.RoleRead, "acme"); !errors.Is(err, store.ErrTokenExists) {
+	if _, _, err := s.CreateToken(ctx, "shop-ingest", channels.RoleRead, "acme"); !errors.Is(err, store.ErrTokenExists) {
 		t.Errorf("second token with the name: %v, want ErrTokenExists", err)
 	}
 	revoked, err := s.RevokeToken(ctx, "shop-ingest")
@@ -51,7 +51,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if _, err := s.LookupToken(ctx, secret); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("revoked token looked up: %v", err)
 	}
-	if _, _, err := s.CreateToken(ctx, "shop-ingest", store.RoleRead, ""); !errors.Is(err, store.ErrTokenExists) {
+	if _, _, err := s.CreateToken(ctx, "shop-ingest", channels.RoleRead, ""); !errors.Is(err, store.ErrTokenExists) {
 		t.Errorf("a revoked token's name must stay taken: %v", err)
 	}
 	if _, err := s.RevokeToken(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
@@ -63,9 +63,9 @@ func TestListTokensNeverShowsSecrets(t *testing.T) {
 	t.Parallel()
 	s := openStore(t)
 	ctx := context.Background()
-	secrets := map[string]string{}
-	for _, r := range store.Roles() {
-		secret, _, err := s.CreateToken(ctx, "t-"+r, r, "acme")
+	secrets := map[channels.Role]string{}
+	for _, r := range channels.Roles() {
+		secret, _, err := s.CreateToken(ctx, "t-"+string(r), r, "acme")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestListTokensNeverShowsSecrets(t *testing.T) {
 	}
 	var names []string
 	for _, tok := range ts {
-		names = append(names, tok.Name+"/"+tok.Role+"/"+tok.Tenant+"/"+map[bool]string{true: "revoked", false: "live"}[tok.RevokedAt != nil])
+		names = append(names, tok.Name+"/"+string(tok.Role)+"/"+tok.Tenant+"/"+map[bool]string{true: "revoked", false: "live"}[tok.RevokedAt != nil])
 	}
 	want := "t-admin/admin/acme/live t-ingest/ingest/acme/live t-operate/operate/acme/live t-read/read/acme/revoked"
 	if got := strings.Join(names, " "); got != want {
@@ -97,15 +97,17 @@ func TestCreateTokenValidates(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name, tokName, role, tenant, want string
+		name, tokName string
+		role          channels.Role
+		tenant, want  string
 	}{
-		{"no name", "", store.RoleRead, "", "name:"},
-		{"name with a space", "a b", store.RoleRead, "", "name:"},
-		{"name with a colon", "token:x", store.RoleRead, "", "name:"},
-		{"long name", strings.Repeat("n", 65), store.RoleRead, "", "name:"},
+		{"no name", "", channels.RoleRead, "", "name:"},
+		{"name with a space", "a b", channels.RoleRead, "", "name:"},
+		{"name with a colon", "token:x", channels.RoleRead, "", "name:"},
+		{"long name", strings.Repeat("n", 65), channels.RoleRead, "", "name:"},
 		{"unknown role", "x", "root", "", "role:"},
 		{"no role", "x", "", "", "role:"},
-		{"bad tenant", "x", store.RoleRead, "a/b", "tenant:"},
+		{"bad tenant", "x", channels.RoleRead, "a/b", "tenant:"},
 	} {
 		if _, _, err := s.CreateToken(ctx, tc.tokName, tc.role, tc.tenant); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error about %s", tc.name, err, tc.want)

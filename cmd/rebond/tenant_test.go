@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -73,16 +74,16 @@ func TestTenantIsolation(t *testing.T) {
 	t.Parallel()
 	in := start(t, testConfig(t, 2, nil))
 	ctx := context.Background()
-	tok := func(name, role, tenant string) tenantClient {
+	tok := func(name string, role channels.Role, tenant string) tenantClient {
 		secret, _, err := in.store.CreateToken(ctx, name, role, tenant)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tenantClient{in: in, bearer: secret}
 	}
-	aIngest, aOperate := tok("a-ingest", store.RoleIngest, "acme"), tok("a-operate", store.RoleOperate, "acme")
-	bIngest, bOperate := tok("b-ingest", store.RoleIngest, "beta"), tok("b-operate", store.RoleOperate, "beta")
-	bAdmin := tok("b-admin", store.RoleAdmin, "beta")
+	aIngest, aOperate := tok("a-ingest", channels.RoleIngest, "acme"), tok("a-operate", channels.RoleOperate, "acme")
+	bIngest, bOperate := tok("b-ingest", channels.RoleIngest, "beta"), tok("b-operate", channels.RoleOperate, "beta")
+	bAdmin := tok("b-admin", channels.RoleAdmin, "beta")
 	admin := tenantClient{in: in, bearer: testToken}
 
 	t0 := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)

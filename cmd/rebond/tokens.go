@@ -66,7 +66,7 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return g.withStore(cmd.Context(), func(st *store.Store) error {
-				secret, tok, err := st.CreateToken(cmd.Context(), name, role, tenant)
+				secret, tok, err := st.CreateToken(cmd.Context(), name, channels.Role(role), tenant)
 				if err != nil {
 					return err
 				}
@@ -78,7 +78,7 @@ func newTokensCreateCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "token name, unique for good (letters, digits, . _ -)")
-	cmd.Flags().StringVar(&role, "role", "", "one of "+strings.Join(store.Roles(), ", "))
+	cmd.Flags().StringVar(&role, "role", "", "one of "+strings.Join(channels.RoleNames(), ", "))
 	cmd.Flags().StringVar(&tenant, "tenant", channels.DefaultTenant, "the tenant the token acts for (a-z, 0-9, '-', '_')")
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.MarkFlagRequired("role")
