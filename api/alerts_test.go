@@ -53,7 +53,7 @@ func TestGetRatesByProvider(t *testing.T) {
 	for _, x := range res.Rows {
 		got = append(got, r{x.Channel, x.Provider, x.Domain, x.Sent, x.Soft, x.Hard, x.HardRate, x.HardRateCI.Low, x.HardRateCI.High, x.LowVolume})
 	}
-	w := func(k, n int64) store.Interval { return store.Wilson(k, n) }
+	w := func(k, n int64) channels.Interval { return channels.Wilson(k, n) }
 	want := []r{
 		{channels.Email, "Google", "", 1000, 10, 100, 0.1, w(100, 1000).Low, w(100, 1000).High, false},
 		{channels.Email, "Microsoft", "", 50, 0, 1, 0.02, w(1, 50).Low, w(1, 50).High, true},
@@ -119,7 +119,7 @@ func TestGetAlerts(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	crit := store.AlertChange{ID: 3, AlertKey: store.AlertKey{Channel: channels.Email, Campaign: "spring", Provider: "Google", Metric: "hard_rate"},
-		From: "warning", To: "critical", At: at, Sent: 1000, Hits: 150, Rate: 0.15, CI: store.Wilson(150, 1000), Threshold: 0.1}
+		From: "warning", To: "critical", At: at, Sent: 1000, Hits: 150, Rate: 0.15, CI: channels.Wilson(150, 1000), Threshold: 0.1}
 	r := &alertsReader{active: []store.AlertChange{crit}, recent: []store.AlertChange{crit, {ID: 2}}}
 	srv, err := New(Config{AdminToken: token}, &fakePublisher{}, r, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -192,7 +192,7 @@ func TestGetRates(t *testing.T) {
 	f := newFixture(t, Config{}, nil)
 	bucket := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	f.reader.rates = []store.RateRow{{Channel: channels.Email, Campaign: "spring, \"promo\"", Bucket: &bucket, Sent: 100, Soft: 20, Hard: 10, Pending: 70, SoftRate: 0.2, HardRate: 0.1,
-		SoftRateCI: store.Interval{Low: 0.1333, High: 0.2888}, HardRateCI: store.Interval{Low: 0.0552, High: 0.1744}, ComplaintRateCI: store.Interval{High: 0.037}}}
+		SoftRateCI: channels.Interval{Low: 0.1333, High: 0.2888}, HardRateCI: channels.Interval{Low: 0.0552, High: 0.1744}, ComplaintRateCI: channels.Interval{High: 0.037}}}
 	code, body := f.authed("GET", "/v1/rates?channel=email&campaign=c&from=2026-11-01&to=2026-11-03T00:00:00Z&group_by=campaign,day", "")
 	if code != http.StatusOK || !strings.Contains(body, `"soft_rate":0.2`) || !strings.Contains(body, `"hard_rate":0.1`) {
 		t.Errorf("json: %d %s", code, body)

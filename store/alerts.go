@@ -35,11 +35,11 @@ type AlertChange struct {
 	// Sent messages in the window, Hits of them counting towards the
 	// metric; Rate = Hits / Sent, CI its 95% Wilson interval, whose lower
 	// bound was compared with Threshold.
-	Sent      int64    `json:"sent"`
-	Hits      int64    `json:"hits"`
-	Rate      float64  `json:"rate"`
-	CI        Interval `json:"rate_ci"`
-	Threshold float64  `json:"threshold"`
+	Sent      int64             `json:"sent"`
+	Hits      int64             `json:"hits"`
+	Rate      float64           `json:"rate"`
+	CI        channels.Interval `json:"rate_ci"`
+	Threshold float64           `json:"threshold"`
 	// PublishedAt is when the change went out on NATS; nil until then.
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 }
@@ -66,7 +66,7 @@ type alertRow struct {
 func (r alertRow) change() AlertChange {
 	c := AlertChange{ID: r.ID, Tenant: r.Tenant, AlertKey: AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
 		Provider: r.Provider, Metric: r.Metric}, From: r.From, To: r.To, At: r.At.UTC(), Sent: r.Sent, Hits: r.Hits,
-		Rate: r.Rate, CI: Interval{Low: r.Low, High: r.High}, Threshold: r.Threshold}
+		Rate: r.Rate, CI: channels.Interval{Low: r.Low, High: r.High}, Threshold: r.Threshold}
 	if r.PublishedAt.Valid {
 		t := r.PublishedAt.Time.UTC()
 		c.PublishedAt = &t

@@ -23,7 +23,7 @@ func TestAlertChanges(t *testing.T) {
 	sms := store.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}
 	change := func(k store.AlertKey, from, to string, at time.Time) store.AlertChange {
 		return store.AlertChange{AlertKey: k, From: from, To: to, At: at, Sent: 1000, Hits: 80, Rate: 0.08,
-			CI: store.Interval{Low: 0.065, High: 0.098}, Threshold: 0.05}
+			CI: channels.Interval{Low: 0.065, High: 0.098}, Threshold: 0.05}
 	}
 	got, err := s.RecordAlerts(ctx, []store.AlertChange{
 		change(hard, "ok", "warning", at), change(spam, "ok", "critical", at), change(sms, "ok", "warning", at)})

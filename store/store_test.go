@@ -150,7 +150,7 @@ func TestApplyRatesAndExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.RateRow{{Channel: "email", Campaign: "c1", Sent: 10, Delivered: 1, Soft: 1, Hard: 1, Pending: 7,
-		SoftRate: 0.1, HardRate: 0.1, SoftRateCI: store.Wilson(1, 10), HardRateCI: store.Wilson(1, 10), ComplaintRateCI: store.Wilson(0, 10)}}
+		SoftRate: 0.1, HardRate: 0.1, SoftRateCI: channels.Wilson(1, 10), HardRateCI: channels.Wilson(1, 10), ComplaintRateCI: channels.Wilson(0, 10)}}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rates (-want +got):\n%s", diff)
 	}
@@ -463,7 +463,7 @@ func TestRatesByReason(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("by reason (-want +got):\n%s", diff)
 	}
-	if rows[3].HardRate != 2.0/7 || rows[3].HardRateCI != store.Wilson(2, 7) {
+	if rows[3].HardRate != 2.0/7 || rows[3].HardRateCI != channels.Wilson(2, 7) {
 		t.Errorf("a reason's rate is its share of what was sent: %+v", rows[3])
 	}
 	groups, err := s.Rates(ctx, store.RatesQuery{GroupBy: []string{"reason_group", "day"}})

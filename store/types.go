@@ -53,9 +53,9 @@ type RateRow struct {
 	ComplaintRate float64 `json:"complaint_rate"`
 	// The 95% Wilson score intervals of the rates: with few messages a
 	// rate says little, and the interval says how little.
-	SoftRateCI      Interval `json:"soft_rate_ci"`
-	HardRateCI      Interval `json:"hard_rate_ci"`
-	ComplaintRateCI Interval `json:"complaint_rate_ci"`
+	SoftRateCI      channels.Interval `json:"soft_rate_ci"`
+	HardRateCI      channels.Interval `json:"hard_rate_ci"`
+	ComplaintRateCI channels.Interval `json:"complaint_rate_ci"`
 	// LowVolume flags rows with fewer sent messages than the reader's
 	// minimum volume: their rates are not worth acting on.
 	LowVolume bool `json:"low_volume,omitempty"`
@@ -72,12 +72,6 @@ type RateRow struct {
 	// whole group's, so the rates are each reason's share of what was sent.
 	Reason      string `json:"reason,omitempty"`
 	ReasonGroup string `json:"reason_group,omitempty"`
-}
-
-// Interval is a confidence interval [Low, High] of a rate.
-type Interval struct {
-	Low  float64 `json:"low"`
-	High float64 `json:"high"`
 }
 
 // Exclusion answers the pre-send question for one recipient.

@@ -29,9 +29,9 @@ func TestOverviewAlertBanner(t *testing.T) {
 	at := time.Date(2026, 11, 29, 12, 5, 0, 0, time.UTC)
 	r := alertingReader{fakeReader: newDemoReader(), alerts: []store.AlertChange{
 		{AlertKey: store.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}, From: "ok", To: "warning", At: at,
-			Sent: 1000, Hits: 70, Rate: 0.07, CI: store.Wilson(70, 1000), Threshold: 0.05},
+			Sent: 1000, Hits: 70, Rate: 0.07, CI: channels.Wilson(70, 1000), Threshold: 0.05},
 		{AlertKey: store.AlertKey{Channel: channels.Email, Campaign: "spring-sale", Provider: "Google", Metric: "complaint_rate"}, From: "ok", To: "critical", At: at,
-			Sent: 2000, Hits: 20, Rate: 0.01, CI: store.Wilson(20, 2000), Threshold: 0.003},
+			Sent: 2000, Hits: 20, Rate: 0.01, CI: channels.Wilson(20, 2000), Threshold: 0.003},
 	}}
 	h := newTestHandler(t, Config{}, r)
 	c := login(t, h)

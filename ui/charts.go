@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"html/template"
 
-	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/ui/chart"
 )
 
@@ -50,7 +50,7 @@ func hbars(c chart.HBars) template.HTML {
 // rateChart draws the soft and hard rates of a timeline; each point's
 // tooltip gives the counts behind it and its 95% interval.
 func rateChart(title string, tl *timeline, f filter) template.HTML {
-	tips := func(name string, k func(tally) int64, ci func(tally) store.Interval) []string {
+	tips := func(name string, k func(tally) int64, ci func(tally) channels.Interval) []string {
 		out := make([]string, len(tl.Buckets))
 		for i, b := range tl.Buckets {
 			if b.Sent > 0 {

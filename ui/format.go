@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/ui/chart"
 )
 
@@ -30,7 +30,7 @@ func pct(v float64) string {
 }
 
 // interval describes a rate's 95% interval for a tooltip.
-func interval(iv store.Interval, k, n int64) string {
+func interval(iv channels.Interval, k, n int64) string {
 	if n <= 0 {
 		return "nothing sent"
 	}

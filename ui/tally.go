@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/store"
 )
 
@@ -41,8 +42,8 @@ func (t tally) DeliveredRate() float64 { return ratio(t.Delivered, t.Sent) }
 func (t tally) PendingRate() float64   { return ratio(t.Pending, t.Sent) }
 
 // SoftCI and HardCI are the rates' 95% Wilson intervals.
-func (t tally) SoftCI() store.Interval { return store.Wilson(t.Soft, t.Sent) }
-func (t tally) HardCI() store.Interval { return store.Wilson(t.Hard, t.Sent) }
+func (t tally) SoftCI() channels.Interval { return channels.Wilson(t.Soft, t.Sent) }
+func (t tally) HardCI() channels.Interval { return channels.Wilson(t.Hard, t.Sent) }
 
 // SoftTip and HardTip explain a rate in a tooltip: the counts behind it
 // and its 95% interval.

@@ -119,8 +119,8 @@ func (c AlertConfig) Validate() error {
 // interval starts at 5.2%), 150 out of 1000 do. The state depends on the
 // current numbers only (no hysteresis), so a given window always gives
 // the same state.
-func AlertLevel(hits, sent, minSent int64, t Threshold) (string, store.Interval) {
-	ci := store.Wilson(hits, sent)
+func AlertLevel(hits, sent, minSent int64, t Threshold) (string, channels.Interval) {
+	ci := channels.Wilson(hits, sent)
 	switch {
 	case sent < minSent || sent <= 0:
 		return AlertOK, ci
@@ -183,7 +183,7 @@ func EvaluateAlerts(cfg AlertConfig, rows []store.RateRow, active []store.AlertC
 	for _, a := range active {
 		if !seen[a.AlertKey] && a.To != AlertOK {
 			out = append(out, store.AlertChange{AlertKey: a.AlertKey, From: a.To, To: AlertOK, At: now,
-				CI: store.Wilson(0, 0), Threshold: a.Threshold})
+				CI: channels.Wilson(0, 0), Threshold: a.Threshold})
 		}
 	}
 	return out

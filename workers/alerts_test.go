@@ -130,7 +130,7 @@ func TestEvaluateAlertsEvidence(t *testing.T) {
 		t.Fatalf("changes = %+v", got)
 	}
 	c := got[0]
-	want := store.Wilson(130, 1000)
+	want := channels.Wilson(130, 1000)
 	if c.Sent != 1000 || c.Hits != 130 || c.Rate != 0.13 || c.CI != want || c.Threshold != 0.10 {
 		t.Errorf("critical evidence = %+v, want 130/1000, interval %v, threshold 0.10", c, want)
 	}
@@ -162,7 +162,7 @@ func TestAlertRows(t *testing.T) {
 	var gotR []r
 	for _, g := range got {
 		gotR = append(gotR, r{g.Channel, g.Campaign, g.Provider, g.Sent, g.Hard})
-		if g.Domain != "" || g.HardRateCI != store.Wilson(g.Hard, g.Sent) {
+		if g.Domain != "" || g.HardRateCI != channels.Wilson(g.Hard, g.Sent) {
 			t.Errorf("row %+v: domain kept or interval not recomputed", g)
 		}
 	}

@@ -204,7 +204,7 @@ func where(r store.RateRow) string {
 }
 
 // pct formats a rate with its interval: "2.00% (1.1–3.6)".
-func pct(rate float64, ci store.Interval) string {
+func pct(rate float64, ci channels.Interval) string {
 	return fmt.Sprintf("%.2f%% (%.1f–%.1f)", 100*rate, 100*ci.Low, 100*ci.High)
 }
 

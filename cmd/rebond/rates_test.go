@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 )
@@ -89,11 +90,11 @@ func TestRatesKnownMix(t *testing.T) {
 		for _, c := range []struct {
 			what    string
 			rate    float64
-			ci      store.Interval
+			ci      channels.Interval
 			k, sent int64
 		}{{"soft", r.SoftRate, r.SoftRateCI, soft, sent}, {"hard", r.HardRate, r.HardRateCI, hard, sent},
 			{"complaint", r.ComplaintRate, r.ComplaintRateCI, complaints, sent}} {
-			if math.Abs(c.rate-float64(c.k)/float64(c.sent)) > 1e-12 || c.ci != store.Wilson(c.k, c.sent) {
+			if math.Abs(c.rate-float64(c.k)/float64(c.sent)) > 1e-12 || c.ci != channels.Wilson(c.k, c.sent) {
 				t.Errorf("%s %s: rate %v ci %+v, want %d/%d with its Wilson interval", name, c.what, c.rate, c.ci, c.k, c.sent)
 			}
 		}

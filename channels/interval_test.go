@@ -1,4 +1,4 @@
-package store
+package channels
 
 import (
 	"math"
@@ -25,16 +25,5 @@ func TestWilson(t *testing.T) {
 		if math.Abs(got.Low-tc.low) > 5e-5 || math.Abs(got.High-tc.hig) > 5e-5 {
 			t.Errorf("Wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", tc.k, tc.n, got.Low, got.High, tc.low, tc.hig)
 		}
-	}
-}
-
-func TestRateRowFinish(t *testing.T) {
-	r := RateRow{Sent: 100, Delivered: 60, Soft: 20, Hard: 10, Complaints: 1}
-	r.finish(200)
-	if r.Pending != 10 || r.SoftRate != 0.2 || r.HardRate != 0.1 || r.ComplaintRate != 0.01 || !r.LowVolume {
-		t.Errorf("%+v", r)
-	}
-	if r.HardRateCI.Low >= 0.1 || r.HardRateCI.High <= 0.1 {
-		t.Errorf("the interval must contain the rate: %+v", r.HardRateCI)
 	}
 }
