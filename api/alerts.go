@@ -5,15 +5,15 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/rebond/rebond/store"
+	"github.com/rebond/rebond/channels"
 )
 
 // AlertReader reads the rate alerts the scheduler keeps. The server's
 // Reader serves GET /v1/alerts when it implements it too (the store does);
 // otherwise the route answers 501.
 type AlertReader interface {
-	ActiveAlerts(ctx context.Context) ([]store.AlertChange, error)
-	RecentAlerts(ctx context.Context, limit int) ([]store.AlertChange, error)
+	ActiveAlerts(ctx context.Context) ([]channels.AlertChange, error)
+	RecentAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error)
 }
 
 // maxAlertChanges bounds ?state=all.
@@ -28,7 +28,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotImplemented, "alerts are not configured")
 	}
 	v := r.URL.Query()
-	var list []store.AlertChange
+	var list []channels.AlertChange
 	var err error
 	switch v.Get("state") {
 	case "", "active":
@@ -48,7 +48,7 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if list == nil {
-		list = []store.AlertChange{}
+		list = []channels.AlertChange{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": list})
 	return nil

@@ -100,15 +100,15 @@ func TestGetRatesCustomProviders(t *testing.T) {
 // alertsReader is a Reader that lists alerts too.
 type alertsReader struct {
 	fakeReader
-	active, recent []store.AlertChange
+	active, recent []channels.AlertChange
 	limits         []int
 }
 
-func (a *alertsReader) ActiveAlerts(context.Context) ([]store.AlertChange, error) {
+func (a *alertsReader) ActiveAlerts(context.Context) ([]channels.AlertChange, error) {
 	return a.active, nil
 }
 
-func (a *alertsReader) RecentAlerts(_ context.Context, limit int) ([]store.AlertChange, error) {
+func (a *alertsReader) RecentAlerts(_ context.Context, limit int) ([]channels.AlertChange, error) {
 	a.limits = append(a.limits, limit)
 	return a.recent, nil
 }
@@ -118,9 +118,9 @@ func (a *alertsReader) RecentAlerts(_ context.Context, limit int) ([]store.Alert
 func TestGetAlerts(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	crit := store.AlertChange{ID: 3, AlertKey: store.AlertKey{Channel: channels.Email, Campaign: "spring", Provider: "Google", Metric: "hard_rate"},
+	crit := channels.AlertChange{ID: 3, AlertKey: channels.AlertKey{Channel: channels.Email, Campaign: "spring", Provider: "Google", Metric: "hard_rate"},
 		From: "warning", To: "critical", At: at, Sent: 1000, Hits: 150, Rate: 0.15, CI: channels.Wilson(150, 1000), Threshold: 0.1}
-	r := &alertsReader{active: []store.AlertChange{crit}, recent: []store.AlertChange{crit, {ID: 2}}}
+	r := &alertsReader{active: []channels.AlertChange{crit}, recent: []channels.AlertChange{crit, {ID: 2}}}
 	srv, err := New(Config{AdminToken: token}, &fakePublisher{}, r, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -128,11 +128,11 @@ func TestGetAlerts(t *testing.T) {
 	f := &fixture{srv: srv}
 	for _, path := range []string{"/v1/alerts", "/v1/alerts?state=active"} {
 		code, body := f.authed("GET", path, "")
-		var got struct{ Alerts []store.AlertChange }
+		var got struct{ Alerts []channels.AlertChange }
 		if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
 			t.Fatalf("%s: %d %s", path, code, body)
 		}
-		if diff := cmp.Diff([]store.AlertChange{crit}, got.Alerts); diff != "" {
+		if diff := cmp.Diff([]channels.AlertChange{crit}, got.Alerts); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", path, diff)
 		}
 	}

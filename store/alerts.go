@@ -12,38 +12,6 @@ import (
 	"github.com/rebond/rebond/channels"
 )
 
-// AlertKey names what an alert watches: one metric (soft_rate, hard_rate
-// or complaint_rate) of one channel and campaign, at one mailbox provider
-// or, with Provider "", over all of them.
-type AlertKey struct {
-	Channel  channels.Channel `json:"channel"`
-	Campaign string           `json:"campaign"`
-	Provider string           `json:"provider,omitempty"`
-	Metric   string           `json:"metric"`
-}
-
-// AlertChange is one state change of an alert (states: ok, warning,
-// critical) with the evidence it was decided on. ID is 0 until recorded.
-type AlertChange struct {
-	ID int64 `json:"id"`
-	// Tenant whose rates changed state (set by the store).
-	Tenant string `json:"tenant"`
-	AlertKey
-	From string    `json:"from"`
-	To   string    `json:"to"`
-	At   time.Time `json:"at"`
-	// Sent messages in the window, Hits of them counting towards the
-	// metric; Rate = Hits / Sent, CI its 95% Wilson interval, whose lower
-	// bound was compared with Threshold.
-	Sent      int64             `json:"sent"`
-	Hits      int64             `json:"hits"`
-	Rate      float64           `json:"rate"`
-	CI        channels.Interval `json:"rate_ci"`
-	Threshold float64           `json:"threshold"`
-	// PublishedAt is when the change went out on NATS; nil until then.
-	PublishedAt *time.Time `json:"published_at,omitempty"`
-}
-
 type alertRow struct {
 	ID          int64        `db:"id"`
 	Tenant      string       `db:"tenant"`
@@ -63,8 +31,8 @@ type alertRow struct {
 	PublishedAt sql.NullTime `db:"published_at"`
 }
 
-func (r alertRow) change() AlertChange {
-	c := AlertChange{ID: r.ID, Tenant: r.Tenant, AlertKey: AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
+func (r alertRow) change() channels.AlertChange {
+	c := channels.AlertChange{ID: r.ID, Tenant: r.Tenant, AlertKey: channels.AlertKey{Channel: channels.Channel(r.Channel), Campaign: r.Campaign,
 		Provider: r.Provider, Metric: r.Metric}, From: r.From, To: r.To, At: r.At.UTC(), Sent: r.Sent, Hits: r.Hits,
 		Rate: r.Rate, CI: channels.Interval{Low: r.Low, High: r.High}, Threshold: r.Threshold}
 	if r.PublishedAt.Valid {
@@ -79,11 +47,11 @@ func (r alertRow) change() AlertChange {
 // state (another scheduler replica recorded it first) is skipped, so
 // replicas evaluating at once record each change once. The changes are
 // ctx's tenant's (channels.WithTenant).
-func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]AlertChange, error) {
+func (s *Store) RecordAlerts(ctx context.Context, changes []channels.AlertChange) ([]channels.AlertChange, error) {
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	var out []AlertChange
+	var out []channels.AlertChange
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = out[:0]
 		if err := s.exec(ctx, tx, "alerts-lock"); err != nil {
@@ -116,13 +84,13 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []AlertChange) ([]Aler
 
 // ActiveAlerts returns the latest change of every alert not in state ok,
 // ordered by channel, campaign, provider and metric, of ctx's tenant.
-func (s *Store) ActiveAlerts(ctx context.Context) ([]AlertChange, error) {
+func (s *Store) ActiveAlerts(ctx context.Context) ([]channels.AlertChange, error) {
 	return s.alerts(ctx, "active-alerts", channels.Tenant(ctx))
 }
 
 // RecentAlerts returns the last limit changes of ctx's tenant, newest
 // first.
-func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
+func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error) {
 	return s.alerts(ctx, "recent-alerts", limit, channels.Tenant(ctx))
 }
 
@@ -142,11 +110,11 @@ func (s *Store) AlertTenants(ctx context.Context, from time.Time) ([]string, err
 
 // UnpublishedAlerts returns up to limit changes not yet published on NATS,
 // oldest first, of every tenant (each change names its own).
-func (s *Store) UnpublishedAlerts(ctx context.Context, limit int) ([]AlertChange, error) {
+func (s *Store) UnpublishedAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error) {
 	return s.alerts(ctx, "unpublished-alerts", limit)
 }
 
-func (s *Store) alerts(ctx context.Context, name string, args ...any) ([]AlertChange, error) {
+func (s *Store) alerts(ctx context.Context, name string, args ...any) ([]channels.AlertChange, error) {
 	q, err := s.query(name)
 	if err != nil {
 		return nil, err
@@ -155,7 +123,7 @@ func (s *Store) alerts(ctx context.Context, name string, args ...any) ([]AlertCh
 	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	out := make([]AlertChange, len(rows))
+	out := make([]channels.AlertChange, len(rows))
 	for i, r := range rows {
 		out[i] = r.change()
 	}

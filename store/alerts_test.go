@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // TestAlertChanges: recorded changes make the active list (latest state per
@@ -18,14 +17,14 @@ func TestAlertChanges(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	hard := store.AlertKey{Channel: channels.Email, Campaign: "spring", Provider: "Google", Metric: "hard_rate"}
-	spam := store.AlertKey{Channel: channels.Email, Campaign: "spring", Metric: "complaint_rate"}
-	sms := store.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}
-	change := func(k store.AlertKey, from, to string, at time.Time) store.AlertChange {
-		return store.AlertChange{AlertKey: k, From: from, To: to, At: at, Sent: 1000, Hits: 80, Rate: 0.08,
+	hard := channels.AlertKey{Channel: channels.Email, Campaign: "spring", Provider: "Google", Metric: "hard_rate"}
+	spam := channels.AlertKey{Channel: channels.Email, Campaign: "spring", Metric: "complaint_rate"}
+	sms := channels.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}
+	change := func(k channels.AlertKey, from, to string, at time.Time) channels.AlertChange {
+		return channels.AlertChange{AlertKey: k, From: from, To: to, At: at, Sent: 1000, Hits: 80, Rate: 0.08,
 			CI: channels.Interval{Low: 0.065, High: 0.098}, Threshold: 0.05}
 	}
-	got, err := s.RecordAlerts(ctx, []store.AlertChange{
+	got, err := s.RecordAlerts(ctx, []channels.AlertChange{
 		change(hard, "ok", "warning", at), change(spam, "ok", "critical", at), change(sms, "ok", "warning", at)})
 	if err != nil {
 		t.Fatal(err)
@@ -34,12 +33,12 @@ func TestAlertChanges(t *testing.T) {
 		t.Fatalf("recorded = %+v, want three with increasing ids", got)
 	}
 	// A replica that evaluated on the old state records nothing twice.
-	again, err := s.RecordAlerts(ctx, []store.AlertChange{change(hard, "ok", "warning", at)})
+	again, err := s.RecordAlerts(ctx, []channels.AlertChange{change(hard, "ok", "warning", at)})
 	if err != nil || len(again) != 0 {
 		t.Fatalf("the same change again: %+v, %v; want nothing recorded", again, err)
 	}
 	later := at.Add(5 * time.Minute)
-	if _, err := s.RecordAlerts(ctx, []store.AlertChange{change(hard, "warning", "critical", later), change(sms, "warning", "ok", later)}); err != nil {
+	if _, err := s.RecordAlerts(ctx, []channels.AlertChange{change(hard, "warning", "critical", later), change(sms, "warning", "ok", later)}); err != nil {
 		t.Fatal(err)
 	}
 	active, err := s.ActiveAlerts(ctx)
@@ -76,7 +75,7 @@ func TestAlertChanges(t *testing.T) {
 	}
 
 	// An impossible change is refused by the table, not stored.
-	if _, err := s.RecordAlerts(ctx, []store.AlertChange{change(store.AlertKey{Channel: channels.Email, Campaign: "x", Metric: "open_rate"}, "ok", "warning", at)}); err == nil {
+	if _, err := s.RecordAlerts(ctx, []channels.AlertChange{change(channels.AlertKey{Channel: channels.Email, Campaign: "x", Metric: "open_rate"}, "ok", "warning", at)}); err == nil {
 		t.Error("an unknown metric was recorded")
 	}
 }

@@ -5,14 +5,13 @@ import (
 	"strings"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // AlertReader lists the active rate alerts. When the handler's Reader
 // implements it too (the store does), the overview shows them in a banner
 // above the charts.
 type AlertReader interface {
-	ActiveAlerts(ctx context.Context) ([]store.AlertChange, error)
+	ActiveAlerts(ctx context.Context) ([]channels.AlertChange, error)
 }
 
 // alertLine is one active alert as the banner shows it.
@@ -22,7 +21,7 @@ type alertLine struct {
 	Campaign string
 	Provider string
 	Metric   string // "hard rate"
-	store.AlertChange
+	channels.AlertChange
 }
 
 // activeAlerts returns the alerts of the shown channels, critical first;

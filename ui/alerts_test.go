@@ -8,16 +8,15 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/store"
 )
 
 // alertingReader is the demo store with active alerts.
 type alertingReader struct {
 	*fakeReader
-	alerts []store.AlertChange
+	alerts []channels.AlertChange
 }
 
-func (a alertingReader) ActiveAlerts(context.Context) ([]store.AlertChange, error) {
+func (a alertingReader) ActiveAlerts(context.Context) ([]channels.AlertChange, error) {
 	return a.alerts, nil
 }
 
@@ -27,10 +26,10 @@ func (a alertingReader) ActiveAlerts(context.Context) ([]store.AlertChange, erro
 func TestOverviewAlertBanner(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 29, 12, 5, 0, 0, time.UTC)
-	r := alertingReader{fakeReader: newDemoReader(), alerts: []store.AlertChange{
-		{AlertKey: store.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}, From: "ok", To: "warning", At: at,
+	r := alertingReader{fakeReader: newDemoReader(), alerts: []channels.AlertChange{
+		{AlertKey: channels.AlertKey{Channel: channels.SMS, Campaign: "otp", Metric: "hard_rate"}, From: "ok", To: "warning", At: at,
 			Sent: 1000, Hits: 70, Rate: 0.07, CI: channels.Wilson(70, 1000), Threshold: 0.05},
-		{AlertKey: store.AlertKey{Channel: channels.Email, Campaign: "spring-sale", Provider: "Google", Metric: "complaint_rate"}, From: "ok", To: "critical", At: at,
+		{AlertKey: channels.AlertKey{Channel: channels.Email, Campaign: "spring-sale", Provider: "Google", Metric: "complaint_rate"}, From: "ok", To: "critical", At: at,
 			Sent: 2000, Hits: 20, Rate: 0.01, CI: channels.Wilson(20, 2000), Threshold: 0.003},
 	}}
 	h := newTestHandler(t, Config{}, r)

@@ -16,15 +16,8 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
-// Alert states, from best to worst.
-const (
-	AlertOK       = "ok"
-	AlertWarning  = "warning"
-	AlertCritical = "critical"
-)
-
 // AlertSubject is the NATS subject every alert state change is published
-// on (stream REBOND_NOTICES), as the JSON of a store.AlertChange.
+// on (stream REBOND_NOTICES), as the JSON of a channels.AlertChange.
 const AlertSubject = "rebond.alerts"
 
 // Metrics an alert can watch: the rates of store.RateRow.
@@ -123,13 +116,13 @@ func AlertLevel(hits, sent, minSent int64, t Threshold) (string, channels.Interv
 	ci := channels.Wilson(hits, sent)
 	switch {
 	case sent < minSent || sent <= 0:
-		return AlertOK, ci
+		return channels.AlertOK, ci
 	case t.Critical > 0 && ci.Low >= t.Critical:
-		return AlertCritical, ci
+		return channels.AlertCritical, ci
 	case t.Warning > 0 && ci.Low >= t.Warning:
-		return AlertWarning, ci
+		return channels.AlertWarning, ci
 	}
-	return AlertOK, ci
+	return channels.AlertOK, ci
 }
 
 // metricHits is the numerator of a metric in a row.
@@ -149,40 +142,40 @@ func metricHits(r store.RateRow, metric string) int64 {
 // returns the state changes, in a stable order. An active alert whose
 // group has no row any more (nothing sent in the window) or whose metric
 // is no longer configured goes back to ok.
-func EvaluateAlerts(cfg AlertConfig, rows []store.RateRow, active []store.AlertChange, now time.Time) []store.AlertChange {
-	prev := make(map[store.AlertKey]string, len(active))
+func EvaluateAlerts(cfg AlertConfig, rows []store.RateRow, active []channels.AlertChange, now time.Time) []channels.AlertChange {
+	prev := make(map[channels.AlertKey]string, len(active))
 	for _, a := range active {
 		prev[a.AlertKey] = a.To
 	}
-	seen := map[store.AlertKey]bool{}
-	var out []store.AlertChange
+	seen := map[channels.AlertKey]bool{}
+	var out []channels.AlertChange
 	for _, r := range rows {
 		thresholds := cfg.Channels[r.Channel]
 		for _, m := range slices.Sorted(maps.Keys(thresholds)) {
-			k := store.AlertKey{Channel: r.Channel, Campaign: r.Campaign, Provider: r.Provider, Metric: m}
+			k := channels.AlertKey{Channel: r.Channel, Campaign: r.Campaign, Provider: r.Provider, Metric: m}
 			seen[k] = true
 			hits := metricHits(r, m)
 			state, ci := AlertLevel(hits, r.Sent, cfg.MinSent, thresholds[m])
-			from := cmp.Or(prev[k], AlertOK)
+			from := cmp.Or(prev[k], channels.AlertOK)
 			if state == from {
 				continue
 			}
 			t := thresholds[m]
 			level := t.Warning // the level crossed: entering warning, or back under it
-			if state == AlertCritical || level == 0 {
+			if state == channels.AlertCritical || level == 0 {
 				level = t.Critical
 			}
 			rate := 0.0
 			if r.Sent > 0 {
 				rate = float64(hits) / float64(r.Sent)
 			}
-			out = append(out, store.AlertChange{AlertKey: k, From: from, To: state, At: now, Sent: r.Sent, Hits: hits,
+			out = append(out, channels.AlertChange{AlertKey: k, From: from, To: state, At: now, Sent: r.Sent, Hits: hits,
 				Rate: rate, CI: ci, Threshold: level})
 		}
 	}
 	for _, a := range active {
-		if !seen[a.AlertKey] && a.To != AlertOK {
-			out = append(out, store.AlertChange{AlertKey: a.AlertKey, From: a.To, To: AlertOK, At: now,
+		if !seen[a.AlertKey] && a.To != channels.AlertOK {
+			out = append(out, channels.AlertChange{AlertKey: a.AlertKey, From: a.To, To: channels.AlertOK, At: now,
 				CI: channels.Wilson(0, 0), Threshold: a.Threshold})
 		}
 	}
@@ -209,10 +202,10 @@ func AlertRows(byDomain []store.RateRow, t *providers.Table, minVolume int64) []
 // AlertStore is what the alert job reads and writes.
 type AlertStore interface {
 	Rates(ctx context.Context, q store.RatesQuery) ([]store.RateRow, error)
-	ActiveAlerts(ctx context.Context) ([]store.AlertChange, error)
+	ActiveAlerts(ctx context.Context) ([]channels.AlertChange, error)
 	AlertTenants(ctx context.Context, from time.Time) ([]string, error)
-	RecordAlerts(ctx context.Context, changes []store.AlertChange) ([]store.AlertChange, error)
-	UnpublishedAlerts(ctx context.Context, limit int) ([]store.AlertChange, error)
+	RecordAlerts(ctx context.Context, changes []channels.AlertChange) ([]channels.AlertChange, error)
+	UnpublishedAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error)
 	MarkAlertsPublished(ctx context.Context, ids []int64, t time.Time) error
 }
 
@@ -285,7 +278,7 @@ func (a *Alerter) check(ctx context.Context, now, from time.Time) error {
 	}
 	for _, c := range recorded {
 		level := slog.LevelWarn
-		if c.To == AlertOK {
+		if c.To == channels.AlertOK {
 			level = slog.LevelInfo
 		}
 		a.log.Log(ctx, level, "rate alert changed state", "tenant", c.Tenant, "channel", c.Channel, "campaign", c.Campaign, "provider", c.Provider,

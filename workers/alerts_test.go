@@ -27,20 +27,20 @@ func TestAlertLevel(t *testing.T) {
 		t          Threshold
 		want       string
 	}{
-		{"6% hard of 1000: the interval starts at 4.7%, below 5%", 60, 1000, hard, AlertOK},
-		{"7% hard of 1000: starts at 5.6%", 70, 1000, hard, AlertWarning},
-		{"10% hard of 1000: starts at 8.3%, not yet critical", 100, 1000, hard, AlertWarning},
-		{"13% hard of 1000: starts at 11.1%", 130, 1000, hard, AlertCritical},
-		{"15% of 20: too few to say", 3, 20, hard, AlertOK},
-		{"8% of 499: under the minimum volume", 40, 499, hard, AlertOK},
-		{"8% of 500: at the minimum volume", 40, 500, hard, AlertWarning},
-		{"0.2% complaints: starts at 0.05%", 2, 1000, spam, AlertOK},
-		{"0.3% complaints: starts at 0.102%", 3, 1000, spam, AlertWarning},
-		{"0.8% complaints: starts at 0.41%", 8, 1000, spam, AlertCritical},
-		{"critical only", 130, 1000, Threshold{Critical: 0.10}, AlertCritical},
-		{"warning only, far above", 900, 1000, Threshold{Warning: 0.05}, AlertWarning},
-		{"no threshold", 900, 1000, Threshold{}, AlertOK},
-		{"nothing sent", 0, 0, hard, AlertOK},
+		{"6% hard of 1000: the interval starts at 4.7%, below 5%", 60, 1000, hard, channels.AlertOK},
+		{"7% hard of 1000: starts at 5.6%", 70, 1000, hard, channels.AlertWarning},
+		{"10% hard of 1000: starts at 8.3%, not yet critical", 100, 1000, hard, channels.AlertWarning},
+		{"13% hard of 1000: starts at 11.1%", 130, 1000, hard, channels.AlertCritical},
+		{"15% of 20: too few to say", 3, 20, hard, channels.AlertOK},
+		{"8% of 499: under the minimum volume", 40, 499, hard, channels.AlertOK},
+		{"8% of 500: at the minimum volume", 40, 500, hard, channels.AlertWarning},
+		{"0.2% complaints: starts at 0.05%", 2, 1000, spam, channels.AlertOK},
+		{"0.3% complaints: starts at 0.102%", 3, 1000, spam, channels.AlertWarning},
+		{"0.8% complaints: starts at 0.41%", 8, 1000, spam, channels.AlertCritical},
+		{"critical only", 130, 1000, Threshold{Critical: 0.10}, channels.AlertCritical},
+		{"warning only, far above", 900, 1000, Threshold{Warning: 0.05}, channels.AlertWarning},
+		{"no threshold", 900, 1000, Threshold{}, channels.AlertOK},
+		{"nothing sent", 0, 0, hard, channels.AlertOK},
 	} {
 		got, ci := AlertLevel(tc.hits, tc.sent, 500, tc.t)
 		if got != tc.want {
@@ -53,9 +53,9 @@ func row(ch channels.Channel, campaign, provider string, sent, hard, complaints 
 	return store.RateRow{Channel: ch, Campaign: campaign, Provider: provider, Sent: sent, Hard: hard, Complaints: complaints}
 }
 
-func active(ch channels.Channel, campaign, provider, metric, state string) store.AlertChange {
-	return store.AlertChange{AlertKey: store.AlertKey{Channel: ch, Campaign: campaign, Provider: provider, Metric: metric},
-		From: AlertOK, To: state, Threshold: 0.05}
+func active(ch channels.Channel, campaign, provider, metric, state string) channels.AlertChange {
+	return channels.AlertChange{AlertKey: channels.AlertKey{Channel: ch, Campaign: campaign, Provider: provider, Metric: metric},
+		From: channels.AlertOK, To: state, Threshold: 0.05}
 }
 
 // TestEvaluateAlerts: each row and configured metric gets exactly the state
@@ -69,7 +69,7 @@ func TestEvaluateAlerts(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		rows   []store.RateRow
-		active []store.AlertChange
+		active []channels.AlertChange
 		want   []change
 	}{
 		{name: "quiet: nothing to say", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 10, 0)}},
@@ -78,21 +78,21 @@ func TestEvaluateAlerts(t *testing.T) {
 		{name: "ok straight to critical", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 130, 0)},
 			want: []change{{"email/c//hard_rate", "ok", "critical"}}},
 		{name: "warning stays warning: no change", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 70, 0)},
-			active: []store.AlertChange{active(channels.Email, "c", "", "hard_rate", AlertWarning)}},
+			active: []channels.AlertChange{active(channels.Email, "c", "", "hard_rate", channels.AlertWarning)}},
 		{name: "warning to critical", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 130, 0)},
-			active: []store.AlertChange{active(channels.Email, "c", "", "hard_rate", AlertWarning)},
+			active: []channels.AlertChange{active(channels.Email, "c", "", "hard_rate", channels.AlertWarning)},
 			want:   []change{{"email/c//hard_rate", "warning", "critical"}}},
 		{name: "critical back to warning", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 100, 0)},
-			active: []store.AlertChange{active(channels.Email, "c", "", "hard_rate", AlertCritical)},
+			active: []channels.AlertChange{active(channels.Email, "c", "", "hard_rate", channels.AlertCritical)},
 			want:   []change{{"email/c//hard_rate", "critical", "warning"}}},
 		{name: "critical straight back to ok", rows: []store.RateRow{row(channels.Email, "c", "", 1000, 10, 0)},
-			active: []store.AlertChange{active(channels.Email, "c", "", "hard_rate", AlertCritical)},
+			active: []channels.AlertChange{active(channels.Email, "c", "", "hard_rate", channels.AlertCritical)},
 			want:   []change{{"email/c//hard_rate", "critical", "ok"}}},
 		{name: "volume fell under the minimum: ok", rows: []store.RateRow{row(channels.Email, "c", "", 400, 100, 0)},
-			active: []store.AlertChange{active(channels.Email, "c", "", "hard_rate", AlertWarning)},
+			active: []channels.AlertChange{active(channels.Email, "c", "", "hard_rate", channels.AlertWarning)},
 			want:   []change{{"email/c//hard_rate", "warning", "ok"}}},
 		{name: "nothing sent in the window any more: ok", rows: nil,
-			active: []store.AlertChange{active(channels.Email, "c", "Google", "complaint_rate", AlertCritical)},
+			active: []channels.AlertChange{active(channels.Email, "c", "Google", "complaint_rate", channels.AlertCritical)},
 			want:   []change{{"email/c/Google/complaint_rate", "critical", "ok"}}},
 		{name: "one provider bad, the campaign fine", rows: []store.RateRow{
 			row(channels.Email, "c", "", 10000, 200, 0), row(channels.Email, "c", "Google", 1000, 150, 0), row(channels.Email, "c", "Yahoo", 9000, 50, 0)},
@@ -103,7 +103,7 @@ func TestEvaluateAlerts(t *testing.T) {
 		{name: "sms hard rate", rows: []store.RateRow{row(channels.SMS, "otp", "", 1000, 130, 0)},
 			want: []change{{"sms/otp//hard_rate", "ok", "critical"}}},
 		{name: "a metric no longer configured goes back to ok", rows: []store.RateRow{row(channels.SMS, "otp", "", 1000, 0, 0)},
-			active: []store.AlertChange{active(channels.SMS, "otp", "", "soft_rate", AlertWarning)},
+			active: []channels.AlertChange{active(channels.SMS, "otp", "", "soft_rate", channels.AlertWarning)},
 			want:   []change{{"sms/otp//soft_rate", "warning", "ok"}}},
 	} {
 		got := EvaluateAlerts(cfg, tc.rows, tc.active, alertNow)
@@ -134,7 +134,7 @@ func TestEvaluateAlertsEvidence(t *testing.T) {
 	if c.Sent != 1000 || c.Hits != 130 || c.Rate != 0.13 || c.CI != want || c.Threshold != 0.10 {
 		t.Errorf("critical evidence = %+v, want 130/1000, interval %v, threshold 0.10", c, want)
 	}
-	if got[1].Threshold != 0.05 || got[1].To != AlertWarning {
+	if got[1].Threshold != 0.05 || got[1].To != channels.AlertWarning {
 		t.Errorf("warning evidence = %+v, want threshold 0.05", got[1])
 	}
 }
@@ -178,7 +178,7 @@ func TestAlertRows(t *testing.T) {
 type fakeAlertStore struct {
 	rows    []store.RateRow
 	queries []store.RatesQuery
-	changes []store.AlertChange
+	changes []channels.AlertChange
 }
 
 func (f *fakeAlertStore) Rates(_ context.Context, q store.RatesQuery) ([]store.RateRow, error) {
@@ -186,8 +186,8 @@ func (f *fakeAlertStore) Rates(_ context.Context, q store.RatesQuery) ([]store.R
 	return f.rows, nil
 }
 
-func (f *fakeAlertStore) state(k store.AlertKey) string {
-	s := AlertOK
+func (f *fakeAlertStore) state(k channels.AlertKey) string {
+	s := channels.AlertOK
 	for _, c := range f.changes {
 		if c.AlertKey == k {
 			s = c.To
@@ -201,18 +201,18 @@ func (f *fakeAlertStore) AlertTenants(context.Context, time.Time) ([]string, err
 	return []string{"default"}, nil
 }
 
-func (f *fakeAlertStore) ActiveAlerts(context.Context) ([]store.AlertChange, error) {
-	var out []store.AlertChange
+func (f *fakeAlertStore) ActiveAlerts(context.Context) ([]channels.AlertChange, error) {
+	var out []channels.AlertChange
 	for i, c := range f.changes {
-		if f.state(c.AlertKey) != AlertOK && !slices.ContainsFunc(f.changes[i+1:], func(l store.AlertChange) bool { return l.AlertKey == c.AlertKey }) {
+		if f.state(c.AlertKey) != channels.AlertOK && !slices.ContainsFunc(f.changes[i+1:], func(l channels.AlertChange) bool { return l.AlertKey == c.AlertKey }) {
 			out = append(out, c)
 		}
 	}
 	return out, nil
 }
 
-func (f *fakeAlertStore) RecordAlerts(_ context.Context, cs []store.AlertChange) ([]store.AlertChange, error) {
-	var out []store.AlertChange
+func (f *fakeAlertStore) RecordAlerts(_ context.Context, cs []channels.AlertChange) ([]channels.AlertChange, error) {
+	var out []channels.AlertChange
 	for _, c := range cs {
 		if f.state(c.AlertKey) == c.From {
 			c.ID = int64(len(f.changes) + 1)
@@ -223,8 +223,8 @@ func (f *fakeAlertStore) RecordAlerts(_ context.Context, cs []store.AlertChange)
 	return out, nil
 }
 
-func (f *fakeAlertStore) UnpublishedAlerts(_ context.Context, limit int) ([]store.AlertChange, error) {
-	var out []store.AlertChange
+func (f *fakeAlertStore) UnpublishedAlerts(_ context.Context, limit int) ([]channels.AlertChange, error) {
+	var out []channels.AlertChange
 	for _, c := range f.changes {
 		if c.PublishedAt == nil && len(out) < limit {
 			out = append(out, c)
@@ -278,7 +278,7 @@ func TestAlerterCheck(t *testing.T) {
 	if q := st.queries[0]; !q.From.Equal(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)) || !slices.Equal(q.GroupBy, []string{"domain"}) || q.Channel != "" {
 		t.Errorf("rates query = %+v, want the 24h window from the hour, by domain", q)
 	}
-	if len(st.changes) != 1 || st.changes[0].Provider != "Google" || st.changes[0].To != AlertCritical {
+	if len(st.changes) != 1 || st.changes[0].Provider != "Google" || st.changes[0].To != channels.AlertCritical {
 		t.Fatalf("changes = %+v, want Google hard rate critical", st.changes)
 	}
 	n.fail = false
@@ -290,9 +290,9 @@ func TestAlerterCheck(t *testing.T) {
 	if len(st.changes) != 1 || !slices.Equal(n.sent, []notice{{AlertSubject, "alert:1"}}) {
 		t.Fatalf("after recovery of NATS: changes %d, notices %v; want one change published once", len(st.changes), n.sent)
 	}
-	var got store.AlertChange
+	var got channels.AlertChange
 	if err := json.Unmarshal(n.data[0], &got); err != nil || got.Provider != "Google" || got.Metric != "hard_rate" ||
-		got.From != AlertOK || got.To != AlertCritical || got.Sent != 1000 || got.Hits != 150 {
+		got.From != channels.AlertOK || got.To != channels.AlertCritical || got.Sent != 1000 || got.Hits != 150 {
 		t.Errorf("published JSON = %s (%v)", n.data[0], err)
 	}
 
@@ -300,7 +300,7 @@ func TestAlerterCheck(t *testing.T) {
 	if err := a.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(n.sent) != 2 || n.sent[1].id != "alert:2" || st.changes[1].From != AlertCritical || st.changes[1].To != AlertOK {
+	if len(n.sent) != 2 || n.sent[1].id != "alert:2" || st.changes[1].From != channels.AlertCritical || st.changes[1].To != channels.AlertOK {
 		t.Errorf("recovery: notices %v, changes %+v", n.sent, st.changes)
 	}
 	if act, _ := st.ActiveAlerts(ctx); len(act) != 0 {
