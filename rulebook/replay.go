@@ -134,7 +134,7 @@ func newReplayTally(dry bool) *replayTally {
 // both to the tally.
 func (t *replayTally) page(ctx context.Context, p lifecycle.Policy, live lifecycle.Classifier, st ReplayStore, page store.ReplayPage) error {
 	var vs []store.Reverdict
-	stored := make(storedVerdicts, len(page.Events))
+	stored := make(lifecycle.Verdicts, len(page.Events))
 	for _, se := range page.Events {
 		t.rep.Events++
 		stored[se.Event.Key()] = se.Verdict
@@ -207,8 +207,3 @@ func (t *replayTally) report() ReplayReport {
 	slices.SortFunc(rep.Campaigns, func(a, b CampaignRates) int { return cmp.Compare(a.Campaign, b.Campaign) })
 	return rep
 }
-
-// storedVerdicts classifies an event by the verdict stored with it.
-type storedVerdicts map[string]channels.Verdict
-
-func (s storedVerdicts) Classify(e channels.Event) channels.Verdict { return s[e.Key()] }

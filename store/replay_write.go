@@ -269,7 +269,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 	if err != nil {
 		return nil, err
 	}
-	verdicts := make(verdictMap, len(stored)+len(vs))
+	verdicts := make(lifecycle.Verdicts, len(stored)+len(vs))
 	events := make([]channels.Event, len(stored))
 	for i, se := range stored {
 		events[i] = se.Event
@@ -286,12 +286,6 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 	}
 	return out, nil
 }
-
-// verdictMap classifies an event by its id: the verdicts a replay
-// decides with.
-type verdictMap map[string]channels.Verdict
-
-func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.Key()] }
 
 // addDelta adds to buckets what moving a message from was to now changes
 // in its send's bucket, keyed as the apply path keyed it (the stored

@@ -17,6 +17,15 @@ type Classifier interface {
 	Classify(e channels.Event) channels.Verdict
 }
 
+// Verdicts classifies an event by a verdict it was already given, by
+// event key (channels.Event.Key): a replay decides with the verdicts stored
+// with its events and those it rewrites. An event it does not hold gets
+// the zero verdict.
+type Verdicts map[string]channels.Verdict
+
+// Classify returns the verdict recorded for e.
+func (v Verdicts) Classify(e channels.Event) channels.Verdict { return v[e.Key()] }
+
 // Decide classifies the snapshot's events in time order (but those it is
 // given a verdict for, snap.Verdicts) and returns the plan that applies
 // them. It never fails: every event gets a verdict.
