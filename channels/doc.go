@@ -1,7 +1,10 @@
 // Package channels is rebond's shared vocabulary: the common delivery-status
 // Event every adapter produces, the Channel it came through, the Outcome and
 // Reason a classifier gives it, and the versioned JSON codec senders and
-// adapters use to exchange events.
+// adapters use to exchange events. It also names what the rest of rebond
+// shares about those events: the tenant a request acts for (WithTenant), a
+// recipient's State, an API token's Role, the confidence Interval of a rate
+// (Wilson) and an alert's state changes (AlertChange).
 //
 // The package depends on the standard library only, so every other package
 // (adapters, store, workers, api) can import it without pulling anything in.
