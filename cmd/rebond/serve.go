@@ -82,7 +82,6 @@ type serveOptions struct {
 func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) error {
 	has := func(r string) bool { return slices.Contains(opt.roles, r) }
 	defer startPprof(log)()
-	tuneGC(log)
 	if err := cfg.validateServe(opt.roles); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package process
 
 import (
 	"os"
@@ -16,11 +16,10 @@ import (
 // Why: a short, allocation-heavy command touches fresh heap pages at a high
 // rate, and on Linux each 4 KiB page costs a fault, often two (a read maps
 // the zero page, the first write copies it and flushes the TLB of every CPU
-// the process runs on). On a 2-core VM that was a sixth of `rebond classify
-// email`'s CPU; with 2 MiB pages it is a few dozen faults. The advice only
-// matters where THP is in "madvise" mode (the default of most
-// distributions); with "never" the kernel ignores it, with "always" it is
-// already so. Called at the start of the process (tuneBatch), the region
+// the process runs on); with 2 MiB pages a run takes a few dozen faults
+// instead of thousands. The advice only matters where THP is in "madvise"
+// mode (the default of most distributions); with "never" the kernel
+// ignores it, with "always" it is already so. Called at the start of the process (TuneBatch), the region
 // comes fresh from the system and is never touched here, so it costs
 // address space, not memory, until the allocator uses it; called later,
 // it may reuse heap memory, which make zeroes.
