@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/channels/rules/builtin"
 	"github.com/rebond/rebond/email"
+	"github.com/rebond/rebond/internal/progress"
 )
 
 // emailRow is one classified recipient as `rebond classify email` prints
@@ -186,32 +185,10 @@ func printResult(g *globals, out *emailWriter, r email.FileResult) error {
 	return werr
 }
 
-// progressOnTerminal starts bench's progress line after progressAfter
-// when stderr is a terminal, and returns the function that stops it.
+// progressOnTerminal shows a progress line on a terminal once a run has
+// lasted progressAfter.
 func progressOnTerminal(g *globals, n *atomic.Int64, total int64) func() {
-	f, ok := g.stderr.(interface{ Fd() uintptr })
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	var mu sync.Mutex
-	stopped := false
-	var stopLine func()
-	timer := time.AfterFunc(progressAfter, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !stopped {
-			stopLine = progress(g, "classified", n, total)
-		}
-	})
-	return func() {
-		timer.Stop()
-		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		if stopLine != nil {
-			stopLine()
-		}
-	}
+	return progress.OnTerminal(g.stderr, progressAfter, "classified", n, total)
 }
 
 // emailWriter prints rows as JSON lines or as an aligned table.
