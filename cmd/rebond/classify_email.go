@@ -114,7 +114,7 @@ func (l *lazyRules) get() (*rules.Set, error) {
 }
 
 // Classify waits for the rule set and classifies e with it; after a load
-// error it gives the zero verdict, which classifyMails never prints.
+// error it classifies with no rules, and classifyMails prints nothing.
 func (l *lazyRules) Classify(e channels.Event) channels.Verdict {
 	set, _ := l.get()
 	return set.Classify(e)
