@@ -5,23 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"iter"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/channels/rules/builtin"
+	"github.com/rebond/rebond/cmd/internal/progress"
 	"github.com/rebond/rebond/email"
 )
 
@@ -39,17 +33,6 @@ type emailRow struct {
 	SMTPCode  int    `json:"smtp_code"`
 	Rule      string `json:"rule"`
 	Evidence  string `json:"evidence"`
-}
-
-// mailFile is one input: the path to read and the name to print.
-type mailFile struct{ path, name string }
-
-// mailResult is what one file gave: rows for stdout, notes for stderr
-// (one per mail of an mbox file at most), and whether a note is an error.
-type mailResult struct {
-	rows   []emailRow
-	notes  []string
-	failed bool
 }
 
 // progressAfter is how long a run goes before it shows a progress line.
@@ -105,46 +88,6 @@ on stderr when it is a terminal and the run lasts more than two seconds.`,
 	return cmd
 }
 
-// mailFiles expands the arguments into the files to read, in order: a
-// file as given, a directory's regular files recursively in lexical
-// order, dot files and dot directories skipped.
-func mailFiles(args []string) ([]mailFile, error) {
-	var out []mailFile
-	for _, arg := range args {
-		info, err := os.Stat(arg)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			out = append(out, mailFile{arg, arg})
-			continue
-		}
-		err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if path != arg && strings.HasPrefix(d.Name(), ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() {
-				rel, rerr := filepath.Rel(arg, path)
-				if rerr != nil {
-					rel = path
-				}
-				out = append(out, mailFile{path, filepath.ToSlash(rel)})
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // lazyRules is a rule set loading in the background: parsing a mail does
 // not need it, only classifying its events does.
 type lazyRules struct {
@@ -170,72 +113,49 @@ func (l *lazyRules) get() (*rules.Set, error) {
 	return l.set, l.err
 }
 
-// classifyChunk is how many consecutive files a worker claims at once
-// when there are many: one hand-off to the printer per chunk rather than
-// per file. chunkSize makes it smaller for short runs, so that a few large
-// mbox files still get one worker each.
-const classifyChunk = 16
-
-// chunkSize is the chunk for n files and workers workers: classifyChunk,
-// or less so that every worker gets at least four chunks.
-func chunkSize(n, workers int) int {
-	return max(1, min(classifyChunk, n/(4*max(workers, 1))))
+// Classify waits for the rule set and classifies e with it; after a load
+// error it classifies with no rules, and classifyMails prints nothing.
+func (l *lazyRules) Classify(e channels.Event) channels.Verdict {
+	set, _ := l.get()
+	return set.Classify(e)
 }
 
-// classifyMails reads the files with one worker per CPU and prints the
-// results in file order as soon as each one's predecessors are printed.
-func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) error {
-	results := make([]mailResult, len(files))
-	workers := runtime.GOMAXPROCS(0)
-	chunk := chunkSize(len(files), workers)
-	chunks := (len(files) + chunk - 1) / chunk
-	ready := make([]chan struct{}, chunks)
-	for i := range ready {
-		ready[i] = make(chan struct{})
+// mailFiles lists the files of mail under the arguments (email.MailFiles).
+func mailFiles(args []string) ([]email.MailFile, error) {
+	var files []email.MailFile
+	for f, err := range email.MailFiles(args...) {
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
 	}
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, max(chunks, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range claims(&next, chunks) {
-				for i := c * chunk; i < min((c+1)*chunk, len(files)); i++ {
-					results[i] = classifyMail(files[i], lr)
-					done.Add(1)
-				}
-				close(ready[c])
-			}
-		}()
-	}
-	if _, err := lr.get(); err != nil {
-		next.Store(int64(chunks)) // no new chunk: the workers stop
-		wg.Wait()
-		return err
-	}
+	return files, nil
+}
+
+// classifyMails classifies the files (email.ClassifyFiles) and prints
+// the results in file order. A rule set that fails to load ends the run
+// before anything is printed.
+func classifyMails(g *globals, files []email.MailFile, lr *lazyRules, format string) error {
+	var done atomic.Int64
 	stop := progressOnTerminal(g, &done, int64(len(files)))
 	out := newEmailWriter(format, g.stdout)
-	failed := 0
+	failed, loaded := 0, false
 	var werr error
-	for i := range files {
-		if i%chunk == 0 {
-			<-ready[i/chunk]
+	for r := range email.ClassifyFiles(files, lr, email.ClassifyOptions{Progress: func() { done.Add(1) }}) {
+		if !loaded {
+			if _, err := lr.get(); err != nil {
+				stop()
+				return err
+			}
+			loaded = true
 		}
-		r := &results[i]
-		for _, note := range r.notes {
-			fmt.Fprintf(g.stderr, "%s: %s\n", files[i].name, note)
-		}
-		if r.failed {
+		if r.Failed {
 			failed++
 		}
-		for _, row := range r.rows {
-			if err := out.write(row); err != nil && werr == nil {
-				werr = err
-			}
+		if err := printResult(g, out, r); err != nil && werr == nil {
+			werr = err
 		}
-		results[i] = mailResult{} // let the rows go
 	}
-	wg.Wait()
 	stop()
 	if err := out.flush(); err != nil && werr == nil {
 		werr = err
@@ -249,122 +169,26 @@ func classifyMails(g *globals, files []mailFile, lr *lazyRules, format string) e
 	return nil
 }
 
-// claims yields the indexes below n that the counter next hands out: the
-// goroutines ranging over claims of one counter share the indexes, each
-// taken once, and setting next to n stops them all.
-func claims(next *atomic.Int64, n int) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-			if !yield(i) {
-				return
-			}
+// printResult prints a file's notes on stderr and its rows on stdout.
+func printResult(g *globals, out *emailWriter, r email.FileResult) error {
+	for _, note := range r.Notes {
+		fmt.Fprintf(g.stderr, "%s: %s\n", r.File.Name, note)
+	}
+	var werr error
+	for _, c := range r.Recipients {
+		row := emailRow{File: r.File.Name, Message: c.Message, Recipient: c.Recipient, Outcome: string(c.Verdict.Outcome),
+			Reason: string(c.Verdict.Reason), Status: c.Status, SMTPCode: c.SMTPCode, Rule: c.Verdict.Rule, Evidence: c.Verdict.Evidence}
+		if err := out.write(row); err != nil && werr == nil {
+			werr = err
 		}
 	}
+	return werr
 }
 
-// classifyMail parses and classifies one file: one mail, or each mail of
-// an mbox file (email.SplitMbox).
-func classifyMail(f mailFile, lr *lazyRules) mailResult {
-	raw, err := readMailFile(f.path)
-	if err != nil {
-		return mailResult{notes: []string{err.Error()}, failed: true}
-	}
-	msgs := email.SplitMbox(raw)
-	if len(msgs) <= 1 {
-		rows, note, failed := classifyMessage(f.name, 0, raw, lr)
-		res := mailResult{rows: rows, failed: failed}
-		if note != "" {
-			res.notes = []string{note}
-		}
-		return res
-	}
-	// An mbox file may hold thousands of mails: its mails are classified
-	// by as many goroutines as there are CPUs, not by this worker alone.
-	type message struct {
-		rows   []emailRow
-		note   string
-		failed bool
-	}
-	out := make([]message, len(msgs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(msgs)/mboxPerGoroutine+1) {
-		wg.Go(func() {
-			for i := range claims(&next, len(msgs)) {
-				m := &out[i]
-				m.rows, m.note, m.failed = classifyMessage(f.name, i+1, msgs[i], lr)
-			}
-		})
-	}
-	wg.Wait()
-	var res mailResult
-	for i, m := range out {
-		res.rows = append(res.rows, m.rows...)
-		if m.note != "" {
-			res.notes = append(res.notes, fmt.Sprintf("message %d: %s", i+1, m.note))
-		}
-		res.failed = res.failed || m.failed
-	}
-	return res
-}
-
-// mboxPerGoroutine is how many mails of one mbox file make it worth
-// another goroutine.
-const mboxPerGoroutine = 64
-
-// classifyMessage parses and classifies one mail (message n of an mbox
-// file, 0 for a file of one mail): its rows, or a note saying why there
-// are none and whether that is an error.
-func classifyMessage(name string, n int, raw []byte, lr *lazyRules) ([]emailRow, string, bool) {
-	rep, err := email.ParseOwned(raw) // raw is this mail's own buffer
-	if err != nil {
-		return nil, err.Error(), true
-	}
-	if rep.Kind == email.KindNone {
-		return nil, "not a bounce: " + rep.Why, false
-	}
-	evs := rep.Events(email.EventOptions{MaxRaw: -1})
-	if len(evs) == 0 {
-		return nil, fmt.Sprintf("%s (%s) names no recipient", rep.Kind, rep.Format), false
-	}
-	set, _ := lr.get() // a load error ends the run (classifyMails)
-	rows := make([]emailRow, len(evs))
-	for i, e := range evs {
-		v := set.Classify(e)
-		rows[i] = emailRow{File: name, Message: n, Recipient: e.Recipient, Outcome: string(v.Outcome), Reason: string(v.Reason), Rule: v.Rule, Evidence: v.Evidence}
-		if e.SMTP != nil {
-			rows[i].Status, rows[i].SMTPCode = e.SMTP.Status, e.SMTP.Code
-		}
-	}
-	return rows, "", false
-}
-
-// progressOnTerminal starts bench's progress line after progressAfter
-// when stderr is a terminal, and returns the function that stops it.
+// progressOnTerminal shows a progress line on a terminal once a run has
+// lasted progressAfter.
 func progressOnTerminal(g *globals, n *atomic.Int64, total int64) func() {
-	f, ok := g.stderr.(interface{ Fd() uintptr })
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return func() {}
-	}
-	var mu sync.Mutex
-	stopped := false
-	var stopLine func()
-	timer := time.AfterFunc(progressAfter, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !stopped {
-			stopLine = progress(g, "classified", n, total)
-		}
-	})
-	return func() {
-		timer.Stop()
-		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		if stopLine != nil {
-			stopLine()
-		}
-	}
+	return progress.OnTerminal(g.stderr, progressAfter, "classified", n, total)
 }
 
 // emailWriter prints rows as JSON lines or as an aligned table.

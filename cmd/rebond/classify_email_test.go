@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -148,80 +145,6 @@ func TestClassifyEmailMbox(t *testing.T) {
 	}
 }
 
-// TestClassifyEmailLargeMbox: the mails of an mbox file large enough to be
-// shared among goroutines (mboxPerGoroutine) print in file order, each
-// with its position, and a mail that is no bounce gets its own note.
-func TestClassifyEmailLargeMbox(t *testing.T) {
-	t.Parallel()
-	const n = 5*mboxPerGoroutine + 3
-	var mbox strings.Builder
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&mbox, "From MAILER-DAEMON  Thu Apr 29 23:34:45 2015\n")
-		if i == 100 {
-			mbox.WriteString("From: ann@example.com\nTo: bob@example.net\nSubject: lunch\n\nSee you at noon.\n\n")
-			continue
-		}
-		fmt.Fprintf(&mbox, "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.com\nSubject: Undelivered Mail Returned to Sender\n"+
-			"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nbounce\n\n"+
-			"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"+
-			"Final-Recipient: rfc822; user%d@example.org\nAction: failed\nStatus: 5.1.1\n"+
-			"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n--b--\n\n", i)
-	}
-	file := filepath.Join(t.TempDir(), "bounces.mbox")
-	if err := os.WriteFile(file, []byte(mbox.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stdout, stderr, err := runClassifyEmail(file)
-	if err != nil {
-		t.Fatalf("classify: %v (stderr %q)", err, stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != n-1 {
-		t.Fatalf("%d rows, want %d", len(lines), n-1)
-	}
-	want := 1
-	for _, line := range lines {
-		var r emailRow
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		if want == 100 {
-			want++
-		}
-		if r.Message != want || r.Recipient != fmt.Sprintf("user%d@example.org", want) || r.Reason != "user_unknown" {
-			t.Fatalf("row %q, want message %d for user%d@example.org, user_unknown", line, want, want)
-		}
-		want++
-	}
-	if !strings.Contains(stderr, "message 100: not a bounce") {
-		t.Errorf("stderr %q, want the note of message 100", stderr)
-	}
-}
-
-// TestReadMailFile: the few-syscall reader returns what os.ReadFile does,
-// for empty, small and multi-buffer files, and fails as it does.
-func TestReadMailFile(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	for _, size := range []int{0, 1, 511, 512, 513, 70_000} {
-		p := filepath.Join(dir, fmt.Sprintf("f%d", size))
-		want := bytes.Repeat([]byte("0123456789abcdef\n"), size/17+1)[:size]
-		if err := os.WriteFile(p, want, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		got, err := readMailFile(p)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("size %d: got %d bytes, %v", size, len(got), err)
-		}
-	}
-	if _, err := readMailFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("missing file: %v, want ErrNotExist", err)
-	}
-	if _, err := readMailFile(dir); !errors.Is(err, syscall.EISDIR) {
-		t.Errorf("a directory: %v, want EISDIR as os.ReadFile gives", err)
-	}
-}
-
 // TestClassifyMailsRuleLoadFails: when the rules cannot load, the run
 // stops with that error, prints nothing and leaves no worker behind.
 func TestClassifyMailsRuleLoadFails(t *testing.T) {
@@ -243,60 +166,8 @@ func TestClassifyMailsRuleLoadFails(t *testing.T) {
 	}
 }
 
-// TestClassifyEmailOrderAcrossChunks: files are claimed by workers in
-// chunks (chunkSize); the rows still come out in lexical file order.
-func TestClassifyEmailOrderAcrossChunks(t *testing.T) {
-	t.Parallel()
-	raw, err := os.ReadFile("../../email/testdata/corpus/maildir/bsd/lhost-postfix-02.eml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	n := 3*classifyChunk + 5
-	for i := range n {
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("m%03d.eml", i)), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stdout, _, err := runClassifyEmail(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var r emailRow
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("line %q: %v", line, err)
-		}
-		if len(files) == 0 || files[len(files)-1] != r.File {
-			files = append(files, r.File)
-		}
-	}
-	if len(files) != n {
-		t.Fatalf("rows of %d files, want %d", len(files), n)
-	}
-	for i, f := range files {
-		if want := fmt.Sprintf("m%03d.eml", i); f != want {
-			t.Fatalf("file %d is %s, want %s", i, f, want)
-		}
-	}
-}
-
-// TestChunkSize: few files get chunks of one (a worker each, whatever
-// their size: large mbox files); many get classifyChunk.
-func TestChunkSize(t *testing.T) {
-	t.Parallel()
-	for _, tt := range []struct{ n, workers, want int }{
-		{0, 2, 1}, {1, 2, 1}, {4, 2, 1}, {16, 2, 2}, {53, 2, 6}, {2970, 2, classifyChunk}, {100, 0, classifyChunk},
-	} {
-		if got := chunkSize(tt.n, tt.workers); got != tt.want {
-			t.Errorf("chunkSize(%d, %d) = %d, want %d", tt.n, tt.workers, got, tt.want)
-		}
-	}
-}
-
 // TestBatchCommands checks which command lines main tunes as a batch
-// (tuneBatch): classify email, however the flags are placed, and nothing
+// (process.TuneBatch): classify email, however the flags are placed, and nothing
 // else.
 func TestBatchCommands(t *testing.T) {
 	root := newRootCmd(io.Discard, io.Discard)

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/cmd/internal/process"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -26,13 +27,23 @@ func main() {
 	defer stop()
 	root := newRootCmd(os.Stdout, os.Stderr)
 	if cmd, _, err := root.Find(os.Args[1:]); err == nil && cmd.Annotations[runtimeAnnotation] == runtimeBatch {
-		tuneBatch()
+		process.TuneBatch()
 	}
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "rebond:", err)
 		os.Exit(1)
 	}
 }
+
+// runtimeAnnotation marks a command whose process main tunes for its kind
+// of run; runtimeBatch is a short batch that allocates fast
+// (process.TuneBatch). main reads it before the command runs because these
+// settings belong to the process: set and restored by each run, they
+// would race when tests run commands in parallel in one process.
+const (
+	runtimeAnnotation = "rebond.runtime"
+	runtimeBatch      = "batch"
+)
 
 // globals are the flags every command shares.
 type globals struct {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/sms/smpp"
+	"github.com/rebond/rebond/sms/smpp/smpptest"
 	"github.com/rebond/rebond/store"
 )
 
@@ -162,15 +163,15 @@ func TestRatesByRoute(t *testing.T) {
 	in.waitApplied(len(sends), 30*time.Second)
 
 	// rt-1..3 through the SMPP bind.
-	jobs := make(chan receiptJob, 3)
+	jobs := make(chan smpptest.Receipt, 3)
 	for i, stat := range []string{"DELIVRD", "UNDELIV", "DELIVRD"} {
-		jobs <- receiptJob{messageID: fmt.Sprintf("rt-%d", i+1), recipient: number(i + 1), stat: stat, err: "001", done: at.Add(time.Minute)}
+		jobs <- smpptest.Receipt{MessageID: fmt.Sprintf("rt-%d", i+1), Recipient: number(i + 1), Stat: stat, Err: "001", Done: at.Add(time.Minute)}
 	}
 	close(jobs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var acked atomic.Int64
-	if err := sendReceipts(ctx, smscAddr, jobs, 20*time.Second, &acked); err != nil || acked.Load() != 3 {
+	if err := smpptest.DeliverReceipts(ctx, smscAddr, jobs, 20*time.Second, &acked); err != nil || acked.Load() != 3 {
 		t.Fatalf("smpp receipts: %d acknowledged, %v", acked.Load(), err)
 	}
 	in.waitApplied(len(sends)+3, 30*time.Second)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -24,10 +22,9 @@ import (
 
 	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/providers"
 	"github.com/rebond/rebond/natsbus"
-	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
-	"github.com/rebond/rebond/ui"
 	"github.com/rebond/rebond/workers"
 )
 
@@ -78,153 +75,143 @@ type serveOptions struct {
 	webhooks map[string]channels.Webhook
 }
 
-// serve wires every part and runs them until ctx ends or one fails.
+// serve wires every part and runs them until ctx ends or one fails: it
+// checks the configuration, opens the store, starts the bus, connects the
+// task queues, builds the parts of the roles asked for, and runs them
+// together. What it opened is closed when it returns, in reverse order.
 func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) error {
-	has := func(r string) bool { return slices.Contains(opt.roles, r) }
 	defer startPprof(log)()
-	tuneGC(log)
 	if err := cfg.validateServe(opt.roles); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.Database)
+	sv := &services{cfg: cfg, log: log}
+	defer sv.close()
+	if err := sv.openStore(ctx, opt.migrate); err != nil {
+		return err
+	}
+	if err := sv.startBus(ctx); err != nil {
+		return err
+	}
+	if err := sv.connectQueues(); err != nil {
+		return err
+	}
+	if err := sv.instrument(); err != nil {
+		return err
+	}
+	parts, err := sv.roleParts(ctx, opt)
+	if err != nil {
+		return err
+	}
+	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", maskURLs(sv.natsURL), "version", version)
+	return runParts(ctx, parts, log)
+}
+
+// services are what serve's parts share, opened in steps by serve.
+type services struct {
+	cfg       Config
+	log       *slog.Logger
+	st        *store.Store
+	natsURL   string
+	bus       *natsbus.Bus
+	redisOpt  asynq.RedisConnOpt
+	rdb       redisClient
+	enq       *workers.Enqueuer
+	reg       *prometheus.Registry
+	metrics   *workers.Metrics
+	providers *providers.Table
+	// closers undo the steps, run in reverse by close.
+	closers []func()
+}
+
+// onClose registers f to run when serve returns.
+func (sv *services) onClose(f func()) { sv.closers = append(sv.closers, f) }
+
+// close runs the closers, last registered first.
+func (sv *services) close() {
+	for _, f := range slices.Backward(sv.closers) {
+		f()
+	}
+}
+
+// openStore opens the database and, if asked, applies pending migrations.
+func (sv *services) openStore(ctx context.Context, migrate bool) error {
+	st, err := store.Open(ctx, sv.cfg.Database)
 	if err != nil {
 		return fmt.Errorf("%w\n  is PostgreSQL running and does the database exist? (make run creates it)", err)
 	}
-	defer st.Close()
-	if opt.migrate {
-		applied, err := st.Migrate(ctx)
-		if err != nil {
-			return err
-		}
-		if len(applied) > 0 {
-			log.Info("database migrated", "applied", applied)
-		}
+	sv.st = st
+	sv.onClose(func() { st.Close() })
+	if !migrate {
+		return nil
 	}
-	natsURL, stopNATS, err := natsServer(cfg, log)
+	applied, err := st.Migrate(ctx)
 	if err != nil {
 		return err
 	}
-	defer stopNATS()
-	bus, err := natsbus.Connect(ctx, natsbus.Config{URL: natsURL, Replicas: cfg.NATS.Replicas,
-		MaxAge: cfg.NATS.MaxAge, Duplicates: cfg.NATS.Duplicates, MaxBytes: cfg.NATS.MaxBytes, Name: "rebond"})
+	if len(applied) > 0 {
+		sv.log.Info("database migrated", "applied", applied)
+	}
+	return nil
+}
+
+// startBus connects to NATS, starting the embedded server when no URL is
+// configured.
+func (sv *services) startBus(ctx context.Context) error {
+	natsURL, stopNATS, err := natsServer(sv.cfg, sv.log)
 	if err != nil {
 		return err
 	}
-	defer bus.Close()
-	redisOpt, err := workers.ParseRedisURL(cfg.Redis.URL)
+	sv.natsURL = natsURL
+	sv.onClose(stopNATS)
+	n := sv.cfg.NATS
+	bus, err := natsbus.Connect(ctx, natsbus.Config{URL: natsURL, Replicas: n.Replicas,
+		MaxAge: n.MaxAge, Duplicates: n.Duplicates, MaxBytes: n.MaxBytes, Name: "rebond"})
 	if err != nil {
 		return err
 	}
-	rdb, err := redisPinger(cfg.Redis.URL)
+	sv.bus = bus
+	sv.onClose(bus.Close)
+	return nil
+}
+
+// connectQueues sets up Redis: the Asynq connection of the task queues,
+// the client that enqueues, and the client /readyz pings.
+func (sv *services) connectQueues() error {
+	redisOpt, err := workers.ParseRedisURL(sv.cfg.Redis.URL)
 	if err != nil {
 		return err
 	}
-	defer rdb.Close()
+	rdb, err := redisPinger(sv.cfg.Redis.URL)
+	if err != nil {
+		return err
+	}
+	sv.redisOpt, sv.rdb = redisOpt, rdb
+	sv.onClose(func() { rdb.Close() })
 	client := asynq.NewClient(redisOpt)
-	defer client.Close()
+	sv.onClose(func() { client.Close() })
+	sv.enq = workers.NewEnqueuer(client, sv.cfg.Workers.BatchSize)
+	return nil
+}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := workers.NewMetrics(reg)
-	st.OnApplied(metrics.ObserveApplied)
-	st.ShareUserUnknown(cfg.Tenancy.ShareUserUnknown)
-	enq := workers.NewEnqueuer(client, cfg.Workers.BatchSize)
-	provTable, err := providerTable(cfg)
+// instrument builds the metrics registry and hooks the store to it, and
+// loads the provider table the API and the alerts share.
+func (sv *services) instrument() error {
+	sv.reg = prometheus.NewRegistry()
+	sv.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sv.metrics = workers.NewMetrics(sv.reg)
+	sv.st.OnApplied(sv.metrics.ObserveApplied)
+	sv.st.ShareUserUnknown(sv.cfg.Tenancy.ShareUserUnknown)
+	table, err := providerTable(sv.cfg)
 	if err != nil {
 		return err
 	}
+	sv.providers = table
+	return nil
+}
 
-	var parts []part
-	if has("api") {
-		hooks, err := buildWebhooks(cfg.Webhooks)
-		if err != nil {
-			return err
-		}
-		maps.Copy(hooks, opt.webhooks)
-		book, _, err := ruleBook(cfg, st)
-		if err != nil {
-			return err
-		}
-		queues := asynqmon.New(asynqmon.Options{RootPath: ui.Prefix + "queues", RedisConnOpt: redisOpt})
-		defer queues.Close()
-		dashboard, err := ui.New(ui.Config{AdminToken: cfg.AdminToken, SecureCookies: cfg.HTTP.SecureCookies,
-			MinVolume: cfg.HTTP.RatesMinVolume, Queues: queues, Numbers: cfg.numberRegions()}, st, log)
-		if err != nil {
-			return err
-		}
-		srv, err := api.New(api.Config{Addr: cfg.HTTP.Addr, AdminToken: cfg.AdminToken, UI: dashboard,
-			MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxBatch: cfg.HTTP.MaxBatch,
-			TextCheck: smsTextCheck, SMSMaxSegments: cfg.SMS.MaxSegments, SMSRequireGSM: cfg.SMS.RequireGSM,
-			Webhooks: hooks, Rejects: st, Numbers: cfg.numberRegions(), RatesMinVolume: cfg.HTTP.RatesMinVolume, MaxEventBytes: bus.MaxPayload(), RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, AuthFailureRate: cfg.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: cfg.HTTP.AuthFailureBurst,
-			WebhookUnverifiedBytes: cfg.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: cfg.HTTP.WebhookUnverifiedReads,
-			Operator: st, Rules: book, Tokens: st,
-			Providers: provTable},
-			bus, st, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, part{"api", srv.Run})
-		if opt.ready != nil {
-			parts = append(parts, part{"api-ready", announce(cfg.HTTP.Addr, opt.ready)})
-		}
-	}
-	if !has("api") {
-		// Probes and scraping still need an HTTP listener.
-		ops := api.NewOps(cfg.HTTP.Addr, map[string]api.Pinger{"postgres": st, "redis": rdb, "nats": bus}, reg, log)
-		parts = append(parts, part{"ops", ops.Run})
-	}
-	if has("bridge") {
-		consumer, err := bus.Consumer(ctx, "bridge")
-		if err != nil {
-			return err
-		}
-		parts = append(parts, part{"bridge", workers.NewBridge(cfg.Workers, consumer, st, enq, metrics, log).Run})
-		loop, err := inboundLoop(ctx, cfg, bus, st, metrics, log)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, part{"inbound", loop})
-	}
-	if has("smpp") && len(cfg.SMPP.Gateways) > 0 {
-		// Receipts arrive one per deliver_sm and each waits for JetStream
-		// before its answer: the coalescer publishes those of the binds'
-		// windows together (natsbus.Coalescer), 2 ms at most apart.
-		esme, err := smpp.New(cfg.SMPP, natsbus.NewCoalescer(bus, smppLinger, smppPublishTimeout), smppStore{st}, log.With("part", "smpp"), reg)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, part{"smpp", esme.Run})
-	}
-	if has("smtp") {
-		l, err := smtpListener(cfg, bus, log)
-		if err != nil {
-			return err
-		}
-		if l != nil {
-			parts = append(parts, part{"smtp", l.Run})
-		}
-	}
-	if has("worker") {
-		rs, reload, err := workerRules(ctx, cfg, st, log)
-		if err != nil {
-			return err
-		}
-		parts = append(parts, reload)
-		apply := workers.NewApplyHandler(st, rs, cfg.Policy, enq, metrics, log)
-		retry := workers.NewRetryHandler(st, bus, cfg.Policy, enq, metrics, log)
-		parts = append(parts, part{"worker", workers.NewServer(cfg.Workers, redisOpt, apply, retry, log).Run})
-	}
-	if has("scheduler") {
-		sched := workers.NewScheduler(cfg.Workers, cfg.Policy, bus, st, enq, metrics, log)
-		inspector := asynq.NewInspector(redisOpt)
-		defer inspector.Close()
-		sched.SetQueueDepth(workers.ApplyQueueDepth(inspector))
-		parts = append(parts, part{"scheduler", sched.Run})
-		parts = append(parts, part{"alerts", workers.NewAlerter(cfg.Alerts, provTable, st, bus, log).Run})
-		parts = append(parts, part{"streams", newStreamWatcher(bus, cfg.NATS.UsageAlert, reg, log).Run})
-	}
-	log.Info("rebond serving", "roles", opt.roles, "http", cfg.HTTP.Addr, "nats", maskURLs(natsURL), "version", version)
-	return runParts(ctx, parts, log)
+// pingers are the dependencies /readyz checks.
+func (sv *services) pingers() map[string]api.Pinger {
+	return map[string]api.Pinger{"postgres": sv.st, "redis": sv.rdb, "nats": sv.bus}
 }
 
 // smppLinger is how long a receipt waits for others to share its NATS

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/rebond/rebond/cmd/internal/process"
 	"github.com/rebond/rebond/email/inbound"
 	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/workers"
@@ -43,7 +44,7 @@ func smtpListener(cfg Config, bus *natsbus.Bus, log *slog.Logger) (*inbound.List
 	return inbound.New(inbound.Config{Addr: cfg.SMTP.Addr, Hostname: cfg.SMTP.Hostname, Domains: cfg.SMTP.Domains,
 		MaxMessageBytes: cfg.SMTP.MaxMessageBytes, MaxRecipients: cfg.SMTP.MaxRecipients, TLS: tlsCfg,
 		SpoolLimit: max(spoolLimit, 64<<10), Timeout: cfg.SMTP.Timeout,
-		MaxConnections:      smtpConnections(cfg.SMTP.MaxConnections, openFileLimit(), log),
+		MaxConnections:      smtpConnections(cfg.SMTP.MaxConnections, process.OpenFileLimit(), log),
 		MaxConnectionsPerIP: cfg.SMTP.MaxConnectionsPerIP, MaxSession: cfg.SMTP.MaxSession, MaxCommands: cfg.SMTP.MaxCommands},
 		busSpool{bus}, log.With("part", "smtp"))
 }

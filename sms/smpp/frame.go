@@ -23,10 +23,20 @@ const (
 	statusOK            pdu.Status = 0x00000000 // ESME_ROK
 	statusInvCmdLen     pdu.Status = 0x00000002 // ESME_RINVCMDLEN
 	statusInvCmdID      pdu.Status = 0x00000003 // ESME_RINVCMDID
-	statusTempAppError  pdu.Status = 0x00000064 // ESME_RX_T_APPN: the SMSC re-delivers
-	statusPermAppError  pdu.Status = 0x00000065 // ESME_RX_P_APPN: it should not
 	statusInvOptParStrm pdu.Status = 0x000000c0 // ESME_RINVOPTPARSTREAM
 	interfaceVersion34             = 0x34       // interface_version of a bind (section 5.2.4)
+)
+
+// The command_status values besides ESME_ROK with which rebond answers a
+// receipt's deliver_sm or data_sm (SMPP 3.4 section 5.1.3), as an SMSC
+// sees them.
+const (
+	// StatusTempAppError (ESME_RX_T_APPN) asks the SMSC to deliver the
+	// receipt again later: rebond could not keep it yet.
+	StatusTempAppError pdu.Status = 0x00000064
+	// StatusPermAppError (ESME_RX_P_APPN) asks it not to: rebond will
+	// never take this receipt.
+	StatusPermAppError pdu.Status = 0x00000065
 )
 
 // frame is one PDU read off the wire: the header of SMPP 3.4 section 3.2
@@ -73,11 +83,11 @@ func readFrame(r io.Reader) (frame, error) {
 	return f, nil
 }
 
-// encode serializes a PDU built by go-smpp with the given header values.
-// They are set after construction: go-smpp numbers a PDU whose sequence
+// EncodePDU serializes a PDU built by go-smpp with the given header
+// values. They are set after construction: go-smpp numbers a PDU whose sequence
 // is 0 from a process-wide counter, and a response must echo the
 // request's sequence number whatever it is (SMPP 3.4 section 3.2).
-func encode(b pdu.Body, id pdu.ID, status pdu.Status, seq uint32) []byte {
+func EncodePDU(b pdu.Body, id pdu.ID, status pdu.Status, seq uint32) []byte {
 	h := b.Header()
 	h.ID, h.Status, h.Seq = id, status, seq
 	var buf bytes.Buffer
@@ -96,11 +106,11 @@ func encode(b pdu.Body, id pdu.ID, status pdu.Status, seq uint32) []byte {
 func response(req pdu.ID, status pdu.Status, seq uint32) []byte {
 	switch req {
 	case pdu.DeliverSMID, pdu.DataSMID:
-		return encode(pdu.NewDeliverSMResp(), req|respBit, status, seq)
+		return EncodePDU(pdu.NewDeliverSMResp(), req|respBit, status, seq)
 	case pdu.EnquireLinkID:
-		return encode(pdu.NewEnquireLinkResp(), pdu.EnquireLinkRespID, status, seq)
+		return EncodePDU(pdu.NewEnquireLinkResp(), pdu.EnquireLinkRespID, status, seq)
 	case pdu.UnbindID:
-		return encode(pdu.NewUnbindResp(), pdu.UnbindRespID, status, seq)
+		return EncodePDU(pdu.NewUnbindResp(), pdu.UnbindRespID, status, seq)
 	}
 	return genericNack(status, seq)
 }
@@ -108,7 +118,7 @@ func response(req pdu.ID, status pdu.Status, seq uint32) []byte {
 // genericNack encodes a generic_nack (section 4.3) for the sequence number
 // of the PDU it refuses.
 func genericNack(status pdu.Status, seq uint32) []byte {
-	return encode(pdu.NewGenericNACK(), pdu.GenericNACKID, status, seq)
+	return EncodePDU(pdu.NewGenericNACK(), pdu.GenericNACKID, status, seq)
 }
 
 // request encodes a body-less request of rebond (enquire_link, unbind).
@@ -120,7 +130,7 @@ func request(id pdu.ID, seq uint32) []byte {
 	default:
 		b = pdu.NewUnbind()
 	}
-	return encode(b, id, statusOK, seq)
+	return EncodePDU(b, id, statusOK, seq)
 }
 
 // bindRequest encodes the bind of section 4.1.1 for a gateway.
@@ -134,7 +144,7 @@ func bindRequest(g Gateway, seq uint32) []byte {
 	_ = f.Set(pdufield.Password, g.Password)
 	_ = f.Set(pdufield.SystemType, g.SystemType)
 	_ = f.Set(pdufield.InterfaceVersion, uint8(interfaceVersion34))
-	return encode(b, g.bindID(), statusOK, seq)
+	return EncodePDU(b, g.bindID(), statusOK, seq)
 }
 
 // bindID is the command_id of the gateway's bind.

@@ -129,7 +129,7 @@ func TestResponses(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"deliver_sm_resp", response(pdu.DeliverSMID, statusTempAppError, 9), "00000011" + "80000005" + "00000064" + "00000009" + "00"},
+		{"deliver_sm_resp", response(pdu.DeliverSMID, StatusTempAppError, 9), "00000011" + "80000005" + "00000064" + "00000009" + "00"},
 		{"data_sm_resp", response(pdu.DataSMID, statusOK, 0), "00000011" + "80000103" + "00000000" + "00000000" + "00"},
 		{"enquire_link_resp", response(pdu.EnquireLinkID, statusOK, 0x7fffffff), "00000010" + "80000015" + "00000000" + "7fffffff"},
 		{"unbind_resp", response(pdu.UnbindID, statusOK, 3), "00000010" + "80000006" + "00000000" + "00000003"},

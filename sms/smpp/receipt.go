@@ -56,17 +56,17 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 		if jerr := b.join(ctx, &ev); jerr != nil {
 			b.log.WarnContext(ctx, "smpp receipt without a number not joined, answered ESME_RX_T_APPN for re-delivery",
 				"message_id", ev.MessageID, "err", jerr)
-			return statusTempAppError, resultFailed
+			return StatusTempAppError, resultFailed
 		}
 		if ev.Recipient == "" && ev.MessageID != "" && b.st != nil {
 			// The message may not be known yet (its sent event comes
 			// after the receipt): the SMSC delivers it again later.
 			// Without a store the receipt is published as it is, and
 			// store.Apply joins it to its message's only delivery.
-			b.keep(ctx, b.newRefusal(a, statusTempAppError, errNoNumber))
+			b.keep(ctx, b.newRefusal(a, StatusTempAppError, errNoNumber))
 			b.log.WarnContext(ctx, "smpp receipt without a number for no known message, answered ESME_RX_T_APPN for re-delivery",
 				"message_id", ev.MessageID)
-			return statusTempAppError, resultFailed
+			return StatusTempAppError, resultFailed
 		}
 		err = ev.Normalize()
 	}
@@ -78,7 +78,7 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 	if err := b.pub.Publish(pctx, []channels.Event{ev}); err != nil {
 		b.log.WarnContext(ctx, "smpp receipt not published, answered ESME_RX_T_APPN for re-delivery",
 			"event_id", ev.ID, "err", err)
-		return statusTempAppError, resultFailed
+		return StatusTempAppError, resultFailed
 	}
 	b.log.DebugContext(ctx, "smpp receipt published", "event_id", ev.ID, "type", string(ev.Type))
 	return statusOK, resultPublished

@@ -199,12 +199,12 @@ func TestAnswers(t *testing.T) {
 		result string
 	}{
 		{"mobile originated", deliverSM(0x00, "447700900001", "hello there"), statusOK, resultNotReceipt},
-		{"receipt text unreadable", receipt("447700900001", "hello there"), statusPermAppError, resultUnreadable},
+		{"receipt text unreadable", receipt("447700900001", "hello there"), StatusPermAppError, resultUnreadable},
 		{"message_state of two octets", receipt("447700900001", textDelivered,
-			tlv(pdutlv.TagMessageStateOption, []byte{0, 2})), statusPermAppError, resultUnreadable},
+			tlv(pdutlv.TagMessageStateOption, []byte{0, 2})), StatusPermAppError, resultUnreadable},
 		{"network_error_code of two octets", receipt("447700900001", textDelivered,
-			tlv(pdutlv.TagNetworkErrorCode, []byte{3, 1})), statusPermAppError, resultUnreadable},
-		{"recipient not a number", receipt("ACME", textDelivered), statusPermAppError, resultUnreadable},
+			tlv(pdutlv.TagNetworkErrorCode, []byte{3, 1})), StatusPermAppError, resultUnreadable},
+		{"recipient not a number", receipt("ACME", textDelivered), StatusPermAppError, resultUnreadable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +238,7 @@ func TestPublishFailure(t *testing.T) {
 	c := smsc.next(t)
 	rec.fail.Store(2)
 	for i := range 2 {
-		if st := c.deliver(t, receipt("447700900001", textDelivered)); st != statusTempAppError {
+		if st := c.deliver(t, receipt("447700900001", textDelivered)); st != StatusTempAppError {
 			t.Fatalf("delivery %d answered %s, want ESME_RX_T_APPN", i+1, statusText(st))
 		}
 	}
@@ -357,7 +357,7 @@ func TestReceiptNumberInTheGatewaysRegion(t *testing.T) {
 
 	plain, rec2 := newFakeSMSC(t), newRecorder()
 	startESME(t, rec2, testGateway(plain.addr()))
-	if st := plain.next(t).deliver(t, receipt("07700 900001", textDelivered)); st != statusPermAppError {
+	if st := plain.next(t).deliver(t, receipt("07700 900001", textDelivered)); st != StatusPermAppError {
 		t.Errorf("national number without a region: answered %s, want ESME_RX_P_APPN", statusText(st))
 	}
 }

@@ -89,11 +89,11 @@ func (b *bind) newRefusal(a action, answer pdu.Status, err error) refusal {
 // keeping it in rejected_events: a refused receipt must be visible, not
 // only counted.
 func (b *bind) refuse(ctx context.Context, a action, err error) (pdu.Status, string) {
-	r := b.newRefusal(a, statusPermAppError, err)
+	r := b.newRefusal(a, StatusPermAppError, err)
 	b.log.WarnContext(ctx, "smpp receipt unreadable, answered ESME_RX_P_APPN", "command", r.Command, "err", err,
 		"message_id", r.MessageID, "source_addr", r.SourceAddr, "pdu_len", r.PDULen, "pdu_hex", clip(r.PDUHex, 512))
 	b.keep(ctx, r)
-	return statusPermAppError, resultUnreadable
+	return StatusPermAppError, resultUnreadable
 }
 
 // keep stores a refusal in rejected_events (source "smpp:<gateway>");

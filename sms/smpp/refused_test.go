@@ -71,7 +71,7 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 		t.Errorf("joined receipt: recipient %q message %q", e.Recipient, e.MessageID)
 	}
 
-	if got := c.deliver(t, receipt("", textFailed)); got != statusTempAppError {
+	if got := c.deliver(t, receipt("", textFailed)); got != StatusTempAppError {
 		t.Fatalf("unknown message: answered %s, want ESME_RX_T_APPN", statusText(got))
 	}
 	kept, sources := st.kept()
@@ -82,7 +82,7 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 	got := map[string]any{"source": sources[0], "message_id": r["message_id"], "command": r["command"], "answer": r["answer"],
 		"text": r["text"], "error": r["error"]}
 	want := map[string]any{"source": "smpp:gw", "message_id": "m-101", "command": "deliver_sm",
-		"answer": statusText(statusTempAppError), "text": textFailed, "error": errNoNumber.Error()}
+		"answer": statusText(StatusTempAppError), "text": textFailed, "error": errNoNumber.Error()}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("kept refusal (-want +got):\n%s", diff)
 	}
@@ -93,7 +93,7 @@ func TestReceiptWithoutNumberJoinsByMessageID(t *testing.T) {
 	st.mu.Lock()
 	st.down = true
 	st.mu.Unlock()
-	if got := c.deliver(t, receipt("", strings.Replace(textFailed, "m-101", "m-102", 1))); got != statusTempAppError {
+	if got := c.deliver(t, receipt("", strings.Replace(textFailed, "m-101", "m-102", 1))); got != StatusTempAppError {
 		t.Errorf("store down: answered %s, want ESME_RX_T_APPN", statusText(got))
 	}
 	st.mu.Lock()
@@ -117,7 +117,7 @@ func TestUnreadableReceiptKept(t *testing.T) {
 	startESMEStore(t, rec, st, testGateway(smsc.addr()))
 	c := smsc.next(t)
 	const text = "your parcel is on its way"
-	if got := c.deliver(t, receipt("447700900009", text)); got != statusPermAppError {
+	if got := c.deliver(t, receipt("447700900009", text)); got != StatusPermAppError {
 		t.Fatalf("answered %s, want ESME_RX_P_APPN", statusText(got))
 	}
 	kept, _ := st.kept()

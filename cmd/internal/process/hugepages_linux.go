@@ -1,4 +1,4 @@
-package main
+package process
 
 import (
 	"os"
@@ -20,7 +20,7 @@ import (
 // instead of one or two per 4 KiB page touched. The advice only
 // matters where THP is in "madvise" mode (the default of most
 // distributions); with "never" the kernel ignores it, with "always" it is
-// already so. Called at the start of the process (tuneBatch), the region
+// already so. Called at the start of the process (TuneBatch), the region
 // comes fresh from the system and is never touched here, so it costs
 // address space, not memory, until the allocator uses it; called later,
 // it may reuse heap memory, which make zeroes.

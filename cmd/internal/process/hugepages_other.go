@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package process
 
 // growHeapHuge does nothing where there is no madvise(2) MADV_HUGEPAGE
 // (see hugepages_linux.go).

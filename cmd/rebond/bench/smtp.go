@@ -1,10 +1,9 @@
-package main
+package bench
 
 import (
 	"context"
 	"fmt"
 	"net/smtp"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,15 +128,4 @@ func benchSendOne(c *smtp.Client, domain string, sig email.Signature, job bounce
 		return err
 	}
 	return w.Close()
-}
-
-// benchSignature signs the bench's bounces with the default tenant's key
-// of the configuration (email.verp_secret), as a sender would, so that
-// they are verified however soon they arrive after their sends.
-func benchSignature(g *globals) email.Signature {
-	cfg, err := LoadConfig(g.configPath, os.Getenv)
-	if err != nil || cfg.Email.VERPSecret == "" {
-		return email.Signature{}
-	}
-	return email.Signature{Secret: []byte(cfg.Email.VERPSecret)}
 }
