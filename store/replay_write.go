@@ -183,7 +183,7 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 		if was.Status != now.Status || was.Complained != now.Complained {
 			out.Messages = append(out.Messages, MessageChange{Key: k, Campaign: was.Campaign, From: was.Status, To: now.Status, Complained: now.Complained})
 		}
-		addDelta(out.Buckets, was, now)
+		lifecycle.Recount(out.Buckets, was, now)
 	}
 	if err := s.writeReverdicts(ctx, tx, vs); err != nil {
 		return out, err
@@ -292,47 +292,6 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 type verdictMap map[string]channels.Verdict
 
 func (m verdictMap) Classify(e channels.Event) channels.Verdict { return m[e.Key()] }
-
-// addDelta adds to buckets what moving a message from was to now changes
-// in its send's bucket, keyed as the apply path keyed it (the stored
-// campaign, domain and sent hour). A message not sent yet has no bucket:
-// its status is counted whole when its "sent" event is applied.
-func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecycle.Message) {
-	if was.SentAt.IsZero() {
-		return
-	}
-	d := sub(countsOf(now), countsOf(was))
-	if d == (lifecycle.Counts{}) {
-		return
-	}
-	k := lifecycle.BucketKey{Tenant: was.Tenant, Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Hour: was.SentAt.UTC().Truncate(time.Hour)}
-	c := buckets[k]
-	c.Delivered, c.Soft, c.Hard, c.Complaints = c.Delivered+d.Delivered, c.Soft+d.Soft, c.Hard+d.Hard, c.Complaints+d.Complaints
-	buckets[k] = c
-}
-
-// countsOf is what a sent message's status and flag count in its bucket
-// (its send aside, which no verdict changes).
-func countsOf(m lifecycle.Message) lifecycle.Counts {
-	var c lifecycle.Counts
-	switch m.Status {
-	case lifecycle.StatusDelivered:
-		c.Delivered = 1
-	case lifecycle.StatusSoft:
-		c.Soft = 1
-	case lifecycle.StatusHard:
-		c.Hard = 1
-	}
-	if m.Complained {
-		c.Complaints = 1
-	}
-	return c
-}
-
-func sub(a, b lifecycle.Counts) lifecycle.Counts {
-	return lifecycle.Counts{Sent: a.Sent - b.Sent, Delivered: a.Delivered - b.Delivered, Soft: a.Soft - b.Soft,
-		Hard: a.Hard - b.Hard, Complaints: a.Complaints - b.Complaints}
-}
 
 func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
 	cols := make([][]string, 5)

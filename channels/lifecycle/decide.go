@@ -102,8 +102,9 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	}
 	entered := d.moveStatus(&m, e, v)
 	if v.Outcome == channels.OutcomeComplaint && !m.Complained {
+		was := m
 		m.Complained = true
-		d.count(m, Counts{Complaints: 1})
+		Recount(d.plan.Buckets, was, m)
 	}
 	d.messages[k] = m
 	return entered
@@ -117,12 +118,9 @@ func (d *decider) send(m *Message, e channels.Event) {
 	}
 	m.SentAt = e.OccurredAt
 	m.EventID = e.Key()
-	c := statusCounts(m.Status, 1)
+	c := CountsOf(*m)
 	c.Sent = 1
-	if m.Complained {
-		c.Complaints = 1
-	}
-	d.count(*m, c)
+	count(d.plan.Buckets, *m, c)
 }
 
 func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) bool {
@@ -130,9 +128,9 @@ func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) b
 	if next == m.Status {
 		return false
 	}
-	old := m.Status
-	d.count(*m, addCounts(statusCounts(old, -1), statusCounts(next, 1)))
+	was := *m
 	m.Status, m.Reason, m.EventID = next, string(v.Reason), e.Key()
+	Recount(d.plan.Buckets, was, *m)
 	if next != StatusSoft {
 		m.RetryDueAt = time.Time{}
 		return false
@@ -158,36 +156,6 @@ func nextStatus(cur Status, o channels.Outcome) Status {
 		return StatusSoft
 	}
 	return cur
-}
-
-func statusCounts(s Status, n int64) Counts {
-	switch s {
-	case StatusDelivered:
-		return Counts{Delivered: n}
-	case StatusSoft:
-		return Counts{Soft: n}
-	case StatusHard:
-		return Counts{Hard: n}
-	}
-	return Counts{}
-}
-
-func addCounts(a, b Counts) Counts {
-	return Counts{
-		Sent: a.Sent + b.Sent, Delivered: a.Delivered + b.Delivered,
-		Soft: a.Soft + b.Soft, Hard: a.Hard + b.Hard, Complaints: a.Complaints + b.Complaints,
-		Unverified: a.Unverified + b.Unverified,
-	}
-}
-
-// count adds c to the bucket of m's send; a message not yet sent has no
-// bucket, and is counted whole when its sent event comes.
-func (d *decider) count(m Message, c Counts) {
-	if m.SentAt.IsZero() || c == (Counts{}) {
-		return
-	}
-	k := BucketKey{m.Tenant, m.Channel, m.Campaign, m.Domain, m.SentAt.UTC().Truncate(time.Hour)}
-	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], c)
 }
 
 func fill(dst *string, v string) {
