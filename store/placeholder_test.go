@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +29,6 @@ func (operatorClassifier) Classify(e channels.Event) channels.Verdict {
 	}
 	return statusClassifier{}.Classify(e)
 }
-
-// whole tells the decision on a batch's whole locked snapshot from the one
-// store.Apply makes ahead on the events of its new messages alone (no
-// messages locked: a nil map).
-func whole(snap lifecycle.Snapshot) bool { return snap.Messages != nil }
 
 // TestRecipientPlaceholders covers lockRecipients' placeholders: a
 // delivery to a recipient never seen stores no recipient row; a recipient
@@ -76,9 +72,6 @@ func TestRecipientPlaceholders(t *testing.T) {
 	}
 	attempts := 0
 	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
-		if !whole(snap) {
-			return decideOp(snap)
-		}
 		attempts++
 		if attempts == 1 {
 			if _, err := s.Apply(ctx, other, decide); err != nil {
@@ -119,9 +112,7 @@ func TestRecipientPlaceholders(t *testing.T) {
 	// A "sent" event that carries a reply is locked at once: one decision.
 	decisions := 0
 	counting := func(snap lifecycle.Snapshot) lifecycle.Plan {
-		if whole(snap) {
-			decisions++
-		}
+		decisions++
 		return decideOp(snap)
 	}
 	refused := event(channels.Sent, "m-sent-hard3", "refused@example.com", "", t0)
@@ -129,5 +120,54 @@ func TestRecipientPlaceholders(t *testing.T) {
 	applyWith(t, s, counting, refused)
 	if v, err := s.Recipient(ctx, channels.Email, "refused@example.com"); err != nil || v.State != "quarantined" || decisions != 1 {
 		t.Errorf("sent with a reply: recipient %+v, %v after %d decisions; want quarantined after 1", v, err, decisions)
+	}
+}
+
+// TestNewMessageCreatedMeanwhile: while an apply decides on a message it
+// found new, another apply creates it and commits. The first apply's
+// insert then meets that row: it must start over, decide on the stored
+// message, and count the send once and its failure once.
+func TestNewMessageCreatedMeanwhile(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	const rcpt = "created@example.com"
+	sent, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-new", rcpt, "", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{event(channels.Failed, "m-new", rcpt, "5.1.1", t0.Add(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []bool // per decision: whether the snapshot holds the message
+	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		stored = append(stored, len(snap.Messages) == 1)
+		if len(stored) == 1 {
+			if _, err := s.Apply(ctx, sent, decide); err != nil {
+				t.Errorf("concurrent apply: %v", err)
+			}
+		}
+		return decide(snap)
+	}
+	plan, err := s.Apply(ctx, ids, racing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, true}; !slices.Equal(stored, want) {
+		t.Errorf("decisions on a stored message: %v, want %v (new, then stored)", stored, want)
+	}
+	if len(plan.Messages) != 1 || plan.Messages[0].Status != lifecycle.StatusHard || plan.Messages[0].SentAt.IsZero() {
+		t.Errorf("plan messages = %+v, want the sent message, hard", plan.Messages)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{Channel: channels.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+		t.Errorf("rates = %+v, want sent=1 hard=1", rows)
+	}
+	if v, err := s.Recipient(ctx, channels.Email, rcpt); err != nil || v.State != "quarantined" {
+		t.Errorf("recipient = %+v, %v; want quarantined", v, err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -11,23 +12,61 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
-// writePlan writes a decided plan for the locked events: a fixed number
-// of statements whatever the batch size, the rate buckets last so their
-// hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow, created map[lifecycle.MessageKey]lifecycle.Message) error {
-	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
+// writePlan writes the plan decided on the locked batch b: a fixed number
+// of statements whatever the batch size. The new deliveries first, as one
+// created meanwhile makes the attempt start over (insertMessages); the
+// rate buckets last, so their hot rows stay locked only until the commit.
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
+	created, changed := splitMessages(p.Messages, b.snap.Messages)
+	if err := s.insertMessages(ctx, tx, created); err != nil {
 		return err
 	}
-	writeMessages := func(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-		return s.writeMessages(ctx, tx, p, created)
+	if err := s.writeVerdicts(ctx, tx, p, b.rows); err != nil {
+		return err
 	}
-	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+	if err := s.updateMessages(ctx, tx, changed); err != nil {
+		return err
 	}
-	for _, step := range steps {
+	for _, step := range []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
+		s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+	} {
 		if err := step(ctx, tx, p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// splitMessages parts the plan's deliveries into the new ones and those
+// the batch locked.
+func splitMessages(ms []lifecycle.Message, locked map[lifecycle.MessageKey]lifecycle.Message) (created, changed []lifecycle.Message) {
+	for _, m := range ms {
+		if _, ok := locked[m.Key()]; ok {
+			changed = append(changed, m)
+		} else {
+			created = append(created, m)
+		}
+	}
+	return created, changed
+}
+
+// insertMessages creates the new deliveries with the state the plan gives
+// them: one write each, where a placeholder row, its lock and an update
+// (never HOT: status and send time are in partial indexes) were three. The
+// insert is in key order, as every lock. A key another apply created since
+// the batch was locked waits for that apply to end and is not inserted:
+// the plan decided it as new, so the attempt starts over, where it is a
+// stored delivery, locked.
+func (s *Store) insertMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	var inserted []messageKeyRow
+	if err := s.selectNamed(ctx, tx, &inserted, "insert-messages", messageArgs(ms)...); err != nil {
+		return err
+	}
+	if n := len(ms) - len(inserted); n > 0 {
+		return fmt.Errorf("%d new messages were created by a concurrent apply: %w", n, errStaleSnapshot)
 	}
 	return nil
 }
@@ -56,29 +95,12 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	return s.exec(ctx, tx, "mark-applied", append(arrays(cols), months.array())...)
 }
 
-// writeMessages updates the plan's messages, but for those lockMessages
-// created with the same state (all of them, as a new message's state
-// depends on its own events only; a difference would be written).
-func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, created map[lifecycle.MessageKey]lifecycle.Message) error {
-	var update []lifecycle.Message
-	for _, m := range p.Messages {
-		c, ok := created[m.Key()]
-		if !ok || !sameMessage(c, m) {
-			update = append(update, m)
-		}
-	}
-	if len(update) == 0 {
+// updateMessages writes the new state of locked deliveries.
+func (s *Store) updateMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
+	if len(ms) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, "update-messages", messageArgs(update)...)
-}
-
-// sameMessage compares two message states (times by instant).
-func sameMessage(a, b lifecycle.Message) bool {
-	return a.Tenant == b.Tenant && a.Channel == b.Channel && a.MessageID == b.MessageID && a.Recipient == b.Recipient &&
-		a.Campaign == b.Campaign && a.Domain == b.Domain && a.SentAt.Equal(b.SentAt) && a.Status == b.Status &&
-		a.Complained == b.Complained && a.Reason == b.Reason && a.EventID == b.EventID &&
-		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason
+	return s.exec(ctx, tx, "update-messages", messageArgs(ms)...)
 }
 
 // messageArgs are the array parameters of update-messages and

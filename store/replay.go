@@ -188,19 +188,7 @@ func (s *Store) allowedIn(ctx context.Context, tx *sqlx.Tx, events []StoredEvent
 			keys[2] = append(keys[2], k.Address)
 		}
 	}
-	var allow []struct {
-		Tenant  string `db:"tenant"`
-		Channel string `db:"channel"`
-		Address string `db:"address"`
-	}
-	if err := s.selectNamed(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
-		return nil, err
-	}
-	out := make(map[lifecycle.RecipientKey]bool, len(allow))
-	for _, a := range allow {
-		out[lifecycle.RecipientKey{Tenant: a.Tenant, Channel: channels.Channel(a.Channel), Address: a.Address}] = true
-	}
-	return out, nil
+	return s.allowedRecipients(ctx, tx, keys)
 }
 
 // readTx runs fn in a read-only REPEATABLE READ transaction, always rolled

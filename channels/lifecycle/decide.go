@@ -16,9 +16,8 @@ type Classifier interface {
 	Classify(e channels.Event) channels.Verdict
 }
 
-// Decide classifies the snapshot's events in time order (but those it is
-// given a verdict for, snap.Verdicts) and returns the plan that applies
-// them. It never fails: every event gets a verdict.
+// Decide classifies the snapshot's events in time order and returns the
+// plan that applies them. It never fails: every event gets a verdict.
 func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	d := &decider{
 		policy:     p,
@@ -31,10 +30,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	events := slices.Clone(snap.Events)
 	slices.SortStableFunc(events, func(a, b channels.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	for _, e := range events {
-		v, ok := snap.Verdicts[e.Key()]
-		if !ok {
-			v = c.Classify(e)
-		}
+		v := c.Classify(e)
 		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.Key(), Channel: e.Channel, Verdict: v})
 		if e.Unverified && !d.joinsSend(e) {
 			d.unverified(e)
