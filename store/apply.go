@@ -47,7 +47,7 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 	alsoLock := make(map[lifecycle.RecipientKey]bool)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		plan, applied = lifecycle.Plan{}, nil
-		if err := s.exec(ctx, tx, "apply-async-commit"); err != nil {
+		if err := s.exec(ctx, tx, qApplyAsyncCommit); err != nil {
 			return err
 		}
 		b, err := s.lockBatch(ctx, tx, ids, alsoLock)
@@ -159,7 +159,7 @@ type eventRow struct {
 // skips those another apply holds) and decodes them.
 func (s *Store) lockEvents(ctx context.Context, tx *sqlx.Tx, ids []string) ([]eventRow, []channels.Event, error) {
 	var rows []eventRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-events", pq.Array(ids)); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qLockEvents, pq.Array(ids)); err != nil {
 		return nil, nil, err
 	}
 	events := make([]channels.Event, 0, len(rows))
@@ -210,7 +210,7 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 		return out, nil
 	}
 	var rows []messageRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", deliveryArrays(slices.Collect(maps.Keys(lock)))...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qLockMessages, deliveryArrays(slices.Collect(maps.Keys(lock)))...); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -296,12 +296,12 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 		return out, make(map[lifecycle.RecipientKey]bool), nil
 	}
 	if len(ensure[0]) > 0 {
-		if err := s.exec(ctx, tx, "ensure-recipients", arrays(ensure)...); err != nil {
+		if err := s.exec(ctx, tx, qEnsureRecipients, arrays(ensure)...); err != nil {
 			return nil, nil, err
 		}
 	}
 	var rows []recipientRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-recipients", arrays(lock)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qLockRecipients, arrays(lock)...); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
@@ -365,7 +365,7 @@ func (s *Store) allowedRecipients(ctx context.Context, tx *sqlx.Tx, keys [][]str
 		Channel string `db:"channel"`
 		Address string `db:"address"`
 	}
-	if err := s.selectNamed(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &allow, qAllowedRecipients, arrays(keys)...); err != nil {
 		return nil, err
 	}
 	out := make(map[lifecycle.RecipientKey]bool, len(allow))

@@ -62,7 +62,7 @@ func (s *Store) insertMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.
 		return nil
 	}
 	var inserted []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &inserted, "insert-messages", messageArgs(ms)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &inserted, qInsertMessages, messageArgs(ms)...); err != nil {
 		return err
 	}
 	if n := len(ms) - len(inserted); n > 0 {
@@ -92,7 +92,7 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 		}
 		delete(byID, a.EventID)
 	}
-	return s.exec(ctx, tx, "mark-applied", append(arrays(cols), months.array())...)
+	return s.exec(ctx, tx, qMarkApplied, append(arrays(cols), months.array())...)
 }
 
 // updateMessages writes the new state of locked deliveries.
@@ -100,7 +100,7 @@ func (s *Store) updateMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.
 	if len(ms) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, "update-messages", messageArgs(ms)...)
+	return s.exec(ctx, tx, qUpdateMessages, messageArgs(ms)...)
 }
 
 // messageArgs are the array parameters of update-messages and
@@ -129,7 +129,7 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 	if len(p.Recipients) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, "update-recipients", recipientArgs(p.Recipients)...)
+	return s.exec(ctx, tx, qUpdateRecipients, recipientArgs(p.Recipients)...)
 }
 
 // recipientArgs are the array parameters of update-recipients.
@@ -161,7 +161,7 @@ func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) e
 			cols[i] = append(cols[i], x)
 		}
 	}
-	return s.exec(ctx, tx, "insert-audit", arrays(cols)...)
+	return s.exec(ctx, tx, qInsertAudit, arrays(cols)...)
 }
 
 func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
@@ -179,7 +179,7 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 		}
 	}
 	args := append(arrays(keys), arrays(nums)...)
-	for _, q := range []string{"add-buckets", "add-rate-days", "add-rate-campaign-days"} {
+	for _, q := range []queryName{qAddBuckets, qAddRateDays, qAddRateCampaignDays} {
 		if err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}

@@ -106,7 +106,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 		if after.IsZero() {
 			after = time.Unix(0, 0)
 		}
-		if err := s.selectNamed(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rows, qReplayPage, string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, Tenant(ctx)); err != nil {
 			return err
 		}
 		plain := make([]replayRow, len(rows))
@@ -228,7 +228,7 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, ids []lifec
 		return out, nil, nil
 	}
 	var found []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &found, "read-messages", keyArrays(ids)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &found, qReadMessages, keyArrays(ids)...); err != nil {
 		return nil, nil, err
 	}
 	if len(found) == 0 {
@@ -240,7 +240,7 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, ids []lifec
 	}
 	slices.SortFunc(keys, compareDeliveries)
 	var rows []messageRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", deliveryArrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qLockMessages, deliveryArrays(keys)...); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
@@ -262,7 +262,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 		return out, nil
 	}
 	var rows []replayRow
-	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(ids)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qReplayMessageEvents, keyArrays(ids)...); err != nil {
 		return nil, err
 	}
 	stored, err := decodeReplay(rows)
@@ -307,7 +307,7 @@ func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict
 	if every {
 		months = nil
 	}
-	return s.exec(ctx, tx, "replay-rewrite-verdicts", append(arrays(cols), months.array())...)
+	return s.exec(ctx, tx, qReplayRewriteVerdicts, append(arrays(cols), months.array())...)
 }
 
 func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
@@ -322,5 +322,5 @@ func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifec
 		}
 		complained = append(complained, m.Complained)
 	}
-	return s.exec(ctx, tx, "replay-update-messages", append(arrays(text), arrays([][]bool{complained})...)...)
+	return s.exec(ctx, tx, qReplayUpdateMessages, append(arrays(text), arrays([][]bool{complained})...)...)
 }
