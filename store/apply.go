@@ -127,6 +127,24 @@ func unlockedRecipients(p lifecycle.Plan, locked map[lifecycle.RecipientKey]life
 	return out
 }
 
+// lockEvents locks the inbox events of ids not applied yet (lock-events
+// skips those another apply holds) and decodes them.
+func (s *Store) lockEvents(ctx context.Context, tx *sqlx.Tx, ids []string) ([]eventRow, []channels.Event, error) {
+	var rows []eventRow
+	if err := s.selectNamed(ctx, tx, &rows, qLockEvents, pq.Array(ids)); err != nil {
+		return nil, nil, err
+	}
+	events := make([]channels.Event, 0, len(rows))
+	for _, r := range rows {
+		var e appliedEvent
+		if err := channels.UnmarshalEvent(r.Payload, &e); err != nil {
+			return nil, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
+		}
+		events = append(events, e.Event)
+	}
+	return rows, events, nil
+}
+
 // appliedEvent decodes a stored payload for the apply without its Raw:
 // lifecycle.Decide never reads the source payload, which is up to half of
 // the stored JSON, and unescaping it into a string was a measurable share
@@ -153,41 +171,6 @@ type eventRow struct {
 	Month    time.Time `db:"month"`
 	Payload  []byte    `db:"payload"`
 	Received time.Time `db:"received_at"`
-}
-
-// lockEvents locks the inbox events of ids not applied yet (lock-events
-// skips those another apply holds) and decodes them.
-func (s *Store) lockEvents(ctx context.Context, tx *sqlx.Tx, ids []string) ([]eventRow, []channels.Event, error) {
-	var rows []eventRow
-	if err := s.selectNamed(ctx, tx, &rows, qLockEvents, pq.Array(ids)); err != nil {
-		return nil, nil, err
-	}
-	events := make([]channels.Event, 0, len(rows))
-	for _, r := range rows {
-		var e appliedEvent
-		if err := channels.UnmarshalEvent(r.Payload, &e); err != nil {
-			return nil, nil, fmt.Errorf("decode stored event %s: %w", r.ID, err)
-		}
-		events = append(events, e.Event)
-	}
-	return rows, events, nil
-}
-
-type messageRow struct {
-	Tenant       string         `db:"tenant"`
-	Channel      string         `db:"channel"`
-	MessageID    string         `db:"message_id"`
-	Recipient    string         `db:"recipient"`
-	Campaign     string         `db:"campaign"`
-	Domain       string         `db:"domain"`
-	SentAt       sql.NullTime   `db:"sent_at"`
-	Status       string         `db:"status"`
-	Complained   bool           `db:"complained"`
-	Reason       string         `db:"reason"`
-	EventID      string         `db:"event_id"`
-	RetryAttempt int            `db:"retry_attempt"`
-	RetryDueAt   sql.NullTime   `db:"retry_due_at"`
-	RetryReason  sql.NullString `db:"retry_reason"`
 }
 
 // lockMessages locks the stored deliveries the events name, once
@@ -226,23 +209,21 @@ func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels
 	return out, nil
 }
 
-// sentDeliveries returns the deliveries with a send: the locked ones
-// whose "sent" event is stored, and those the batch sends (a "sent"
-// event that nothing needs to vouch for). An unverified event joins
-// only these (lifecycle.JoinsSend).
-func sentDeliveries(events []channels.Event, locked map[lifecycle.MessageKey]lifecycle.Message) map[lifecycle.MessageKey]bool {
-	out := make(map[lifecycle.MessageKey]bool)
-	for k, m := range locked {
-		if !m.SentAt.IsZero() {
-			out[k] = true
-		}
-	}
-	for _, e := range events {
-		if e.Type == channels.Sent && !e.Unverified && e.MessageID != "" && e.Recipient != "" {
-			out[deliveryKey(e)] = true
-		}
-	}
-	return out
+type messageRow struct {
+	Tenant       string         `db:"tenant"`
+	Channel      string         `db:"channel"`
+	MessageID    string         `db:"message_id"`
+	Recipient    string         `db:"recipient"`
+	Campaign     string         `db:"campaign"`
+	Domain       string         `db:"domain"`
+	SentAt       sql.NullTime   `db:"sent_at"`
+	Status       string         `db:"status"`
+	Complained   bool           `db:"complained"`
+	Reason       string         `db:"reason"`
+	EventID      string         `db:"event_id"`
+	RetryAttempt int            `db:"retry_attempt"`
+	RetryDueAt   sql.NullTime   `db:"retry_due_at"`
+	RetryReason  sql.NullString `db:"retry_reason"`
 }
 
 // message is the delivery's stored state.
@@ -268,20 +249,23 @@ func (r messageKeyRow) key() lifecycle.MessageKey {
 	return lifecycle.MessageKey{Tenant: r.Tenant, Channel: channels.Channel(r.Channel), MessageID: r.MessageID, Recipient: r.Recipient}
 }
 
-type recipientRow struct {
-	Tenant    string       `db:"tenant"`
-	Channel   string       `db:"channel"`
-	Address   string       `db:"address"`
-	State     string       `db:"state"`
-	Reason    string       `db:"reason"`
-	SoftCount int          `db:"soft_count"`
-	Since     sql.NullTime `db:"since"`
-	Until     sql.NullTime `db:"until"`
-	EventID   string       `db:"event_id"`
-	Rule      string       `db:"rule"`
-	// Escalation on repeat (migration 0005).
-	QuarantineCount int          `db:"quarantine_count"`
-	QuarantinedAt   sql.NullTime `db:"quarantined_at"`
+// sentDeliveries returns the deliveries with a send: the locked ones
+// whose "sent" event is stored, and those the batch sends (a "sent"
+// event that nothing needs to vouch for). An unverified event joins
+// only these (lifecycle.JoinsSend).
+func sentDeliveries(events []channels.Event, locked map[lifecycle.MessageKey]lifecycle.Message) map[lifecycle.MessageKey]bool {
+	out := make(map[lifecycle.MessageKey]bool)
+	for k, m := range locked {
+		if !m.SentAt.IsZero() {
+			out[k] = true
+		}
+	}
+	for _, e := range events {
+		if e.Type == channels.Sent && !e.Unverified && e.MessageID != "" && e.Recipient != "" {
+			out[deliveryKey(e)] = true
+		}
+	}
+	return out
 }
 
 // lockRecipients locks the recipients the events may change, with those
@@ -373,4 +357,20 @@ func (s *Store) allowedRecipients(ctx context.Context, tx *sqlx.Tx, keys [][]str
 		out[lifecycle.RecipientKey{Tenant: a.Tenant, Channel: channels.Channel(a.Channel), Address: a.Address}] = true
 	}
 	return out, nil
+}
+
+type recipientRow struct {
+	Tenant    string       `db:"tenant"`
+	Channel   string       `db:"channel"`
+	Address   string       `db:"address"`
+	State     string       `db:"state"`
+	Reason    string       `db:"reason"`
+	SoftCount int          `db:"soft_count"`
+	Since     sql.NullTime `db:"since"`
+	Until     sql.NullTime `db:"until"`
+	EventID   string       `db:"event_id"`
+	Rule      string       `db:"rule"`
+	// Escalation on repeat (migration 0005).
+	QuarantineCount int          `db:"quarantine_count"`
+	QuarantinedAt   sql.NullTime `db:"quarantined_at"`
 }
