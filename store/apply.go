@@ -17,28 +17,30 @@ import (
 
 // Decider turns the locked state of a batch into the plan that applies it;
 // lifecycle.Decide with a classifier and a policy is the real one. Apply
-// calls it once per attempt of its transaction, and an attempt may start
-// over (a serialization failure, or a row the plan changes that the
-// attempt did not lock), so it must have no effect but its result (a
-// classifier's shadow verdicts are buffered per call, and stored once per
-// event).
+// calls it once per attempt of its transaction (twice when another apply
+// created one of the batch's new deliveries meanwhile), and an attempt
+// may start over (a serialization failure, or a recipient the plan changes
+// that the attempt did not lock), so it must have no effect but its result
+// (a classifier's shadow verdicts are buffered per call, and stored once
+// per event).
 type Decider func(lifecycle.Snapshot) lifecycle.Plan
 
 // Apply applies the inbox events named by ids that are not applied yet, in
 // ONE transaction of three steps: lock the events and every stored
 // delivery and recipient they name (lockBatch), decide the plan on that
-// snapshot (decide, once), and write it (writePlan): verdicts, new and
-// changed deliveries, recipient states, audit rows and rate-bucket deltas.
-// Events already applied, or being applied by another transaction, are
-// skipped, so calling Apply twice with the same ids applies each event
-// exactly once. The returned plan says what was done (its Retries are to
-// be scheduled by the caller).
+// snapshot (decide, once), and write it: the new deliveries first
+// (createMessages), then verdicts, changed deliveries, recipient states,
+// audit rows and rate-bucket deltas (writePlan). Events already applied,
+// or being applied by another transaction, are skipped, so calling Apply
+// twice with the same ids applies each event exactly once. The returned
+// plan says what was done (its Retries are to be scheduled by the caller).
 //
-// An attempt whose plan changes a row it did not lock rolls back and
-// starts over (errStaleSnapshot): a recipient the lock left out
-// (lockRecipients) is locked by every later attempt, and a new delivery
-// another apply created meanwhile (insertMessages) is locked by the next
-// one as a stored delivery.
+// Two races make an attempt decide on a state that is not the stored one.
+// A new delivery another apply created meanwhile is locked once that apply
+// has committed, and the batch is decided again on it (createMessages). A
+// recipient the plan changes that the attempt did not lock (lockRecipients
+// leaves most recipients of deliveries alone) makes it roll back and start
+// over (errStaleSnapshot), and every later attempt locks it.
 func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecycle.Plan, error) {
 	var plan lifecycle.Plan
 	var applied []eventRow
@@ -55,6 +57,13 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 			return err
 		}
 		plan = decide(b.snap)
+		again, err := s.createMessages(ctx, tx, &b, plan)
+		if err != nil {
+			return err
+		}
+		if again {
+			plan = decide(b.snap) // with the deliveries created meanwhile, now locked
+		}
 		if missed := unlockedRecipients(plan, b.snap.Recipients); len(missed) > 0 {
 			for _, k := range missed {
 				alsoLock[k] = true
@@ -79,10 +88,12 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 
 // batch is what one attempt of Apply locked: the inbox rows of its events
 // and the snapshot to decide on, whose Messages are the stored deliveries
-// (a delivery not among them is new, and the write creates it).
+// (a delivery not among them is new), and the deliveries it then created,
+// with the state it created them with.
 type batch struct {
-	rows []eventRow
-	snap lifecycle.Snapshot
+	rows    []eventRow
+	snap    lifecycle.Snapshot
+	created map[lifecycle.MessageKey]lifecycle.Message
 }
 
 // lockBatch locks, in this order and each in key order, the inbox events
@@ -100,7 +111,7 @@ func (s *Store) lockBatch(ctx context.Context, tx *sqlx.Tx, ids []string, alsoLo
 		return batch{}, err
 	}
 	resolveDeliveries(events, stored)
-	b := batch{rows: rows, snap: lifecycle.Snapshot{Events: events}}
+	b := batch{rows: rows, snap: lifecycle.Snapshot{Events: events}, created: make(map[lifecycle.MessageKey]lifecycle.Message)}
 	if b.snap.Messages, err = s.lockMessages(ctx, tx, events, stored); err != nil {
 		return batch{}, err
 	}
@@ -176,7 +187,7 @@ type eventRow struct {
 // lockMessages locks the stored deliveries the events name, once
 // resolveDeliveries has given each event its delivery's recipient. A
 // delivery not stored is not in the result: the plan decides it as new,
-// and insertMessages creates it whole.
+// and createMessages creates it whole.
 func (s *Store) lockMessages(ctx context.Context, tx *sqlx.Tx, events []channels.Event, stored []lifecycle.MessageKey) (map[lifecycle.MessageKey]lifecycle.Message, error) {
 	exist := make(map[lifecycle.MessageKey]bool, len(stored))
 	for _, k := range stored {

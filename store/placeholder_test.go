@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
+	"github.com/rebond/rebond/internal/testsvc"
 	"github.com/rebond/rebond/store"
 )
 
@@ -125,7 +127,7 @@ func TestRecipientPlaceholders(t *testing.T) {
 
 // TestNewMessageCreatedMeanwhile: while an apply decides on a message it
 // found new, another apply creates it and commits. The first apply's
-// insert then meets that row: it must start over, decide on the stored
+// insert then meets that row: it must lock it, decide again on the stored
 // message, and count the send once and its failure once.
 func TestNewMessageCreatedMeanwhile(t *testing.T) {
 	t.Parallel()
@@ -170,4 +172,90 @@ func TestNewMessageCreatedMeanwhile(t *testing.T) {
 	if v, err := s.Recipient(ctx, channels.Email, rcpt); err != nil || v.State != "quarantined" {
 		t.Errorf("recipient = %+v, %v; want quarantined", v, err)
 	}
+}
+
+// TestCreatedMeanwhileAndHeld: the message another apply created meanwhile
+// is locked by a third transaction when the apply comes to lock it. That
+// lock would come after the apply's recipient locks, out of its lock
+// order, so the apply must not wait for it: it starts over, and waits for
+// the message in order, with the stored ones.
+func TestCreatedMeanwhileAndHeld(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testsvc.Postgres(t)
+	s, err := store.Open(ctx, store.Config{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	const rcpt = "held@example.com"
+	sent, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-held", rcpt, "", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{event(channels.Failed, "m-held", rcpt, "5.1.1", t0.Add(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// released: the holder let go once the apply waited for the message
+	// with an ordinary lock, that of a later attempt (false: after 20 s).
+	released := make(chan bool, 1)
+	var stored []bool
+	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		stored = append(stored, len(snap.Messages) == 1)
+		if len(stored) == 1 {
+			if _, err := s.Apply(ctx, sent, decide); err != nil {
+				t.Errorf("concurrent apply: %v", err)
+			}
+			holder, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := holder.ExecContext(ctx, `SELECT 1 FROM messages WHERE message_id = 'm-held' FOR UPDATE`); err != nil {
+				t.Fatal(err)
+			}
+			go func() { released <- waitForLockWaiter(ctx, db); _ = holder.Rollback() }()
+		}
+		return decide(snap)
+	}
+	if _, err := s.Apply(ctx, ids, racing); err != nil {
+		t.Fatal(err)
+	}
+	if !<-released {
+		t.Error("the apply never waited for the held message in order; want a second attempt that does")
+	}
+	if want := []bool{false, true}; !slices.Equal(stored, want) {
+		t.Errorf("decisions on a stored message: %v, want %v (new, then stored on the second attempt)", stored, want)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{Channel: channels.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+		t.Errorf("rates = %+v, want sent=1 hard=1", rows)
+	}
+}
+
+// waitForLockWaiter reports whether a backend of the database came to wait
+// on a lock in lock-messages (FOR UPDATE without NOWAIT) within 20 s.
+func waitForLockWaiter(ctx context.Context, db *sql.DB) bool {
+	for range 200 {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'
+			  AND query LIKE '%FOR UPDATE OF m%' AND query NOT LIKE '%NOWAIT%'`).Scan(&n)
+		if err == nil && n > 0 {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,19 +13,80 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
-// writePlan writes the plan decided on the locked batch b: a fixed number
-// of statements whatever the batch size. The new deliveries first, as one
-// created meanwhile makes the attempt start over (insertMessages); the
-// rate buckets last, so their hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
-	created, changed := splitMessages(p.Messages, b.snap.Messages)
-	if err := s.insertMessages(ctx, tx, created); err != nil {
+// createMessages inserts the plan's new deliveries (those b did not lock)
+// whole, and records them in b.created: one write each, where a
+// placeholder row, its lock and an update (never HOT: status and send
+// time are in partial indexes) were three. The insert is in key order, as
+// every lock. A key another apply created since b was locked waits for
+// that apply to end and is not inserted: it is locked into b's snapshot
+// instead (lockCreatedMeanwhile), and createMessages reports that the
+// batch must be decided again, on the stored delivery.
+func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, b *batch, p lifecycle.Plan) (again bool, err error) {
+	var fresh []lifecycle.Message
+	for _, m := range p.Messages {
+		if _, ok := b.snap.Messages[m.Key()]; !ok {
+			fresh = append(fresh, m)
+		}
+	}
+	if len(fresh) == 0 {
+		return false, nil
+	}
+	var rows []messageKeyRow
+	if err := s.selectNamed(ctx, tx, &rows, qInsertMessages, messageArgs(fresh)...); err != nil {
+		return false, err
+	}
+	inserted := make(map[lifecycle.MessageKey]bool, len(rows))
+	for _, r := range rows {
+		inserted[r.key()] = true
+	}
+	var meanwhile []lifecycle.MessageKey
+	for _, m := range fresh {
+		if inserted[m.Key()] {
+			b.created[m.Key()] = m
+		} else {
+			meanwhile = append(meanwhile, m.Key())
+		}
+	}
+	if len(meanwhile) == 0 {
+		return false, nil
+	}
+	return true, s.lockCreatedMeanwhile(ctx, tx, b, meanwhile)
+}
+
+// lockCreatedMeanwhile locks into b's snapshot the deliveries of keys,
+// which another apply created and committed since b was locked. This lock
+// comes after b's recipient locks, out of the apply's lock order, so it
+// does not wait: a delivery a third apply holds (one that may be waiting
+// for b) makes the attempt start over instead.
+func (s *Store) lockCreatedMeanwhile(ctx context.Context, tx *sqlx.Tx, b *batch, keys []lifecycle.MessageKey) error {
+	var rows []messageRow
+	err := s.selectNamed(ctx, tx, &rows, qLockMessagesNowait, deliveryArrays(keys)...)
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		return fmt.Errorf("%d messages created meanwhile are locked by another apply: %w", len(keys), errStaleSnapshot)
+	}
+	if err != nil {
 		return err
 	}
+	if len(rows) != len(keys) {
+		return fmt.Errorf("%d of %d messages created meanwhile are gone: %w", len(keys)-len(rows), len(keys), errStaleSnapshot)
+	}
+	for _, r := range rows {
+		m := r.message()
+		b.snap.Messages[m.Key()] = m
+	}
+	return nil
+}
+
+// writePlan writes the plan decided on the locked batch b, whose new
+// deliveries createMessages has written: a fixed number of statements
+// whatever the batch size, the rate buckets last so their hot rows stay
+// locked only until the commit.
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
 	if err := s.writeVerdicts(ctx, tx, p, b.rows); err != nil {
 		return err
 	}
-	if err := s.updateMessages(ctx, tx, changed); err != nil {
+	if err := s.writeMessages(ctx, tx, p, b.created); err != nil {
 		return err
 	}
 	for _, step := range []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
@@ -33,40 +95,6 @@ func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b 
 		if err := step(ctx, tx, p); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// splitMessages parts the plan's deliveries into the new ones and those
-// the batch locked.
-func splitMessages(ms []lifecycle.Message, locked map[lifecycle.MessageKey]lifecycle.Message) (created, changed []lifecycle.Message) {
-	for _, m := range ms {
-		if _, ok := locked[m.Key()]; ok {
-			changed = append(changed, m)
-		} else {
-			created = append(created, m)
-		}
-	}
-	return created, changed
-}
-
-// insertMessages creates the new deliveries with the state the plan gives
-// them: one write each, where a placeholder row, its lock and an update
-// (never HOT: status and send time are in partial indexes) were three. The
-// insert is in key order, as every lock. A key another apply created since
-// the batch was locked waits for that apply to end and is not inserted:
-// the plan decided it as new, so the attempt starts over, where it is a
-// stored delivery, locked.
-func (s *Store) insertMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	var inserted []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &inserted, qInsertMessages, messageArgs(ms)...); err != nil {
-		return err
-	}
-	if n := len(ms) - len(inserted); n > 0 {
-		return fmt.Errorf("%d new messages were created by a concurrent apply: %w", n, errStaleSnapshot)
 	}
 	return nil
 }
@@ -95,12 +123,30 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	return s.exec(ctx, tx, qMarkApplied, append(arrays(cols), months.array())...)
 }
 
-// updateMessages writes the new state of locked deliveries.
-func (s *Store) updateMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
-	if len(ms) == 0 {
+// writeMessages updates the plan's deliveries, but for those
+// createMessages created with the same state (all of them, as a new
+// delivery's state depends on its own events only; a difference would be
+// written).
+func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, created map[lifecycle.MessageKey]lifecycle.Message) error {
+	var update []lifecycle.Message
+	for _, m := range p.Messages {
+		c, ok := created[m.Key()]
+		if !ok || !sameMessage(c, m) {
+			update = append(update, m)
+		}
+	}
+	if len(update) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, qUpdateMessages, messageArgs(ms)...)
+	return s.exec(ctx, tx, qUpdateMessages, messageArgs(update)...)
+}
+
+// sameMessage compares two message states (times by instant).
+func sameMessage(a, b lifecycle.Message) bool {
+	return a.Tenant == b.Tenant && a.Channel == b.Channel && a.MessageID == b.MessageID && a.Recipient == b.Recipient &&
+		a.Campaign == b.Campaign && a.Domain == b.Domain && a.SentAt.Equal(b.SentAt) && a.Status == b.Status &&
+		a.Complained == b.Complained && a.Reason == b.Reason && a.EventID == b.EventID &&
+		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason
 }
 
 // messageArgs are the array parameters of update-messages and

@@ -15,6 +15,7 @@ var (
 	qReadMessages                = queryName{"read-messages"}                 // apply.sql
 	qInsertMessages              = queryName{"insert-messages"}               // apply.sql
 	qLockMessages                = queryName{"lock-messages"}                 // apply.sql
+	qLockMessagesNowait          = queryName{"lock-messages-nowait"}          // apply.sql
 	qEnsureRecipients            = queryName{"ensure-recipients"}             // apply.sql
 	qLockRecipients              = queryName{"lock-recipients"}               // apply.sql
 	qAllowedRecipients           = queryName{"allowed-recipients"}            // apply.sql
