@@ -11,7 +11,6 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
-	"github.com/rebond/rebond/internal/testsvc"
 	"github.com/rebond/rebond/store"
 )
 
@@ -182,20 +181,7 @@ func TestNewMessageCreatedMeanwhile(t *testing.T) {
 func TestCreatedMeanwhileAndHeld(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	url := testsvc.Postgres(t)
-	s, err := store.Open(ctx, store.Config{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	s, db := openStoreDB(t)
 	const rcpt = "held@example.com"
 	sent, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-held", rcpt, "", t0)})
 	if err != nil {
