@@ -61,9 +61,10 @@ func (c *Classifier) pair(tenant string) SetPair {
 }
 
 // buffer keeps v for the next flush. An event classified again (store.Apply
-// decides a new message's events ahead, then with the batch, and again on
-// a retried attempt) replaces its earlier pair rather than taking a second
-// place in the bounded buffer: the latest pair is the one applied.
+// decides its batch again on a retried attempt, or once another apply has
+// created one of its new messages) replaces its earlier pair rather than
+// taking a second place in the bounded buffer: the latest pair is the one
+// applied.
 func (c *Classifier) buffer(v store.ShadowVerdict) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

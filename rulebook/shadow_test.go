@@ -78,8 +78,8 @@ func TestClassifierShadow(t *testing.T) {
 	if v.Shadow.Rule != "email.text.acme@2" || v.Shadow.Reason != "spam_detected" || v.Live.Rule != "email.text.acme@1" || v.Channel != channels.Email {
 		t.Errorf("recorded %+v", v)
 	}
-	// An event classified twice before a flush (store.Apply decides a new
-	// message's events ahead, then with the batch) is recorded once.
+	// An event classified twice before a flush (store.Apply decides a
+	// retried attempt's batch again) is recorded once.
 	twice := failed("m", "a@example.com", "acme again", t0)
 	twice.ID = "twice"
 	c.Classify(twice)

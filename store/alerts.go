@@ -54,10 +54,10 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []channels.AlertChange
 	var out []channels.AlertChange
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = out[:0]
-		if err := s.exec(ctx, tx, "alerts-lock"); err != nil {
+		if err := s.exec(ctx, tx, qAlertsLock); err != nil {
 			return err
 		}
-		q, err := s.query("insert-alert-change")
+		q, err := s.query(qInsertAlertChange)
 		if err != nil {
 			return err
 		}
@@ -85,19 +85,19 @@ func (s *Store) RecordAlerts(ctx context.Context, changes []channels.AlertChange
 // ActiveAlerts returns the latest change of every alert not in state ok,
 // ordered by channel, campaign, provider and metric, of ctx's tenant.
 func (s *Store) ActiveAlerts(ctx context.Context) ([]channels.AlertChange, error) {
-	return s.alerts(ctx, "active-alerts", channels.Tenant(ctx))
+	return s.alerts(ctx, qActiveAlerts, channels.Tenant(ctx))
 }
 
 // RecentAlerts returns the last limit changes of ctx's tenant, newest
 // first.
 func (s *Store) RecentAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error) {
-	return s.alerts(ctx, "recent-alerts", limit, channels.Tenant(ctx))
+	return s.alerts(ctx, qRecentAlerts, limit, channels.Tenant(ctx))
 }
 
 // AlertTenants lists the tenants that sent messages since from: the ones
 // the alert evaluator has rates to look at.
 func (s *Store) AlertTenants(ctx context.Context, from time.Time) ([]string, error) {
-	q, err := s.query("alert-tenants")
+	q, err := s.query(qAlertTenants)
 	if err != nil {
 		return nil, err
 	}
@@ -111,10 +111,10 @@ func (s *Store) AlertTenants(ctx context.Context, from time.Time) ([]string, err
 // UnpublishedAlerts returns up to limit changes not yet published on NATS,
 // oldest first, of every tenant (each change names its own).
 func (s *Store) UnpublishedAlerts(ctx context.Context, limit int) ([]channels.AlertChange, error) {
-	return s.alerts(ctx, "unpublished-alerts", limit)
+	return s.alerts(ctx, qUnpublishedAlerts, limit)
 }
 
-func (s *Store) alerts(ctx context.Context, name string, args ...any) ([]channels.AlertChange, error) {
+func (s *Store) alerts(ctx context.Context, name queryName, args ...any) ([]channels.AlertChange, error) {
 	q, err := s.query(name)
 	if err != nil {
 		return nil, err
@@ -136,7 +136,7 @@ func (s *Store) MarkAlertsPublished(ctx context.Context, ids []int64, t time.Tim
 	if len(ids) == 0 {
 		return nil
 	}
-	q, err := s.query("mark-alerts-published")
+	q, err := s.query(qMarkAlertsPublished)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func (s *Store) Reasons(ctx context.Context, q ReasonsQuery) ([]ReasonCount, err
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, MaxReasonRows)
-	stmt, err := s.query("dashboard-reasons")
+	stmt, err := s.query(qDashboardReasons)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Store) RecipientEvents(ctx context.Context, ch channels.Channel, addres
 		limit = 20
 	}
 	limit = min(limit, MaxRecipientEvents)
-	stmt, err := s.query("dashboard-recipient-events")
+	stmt, err := s.query(qDashboardRecipientEvents)
 	if err != nil {
 		return nil, err
 	}

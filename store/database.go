@@ -30,7 +30,7 @@ func CreateDatabase(ctx context.Context, cfg Config) (bool, error) {
 	}
 	defer db.Close()
 	var n int
-	if err := db.GetContext(ctx, &n, q["database-exists"], name); err != nil {
+	if err := db.GetContext(ctx, &n, q[qDatabaseExists.name], name); err != nil {
 		return false, fmt.Errorf("look up database %s: %w", name, err)
 	}
 	if n > 0 {

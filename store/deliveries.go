@@ -103,7 +103,7 @@ func (s *Store) storedDeliveries(ctx context.Context, tx *sqlx.Tx, events []chan
 		return nil, nil
 	}
 	var rows []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &rows, "read-messages", arrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qReadMessages, arrays(keys)...); err != nil {
 		return nil, err
 	}
 	out := make([]lifecycle.MessageKey, len(rows))

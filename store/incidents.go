@@ -68,7 +68,7 @@ func (s *Store) Incidents(ctx context.Context, q IncidentQuery) ([]Incident, err
 	if q.Limit <= 0 || q.Limit > MaxIncidents {
 		q.Limit = MaxIncidents
 	}
-	sqlText, err := s.query("incidents")
+	sqlText, err := s.query(qIncidents)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Store) Incidents(ctx context.Context, q IncidentQuery) ([]Incident, err
 // ResolveIncidents resolves up to limit open incidents that had no new
 // sender-side verdict for quiet before now, and reports how many.
 func (s *Store) ResolveIncidents(ctx context.Context, now time.Time, quiet time.Duration, limit int) (int64, error) {
-	q, err := s.query("resolve-incidents")
+	q, err := s.query(qResolveIncidents)
 	if err != nil {
 		return 0, err
 	}
@@ -112,5 +112,5 @@ func (s *Store) writeIncidents(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pla
 			cols[i] = append(cols[i], x)
 		}
 	}
-	return s.exec(ctx, tx, "upsert-incidents", arrays(cols)...)
+	return s.exec(ctx, tx, qUpsertIncidents, arrays(cols)...)
 }

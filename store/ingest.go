@@ -54,7 +54,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 	var pending []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var queued []string
-		if err := s.selectNamed(ctx, tx, &queued, "insert-events", append(arrays(cols), dedupeDays, before.array())...); err != nil {
+		if err := s.selectNamed(ctx, tx, &queued, qInsertEvents, append(arrays(cols), dedupeDays, before.array())...); err != nil {
 			return err
 		}
 		if len(queued) == len(ids) {
@@ -74,7 +74,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []channels.Event) ([]st
 			}
 		}
 		var waiting []string
-		if err := s.selectNamed(ctx, tx, &waiting, "unapplied-of", pq.Array(stale), months.array()); err != nil {
+		if err := s.selectNamed(ctx, tx, &waiting, qUnappliedOf, pq.Array(stale), months.array()); err != nil {
 			return err
 		}
 		for _, id := range waiting {
@@ -113,14 +113,14 @@ func isDataError(err error) bool {
 // with the reason, so nothing a producer published is silently lost.
 func (s *Store) InsertRejected(ctx context.Context, source, reason string, payload []byte) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.exec(ctx, tx, "insert-rejected", source, reason, payload)
+		return s.exec(ctx, tx, qInsertRejected, source, reason, payload)
 	})
 }
 
 // UnappliedBefore returns up to limit ids of inbox rows received before t
 // and never applied: the reconciler re-enqueues them.
 func (s *Store) UnappliedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
-	sql, err := s.query("unapplied-before")
+	sql, err := s.query(qUnappliedBefore)
 	if err != nil {
 		return nil, err
 	}
@@ -142,13 +142,13 @@ func arrays[T any](cols [][]T) []any {
 
 // selectNamed runs the named query on q (the pool or a transaction) into
 // dest, its errors prefixed with the query's name.
-func (s *Store) selectNamed(ctx context.Context, q sqlx.QueryerContext, dest any, name string, args ...any) error {
+func (s *Store) selectNamed(ctx context.Context, q sqlx.QueryerContext, dest any, name queryName, args ...any) error {
 	sql, err := s.query(name)
 	if err != nil {
 		return err
 	}
 	if err := sqlx.SelectContext(ctx, q, dest, sql, args...); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", name.name, err)
 	}
 	return nil
 }
@@ -164,7 +164,7 @@ func ts(t time.Time) string {
 // CountEvents reports how many stored events are applied and how many are
 // still waiting in the inbox (for tests, benchmarks and operators).
 func (s *Store) CountEvents(ctx context.Context) (applied, pending int64, err error) {
-	q, err := s.query("count-events")
+	q, err := s.query(qCountEvents)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -181,7 +181,7 @@ func (s *Store) CountEvents(ctx context.Context) (applied, pending int64, err er
 // MessageRecipient returns the recipient of the tenant's message on the
 // channel, ErrNotFound when no message of that id names one yet.
 func (s *Store) MessageRecipient(ctx context.Context, tenant string, ch channels.Channel, messageID string) (string, error) {
-	q, err := s.query("message-recipient")
+	q, err := s.query(qMessageRecipient)
 	if err != nil {
 		return "", err
 	}
@@ -199,7 +199,7 @@ func (s *Store) MessageRecipient(ctx context.Context, tenant string, ch channels
 // ("smtp" for mail that reported nothing, a NATS subject for undecodable
 // events).
 func (s *Store) CountRejected(ctx context.Context, source string) (int64, error) {
-	q, err := s.query("count-rejected")
+	q, err := s.query(qCountRejected)
 	if err != nil {
 		return 0, err
 	}

@@ -59,10 +59,10 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	err = s.tryTx(ctx, func(tx *sqlx.Tx) error {
-		if err := s.exec(ctx, tx, "migrate-lock", migrationLock); err != nil {
+		if err := s.exec(ctx, tx, qMigrateLock, migrationLock); err != nil {
 			return err
 		}
-		if err := s.exec(ctx, tx, "migrate-bootstrap"); err != nil {
+		if err := s.exec(ctx, tx, qMigrateBootstrap); err != nil {
 			return err
 		}
 		have, err := s.doneMigrations(ctx, tx)
@@ -76,7 +76,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if err := s.exec(ctx, tx, "migrate-record", m.Version, m.Name); err != nil {
+			if err := s.exec(ctx, tx, qMigrateRecord, m.Version, m.Name); err != nil {
 				return err
 			}
 			applied = append(applied, m.Name)
@@ -87,7 +87,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 }
 
 func (s *Store) doneMigrations(ctx context.Context, tx *sqlx.Tx) (map[int]bool, error) {
-	sql, err := s.query("migrate-done")
+	sql, err := s.query(qMigrateDone)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func (s *Store) AddListEntries(ctx context.Context, entries []ListEntry) error {
 			if !e.ExpiresAt.IsZero() {
 				exp = e.ExpiresAt
 			}
-			if err := s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx)); err != nil {
+			if err := s.exec(ctx, tx, qAddListEntry, string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx)); err != nil {
 				return err
 			}
 		}
@@ -101,7 +101,7 @@ type listRow struct {
 
 // ListEntries returns a list's entries, of one channel or all ("").
 func (s *Store) ListEntries(ctx context.Context, list string, ch channels.Channel) ([]ListEntry, error) {
-	q, err := s.query("list-entries")
+	q, err := s.query(qListEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Store) DeleteListEntry(ctx context.Context, e ListEntry) error {
 	if err := ValidateListEntry(&e); err != nil {
 		return err
 	}
-	q, err := s.query("delete-list-entry")
+	q, err := s.query(qDeleteListEntry)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (s *Store) Release(ctx context.Context, ch channels.Channel, address, reaso
 	if strings.TrimSpace(reason) == "" {
 		return errors.New("reason: required to release a recipient")
 	}
-	q, err := s.query("release-recipient")
+	q, err := s.query(qReleaseRecipient)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Store) PreviewRelease(ctx context.Context, f ReleaseFilter) (ReleasePre
 	if err := validChannel(f.Channel); err != nil {
 		return p, err
 	}
-	q, err := s.query("release-preview")
+	q, err := s.query(qReleasePreview)
 	if err != nil {
 		return p, err
 	}
@@ -202,7 +202,7 @@ func (s *Store) ReleaseBulk(ctx context.Context, f ReleaseFilter, reason, actor 
 	if strings.TrimSpace(reason) == "" {
 		return 0, errors.New("reason: required to release recipients")
 	}
-	q, err := s.query("release-bulk")
+	q, err := s.query(qReleaseBulk)
 	if err != nil {
 		return 0, err
 	}

@@ -58,7 +58,7 @@ type Partition struct {
 // EventPartitions lists the partitions of the events table, in month
 // order, the DEFAULT partition last.
 func (s *Store) EventPartitions(ctx context.Context) ([]Partition, error) {
-	q, err := s.query("event-partitions")
+	q, err := s.query(qEventPartitions)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +88,10 @@ func (s *Store) EnsurePartitions(ctx context.Context, now time.Time, ahead int) 
 	var created []string
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		created = created[:0]
-		if err := s.exec(ctx, tx, "partition-lock-timeout"); err != nil {
+		if err := s.exec(ctx, tx, qPartitionLockTimeout); err != nil {
 			return err
 		}
-		return s.selectNamed(ctx, tx, &created, "ensure-event-partitions", from.Format(time.DateOnly), to.Format(time.DateOnly))
+		return s.selectNamed(ctx, tx, &created, qEnsureEventPartitions, from.Format(time.DateOnly), to.Format(time.DateOnly))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create event partitions %s to %s: %w", from.Format("2006-01"), to.Format("2006-01"), err)
@@ -113,10 +113,10 @@ func (s *Store) DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dr
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		rows = rows[:0]
-		if err := s.exec(ctx, tx, "partition-lock-timeout"); err != nil {
+		if err := s.exec(ctx, tx, qPartitionLockTimeout); err != nil {
 			return err
 		}
-		return s.selectNamed(ctx, tx, &rows, "drop-event-partitions", cutoff)
+		return s.selectNamed(ctx, tx, &rows, qDropEventPartitions, cutoff)
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("retention: drop event partitions: %w", err)
@@ -136,7 +136,7 @@ func (s *Store) DropExpiredPartitions(ctx context.Context, cutoff time.Time) (dr
 // go whole, DropExpiredPartitions); it returns how many it deleted.
 // Rejected payloads have their own retention (DeleteRejected).
 func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
-	q, err := s.query("delete-old-events")
+	q, err := s.query(qDeleteOldEvents)
 	if err != nil {
 		return 0, err
 	}
@@ -154,7 +154,7 @@ func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int
 // returns how many it deleted: what rejected_events keeps is a bounded,
 // expiring sample of what was refused, whoever sends it.
 func (s *Store) DeleteRejected(ctx context.Context, cutoff time.Time, keep, limit int) (int64, error) {
-	q, err := s.query("delete-rejected")
+	q, err := s.query(qDeleteRejected)
 	if err != nil {
 		return 0, err
 	}

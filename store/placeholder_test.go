@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,11 +30,6 @@ func (operatorClassifier) Classify(e channels.Event) channels.Verdict {
 	}
 	return statusClassifier{}.Classify(e)
 }
-
-// whole tells the decision on a batch's whole locked snapshot from the one
-// store.Apply makes ahead on the events of its new messages alone (no
-// messages locked: a nil map).
-func whole(snap lifecycle.Snapshot) bool { return snap.Messages != nil }
 
 // TestRecipientPlaceholders covers lockRecipients' placeholders: a
 // delivery to a recipient never seen stores no recipient row; a recipient
@@ -76,9 +73,6 @@ func TestRecipientPlaceholders(t *testing.T) {
 	}
 	attempts := 0
 	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
-		if !whole(snap) {
-			return decideOp(snap)
-		}
 		attempts++
 		if attempts == 1 {
 			if _, err := s.Apply(ctx, other, decide); err != nil {
@@ -119,9 +113,7 @@ func TestRecipientPlaceholders(t *testing.T) {
 	// A "sent" event that carries a reply is locked at once: one decision.
 	decisions := 0
 	counting := func(snap lifecycle.Snapshot) lifecycle.Plan {
-		if whole(snap) {
-			decisions++
-		}
+		decisions++
 		return decideOp(snap)
 	}
 	refused := event(channels.Sent, "m-sent-hard3", "refused@example.com", "", t0)
@@ -130,4 +122,126 @@ func TestRecipientPlaceholders(t *testing.T) {
 	if v, err := s.Recipient(ctx, channels.Email, "refused@example.com"); err != nil || v.State != "quarantined" || decisions != 1 {
 		t.Errorf("sent with a reply: recipient %+v, %v after %d decisions; want quarantined after 1", v, err, decisions)
 	}
+}
+
+// TestNewMessageCreatedMeanwhile: while an apply decides on a message it
+// found new, another apply creates it and commits. The first apply's
+// insert then meets that row: it must lock it, decide again on the stored
+// message, and count the send once and its failure once.
+func TestNewMessageCreatedMeanwhile(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	const rcpt = "created@example.com"
+	sent, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-new", rcpt, "", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{event(channels.Failed, "m-new", rcpt, "5.1.1", t0.Add(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []bool // per decision: whether the snapshot holds the message
+	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		stored = append(stored, len(snap.Messages) == 1)
+		if len(stored) == 1 {
+			if _, err := s.Apply(ctx, sent, decide); err != nil {
+				t.Errorf("concurrent apply: %v", err)
+			}
+		}
+		return decide(snap)
+	}
+	plan, err := s.Apply(ctx, ids, racing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{false, true}; !slices.Equal(stored, want) {
+		t.Errorf("decisions on a stored message: %v, want %v (new, then stored)", stored, want)
+	}
+	if len(plan.Messages) != 1 || plan.Messages[0].Status != lifecycle.StatusHard || plan.Messages[0].SentAt.IsZero() {
+		t.Errorf("plan messages = %+v, want the sent message, hard", plan.Messages)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{Channel: channels.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+		t.Errorf("rates = %+v, want sent=1 hard=1", rows)
+	}
+	if v, err := s.Recipient(ctx, channels.Email, rcpt); err != nil || v.State != "quarantined" {
+		t.Errorf("recipient = %+v, %v; want quarantined", v, err)
+	}
+}
+
+// TestCreatedMeanwhileAndHeld: the message another apply created meanwhile
+// is locked by a third transaction when the apply comes to lock it. That
+// lock would come after the apply's recipient locks, out of its lock
+// order, so the apply must not wait for it: it starts over, and waits for
+// the message in order, with the stored ones.
+func TestCreatedMeanwhileAndHeld(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, db := openStoreDB(t)
+	const rcpt = "held@example.com"
+	sent, err := s.InsertEvents(ctx, []channels.Event{event(channels.Sent, "m-held", rcpt, "", t0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.InsertEvents(ctx, []channels.Event{event(channels.Failed, "m-held", rcpt, "5.1.1", t0.Add(time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// released: the holder let go once the apply waited for the message
+	// with an ordinary lock, that of a later attempt (false: after 20 s).
+	released := make(chan bool, 1)
+	var stored []bool
+	racing := func(snap lifecycle.Snapshot) lifecycle.Plan {
+		stored = append(stored, len(snap.Messages) == 1)
+		if len(stored) == 1 {
+			if _, err := s.Apply(ctx, sent, decide); err != nil {
+				t.Errorf("concurrent apply: %v", err)
+			}
+			holder, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := holder.ExecContext(ctx, `SELECT 1 FROM messages WHERE message_id = 'm-held' FOR UPDATE`); err != nil {
+				t.Fatal(err)
+			}
+			go func() { released <- waitForLockWaiter(ctx, db); _ = holder.Rollback() }()
+		}
+		return decide(snap)
+	}
+	if _, err := s.Apply(ctx, ids, racing); err != nil {
+		t.Fatal(err)
+	}
+	if !<-released {
+		t.Error("the apply never waited for the held message in order; want a second attempt that does")
+	}
+	if want := []bool{false, true}; !slices.Equal(stored, want) {
+		t.Errorf("decisions on a stored message: %v, want %v (new, then stored on the second attempt)", stored, want)
+	}
+	rows, err := s.Rates(ctx, store.RatesQuery{Channel: channels.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Sent != 1 || rows[0].Hard != 1 {
+		t.Errorf("rates = %+v, want sent=1 hard=1", rows)
+	}
+}
+
+// waitForLockWaiter reports whether a backend of the database came to wait
+// on a lock in lock-messages (FOR UPDATE without NOWAIT) within 20 s.
+func waitForLockWaiter(ctx context.Context, db *sql.DB) bool {
+	for range 200 {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'
+			  AND query LIKE '%FOR UPDATE OF m%' AND query NOT LIKE '%NOWAIT%'`).Scan(&n)
+		if err == nil && n > 0 {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
 }

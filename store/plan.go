@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -11,20 +13,85 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
-// writePlan writes a decided plan for the locked events: a fixed number
-// of statements whatever the batch size, the rate buckets last so their
-// hot rows stay locked only until the commit.
-func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow, created map[lifecycle.MessageKey]lifecycle.Message) error {
-	if err := s.writeVerdicts(ctx, tx, p, locked); err != nil {
+// createMessages inserts the plan's new deliveries (those b did not lock)
+// whole, and records them in b.created: one write each, where a
+// placeholder row, its lock and an update (never HOT: status and send
+// time are in partial indexes) were three. The insert is in key order, as
+// every lock. A key another apply created since b was locked waits for
+// that apply to end and is not inserted: it is locked into b's snapshot
+// instead (lockCreatedMeanwhile), and createMessages reports that the
+// batch must be decided again, on the stored delivery.
+func (s *Store) createMessages(ctx context.Context, tx *sqlx.Tx, b *batch, p lifecycle.Plan) (again bool, err error) {
+	var fresh []lifecycle.Message
+	for _, m := range p.Messages {
+		if _, ok := b.snap.Messages[m.Key()]; !ok {
+			fresh = append(fresh, m)
+		}
+	}
+	if len(fresh) == 0 {
+		return false, nil
+	}
+	var rows []messageKeyRow
+	if err := s.selectNamed(ctx, tx, &rows, qInsertMessages, messageArgs(fresh)...); err != nil {
+		return false, err
+	}
+	inserted := make(map[lifecycle.MessageKey]bool, len(rows))
+	for _, r := range rows {
+		inserted[r.key()] = true
+	}
+	var meanwhile []lifecycle.MessageKey
+	for _, m := range fresh {
+		if inserted[m.Key()] {
+			b.created[m.Key()] = m
+		} else {
+			meanwhile = append(meanwhile, m.Key())
+		}
+	}
+	if len(meanwhile) == 0 {
+		return false, nil
+	}
+	return true, s.lockCreatedMeanwhile(ctx, tx, b, meanwhile)
+}
+
+// lockCreatedMeanwhile locks into b's snapshot the deliveries of keys,
+// which another apply created and committed since b was locked. This lock
+// comes after b's recipient locks, out of the apply's lock order, so it
+// does not wait: a delivery a third apply holds (one that may be waiting
+// for b) makes the attempt start over instead.
+func (s *Store) lockCreatedMeanwhile(ctx context.Context, tx *sqlx.Tx, b *batch, keys []lifecycle.MessageKey) error {
+	var rows []messageRow
+	err := s.selectNamed(ctx, tx, &rows, qLockMessagesNowait, deliveryArrays(keys)...)
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "55P03" { // lock_not_available
+		return fmt.Errorf("%d messages created meanwhile are locked by another apply: %w", len(keys), errStaleSnapshot)
+	}
+	if err != nil {
 		return err
 	}
-	writeMessages := func(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
-		return s.writeMessages(ctx, tx, p, created)
+	if len(rows) != len(keys) {
+		return fmt.Errorf("%d of %d messages created meanwhile are gone: %w", len(keys)-len(rows), len(keys), errStaleSnapshot)
 	}
-	steps := []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		writeMessages, s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+	for _, r := range rows {
+		m := r.message()
+		b.snap.Messages[m.Key()] = m
 	}
-	for _, step := range steps {
+	return nil
+}
+
+// writePlan writes the plan decided on the locked batch b, whose new
+// deliveries createMessages has written: a fixed number of statements
+// whatever the batch size, the rate buckets last so their hot rows stay
+// locked only until the commit.
+func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
+	if err := s.writeVerdicts(ctx, tx, p, b.rows); err != nil {
+		return err
+	}
+	if err := s.writeMessages(ctx, tx, p, b.created); err != nil {
+		return err
+	}
+	for _, step := range []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
+		s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+	} {
 		if err := step(ctx, tx, p); err != nil {
 			return err
 		}
@@ -53,12 +120,13 @@ func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 		}
 		delete(byID, a.EventID)
 	}
-	return s.exec(ctx, tx, "mark-applied", append(arrays(cols), months.array())...)
+	return s.exec(ctx, tx, qMarkApplied, append(arrays(cols), months.array())...)
 }
 
-// writeMessages updates the plan's messages, but for those lockMessages
-// created with the same state (all of them, as a new message's state
-// depends on its own events only; a difference would be written).
+// writeMessages updates the plan's deliveries, but for those
+// createMessages created with the same state (all of them, as a new
+// delivery's state depends on its own events only; a difference would be
+// written).
 func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, created map[lifecycle.MessageKey]lifecycle.Message) error {
 	var update []lifecycle.Message
 	for _, m := range p.Messages {
@@ -70,7 +138,7 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 	if len(update) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, "update-messages", messageArgs(update)...)
+	return s.exec(ctx, tx, qUpdateMessages, messageArgs(update)...)
 }
 
 // sameMessage compares two message states (times by instant).
@@ -108,7 +176,7 @@ func (s *Store) writeRecipients(ctx context.Context, tx *sqlx.Tx, p lifecycle.Pl
 	if len(p.Recipients) == 0 {
 		return nil
 	}
-	return s.exec(ctx, tx, "update-recipients", recipientArgs(p.Recipients)...)
+	return s.exec(ctx, tx, qUpdateRecipients, recipientArgs(p.Recipients)...)
 }
 
 // recipientArgs are the array parameters of update-recipients.
@@ -140,7 +208,7 @@ func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) e
 			cols[i] = append(cols[i], x)
 		}
 	}
-	return s.exec(ctx, tx, "insert-audit", arrays(cols)...)
+	return s.exec(ctx, tx, qInsertAudit, arrays(cols)...)
 }
 
 func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) error {
@@ -158,7 +226,7 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 		}
 	}
 	args := append(arrays(keys), arrays(nums)...)
-	for _, q := range []string{"add-buckets", "add-rate-days", "add-rate-campaign-days"} {
+	for _, q := range []queryName{qAddBuckets, qAddRateDays, qAddRateCampaignDays} {
 		if err := s.exec(ctx, tx, q, args...); err != nil {
 			return err
 		}

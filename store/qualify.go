@@ -46,7 +46,7 @@ type FallbackEvent struct {
 // fallback verdict, of channel ch (all channels when empty) since since,
 // newest first.
 func (s *Store) FallbackEvents(ctx context.Context, ch channels.Channel, since time.Time, limit int) ([]FallbackEvent, error) {
-	q, err := s.query("fallback-events")
+	q, err := s.query(qFallbackEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ type QualificationDecision struct {
 // QualificationDecisions returns the decisions of channel ch (all when
 // empty), oldest first.
 func (s *Store) QualificationDecisions(ctx context.Context, ch channels.Channel) ([]QualificationDecision, error) {
-	q, err := s.query("qualification-decisions")
+	q, err := s.query(qQualificationDecisions)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Store) QualificationDecisions(ctx context.Context, ch channels.Channel)
 // then). It returns the decision as stored.
 func (s *Store) DecideQualification(ctx context.Context, d QualificationDecision, rule *RuleOverride) (QualificationDecision, error) {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q, err := s.query("insert-qualification-decision")
+		q, err := s.query(qInsertQualificationDecision)
 		if err != nil {
 			return err
 		}

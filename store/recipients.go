@@ -37,7 +37,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 	if err := validChannel(ch); err != nil {
 		return nil, err
 	}
-	q, err := s.query("exclusions")
+	q, err := s.query(qExclusions)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 // rebond never changed it.
 func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address string) (RecipientView, error) {
 	v := RecipientView{Channel: ch, Address: address, History: []Transition{}}
-	q, err := s.query("recipient")
+	q, err := s.query(qRecipient)
 	if err != nil {
 		return v, err
 	}
@@ -82,7 +82,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 	}
 	v.State, v.Reason, v.SoftCount, v.Since, v.Until = channels.State(r.State), r.Reason, r.SoftCount, ptime(r.Since), ptime(r.Until)
 	v.QuarantineCount = r.QuarantineCount
-	if q, err = s.query("recipient-history"); err != nil {
+	if q, err = s.query(qRecipientHistory); err != nil {
 		return v, err
 	}
 	var hist []struct {
@@ -122,7 +122,7 @@ func (s *Store) AddListEntry(ctx context.Context, e ListEntry) error {
 		exp = e.ExpiresAt
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.exec(ctx, tx, "add-list-entry", string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx))
+		return s.exec(ctx, tx, qAddListEntry, string(e.Channel), e.List, e.Kind, e.Value, e.Reason, exp, channels.Tenant(ctx))
 	})
 }
 
@@ -130,7 +130,7 @@ func (s *Store) AddListEntry(ctx context.Context, e ListEntry) error {
 // suspension ended at now to active, with an audit row each, and reports
 // how many it released.
 func (s *Store) ReleaseExpired(ctx context.Context, now time.Time, limit int) (int64, error) {
-	q, err := s.query("release-expired")
+	q, err := s.query(qReleaseExpired)
 	if err != nil {
 		return 0, err
 	}

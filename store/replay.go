@@ -80,7 +80,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 	var out Replay
 	err := s.readTx(ctx, func(tx *sqlx.Tx) error {
 		if q.Timeout > 0 {
-			if err := s.exec(ctx, tx, "set-statement-timeout", strconv.FormatInt(q.Timeout.Milliseconds(), 10)); err != nil {
+			if err := s.exec(ctx, tx, qSetStatementTimeout, strconv.FormatInt(q.Timeout.Milliseconds(), 10)); err != nil {
 				return err
 			}
 		}
@@ -92,7 +92,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 			return err
 		}
 		var rr []ruleRow
-		if err := s.selectNamed(ctx, tx, &rr, "rule-overrides", channels.Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rr, qRuleOverrides, channels.Tenant(ctx)); err != nil {
 			return err
 		}
 		out.Overrides, err = decodeRules(rr)
@@ -112,7 +112,7 @@ func (s *Store) ReplayEvents(ctx context.Context, q ReplayQuery) (Replay, error)
 // twice; the events come without their raw source (the query leaves it
 // out), which no rule reads and which can be most of an event's size.
 func (s *Store) streamReplay(ctx context.Context, tx *sqlx.Tx, q ReplayQuery) ([]StoredEvent, error) {
-	sql, err := s.query("replay-events")
+	sql, err := s.query(qReplayEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -188,19 +188,7 @@ func (s *Store) allowedIn(ctx context.Context, tx *sqlx.Tx, events []StoredEvent
 			keys[2] = append(keys[2], k.Address)
 		}
 	}
-	var allow []struct {
-		Tenant  string `db:"tenant"`
-		Channel string `db:"channel"`
-		Address string `db:"address"`
-	}
-	if err := s.selectNamed(ctx, tx, &allow, "allowed-recipients", arrays(keys)...); err != nil {
-		return nil, err
-	}
-	out := make(map[lifecycle.RecipientKey]bool, len(allow))
-	for _, a := range allow {
-		out[lifecycle.RecipientKey{Tenant: a.Tenant, Channel: channels.Channel(a.Channel), Address: a.Address}] = true
-	}
-	return out, nil
+	return s.allowedRecipients(ctx, tx, keys)
 }
 
 // readTx runs fn in a read-only REPEATABLE READ transaction, always rolled

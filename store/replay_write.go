@@ -106,7 +106,7 @@ func (s *Store) AppliedEvents(ctx context.Context, r ReplayRange) (ReplayPage, e
 		if after.IsZero() {
 			after = time.Unix(0, 0)
 		}
-		if err := s.selectNamed(ctx, tx, &rows, "replay-page", string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, channels.Tenant(ctx)); err != nil {
+		if err := s.selectNamed(ctx, tx, &rows, qReplayPage, string(r.Channel), r.From, r.To, after, r.After.Seq, r.Limit, channels.Tenant(ctx)); err != nil {
 			return err
 		}
 		plain := make([]replayRow, len(rows))
@@ -183,7 +183,7 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 		if was.Status != now.Status || was.Complained != now.Complained {
 			out.Messages = append(out.Messages, MessageChange{Key: k, Campaign: was.Campaign, From: was.Status, To: now.Status, Complained: now.Complained})
 		}
-		addDelta(out.Buckets, was, now)
+		lifecycle.Recount(out.Buckets, was, now)
 	}
 	if err := s.writeReverdicts(ctx, tx, vs); err != nil {
 		return out, err
@@ -228,7 +228,7 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, ids []lifec
 		return out, nil, nil
 	}
 	var found []messageKeyRow
-	if err := s.selectNamed(ctx, tx, &found, "read-messages", keyArrays(ids)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &found, qReadMessages, keyArrays(ids)...); err != nil {
 		return nil, nil, err
 	}
 	if len(found) == 0 {
@@ -240,7 +240,7 @@ func (s *Store) lockReplayMessages(ctx context.Context, tx *sqlx.Tx, ids []lifec
 	}
 	slices.SortFunc(keys, compareDeliveries)
 	var rows []messageRow
-	if err := s.selectNamed(ctx, tx, &rows, "lock-messages", deliveryArrays(keys)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qLockMessages, deliveryArrays(keys)...); err != nil {
 		return nil, nil, err
 	}
 	for _, r := range rows {
@@ -262,7 +262,7 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 		return out, nil
 	}
 	var rows []replayRow
-	if err := s.selectNamed(ctx, tx, &rows, "replay-message-events", keyArrays(ids)...); err != nil {
+	if err := s.selectNamed(ctx, tx, &rows, qReplayMessageEvents, keyArrays(ids)...); err != nil {
 		return nil, err
 	}
 	stored, err := decodeReplay(rows)
@@ -287,47 +287,6 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 	return out, nil
 }
 
-// addDelta adds to buckets what moving a message from was to now changes
-// in its send's bucket, keyed as the apply path keyed it (the stored
-// campaign, domain, route and sent hour: a replay changes none of them). A message not sent yet has no bucket:
-// its status is counted whole when its "sent" event is applied.
-func addDelta(buckets map[lifecycle.BucketKey]lifecycle.Counts, was, now lifecycle.Message) {
-	if was.SentAt.IsZero() {
-		return
-	}
-	d := sub(countsOf(now), countsOf(was))
-	if d == (lifecycle.Counts{}) {
-		return
-	}
-	k := lifecycle.BucketKey{Tenant: was.Tenant, Channel: was.Channel, Campaign: was.Campaign, Domain: was.Domain, Route: was.Route,
-		Hour: was.SentAt.UTC().Truncate(time.Hour)}
-	c := buckets[k]
-	c.Delivered, c.Soft, c.Hard, c.Complaints = c.Delivered+d.Delivered, c.Soft+d.Soft, c.Hard+d.Hard, c.Complaints+d.Complaints
-	buckets[k] = c
-}
-
-// countsOf is what a sent message's status and flag count in its bucket
-// (its send aside, which no verdict changes).
-func countsOf(m lifecycle.Message) lifecycle.Counts {
-	var c lifecycle.Counts
-	switch m.Status {
-	case lifecycle.StatusDelivered:
-		c.Delivered = 1
-	case lifecycle.StatusSoft:
-		c.Soft = 1
-	case lifecycle.StatusHard:
-		c.Hard = 1
-	}
-	if m.Complained {
-		c.Complaints = 1
-	}
-	return c
-}
-
-func sub(a, b lifecycle.Counts) lifecycle.Counts {
-	return lifecycle.Counts{Sent: a.Sent - b.Sent, Delivered: a.Delivered - b.Delivered, Soft: a.Soft - b.Soft,
-		Hard: a.Hard - b.Hard, Complaints: a.Complaints - b.Complaints}
-}
 
 func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
 	cols := make([][]string, 5)
@@ -343,7 +302,7 @@ func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict
 	if every {
 		months = nil
 	}
-	return s.exec(ctx, tx, "replay-rewrite-verdicts", append(arrays(cols), months.array())...)
+	return s.exec(ctx, tx, qReplayRewriteVerdicts, append(arrays(cols), months.array())...)
 }
 
 func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {
@@ -358,5 +317,5 @@ func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifec
 		}
 		complained = append(complained, m.Complained)
 	}
-	return s.exec(ctx, tx, "replay-update-messages", append(arrays(text), arrays([][]bool{complained})...)...)
+	return s.exec(ctx, tx, qReplayUpdateMessages, append(arrays(text), arrays([][]bool{complained})...)...)
 }

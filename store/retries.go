@@ -37,7 +37,7 @@ type RetryState struct {
 // DueRetries lists up to limit retries due at now, oldest first; the
 // scheduler uses it to re-enqueue retries whose task was lost.
 func (s *Store) DueRetries(ctx context.Context, now time.Time, limit int) ([]RetryDue, error) {
-	q, err := s.query("due-retries")
+	q, err := s.query(qDueRetries)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ var ErrStaleRetry = errors.New("retry no longer scheduled")
 // message is the one of ctx's tenant (channels.WithTenant).
 func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, recipient string, attempt int, fn func(RetryState) (time.Time, error)) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q, err := s.query("lock-retry")
+		q, err := s.query(qLockRetry)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (s *Store) ClaimRetry(ctx context.Context, ch channels.Channel, messageID, 
 		if !next.IsZero() {
 			due = next
 		}
-		return s.exec(ctx, tx, "set-retry", string(ch), messageID, attempt, due, channels.Tenant(ctx), st.Recipient)
+		return s.exec(ctx, tx, qSetRetry, string(ch), messageID, attempt, due, channels.Tenant(ctx), st.Recipient)
 	})
 }
 
@@ -99,7 +99,7 @@ type SilentMessage struct {
 // SilentMessages lists messages of ch sent before cutoff that are still
 // pending (no delivery, no failure), oldest first.
 func (s *Store) SilentMessages(ctx context.Context, ch channels.Channel, cutoff time.Time, limit int) ([]SilentMessage, error) {
-	q, err := s.query("silent-messages")
+	q, err := s.query(qSilentMessages)
 	if err != nil {
 		return nil, err
 	}

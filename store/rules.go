@@ -69,7 +69,7 @@ func (s *Store) AllRuleOverrides(ctx context.Context) ([]RuleOverride, error) {
 }
 
 func (s *Store) ruleOverrides(ctx context.Context, tenant string) ([]RuleOverride, error) {
-	q, err := s.query("rule-overrides")
+	q, err := s.query(qRuleOverrides)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func decodeRules(rows []ruleRow) ([]RuleOverride, error) {
 // RulesFingerprint changes whenever an operator rule is added: a reloader
 // compares it to skip rebuilding an unchanged rule set.
 func (s *Store) RulesFingerprint(ctx context.Context) (string, error) {
-	q, err := s.query("rule-overrides-fingerprint")
+	q, err := s.query(qRuleOverridesFingerprint)
 	if err != nil {
 		return "", err
 	}
@@ -144,7 +144,7 @@ func (s *Store) insertRule(ctx context.Context, tx *sqlx.Tx, o RuleOverride) (ti
 	if err != nil {
 		return time.Time{}, fmt.Errorf("rule %s: encode verdict: %w", r.Key(), err)
 	}
-	q, err := s.query("insert-rule-override")
+	q, err := s.query(qInsertRuleOverride)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -183,14 +183,14 @@ func (s *Store) RecordShadowVerdicts(ctx context.Context, vs []ShadowVerdict) er
 		}
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.exec(ctx, tx, "insert-shadow-verdicts", arrays(cols)...)
+		return s.exec(ctx, tx, qInsertShadowVerdicts, arrays(cols)...)
 	})
 }
 
 // ShadowCounts returns, for each of the rule keys ("id@version") given, how
 // many events of ctx's tenant it decided otherwise than the live rules did.
 func (s *Store) ShadowCounts(ctx context.Context, keys []string) (map[string]int64, error) {
-	q, err := s.query("shadow-verdict-counts")
+	q, err := s.query(qShadowVerdictCounts)
 	if err != nil {
 		return nil, err
 	}

@@ -11,15 +11,24 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/rebond/rebond/store/internal/namedsql"
 )
 
 //go:embed queries/*.sql
 var queryFiles embed.FS
+
+//go:generate go run ./internal/querygen -dir queries -out queries_gen.go
+
+// queryName names a statement of queries/*.sql. Its values are generated,
+// one per "-- name:" (queries_gen.go, by internal/querygen): a struct
+// rather than a string, so that a misspelt name is a compile error where a
+// string literal would be a lookup that fails at run time.
+type queryName struct{ name string }
 
 // Config configures the connection pool.
 type Config struct {
@@ -91,37 +100,27 @@ func (s *Store) Close() error { return s.db.Close() }
 // Ping checks that the database answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-// loadQueries splits every queries/*.sql file into its "-- name: x"
-// statements.
+// loadQueries reads the named statements of every queries/*.sql file
+// (namedsql), by name.
 func loadQueries(fsys fs.FS) (map[string]string, error) {
-	files, err := fs.Glob(fsys, "queries/*.sql")
+	qs, err := namedsql.Read(fsys, "queries/*.sql")
 	if err != nil {
 		return nil, err
 	}
-	q := make(map[string]string)
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, err
-		}
-		for _, part := range strings.Split(string(b), "-- name: ")[1:] {
-			name, body, _ := strings.Cut(part, "\n")
-			name = strings.TrimSpace(name)
-			if _, dup := q[name]; dup {
-				return nil, fmt.Errorf("%s: query %q defined twice", f, name)
-			}
-			q[name] = strings.TrimSpace(body)
-		}
+	q := make(map[string]string, len(qs))
+	for _, x := range qs {
+		q[x.Name] = x.SQL
 	}
 	return q, nil
 }
 
-// query returns a named statement; a missing name is a programming error
-// caught by the tests, reported as an error rather than a panic.
-func (s *Store) query(name string) (string, error) {
-	sql, ok := s.q[name]
+// query returns a named statement; a name missing from queries/*.sql (a
+// queries_gen.go not regenerated since a statement was removed) is
+// reported as an error rather than a panic.
+func (s *Store) query(q queryName) (string, error) {
+	sql, ok := s.q[q.name]
 	if !ok {
-		return "", fmt.Errorf("store: no query named %q", name)
+		return "", fmt.Errorf("store: no query named %q", q.name)
 	}
 	return sql, nil
 }
@@ -182,13 +181,13 @@ func retryable(err error) bool {
 }
 
 // exec runs a named statement in tx.
-func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, name string, args ...any) error {
-	sql, err := s.query(name)
+func (s *Store) exec(ctx context.Context, tx *sqlx.Tx, q queryName, args ...any) error {
+	sql, err := s.query(q)
 	if err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, sql, args...); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", q.name, err)
 	}
 	return nil
 }

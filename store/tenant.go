@@ -22,7 +22,7 @@ const MaxKnownTenants = 1000
 // tenant picker, and is never scoped by the request's tenant.
 func (s *Store) KnownTenants(ctx context.Context) ([]string, error) {
 	var out []string
-	if err := s.selectNamed(ctx, s.db, &out, "known-tenants", MaxKnownTenants); err != nil {
+	if err := s.selectNamed(ctx, s.db, &out, qKnownTenants, MaxKnownTenants); err != nil {
 		return nil, err
 	}
 	return out, nil

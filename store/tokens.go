@@ -82,7 +82,7 @@ func (s *Store) CreateToken(ctx context.Context, name string, role channels.Role
 		return "", Token{}, fmt.Errorf("create token %s: random: %w", name, err)
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	q, err := s.query("create-token")
+	q, err := s.query(qCreateToken)
 	if err != nil {
 		return "", Token{}, err
 	}
@@ -107,7 +107,7 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (Token, error) {
 	if !wellFormedSecret(secret) {
 		return Token{}, ErrNotFound
 	}
-	q, err := s.query("lookup-token")
+	q, err := s.query(qLookupToken)
 	if err != nil {
 		return Token{}, err
 	}
@@ -134,7 +134,7 @@ func wellFormedSecret(secret string) bool {
 
 // ListTokens lists every token, revoked ones included, by name.
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	q, err := s.query("list-tokens")
+	q, err := s.query(qListTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 // API server that cached the token accepts it until its cache entry
 // expires (api.Config.TokenCacheTTL).
 func (s *Store) RevokeToken(ctx context.Context, name string) (Token, error) {
-	q, err := s.query("revoke-token")
+	q, err := s.query(qRevokeToken)
 	if err != nil {
 		return Token{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/store"
 )
 
@@ -52,9 +53,14 @@ func TestApplyUnverified(t *testing.T) {
 	insertApply(t, s, unverified("m1", "a@example.com", t0.Add(2*time.Minute)))
 	insertApply(t, s, event(channels.Sent, "m2", "b@example.com", "", t0), unverified("m2", "b@example.com", t0.Add(time.Minute)))
 	// A stored message whose send comes in the batch of the bounce: the
-	// join is found on the apply's second attempt.
+	// join is found when the apply locks, and decided at once.
 	insertApply(t, s, event(channels.Deferred, "m3", "c@example.com", "4.4.1", t0))
-	insertApply(t, s, event(channels.Sent, "m3", "c@example.com", "", t0), unverified("m3", "c@example.com", t0.Add(time.Minute)))
+	decisions := 0
+	counting := func(snap lifecycle.Snapshot) lifecycle.Plan { decisions++; return decide(snap) }
+	applyWith(t, s, counting, event(channels.Sent, "m3", "c@example.com", "", t0), unverified("m3", "c@example.com", t0.Add(time.Minute)))
+	if decisions != 1 {
+		t.Errorf("a bounce joining a send of its batch: %d decisions, want 1", decisions)
+	}
 	for _, a := range []string{"a@example.com", "b@example.com", "c@example.com"} {
 		if v, err := s.Recipient(ctx, channels.Email, a); err != nil || v.State != "quarantined" {
 			t.Errorf("%s: %+v, %v; an unverified bounce that joins its send acts", a, v, err)

@@ -88,11 +88,12 @@ func (b *Bridge) loop(ctx context.Context) error {
 //
 // It returns how many events the deliveries carried. They are stored in
 // transactions of at most BatchSize events, each enqueued as it commits;
-// a delivery is settled as soon as the transaction holding its last event
-// commits, and the ones still waiting are told the work is in progress,
-// so a large fetch never outlives the consumer's AckWait. Rejected parts
-// are kept only when their delivery settles: a delivery that goes back
-// for redelivery has kept nothing, and is not kept twice.
+// a delivery is finished (finishDelivery) as soon as the transaction
+// holding its last event commits, and the ones still waiting are told the
+// work is in progress, so a large fetch never outlives the consumer's
+// AckWait. Rejected parts are saved only when their delivery is finished:
+// a delivery that goes back for redelivery has saved nothing, and is not
+// saved twice.
 func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) (int, error) {
 	f := fetch{ds: ds, bad: make([][]rejected, len(ds)), last: make([]int, len(ds))}
 	for i, d := range ds {
@@ -109,29 +110,29 @@ func (b *Bridge) handle(ctx context.Context, ds []natsbus.Delivery) (int, error)
 			f.from = append(f.from, i)
 		}
 	}
-	settled := make([]bool, len(ds))
-	settle := func(upTo int) { // every delivery whose events are all below upTo
+	finished := make([]bool, len(ds))
+	finishUpTo := func(upTo int) { // every delivery whose events are all below upTo
 		for i, d := range ds {
-			if !settled[i] && f.last[i] < upTo {
-				settled[i] = true
-				b.settle(ctx, d, f.bad[i], f.last[i] >= 0)
+			if !finished[i] && f.last[i] < upTo {
+				finished[i] = true
+				b.finishDelivery(ctx, d, f.bad[i], f.last[i] >= 0)
 			}
 		}
 	}
-	settle(0) // deliveries with nothing to store
+	finishUpTo(0) // deliveries with nothing to store
 	for lo := 0; lo < len(f.events); lo += b.cfg.BatchSize {
 		hi := min(lo+b.cfg.BatchSize, len(f.events))
-		if err := b.store(ctx, &f, lo, hi); err != nil {
+		if err := b.insertAndEnqueue(ctx, &f, lo, hi); err != nil {
 			for i, d := range ds {
-				if !settled[i] {
+				if !finished[i] {
 					_ = d.Nak(time.Second) // not stored: the insert is idempotent
 				}
 			}
 			return len(f.events), err
 		}
-		settle(hi)
+		finishUpTo(hi)
 		for i, d := range ds {
-			if !settled[i] {
+			if !finished[i] {
 				_ = d.InProgress()
 			}
 		}
@@ -157,12 +158,13 @@ type rejected struct {
 	cause   error
 }
 
-// settle keeps a delivery's rejected parts, then acknowledges it (it
-// carried events, all stored) or terminates it (it carried nothing else);
-// a part that cannot be kept leaves the delivery for redelivery instead.
-func (b *Bridge) settle(ctx context.Context, d natsbus.Delivery, bad []rejected, carried bool) {
+// finishDelivery saves a delivery's rejected parts, then acknowledges it
+// (it carried events, all stored) or terminates it (it carried nothing
+// else); a part that cannot be saved leaves the delivery for redelivery
+// instead.
+func (b *Bridge) finishDelivery(ctx context.Context, d natsbus.Delivery, bad []rejected, carried bool) {
 	for _, r := range bad {
-		if !b.keep(ctx, d, r.payload, r.cause) {
+		if !b.saveRejected(ctx, d, r.payload, r.cause) {
 			_ = d.Nak(5 * time.Second)
 			return
 		}
@@ -174,9 +176,9 @@ func (b *Bridge) settle(ctx context.Context, d natsbus.Delivery, bad []rejected,
 	_ = d.Term("no decodable event (kept in rejected_events)")
 }
 
-// store inserts the fetch's events [lo, hi) in one transaction and
-// enqueues the ones still to apply.
-func (b *Bridge) store(ctx context.Context, f *fetch, lo, hi int) error {
+// insertAndEnqueue inserts the fetch's events [lo, hi) into the inbox in
+// one transaction and enqueues the ones still to apply.
+func (b *Bridge) insertAndEnqueue(ctx context.Context, f *fetch, lo, hi int) error {
 	events := f.events[lo:hi]
 	pending, err := b.inbox.InsertEvents(ctx, events)
 	if errors.Is(err, store.ErrBadData) {
@@ -214,10 +216,10 @@ func (b *Bridge) insertEach(ctx context.Context, f *fetch, lo, hi int) ([]string
 	return pending, nil
 }
 
-// keep stores a payload that cannot become an event in rejected_events and
-// reports whether it could; the caller leaves its delivery for redelivery
-// when not, so nothing is lost.
-func (b *Bridge) keep(ctx context.Context, d natsbus.Delivery, payload []byte, cause error) bool {
+// saveRejected stores a payload that cannot become an event in
+// rejected_events and reports whether it could; the caller leaves its
+// delivery for redelivery when not, so nothing is lost.
+func (b *Bridge) saveRejected(ctx context.Context, d natsbus.Delivery, payload []byte, cause error) bool {
 	if err := b.inbox.InsertRejected(ctx, d.Subject, cause.Error(), payload); err != nil {
 		b.log.ErrorContext(ctx, "cannot keep rejected event; leaving it on NATS", "error", err, "subject", d.Subject)
 		return false

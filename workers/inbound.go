@@ -69,7 +69,7 @@ func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
 		why = err.Error()
 	}
 	if len(events) == 0 {
-		in.keep(ctx, d, why)
+		in.saveRejected(ctx, d, why)
 		return
 	}
 	if err := in.pub.Publish(ctx, events); err != nil {
@@ -88,9 +88,10 @@ func (in *Inbound) handle(ctx context.Context, d natsbus.Delivery) {
 	_ = d.Ack()
 }
 
-// keep stores a payload that gave no event in the rejected table, with the
-// reason, for operators (and rule qualification) to look at.
-func (in *Inbound) keep(ctx context.Context, d natsbus.Delivery, why string) {
+// saveRejected stores a payload that gave no event in the rejected table,
+// with the reason, for operators (and rule qualification) to look at, and
+// acknowledges it; a payload it cannot store goes back for redelivery.
+func (in *Inbound) saveRejected(ctx context.Context, d natsbus.Delivery, why string) {
 	payload := d.Data
 	if s, ok := in.handler.(Sampler); ok {
 		payload = s.Sample(d.Data)

@@ -26,9 +26,8 @@ type Verdicts map[string]channels.Verdict
 // Classify returns the verdict recorded for e.
 func (v Verdicts) Classify(e channels.Event) channels.Verdict { return v[e.Key()] }
 
-// Decide classifies the snapshot's events in time order (but those it is
-// given a verdict for, snap.Verdicts) and returns the plan that applies
-// them. It never fails: every event gets a verdict.
+// Decide classifies the snapshot's events in time order and returns the
+// plan that applies them. It never fails: every event gets a verdict.
 func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	d := &decider{
 		policy:     p,
@@ -41,10 +40,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	events := slices.Clone(snap.Events)
 	slices.SortStableFunc(events, func(a, b channels.Event) int { return a.OccurredAt.Compare(b.OccurredAt) })
 	for _, e := range events {
-		v, ok := snap.Verdicts[e.Key()]
-		if !ok {
-			v = c.Classify(e)
-		}
+		v := c.Classify(e)
 		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.Key(), Channel: e.Channel, Verdict: v})
 		if e.Unverified && !d.joinsSend(e) {
 			d.unverified(e)
@@ -113,8 +109,9 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	}
 	entered := d.moveStatus(&m, e, v)
 	if v.Outcome == channels.OutcomeComplaint && !m.Complained {
+		was := m
 		m.Complained = true
-		d.count(m, Counts{Complaints: 1})
+		Recount(d.plan.Buckets, was, m)
 	}
 	d.messages[k] = m
 	return entered
@@ -128,7 +125,7 @@ func (d *decider) send(m *Message, e channels.Event) {
 	}
 	m.SentAt = e.OccurredAt
 	m.EventID = e.Key()
-	d.count(*m, counted(*m))
+	count(d.plan.Buckets, *m, counted(*m))
 }
 
 // learnRoute gives m the route of e's provider when m has none yet (see
@@ -140,9 +137,9 @@ func (d *decider) learnRoute(m *Message, e channels.Event) {
 		return
 	}
 	c := counted(*m)
-	d.count(*m, scaleCounts(c, -1))
+	count(d.plan.Buckets, *m, Counts{}.Sub(c))
 	m.Route = Route(e.Provider)
-	d.count(*m, c)
+	count(d.plan.Buckets, *m, c)
 }
 
 // returnPaths are the providers of reports that come back from outside a
@@ -163,11 +160,8 @@ func counted(m Message) Counts {
 	if m.SentAt.IsZero() {
 		return Counts{}
 	}
-	c := statusCounts(m.Status, 1)
+	c := CountsOf(m)
 	c.Sent = 1
-	if m.Complained {
-		c.Complaints = 1
-	}
 	return c
 }
 
@@ -176,9 +170,9 @@ func (d *decider) moveStatus(m *Message, e channels.Event, v channels.Verdict) b
 	if next == m.Status {
 		return false
 	}
-	old := m.Status
-	d.count(*m, addCounts(statusCounts(old, -1), statusCounts(next, 1)))
+	was := *m
 	m.Status, m.Reason, m.EventID = next, string(v.Reason), e.Key()
+	Recount(d.plan.Buckets, was, *m)
 	if next != StatusSoft {
 		m.RetryDueAt = time.Time{}
 		return false
@@ -204,43 +198,6 @@ func nextStatus(cur Status, o channels.Outcome) Status {
 		return StatusSoft
 	}
 	return cur
-}
-
-func statusCounts(s Status, n int64) Counts {
-	switch s {
-	case StatusDelivered:
-		return Counts{Delivered: n}
-	case StatusSoft:
-		return Counts{Soft: n}
-	case StatusHard:
-		return Counts{Hard: n}
-	}
-	return Counts{}
-}
-
-func scaleCounts(c Counts, n int64) Counts {
-	return Counts{
-		Sent: n * c.Sent, Delivered: n * c.Delivered, Soft: n * c.Soft, Hard: n * c.Hard, Complaints: n * c.Complaints,
-		Unverified: n * c.Unverified,
-	}
-}
-
-func addCounts(a, b Counts) Counts {
-	return Counts{
-		Sent: a.Sent + b.Sent, Delivered: a.Delivered + b.Delivered,
-		Soft: a.Soft + b.Soft, Hard: a.Hard + b.Hard, Complaints: a.Complaints + b.Complaints,
-		Unverified: a.Unverified + b.Unverified,
-	}
-}
-
-// count adds c to the bucket of m's send; a message not yet sent has no
-// bucket, and is counted whole when its sent event comes.
-func (d *decider) count(m Message, c Counts) {
-	if m.SentAt.IsZero() || c == (Counts{}) {
-		return
-	}
-	k := BucketKey{m.Tenant, m.Channel, m.Campaign, m.Domain, m.Route, m.SentAt.UTC().Truncate(time.Hour)}
-	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], c)
 }
 
 func fill(dst *string, v string) {

@@ -576,24 +576,6 @@ func TestTenantsAreSeparate(t *testing.T) {
 	}
 }
 
-// TestGivenVerdictsAreNotClassifiedAgain: a verdict the snapshot carries
-// for an event (store.Apply's decision ahead) is the one applied; the
-// other events are classified.
-func TestGivenVerdictsAreNotClassifiedAgain(t *testing.T) {
-	given := ev(channels.Failed, "m1", "a@example.com", 1, "soft/mailbox_full")
-	other := ev(channels.Failed, "m2", "b@example.com", 1, "hard/user_unknown")
-	v := channels.Verdict{Outcome: channels.OutcomeSoft, Reason: "decided_ahead", Rule: "t.ahead@1"}
-	p := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: []channels.Event{given, other},
-		Verdicts: map[string]channels.Verdict{given.Key(): v}})
-	got := map[string]string{}
-	for _, a := range p.Applied {
-		got[a.EventID] = a.Verdict.Rule
-	}
-	if got[given.Key()] != "t.ahead@1" || got[other.Key()] != "t.user_unknown@1" {
-		t.Errorf("rules applied: %v; want the given verdict for m1, the classifier's for m2", got)
-	}
-}
-
 // TestOneMessageThreeRecipients: an ESP reports each recipient of one
 // message under the message's id; each recipient is a delivery of its own,
 // counted once, with its own status, soft count and retry.

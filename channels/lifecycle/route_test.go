@@ -124,7 +124,7 @@ func TestRouteMovesOnceAcrossBatches(t *testing.T) {
 			messages[m.Key()] = m
 		}
 		for k, c := range p.Buckets {
-			total[k] = addCounts(total[k], c)
+			total[k] = total[k].Add(c)
 		}
 	}
 	key := func(route string) BucketKey {

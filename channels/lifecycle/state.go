@@ -111,10 +111,6 @@ type Snapshot struct {
 	Messages   map[MessageKey]Message
 	Recipients map[RecipientKey]Recipient
 	Allowed    map[RecipientKey]bool
-	// Verdicts, by event key, are verdicts an earlier decision of the
-	// same apply already gave (store.Apply decides a batch's new messages
-	// ahead): Decide uses them instead of classifying those events again.
-	Verdicts map[string]channels.Verdict
 }
 
 // Applied is the verdict recorded on one event.

@@ -46,5 +46,5 @@ func (d *decider) joinsSend(e channels.Event) bool {
 // "auto-reply"), not the mail.
 func (d *decider) unverified(e channels.Event) {
 	k := BucketKey{Tenant: e.TenantName(), Channel: e.Channel, Route: e.Provider, Hour: e.OccurredAt.UTC().Truncate(time.Hour)}
-	d.plan.Buckets[k] = addCounts(d.plan.Buckets[k], Counts{Unverified: 1})
+	d.plan.Buckets[k] = d.plan.Buckets[k].Add(Counts{Unverified: 1})
 }

@@ -26,8 +26,8 @@ FOR UPDATE OF e SKIP LOCKED;
 -- name: read-messages
 -- The stored deliveries of a batch's messages (every recipient of each
 -- message id), without locking them: the apply joins its events to them
--- (resolveDeliveries), creates the others whole (insert-messages), and
--- locks these (lock-messages). A prefix of the primary key.
+-- (resolveDeliveries), locks these (lock-messages), and creates the others
+-- whole once it has decided (insert-messages). A prefix of the primary key.
 SELECT m.tenant, m.channel, m.message_id, m.recipient
 FROM messages m
 JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id) USING (tenant, channel, message_id);
@@ -37,7 +37,8 @@ JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id
 -- write each, where a placeholder row, its lock and a non-HOT update
 -- would be three. In key order, as every lock; a key
 -- another transaction created meanwhile waits for it to end, then is not
--- inserted, and the caller locks it instead. RETURNING names the inserted.
+-- inserted: the caller locks it instead (lock-messages-nowait).
+-- RETURNING names the inserted.
 INSERT INTO messages (tenant, channel, message_id, recipient, campaign, domain, sent_at, status, complained,
                       reason, event_id, retry_attempt, retry_due_at, retry_reason, route, updated_at)
 SELECT tenant, channel, message_id, recipient, campaign, domain, NULLIF(sent_at, '')::timestamptz, status, complained,
@@ -59,6 +60,18 @@ JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel
   USING (tenant, channel, message_id, recipient)
 ORDER BY m.tenant, m.channel, m.message_id, m.recipient
 FOR UPDATE OF m;
+
+-- name: lock-messages-nowait
+-- Deliveries another apply created while this one decided, locked after
+-- its recipients, out of the lock order: NOWAIT, so that a lock another
+-- apply holds fails at once (55P03) rather than risk a deadlock.
+SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
+       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
+FROM messages m
+JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel, message_id, recipient)
+  USING (tenant, channel, message_id, recipient)
+ORDER BY m.tenant, m.channel, m.message_id, m.recipient
+FOR UPDATE OF m NOWAIT;
 
 -- name: ensure-recipients
 INSERT INTO recipients (tenant, channel, address)
