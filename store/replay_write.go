@@ -287,7 +287,6 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 	return out, nil
 }
 
-
 func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
 	cols := make([][]string, 5)
 	var months monthSet
