@@ -42,7 +42,7 @@ func (h *Handler) activeAlerts(ctx context.Context, f filter) ([]alertLine, erro
 		}
 		l := alertLine{Level: a.To, Channel: a.Channel, Campaign: a.Campaign, Provider: a.Provider,
 			Metric: strings.ReplaceAll(a.Metric, "_", " "), AlertChange: a}
-		if a.To == "critical" {
+		if a.To == channels.AlertCritical {
 			crit = append(crit, l)
 		} else {
 			warn = append(warn, l)
