@@ -3,7 +3,6 @@ package email
 import (
 	"fmt"
 	"iter"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -156,7 +155,7 @@ const mboxPerGoroutine = 64
 // goroutines.
 func classifyFile(f MailFile, c Classifier, workers int) FileResult {
 	res := FileResult{File: f}
-	raw, err := os.ReadFile(f.Path)
+	raw, err := readMailFile(f.Path)
 	if err != nil {
 		res.Notes, res.Failed = []string{err.Error()}, true
 		return res
