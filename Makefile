@@ -10,12 +10,14 @@ FUZZTIME ?= 30s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS)
+CONFIG   ?= $(REBOND_CONFIG)
+
+run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS); CONFIG=file.yaml to use a configuration file
 	@umask 077; mkdir -p $(DATA_DIR)
 	@[ -n "$$REBOND_ADMIN_TOKEN" ] || bash deploy/local/admin-token.sh $(DATA_DIR)
 	@[ -n "$$REBOND_ADMIN_TOKEN" ] || echo "rebond: admin token (Authorization: Bearer ...) is in $(DATA_DIR)/admin-token"
-	REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
-	REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \
+	REBOND_CONFIG=$(CONFIG) REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
+	REBOND_CONFIG=$(CONFIG) REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \
 		./bin/rebond serve
 
 build: ## build bin/rebond
@@ -25,6 +27,7 @@ services: ## check PostgreSQL and Redis, start them if they are down
 	@bash deploy/local/services.sh
 
 test: ## the whole suite with the race detector, against real PostgreSQL, Redis and NATS
+	@echo "make test: go vet, then gofmt, then the race-enabled build and tests of every package (a few minutes; packages print as they finish)"
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -count=1 -timeout 15m ./...

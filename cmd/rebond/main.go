@@ -64,15 +64,17 @@ HTTP delivery receipts), classifies them with versioned rules, keeps every
 recipient's state (quarantined, suspended, active) and reports soft and hard
 rejection rates per campaign.
 
-Configuration: the embedded defaults (configs/rebond.yaml), then --config FILE,
-then REBOND_* environment variables (REBOND_DATABASE_URL, REBOND_REDIS_URL,
+Configuration: the embedded defaults (configs/rebond.yaml), then --config FILE
+(or REBOND_CONFIG=FILE), then REBOND_* environment variables (REBOND_DATABASE_URL, REBOND_REDIS_URL,
 REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().StringVar(&g.configPath, "config", "", "YAML file overriding the embedded defaults")
+	// REBOND_CONFIG names the file where a flag cannot be passed (make run
+	// CONFIG=..., a container's environment); --config wins over it.
+	root.PersistentFlags().StringVar(&g.configPath, "config", os.Getenv("REBOND_CONFIG"), "YAML file overriding the embedded defaults (env REBOND_CONFIG)")
 	root.PersistentFlags().StringVar(&g.tenant, "tenant", channels.DefaultTenant, "the tenant whose data a command reads and changes (rates, rules, qualify, replay)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if !channels.ValidTenant(g.tenant) {

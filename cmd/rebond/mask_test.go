@@ -64,3 +64,36 @@ func TestMaskURLs(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigFromEnvironment: REBOND_CONFIG names the file where no flag
+// can be passed (make run CONFIG=..., a container), and --config wins
+// over it. Not parallel: it sets the process environment.
+func TestConfigFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, addr string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("admin_token: admin-secret-0123456789\nhttp: {addr: \""+addr+"\"}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	fromEnv, fromFlag := write("env.yaml", "127.0.0.1:18181"), write("flag.yaml", "127.0.0.1:18282")
+	t.Setenv("REBOND_CONFIG", fromEnv)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"config"}, "127.0.0.1:18181"},
+		{[]string{"config", "--config", fromFlag}, "127.0.0.1:18282"},
+	} {
+		var out, errb bytes.Buffer
+		cmd := newRootCmd(&out, &errb)
+		cmd.SetArgs(tc.args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("rebond %v: %v (%s)", tc.args, err, errb.String())
+		}
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("rebond %v: the configuration does not show %s:\n%s", tc.args, tc.want, out.String())
+		}
+	}
+}

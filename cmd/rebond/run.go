@@ -15,8 +15,11 @@ type part struct {
 }
 
 // runParts runs every part until ctx ends; if one fails, the others are
-// stopped and its error returned.
+// stopped and its error returned. A stop asked from outside (ctx ends:
+// SIGINT, SIGTERM) is logged when it starts and when every part has
+// drained, so an operator sees that a slow stop is draining, not hung.
 func runParts(ctx context.Context, parts []part, log *slog.Logger) error {
+	outer := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
@@ -28,13 +31,23 @@ func runParts(ctx context.Context, parts []part, log *slog.Logger) error {
 		go func() { done <- result{p.name, p.run(ctx)} }()
 	}
 	var first error
-	for range parts {
-		r := <-done
-		if r.err != nil && first == nil {
-			first = fmt.Errorf("%s: %w", r.name, r.err)
-			log.Error("part failed; stopping", "part", r.name, "error", r.err)
+	stopping, asked := outer.Done(), time.Now()
+	for left := len(parts); left > 0; {
+		select {
+		case <-stopping:
+			stopping, asked = nil, time.Now()
+			log.Info("rebond stopping: draining every part (in-flight requests, batches and receipts finish)", "parts", left)
+		case r := <-done:
+			left--
+			if r.err != nil && first == nil {
+				first = fmt.Errorf("%s: %w", r.name, r.err)
+				log.Error("part failed; stopping", "part", r.name, "error", r.err)
+			}
+			cancel()
 		}
-		cancel()
+	}
+	if outer.Err() != nil {
+		log.Info("rebond stopped", "drain", time.Since(asked).Round(time.Millisecond))
 	}
 	return first
 }
