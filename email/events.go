@@ -15,8 +15,8 @@ import (
 // shipped rules classify ignored/auto_reply: the provider, unlike any text,
 // cannot be written by a remote server into a bounce.
 const (
-	Provider          = "bounce-mail"
-	ProviderAutoReply = "auto-reply"
+	Provider          = channels.ProviderBounceMail
+	ProviderAutoReply = channels.ProviderAutoReply
 )
 
 // UndisclosedRecipient is the recipient of a complaint whose report names

@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rebond/rebond/channels"
-	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/channels/rules"
 	"github.com/rebond/rebond/configs"
 	"github.com/rebond/rebond/email"
@@ -167,14 +166,12 @@ func TestEventsUndisclosedComplaint(t *testing.T) {
 }
 
 // TestProvidersAreReturnPaths: the providers this adapter writes name mail
-// that came back to rebond, which lifecycle must not take for a route
-// (lifecycle.ReturnPath keeps its own copy of the names: the core does not
-// import adapters).
+// that came back to rebond, which lifecycle must not take for a route.
 func TestProvidersAreReturnPaths(t *testing.T) {
 	t.Parallel()
 	for _, p := range []string{email.Provider, email.ProviderAutoReply} {
-		if !lifecycle.ReturnPath(p) {
-			t.Errorf("lifecycle.ReturnPath(%q) = false: a bounce would give its delivery a route", p)
+		if !channels.ReturnPath(p) {
+			t.Errorf("channels.ReturnPath(%q) = false: a bounce would give its delivery a route", p)
 		}
 	}
 }

@@ -133,7 +133,9 @@ func (d *decider) send(m *Message, e channels.Event) {
 // without a route moves whole to its route's bucket, in this plan: what
 // it counts leaves the bucket without a route and enters the new one.
 func (d *decider) learnRoute(m *Message, e channels.Event) {
-	if m.Route != "" || e.Provider == "" || ReturnPath(e.Provider) {
+	// A returned mail gives no route: if it did, a split by route would
+	// sort deliveries by outcome, not by path.
+	if m.Route != "" || e.Provider == "" || channels.ReturnPath(e.Provider) {
 		return
 	}
 	c := counted(*m)
@@ -141,18 +143,6 @@ func (d *decider) learnRoute(m *Message, e channels.Event) {
 	m.Route = Route(e.Provider)
 	count(d.plan.Buckets, *m, c)
 }
-
-// returnPaths are the providers of reports that come back from outside a
-// delivery's sending path: mail returned to rebond's own SMTP listener or
-// bounce mailboxes (the email adapter's "bounce-mail" and "auto-reply").
-var returnPaths = map[string]bool{"bounce-mail": true, "auto-reply": true}
-
-// ReturnPath says whether provider names a return path rather than a
-// route. A returned mail says what happened, not which way the message
-// went, and only failed messages come back: if it gave a route, a split
-// by route would sort deliveries by outcome, not by path. So it never
-// sets one.
-func ReturnPath(provider string) bool { return returnPaths[provider] }
 
 // counted is what a delivery counts in its send's bucket: nothing before
 // its send, then the send, its status and its complaint.

@@ -35,7 +35,7 @@
 // names a provider — "smpp:<gateway>" for a receipt of rebond's own SMPP
 // bind, the webhook's provider ("kannel", "twilio", "ses"…), the sender's
 // own word when its "sent" event names one. Mail that comes back to
-// rebond (bounces, auto-replies: ReturnPath) names no route: it says what
+// rebond (bounces, auto-replies: channels.ReturnPath) names no route: it says what
 // happened, not which way the message went. A delivery no event named a
 // route for has the empty route. Its rate bucket is keyed by the route
 // too (BucketKey), so rates split by SMPP gateway or webhook.
