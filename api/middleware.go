@@ -38,7 +38,7 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 		case !ok:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rebond"`)
 			writeError(w, http.StatusUnauthorized, "missing or invalid bearer token")
-		case !roleIncludes(p.role, need):
+		case !p.role.Includes(need):
 			writeError(w, http.StatusForbidden, fmt.Sprintf("a %s token may not call %s (it needs %s)", p.role, pattern, need))
 		case !s.limits.allow(p.actor, pattern):
 			w.Header().Set("Retry-After", "1")

@@ -39,19 +39,3 @@ var routeRoles = map[string]channels.Role{
 	"POST /v1/qualification/{group}/keep":              channels.RoleOperate,
 	"POST /v1/qualification/{group}/ignore":            channels.RoleOperate,
 }
-
-// roleIncludes says whether a token of role have may call a route that
-// needs role need: admin includes every role, operate includes read, and
-// no other role includes another (an ingest token cannot read, a read
-// token cannot ingest).
-func roleIncludes(have, need channels.Role) bool {
-	switch {
-	case need == "":
-		return false // no route without a role
-	case have == channels.RoleAdmin:
-		return true
-	case have == channels.RoleOperate:
-		return need == channels.RoleOperate || need == channels.RoleRead
-	}
-	return have == need
-}

@@ -31,3 +31,21 @@ func RoleNames() []string {
 	}
 	return names
 }
+
+// Includes says whether a token of role r may do what needs role need:
+// admin includes every role, operate includes read, and no other role
+// includes another (an ingest token cannot read, a read token cannot
+// ingest). No role includes the empty role, so an action whose role was
+// never decided is refused to everyone. The API's route table and the
+// dashboard's actions both ask it.
+func (r Role) Includes(need Role) bool {
+	switch {
+	case need == "":
+		return false
+	case r == RoleAdmin:
+		return true
+	case r == RoleOperate:
+		return need == RoleOperate || need == RoleRead
+	}
+	return r == need
+}
