@@ -83,4 +83,5 @@ var (
 	qLookupToken                 = queryName{"lookup-token"}                  // tokens.sql
 	qListTokens                  = queryName{"list-tokens"}                   // tokens.sql
 	qRevokeToken                 = queryName{"revoke-token"}                  // tokens.sql
+	qLiveToken                   = queryName{"live-token"}                    // tokens.sql
 )

@@ -107,17 +107,39 @@ func (s *Store) LookupToken(ctx context.Context, secret string) (Token, error) {
 	if !wellFormedSecret(secret) {
 		return Token{}, ErrNotFound
 	}
-	q, err := s.query(qLookupToken)
+	t, err := s.token(ctx, qLookupToken, hashSecret(secret))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Token{}, fmt.Errorf("look up token: %w", err)
+	}
+	return t, err
+}
+
+// LiveToken returns the live token of this id; ErrNotFound when there is
+// none or it is revoked. The dashboard asks it on every request of a
+// session signed in with a stored token, so a revocation ends the session
+// at once, and the token's role and tenant are read, never remembered.
+func (s *Store) LiveToken(ctx context.Context, id int64) (Token, error) {
+	t, err := s.token(ctx, qLiveToken, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Token{}, fmt.Errorf("live token %d: %w", id, err)
+	}
+	return t, err
+}
+
+// token runs a statement that returns at most one token row:
+// ErrNotFound when it returns none.
+func (s *Store) token(ctx context.Context, name queryName, arg any) (Token, error) {
+	q, err := s.query(name)
 	if err != nil {
 		return Token{}, err
 	}
 	var t Token
-	err = s.db.GetContext(ctx, &t, q, hashSecret(secret))
+	err = s.db.GetContext(ctx, &t, q, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrNotFound
 	}
 	if err != nil {
-		return Token{}, fmt.Errorf("look up token: %w", err)
+		return Token{}, err
 	}
 	return t.utc(), nil
 }
@@ -153,19 +175,11 @@ func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
 // API server that cached the token accepts it until its cache entry
 // expires (api.Config.TokenCacheTTL).
 func (s *Store) RevokeToken(ctx context.Context, name string) (Token, error) {
-	q, err := s.query(qRevokeToken)
-	if err != nil {
-		return Token{}, err
-	}
-	var t Token
-	err = s.db.GetContext(ctx, &t, q, name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Token{}, fmt.Errorf("revoke token %s: %w", name, ErrNotFound)
-	}
+	t, err := s.token(ctx, qRevokeToken, name)
 	if err != nil {
 		return Token{}, fmt.Errorf("revoke token %s: %w", name, err)
 	}
-	return t.utc(), nil
+	return t, nil
 }
 
 // utc puts the times in UTC, as the rest of the store returns them.

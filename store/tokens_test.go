@@ -38,6 +38,13 @@ func TestTokenLifecycle(t *testing.T) {
 		}
 	}
 
+	if live, err := s.LiveToken(ctx, tok.ID); err != nil || live.Name != "shop-ingest" || live.Role != channels.RoleIngest || live.Tenant != channels.DefaultTenant {
+		t.Errorf("live token by id: %+v, %v", live, err)
+	}
+	if _, err := s.LiveToken(ctx, tok.ID+1000); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("live token of an unknown id: %v, want ErrNotFound", err)
+	}
+
 	if _, _, err := s.CreateToken(ctx, "shop-ingest", channels.RoleRead, "acme"); !errors.Is(err, store.ErrTokenExists) {
 		t.Errorf("second token with the name: %v, want ErrTokenExists", err)
 	}
@@ -50,6 +57,9 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 	if _, err := s.LookupToken(ctx, secret); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("revoked token looked up: %v", err)
+	}
+	if _, err := s.LiveToken(ctx, tok.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoked token live by id: %v, want ErrNotFound", err)
 	}
 	if _, _, err := s.CreateToken(ctx, "shop-ingest", channels.RoleRead, ""); !errors.Is(err, store.ErrTokenExists) {
 		t.Errorf("a revoked token's name must stay taken: %v", err)

@@ -23,3 +23,10 @@ ORDER BY name;
 UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
 WHERE name = $1
 RETURNING id, name, role, tenant, created_at, last_used_at, revoked_at;
+
+-- name: live-token
+-- A live token by its id, for the dashboard's sessions, which keep the id
+-- and never the secret. A plain read: a page view is no use to record.
+SELECT id, name, role, tenant, created_at, last_used_at, revoked_at
+FROM api_tokens
+WHERE id = $1 AND revoked_at IS NULL;
