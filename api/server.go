@@ -101,7 +101,9 @@ type Config struct {
 	// routes; nil answers them 501.
 	Rules RuleBook
 	// UI is the web dashboard, mounted at GET and POST /ui/ (package ui;
-	// it authenticates with its own session cookie); nil mounts nothing.
+	// it signs in with the same tokens, then keeps its own session cookie;
+	// the 401s of its sign-in count in the failure throttle below); nil
+	// mounts nothing.
 	UI http.Handler
 }
 

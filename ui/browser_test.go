@@ -34,16 +34,22 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// screenshotDir is where the browser test leaves its screenshots:
+// screenshotDir is where the browser tests leave their screenshots:
 // $ARTIFACTS/ui-screenshots when set, else ui/testdata/screenshots
-// (ignored by git). Look at them after a change to the pages.
+// (ignored by git). Each is logged with its absolute path, so a test
+// run's output says where they are (go test -v, or on failure). Look at
+// them after a change to the pages.
 func screenshotDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join("testdata", "screenshots")
 	if a := os.Getenv("ARTIFACTS"); a != "" {
 		dir = filepath.Join(a, "ui-screenshots")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := filepath.Abs(dir)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -175,9 +181,17 @@ func (b *browser) shot(name string) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(b.dir, name+".png"), png, 0o644); err != nil {
+	b.save(name, png)
+}
+
+// save writes a screenshot and logs where it is.
+func (b *browser) save(name string, png []byte) {
+	b.t.Helper()
+	path := filepath.Join(b.dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
+	b.t.Logf("screenshot %s", path)
 }
 
 // view saves a screenshot of what the screen shows, after scrolling sel
@@ -191,9 +205,7 @@ func (b *browser) view(name, sel string) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(b.dir, name+".png"), png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
+	b.save(name, png)
 }
 
 // TestBrowser drives the dashboard in headless Chromium as a campaign
@@ -287,10 +299,16 @@ func TestBrowser(t *testing.T) {
 	b.do("sign out", chromedp.EmulateReset(), chromedp.Click("form.logout button"), chromedp.WaitVisible("#token"))
 	b.see("signed out", "You are signed out")
 	b.open("/ui/", "#token")
+	b.clean()
+}
 
+// clean fails the test for every problem the pages reported that no
+// step expected.
+func (b *browser) clean() {
+	b.t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, p := range b.problems {
-		t.Errorf("in the page: %s", p)
+		b.t.Errorf("in the page: %s", p)
 	}
 }

@@ -8,10 +8,13 @@
 // embedded. Nothing is fetched from elsewhere, so the dashboard works
 // offline and under a strict Content-Security-Policy.
 //
-// Access needs the admin token once, on the login page; the browser then
-// holds a session cookie that carries only an HMAC-signed expiry (see
-// session.go). Every POST checks that it comes from the dashboard's own
-// origin (see csrf.go).
+// Access needs a token once, on the login page: the configured admin
+// token, or a stored API token of role read, operate or admin. The
+// browser then holds a session cookie that carries only an HMAC-signed
+// expiry and the token's id (see session.go); every request acts as that
+// token, with its role and tenant read again from the store (access.go).
+// Every POST checks that it comes from the dashboard's own origin (see
+// csrf.go).
 package ui
 
 import (
@@ -35,8 +38,13 @@ const Prefix = "/ui/"
 
 // Config configures the dashboard.
 type Config struct {
-	// AdminToken is the token the login page asks for; required.
+	// AdminToken is the configured admin token: it signs in for every
+	// tenant and the task queues; required.
 	AdminToken string
+	// Tokens finds the stored API tokens, which sign in for their tenant
+	// and role (read, operate, admin; an ingest token cannot read); nil
+	// accepts the admin token alone.
+	Tokens TokenStore
 	// SessionKey signs session cookies. Empty: a key derived from the
 	// admin token, so that every API replica accepts the same sessions
 	// and changing the token ends them all.
@@ -49,8 +57,9 @@ type Config struct {
 	// minimum of the worst-domains list (default 100).
 	MinVolume int64
 	// Queues, when set, is the Asynq queue monitor (asynqmon) mounted at
-	// Prefix+"queues/" behind the same session; it may change tasks
-	// (retry, delete), so every non-GET request also passes the
+	// Prefix+"queues/" behind the same session, for the configured admin
+	// token only (the queues hold every tenant's tasks); it may change
+	// tasks (retry, delete), so every non-GET request also passes the
 	// same-origin check.
 	Queues http.Handler
 	// Numbers are the default regions a searched or released SMS number
@@ -96,7 +105,9 @@ type Reader interface {
 
 // TenantLister names the tenants rebond knows (store.Store.KnownTenants).
 // When the Reader given to New also implements it, the header's tenant
-// field suggests them; otherwise the field takes a typed name only.
+// field suggests them to the configured admin token (a stored token sees
+// its own tenant only, and no other's name); otherwise the field takes a
+// typed name only.
 type TenantLister interface {
 	KnownTenants(ctx context.Context) ([]string, error)
 }
@@ -156,7 +167,7 @@ func (h *Handler) routes() error {
 	mux.HandleFunc("GET "+Prefix+"login", h.getLogin)
 	mux.HandleFunc("POST "+Prefix+"login", h.sameOrigin(h.postLogin))
 	mux.HandleFunc("POST "+Prefix+"logout", h.sameOrigin(h.postLogout))
-	mux.Handle("POST "+Prefix+"recipient/release", h.authenticated(h.sameOrigin(h.postRelease)))
+	mux.Handle("POST "+Prefix+"recipient/release", h.authenticated(actRelease, h.sameOrigin(h.postRelease)))
 	for path, fn := range map[string]pageFunc{
 		"{$}":       h.overview,
 		"campaigns": h.campaigns,
@@ -164,12 +175,13 @@ func (h *Handler) routes() error {
 		"domains":   h.domains,
 		"reasons":   h.reasons,
 		"recipient": h.recipient,
+		"access":    h.access,
 	} {
-		mux.Handle("GET "+Prefix+path, h.authenticated(h.render(fn)))
+		mux.Handle("GET "+Prefix+path, h.authenticated(actView, h.render(fn)))
 	}
 	if h.cfg.Queues != nil {
 		q := h.cfg.Queues
-		mux.Handle(Prefix+"queues/", h.authenticated(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.Handle(Prefix+"queues/", h.authenticated(actQueues, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				q.ServeHTTP(w, r)
 				return
@@ -177,7 +189,7 @@ func (h *Handler) routes() error {
 			h.sameOrigin(q.ServeHTTP)(w, r)
 		})))
 	}
-	mux.Handle(Prefix, h.authenticated(h.render(h.notFound)))
+	mux.Handle(Prefix, h.authenticated(actView, h.render(h.notFound)))
 	h.mux = mux
 	return nil
 }
@@ -198,23 +210,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	// The dashboard is the admin token's, which acts for any tenant: it
-	// shows the one ?tenant= named last (remembered in a cookie, so the
-	// pages' links keep it), the default tenant otherwise.
-	t := r.URL.Query().Get("tenant")
-	if t != "" {
-		if !channels.ValidTenant(t) {
-			http.Error(w, "tenant: not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", http.StatusBadRequest)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: tenantCookie, Value: t, Path: Prefix, HttpOnly: true,
-			Secure: h.cfg.SecureCookies, SameSite: http.SameSiteStrictMode})
-	} else if c, err := r.Cookie(tenantCookie); err == nil && channels.ValidTenant(c.Value) {
-		t = c.Value
-	}
-	if t != "" {
-		r = r.WithContext(channels.WithTenant(r.Context(), t))
-	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -270,6 +265,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 		h.log.ErrorContext(r.Context(), "ui: page failed", "path", r.URL.Path, "error", err)
 	}
 	v.Title, v.Error = "Something went wrong", msg
+	if status == http.StatusForbidden {
+		v.Title = "Not with this token"
+	}
 	h.write(w, r, status, "error", v)
 }
 

@@ -67,10 +67,16 @@ func bodyOf(t testing.TB, res *http.Response) string {
 	return string(b)
 }
 
-// login signs in with the token and returns the session cookie.
+// login signs in with the admin token and returns the session cookie.
 func login(t testing.TB, h http.Handler) *http.Cookie {
 	t.Helper()
-	res := do(t, h, "POST", "http://example.com/ui/login", url.Values{"token": {testToken}}, nil, "Origin", "http://example.com")
+	return loginAs(t, h, testToken)
+}
+
+// loginAs signs in with token and returns the session cookie.
+func loginAs(t testing.TB, h http.Handler, token string) *http.Cookie {
+	t.Helper()
+	res := do(t, h, "POST", "http://example.com/ui/login", url.Values{"token": {token}}, nil, "Origin", "http://example.com")
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: status %d, want 303", res.StatusCode)
 	}

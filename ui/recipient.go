@@ -30,10 +30,11 @@ type recipientData struct {
 	View      store.RecipientView
 	Known     bool
 	Events    []store.EventVerdict
-	// CanRelease offers the release form: a releaser is configured and
-	// the recipient is quarantined or suspended (a deny-list entry is
-	// removed from the list instead).
-	CanRelease, Releasable bool
+	// Releasable: the recipient is quarantined or suspended (a deny-list
+	// entry is removed from the list instead). CanRelease offers the
+	// release form: a releaser is configured and the session's role may
+	// release; MayRelease is the role's part alone.
+	CanRelease, MayRelease, Releasable bool
 }
 
 // recipient answers "why is this recipient excluded?": the pre-send
@@ -42,7 +43,8 @@ type recipientData struct {
 func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	v.Title, v.Active = "Why is this recipient excluded?", "recipient"
 	q := r.URL.Query()
-	d := recipientData{Channel: v.Filter.Channel, Query: q.Get("address"), CanRelease: h.releaser != nil}
+	d := recipientData{Channel: v.Filter.Channel, Query: q.Get("address"), MayRelease: v.Who.may(actRelease)}
+	d.CanRelease = d.MayRelease && h.releaser != nil
 	if msg, ok := releaseNotices[q.Get("done")]; ok {
 		v.Notices = append(v.Notices, msg)
 	}

@@ -22,8 +22,6 @@ type Releaser interface {
 }
 
 const (
-	// releaseActor names the dashboard in the audit history.
-	releaseActor = "ui:admin"
 	// maxReleaseReason bounds the reason typed in the form.
 	maxReleaseReason = 500
 	// maxReleaseBody bounds the release form.
@@ -57,7 +55,8 @@ func (h *Handler) postRelease(w http.ResponseWriter, r *http.Request) {
 		back("reason")
 		return
 	}
-	err = h.releaser.Release(r.Context(), ch, addr, reason, releaseActor, h.now())
+	who := whoOf(r.Context())
+	err = h.releaser.Release(r.Context(), ch, addr, reason, who.actor(), h.now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		back("not-excluded")
@@ -65,7 +64,7 @@ func (h *Handler) postRelease(w http.ResponseWriter, r *http.Request) {
 		v := h.newView(r)
 		h.fail(w, r, v, err)
 	default:
-		h.log.InfoContext(r.Context(), "recipient released", "channel", ch, "recipient", addr, "actor", releaseActor, "reason", reason)
+		h.log.InfoContext(r.Context(), "recipient released", "channel", ch, "recipient", addr, "actor", who.actor(), "tenant", channels.Tenant(r.Context()), "reason", reason)
 		back("released")
 	}
 }

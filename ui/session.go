@@ -1,16 +1,20 @@
 package ui
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rebond/rebond/store"
 )
 
 const (
@@ -20,23 +24,38 @@ const (
 	cookieName = "rebond_session"
 	// sessionTTL is how long a login lasts.
 	sessionTTL = 12 * time.Hour
-	// maxCookieLen bounds what verify reads: a real value is ~60 bytes.
+	// maxCookieLen bounds what verify reads: a real value is ~80 bytes.
 	maxCookieLen = 256
 	// maxLoginBody bounds the login form.
 	maxLoginBody = 4 << 10
-	// sessionVersion starts every value, so the format can change.
-	sessionVersion = "v1"
+	// sessionVersion starts every value, so the format can change: v1
+	// values (the admin token alone) are no longer accepted.
+	sessionVersion = "v2"
+	// adminSubject is the subject of a session of the configured admin
+	// token; a stored token's is its id.
+	adminSubject = "admin"
 )
 
-// sessions signs and verifies session values "v1.<expiry unix>.<mac>",
-// where mac is HMAC-SHA256 (RFC 2104) over "v1.<expiry>" with the session
-// key. The value holds no secret: it proves the bearer logged in with the
-// admin token and says until when. Nothing is stored server-side, so any
-// replica verifies it; the price is that logging out clears the cookie
-// but cannot revoke a copy of it before it expires.
+// sessions signs and verifies session values
+// "v2.<expiry unix>.<subject>.<mac>", where subject is "admin" for the
+// configured admin token or a stored token's id, and mac is HMAC-SHA256
+// (RFC 2104) over the rest with the session key. The value holds no
+// secret and no role: it proves the bearer signed in with that token and
+// says until when; the role and tenant of a stored token are read from
+// the store on every request (Handler.who), so a revoked token's session
+// ends at once. Nothing is stored server-side, so any replica verifies
+// it; the price is that signing out clears the cookie but cannot revoke a
+// copy of it before it expires (revoking the token does).
 type sessions struct {
 	key   []byte
 	token [sha256.Size]byte
+}
+
+// claim is what a valid session value says: until when, and who (token
+// 0: the configured admin token).
+type claim struct {
+	exp   time.Time
+	token int64
 }
 
 func newSessions(adminToken string, key []byte) sessions {
@@ -61,41 +80,51 @@ func (s sessions) mac(payload string) []byte {
 	return m.Sum(nil)
 }
 
-// sign returns the value of a session that ends at exp.
-func (s sessions) sign(exp time.Time) string {
-	payload := sessionVersion + "." + strconv.FormatInt(exp.Unix(), 10)
+// sign returns the value of a session of c.
+func (s sessions) sign(c claim) string {
+	subject := adminSubject
+	if c.token != 0 {
+		subject = strconv.FormatInt(c.token, 10)
+	}
+	payload := sessionVersion + "." + strconv.FormatInt(c.exp.Unix(), 10) + "." + subject
 	return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
 }
 
 var errSession = errors.New("invalid session")
 
-// verify returns the expiry of a valid, unexpired session value. A value
+// verify returns the claim of a valid, unexpired session value. A value
 // claiming to last longer than a session can is refused too.
-func (s sessions) verify(value string, now time.Time) (time.Time, error) {
+func (s sessions) verify(value string, now time.Time) (claim, error) {
 	if len(value) > maxCookieLen {
-		return time.Time{}, errSession
+		return claim{}, errSession
 	}
 	payload, sig, ok := cutLast(value, ".")
 	if !ok {
-		return time.Time{}, errSession
-	}
-	version, expText, ok := strings.Cut(payload, ".")
-	if !ok || version != sessionVersion {
-		return time.Time{}, errSession
+		return claim{}, errSession
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, s.mac(payload)) {
-		return time.Time{}, errSession
+		return claim{}, errSession
 	}
-	unix, err := strconv.ParseInt(expText, 10, 64)
+	parts := strings.Split(payload, ".")
+	if len(parts) != 3 || parts[0] != sessionVersion {
+		return claim{}, errSession
+	}
+	unix, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil {
-		return time.Time{}, errSession
+		return claim{}, errSession
 	}
-	exp := time.Unix(unix, 0)
-	if !exp.After(now) || exp.After(now.Add(sessionTTL+time.Minute)) {
-		return time.Time{}, errSession
+	c := claim{exp: time.Unix(unix, 0)}
+	if parts[2] != adminSubject {
+		c.token, err = strconv.ParseInt(parts[2], 10, 64)
+		if err != nil || c.token <= 0 {
+			return claim{}, errSession
+		}
 	}
-	return exp, nil
+	if !c.exp.After(now) || c.exp.After(now.Add(sessionTTL+time.Minute)) {
+		return claim{}, errSession
+	}
+	return c, nil
 }
 
 func cutLast(s, sep string) (before, after string, ok bool) {
@@ -115,53 +144,33 @@ func (h *Handler) cookie(r *http.Request, value string, maxAge int) *http.Cookie
 		Secure: h.cfg.SecureCookies || r.TLS != nil}
 }
 
-// loggedIn reports whether the request carries a valid session.
-func (h *Handler) loggedIn(r *http.Request) bool {
-	c, err := r.Cookie(cookieName)
-	if err != nil {
-		return false
-	}
-	_, err = h.session.verify(c.Value, h.now())
-	return err == nil
-}
-
-// authenticated sends a request without a valid session to the login
-// page, remembering where it was going.
-func (h *Handler) authenticated(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !h.loggedIn(r) {
-			target := Prefix + "login"
-			if r.Method == http.MethodGet && r.URL.Path != Prefix {
-				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-			}
-			http.Redirect(w, r, target, http.StatusSeeOther)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // loginData is the login page's data.
 type loginData struct {
-	Next     string
-	Failed   bool
-	LoggedIn bool
-	Out      bool
+	Next string
+	// Refused says why the token given was refused.
+	Refused string
+	// Out: the person just signed out; Ended: the session's token was
+	// revoked.
+	Out, Ended bool
 }
 
 func (h *Handler) getLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
-	if h.loggedIn(r) {
+	if _, err := h.who(r); err == nil {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	v := h.newView(r)
-	v.Title, v.Bare = "Sign in", true
-	v.Data = loginData{Next: next, Out: r.URL.Query().Has("out")}
-	h.write(w, r, http.StatusOK, "login", v)
+	q := r.URL.Query()
+	h.loginPage(w, r, http.StatusOK, loginData{Next: next, Out: q.Has("out"), Ended: q.Has("ended")})
 }
 
-// postLogin checks the token and starts a session.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request, status int, d loginData) {
+	v := h.newView(r)
+	v.Title, v.Bare, v.Data = "Sign in", true, d
+	h.write(w, r, status, "login", v)
+}
+
+// postLogin checks the token and starts a session that acts as it.
 func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxLoginBody)
 	if err := r.ParseForm(); err != nil {
@@ -169,17 +178,48 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
-	if !h.session.tokenOK(strings.TrimSpace(r.PostForm.Get("token"))) {
-		h.log.WarnContext(r.Context(), "ui: login refused: wrong token", "remote_addr", r.RemoteAddr)
-		v := h.newView(r)
-		v.Title, v.Bare = "Sign in", true
-		v.Data = loginData{Next: next, Failed: true}
-		h.write(w, r, http.StatusUnauthorized, "login", v)
+	c, who, refused := h.signIn(r.Context(), strings.TrimSpace(r.PostForm.Get("token")))
+	if refused != nil {
+		h.log.WarnContext(r.Context(), "ui: sign-in refused", "remote_addr", r.RemoteAddr, "status", refused.status, "why", refused.msg)
+		h.loginPage(w, r, refused.status, loginData{Next: next, Refused: refused.msg})
 		return
 	}
-	exp := h.now().Add(sessionTTL)
-	http.SetCookie(w, h.cookie(r, h.session.sign(exp), int(sessionTTL/time.Second)))
+	h.log.InfoContext(r.Context(), "ui: signed in", "actor", who.actor(), "role", who.Role, "tenant", who.Tenant)
+	http.SetCookie(w, h.cookie(r, h.session.sign(c), int(sessionTTL/time.Second)))
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signIn checks a token typed on the login page: the configured admin
+// token, or a live stored token that may read. It returns the session's
+// claim, or why the token is refused: 401 for a token rebond does not
+// know (the API's failure throttle counts those), 403 for an ingest
+// token, 503 when the store cannot answer.
+func (h *Handler) signIn(ctx context.Context, token string) (claim, identity, *userError) {
+	c := claim{exp: h.now().Add(sessionTTL)}
+	if h.session.tokenOK(token) {
+		return c, adminIdentity(), nil
+	}
+	wrong := &userError{status: http.StatusUnauthorized, msg: "That token is not the right one. Check it and try again."}
+	if h.cfg.Tokens == nil || !strings.HasPrefix(token, store.TokenPrefix) {
+		return claim{}, identity{}, wrong
+	}
+	t, err := h.cfg.Tokens.LookupToken(ctx, token)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return claim{}, identity{}, wrong
+	case err != nil:
+		h.log.ErrorContext(ctx, "ui: cannot look the token up", "error", err)
+		return claim{}, identity{}, &userError{status: http.StatusServiceUnavailable,
+			msg: "rebond cannot check tokens right now. Try again in a moment."}
+	}
+	who, ok := tokenIdentity(t)
+	if !ok {
+		return claim{}, identity{}, &userError{status: http.StatusForbidden, msg: fmt.Sprintf(
+			"The token %s is an %s token: ingest tokens send events and cannot read, so they cannot sign in here. Use a token of role read, operate or admin.",
+			t.Name, t.Role)}
+	}
+	c.token = t.ID
+	return c, who, nil
 }
 
 // postLogout clears the session cookie.

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"encoding/base64"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,33 +13,49 @@ func TestSessionValues(t *testing.T) {
 	t.Parallel()
 	s := newSessions(testToken, nil)
 	now := demoNow
-	good := s.sign(now.Add(sessionTTL))
-	forged := func(f func(string) string) string { return f(good) }
+	exp := now.Add(sessionTTL)
+	good := s.sign(claim{exp: exp})
+	stored := s.sign(claim{exp: exp, token: 42})
+	// signed makes a value whose mac is right over any payload: what a
+	// bug in sign could produce, which verify must still refuse.
+	signed := func(payload string) string {
+		return payload + "." + base64.RawURLEncoding.EncodeToString(s.mac(payload))
+	}
+	expText := strconv.FormatInt(exp.Unix(), 10)
 	cases := []struct {
 		name  string
 		value string
 		ok    bool
+		token int64
 	}{
-		{"fresh", good, true},
-		{"expired", s.sign(now.Add(-time.Second)), false},
-		{"ends now", s.sign(now), false},
-		{"lasts too long", s.sign(now.Add(sessionTTL + time.Hour)), false},
-		{"other key", newSessions("other", nil).sign(now.Add(time.Hour)), false},
-		{"expiry changed", forged(func(v string) string {
-			parts := strings.Split(v, ".")
-			return parts[0] + "." + "9" + parts[1][1:] + "." + parts[2]
-		}), false},
-		{"mac cut", good[:len(good)-2], false},
-		{"no mac", "v1.1800000000", false},
-		{"other version", "v2" + good[2:], false},
-		{"empty", "", false},
-		{"dots", "..", false},
-		{"not a number", "v1.soon." + strings.Split(good, ".")[2], false},
-		{"too long", good + strings.Repeat("A", maxCookieLen), false},
+		{"fresh", good, true, 0},
+		{"stored token", stored, true, 42},
+		{"expired", s.sign(claim{exp: now.Add(-time.Second)}), false, 0},
+		{"ends now", s.sign(claim{exp: now}), false, 0},
+		{"lasts too long", s.sign(claim{exp: now.Add(sessionTTL + time.Hour)}), false, 0},
+		{"other key", newSessions("other", nil).sign(claim{exp: now.Add(time.Hour)}), false, 0},
+		{"expiry changed", strings.Replace(good, "."+expText+".", ".9"+expText[1:]+".", 1), false, 0},
+		{"token made admin", strings.Replace(stored, ".42.", ".admin.", 1), false, 0},
+		{"admin made a token", strings.Replace(good, ".admin.", ".42.", 1), false, 0},
+		{"other token", strings.Replace(stored, ".42.", ".43.", 1), false, 0},
+		{"mac cut", good[:len(good)-2], false, 0},
+		{"no mac", "v2." + expText + ".admin", false, 0},
+		{"old version", signed("v1." + expText), false, 0},
+		{"other version", "v1" + good[2:], false, 0},
+		{"token zero", signed("v2." + expText + ".0"), false, 0},
+		{"token negative", signed("v2." + expText + ".-3"), false, 0},
+		{"token not a number", signed("v2." + expText + ".root"), false, 0},
+		{"no subject", signed("v2." + expText), false, 0},
+		{"extra part", signed("v2." + expText + ".admin.x"), false, 0},
+		{"empty", "", false, 0},
+		{"dots", "...", false, 0},
+		{"not a number", signed("v2.soon.admin"), false, 0},
+		{"too long", good + strings.Repeat("A", maxCookieLen), false, 0},
 	}
 	for _, c := range cases {
-		if _, err := s.verify(c.value, now); (err == nil) != c.ok {
-			t.Errorf("%s: verify(%q) error %v, want ok=%v", c.name, c.value, err, c.ok)
+		cl, err := s.verify(c.value, now)
+		if (err == nil) != c.ok || cl.token != c.token {
+			t.Errorf("%s: verify(%q) = %+v, %v; want ok=%v, token %d", c.name, c.value, cl, err, c.ok, c.token)
 		}
 	}
 	explicit := newSessions(testToken, []byte(strings.Repeat("k", 32)))
@@ -123,16 +141,17 @@ func TestParseFilter(t *testing.T) {
 // it must never panic, and accept only what sign made.
 func FuzzSessionVerify(f *testing.F) {
 	s := newSessions(testToken, nil)
-	f.Add(s.sign(demoNow.Add(time.Hour)))
-	f.Add("v1.1800000000.AAAA")
-	f.Add("v1..")
+	f.Add(s.sign(claim{exp: demoNow.Add(time.Hour)}))
+	f.Add(s.sign(claim{exp: demoNow.Add(time.Hour), token: 7}))
+	f.Add("v2.1800000000.admin.AAAA")
+	f.Add("v2...")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, value string) {
-		exp, err := s.verify(value, demoNow)
+		c, err := s.verify(value, demoNow)
 		if err != nil {
 			return
 		}
-		if value != s.sign(exp) {
+		if value != s.sign(c) {
 			t.Fatalf("verify accepted %q, which sign did not make", value)
 		}
 	})

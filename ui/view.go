@@ -31,8 +31,11 @@ type view struct {
 	Picker, Channels, Bare bool
 	Data                   any
 	MinVolume              int64
-	// Tenant is whose data the pages show (?tenant=, remembered in a
-	// cookie; ServeHTTP); Tenants the names the header's field suggests.
+	// Who signed in (access.go). Tenant is whose data the pages show: a
+	// stored token's own, or the one the admin token chose (?tenant=,
+	// remembered in a cookie); Tenants the names the header's field
+	// suggests, to the admin token only.
+	Who     identity
 	Tenant  string
 	Tenants []string
 }
@@ -89,9 +92,10 @@ func (f filter) Query() url.Values {
 }
 
 func (h *Handler) newView(r *http.Request) *view {
-	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: channels.Tenant(r.Context())}
+	v := &view{Path: r.URL.Path, Keep: url.Values{}, MinVolume: h.cfg.MinVolume, Tenant: channels.Tenant(r.Context()),
+		Who: whoOf(r.Context())}
 	v.Filter, v.Notices = parseFilter(r.URL.Query(), h.now())
-	if h.tenants != nil {
+	if h.tenants != nil && v.Who.may(actTenants) {
 		// A failure only leaves the field without suggestions: the
 		// page's own reads report the database's trouble.
 		names, err := h.tenants.KnownTenants(r.Context())

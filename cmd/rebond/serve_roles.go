@@ -78,12 +78,14 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 	return parts, nil
 }
 
-// dashboard is the operators' UI, with Asynq's queue monitor inside.
+// dashboard is the campaign teams' and operators' UI: any read, operate or
+// admin token signs in (the stored ones through the store), and Asynq's queue
+// monitor is inside for the admin token.
 func (sv *services) dashboard() (*ui.Handler, error) {
 	queues := asynqmon.New(asynqmon.Options{RootPath: ui.Prefix + "queues", RedisConnOpt: sv.redisOpt})
 	sv.onClose(func() { queues.Close() })
 	c := sv.cfg
-	return ui.New(ui.Config{AdminToken: c.AdminToken, SecureCookies: c.HTTP.SecureCookies,
+	return ui.New(ui.Config{AdminToken: c.AdminToken, Tokens: sv.st, SecureCookies: c.HTTP.SecureCookies,
 		MinVolume: c.HTTP.RatesMinVolume, Queues: queues, Numbers: c.numberRegions()}, sv.st, sv.log)
 }
 
