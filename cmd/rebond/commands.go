@@ -214,29 +214,3 @@ func dash(s string) string {
 	}
 	return s
 }
-
-func newConfigCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "config",
-		Short: "Print the effective configuration (defaults + file + environment), secrets masked; exit 1 if serve would refuse it",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := g.load()
-			if err != nil {
-				return err
-			}
-			invalid := checkServe(cfg)
-			maskSecrets(&cfg)
-			enc := json.NewEncoder(g.stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(cfg); err != nil {
-				return err
-			}
-			// Printed anyway, to help fix it; refused as serve would.
-			if invalid != nil {
-				return fmt.Errorf("serve would refuse this configuration: %w", invalid)
-			}
-			return nil
-		},
-	}
-}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
@@ -125,28 +124,44 @@ type Config struct {
 	Alerts workers.AlertConfig `koanf:"alerts"`
 }
 
-// envPrefix starts every environment override.
-const envPrefix = "REBOND_"
-
 // LoadConfig reads the embedded defaults, then the file at path (if any),
 // then REBOND_* environment variables, and validates the result.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	c, _, err := loadConfig(path, getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return c, c.Validate()
+}
+
+// loadConfig is LoadConfig without the validation, and with where every
+// key came from: `rebond config` prints what it can of a configuration
+// serve would refuse, and says where each value was set.
+func loadConfig(path string, getenv func(string) string) (Config, configSources, error) {
+	src := configSources{file: path, env: map[string]string{}}
 	k := koanf.New(".")
 	def, err := configs.Files.ReadFile("rebond.yaml")
 	if err != nil {
-		return Config{}, fmt.Errorf("read embedded defaults: %w", err)
+		return Config{}, src, fmt.Errorf("read embedded defaults: %w", err)
 	}
 	if err := k.Load(rawbytes.Provider(def), yaml.Parser()); err != nil {
-		return Config{}, fmt.Errorf("embedded defaults: %w", err)
+		return Config{}, src, fmt.Errorf("embedded defaults: %w", err)
 	}
+	maps := mapKeys(k)
 	if path != "" {
-		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("config file %s: %w", path, err)
+		f := koanf.New(".")
+		if err := f.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return Config{}, src, fmt.Errorf("config file %s: %w", path, err)
 		}
+		if err := k.Merge(f); err != nil {
+			return Config{}, src, fmt.Errorf("config file %s: %w", path, err)
+		}
+		src.fileTree = f.Raw()
 	}
-	if err := applyEnv(k, getenv); err != nil {
-		return Config{}, err
+	if err := applyEnv(k, maps, getenv, &src); err != nil {
+		return Config{}, src, err
 	}
+	src.tree = k.Raw()
 	var c Config
 	err = k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
@@ -157,33 +172,12 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		ErrorUnused:      true,
 	}})
 	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
+		return Config{}, src, fmt.Errorf("config: %w", err)
 	}
 	c.Workers.RedisURL = c.Redis.URL
 	c.Workers = c.Workers.WithDefaults()
 	c.Alerts = c.Alerts.WithDefaults()
-	return c, c.Validate()
-}
-
-// applyEnv overrides every known key (those of the defaults and the file)
-// from its REBOND_* variable. Deriving the names from the keys means a
-// misspelt variable is simply not a key, and every documented key has one.
-func applyEnv(k *koanf.Koanf, getenv func(string) string) error {
-	for _, key := range k.Keys() {
-		name := envPrefix + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
-		v := getenv(name)
-		if v == "" {
-			continue
-		}
-		var val any = v
-		if _, isList := k.Get(key).([]any); isList {
-			val = strings.Split(v, ",")
-		}
-		if err := k.Set(key, val); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-	}
-	return nil
+	return c, src, nil
 }
 
 // minTenantSecret is the shortest tenant key accepted: an HMAC key

@@ -66,7 +66,10 @@ rejection rates per campaign.
 
 Configuration: the embedded defaults (configs/rebond.yaml), then --config FILE
 (or REBOND_CONFIG=FILE), then REBOND_* environment variables (REBOND_DATABASE_URL, REBOND_REDIS_URL,
-REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
+REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...);
+a map takes YAML or JSON (REBOND_WEBHOOKS='{kannel: {provider: kannel}}'), and
+each key of a named webhook its own variable (REBOND_WEBHOOKS_KANNEL_TOKEN).
+rebond config prints the result and where each value was set.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 
@@ -81,6 +83,35 @@ func buildWebhooks(cfg map[string]map[string]any) (map[string]channels.Webhook, 
 		out[name] = channels.ForTenant(hook, tenant)
 	}
 	return out, nil
+}
+
+// webhookKeys are the keys a webhooks.<name> entry may have: provider,
+// tenant and every key of the adapters' configurations, read from their
+// koanf tags so a key added to an adapter can be set from its variable
+// (REBOND_WEBHOOKS_<NAME>_<KEY>) at once.
+func webhookKeys() []string {
+	keys := []string{"provider", "tenant"}
+	for _, t := range []reflect.Type{reflect.TypeFor[dlr.Config](), reflect.TypeFor[esp.Config]()} {
+		keys = append(keys, koanfKeys(t)...)
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// koanfKeys lists the koanf keys of a configuration struct, through its
+// squashed (embedded) structs.
+func koanfKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("koanf"), ",")
+		switch {
+		case opts == "squash" && f.Type.Kind() == reflect.Struct:
+			keys = append(keys, koanfKeys(f.Type)...)
+		case name != "" && name != "-" && f.IsExported():
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
 
 // decodeKeys decodes configuration keys into an adapter's config struct
