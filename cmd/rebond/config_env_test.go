@@ -137,7 +137,8 @@ func TestConfigWebhookKeys(t *testing.T) {
 }
 
 // TestConfigWebhooksExample: the webhooks example of configs/rebond.yaml,
-// uncommented, is a configuration serve accepts.
+// uncommented, is refused while it holds the placeholder secrets, and is a
+// configuration serve accepts once they are replaced.
 func TestConfigWebhooksExample(t *testing.T) {
 	t.Parallel()
 	def, err := configs.Files.ReadFile("rebond.yaml")
@@ -163,6 +164,15 @@ func TestConfigWebhooksExample(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "example.yaml")
 	body := "admin_token: admin-token-0123456789\n" + strings.Join(example, "\n") + "\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := LoadConfig(path, func(string) string { return "" }); err == nil {
+		if err := checkServe(cfg); err == nil || !strings.Contains(err.Error(), "placeholder") {
+			t.Errorf("serve accepts the example's placeholder secrets: %v", err)
+		}
+	}
+	body = strings.ReplaceAll(body, placeholderPrefix, "our-own-")
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // minSecretBytes is the shortest secret rebond accepts in its
@@ -13,6 +14,11 @@ import (
 // (Twilio and Plivo auth tokens are 32 and 40 characters, Mailgun signing
 // keys 32 hex digits and more).
 const minSecretBytes = 16
+
+// placeholderPrefix starts the example secrets of configs/rebond.yaml: they
+// are long enough to pass minSecretBytes and public, so an example
+// uncommented without being edited is refused rather than run with them.
+const placeholderPrefix = "replace-with-"
 
 // shortSecrets names every configured secret shorter than minSecretBytes:
 // the admin token, the VERP key, the embedded NATS password, and every webhook key that authenticates
@@ -24,6 +30,10 @@ const minSecretBytes = 16
 func (c Config) shortSecrets() error {
 	var errs []error
 	check := func(key, v string) {
+		if strings.HasPrefix(v, placeholderPrefix) {
+			errs = append(errs, fmt.Errorf("%s: %q is the placeholder of configs/rebond.yaml's example, known to anyone who reads it; set the provider's own secret", key, v))
+			return
+		}
 		if v != "" && len(v) < minSecretBytes {
 			errs = append(errs, fmt.Errorf("%s: %d bytes; a secret needs at least %d (e.g. openssl rand -hex 24)", key, len(v), minSecretBytes))
 		}

@@ -78,6 +78,7 @@ func TestShortSecretsRefused(t *testing.T) {
 		{"basic auth", "admin_token: " + long + "\nwebhooks: {p: {provider: postmark, username: u, password: pw}}\n", "webhooks.p.password: 2 bytes"},
 		{"header value", "admin_token: " + long + "\nwebhooks: {i: {provider: infobip, header: X-Key, header_value: v}}\n", "webhooks.i.header_value: 1 bytes"},
 		{"twilio secret", "admin_token: " + long + "\nwebhooks: {tw: {provider: twilio, secret: s, url: 'https://r.example/'}}\n", "webhooks.tw.secret: 1 bytes"},
+		{"example placeholder", "admin_token: " + long + "\nwebhooks: {k: {provider: kannel, token: replace-with-openssl-rand-hex-24}}\n", "webhooks.k.token: \"replace-with-openssl-rand-hex-24\" is the placeholder"},
 		{"15 bytes", "admin_token: 0123456789abcde\n", "admin_token: 15 bytes"},
 		{"16 bytes", "admin_token: " + long + "\n", ""},
 		{"SMPP password", "admin_token: " + long + "\nsmpp: {gateways: [{name: g, addr: '127.0.0.1:2775', system_id: s, password: pw, dialect: map}]}\n", ""},
