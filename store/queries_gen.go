@@ -79,6 +79,8 @@ var (
 	qFallbackEvents              = queryName{"fallback-events"}               // rules.sql
 	qQualificationDecisions      = queryName{"qualification-decisions"}       // rules.sql
 	qInsertQualificationDecision = queryName{"insert-qualification-decision"} // rules.sql
+	qTenantUse                   = queryName{"tenant-use"}                    // tenant.sql
+	qPurgeTenant                 = queryName{"purge-tenant"}                  // tenant.sql
 	qCreateToken                 = queryName{"create-token"}                  // tokens.sql
 	qLookupToken                 = queryName{"lookup-token"}                  // tokens.sql
 	qListTokens                  = queryName{"list-tokens"}                   // tokens.sql

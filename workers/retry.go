@@ -57,7 +57,10 @@ func NewRetryHandler(s RetryStore, n Notifier, p lifecycle.Policy, enq *Enqueuer
 // ProcessTask publishes one retry notice if the message still needs it and
 // schedules the next. The notice is published inside the claim, before the
 // attempt is recorded: a crash in between republishes it under the same
-// Nats-Msg-Id, which JetStream de-duplicates.
+// Nats-Msg-Id, which JetStream de-duplicates. Each notice and each
+// cancellation is logged at Debug: a task is one notice, and a soft
+// failure in ten makes one an hour; rebond_retry_notices_total counts them,
+// and the apply's Info line per batch the retries it schedules.
 func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p RetryPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.Attempt < 1 {
@@ -91,7 +94,7 @@ func (h *RetryHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // (zero when the schedule ends or the message no longer needs retries).
 func (h *RetryHandler) notice(ctx context.Context, p RetryPayload, st store.RetryState) (time.Time, error) {
 	if st.Status != lifecycle.StatusSoft || st.RecipientState != channels.StateActive {
-		h.log.InfoContext(ctx, "retry cancelled", "channel", p.Channel, "message_id", p.MessageID,
+		h.log.DebugContext(ctx, "retry cancelled", "channel", p.Channel, "message_id", p.MessageID,
 			"attempt", p.Attempt, "status", st.Status, "recipient_state", st.RecipientState)
 		return time.Time{}, nil
 	}
@@ -105,7 +108,7 @@ func (h *RetryHandler) notice(ctx context.Context, p RetryPayload, st store.Retr
 		return time.Time{}, fmt.Errorf("publish retry notice: %w", err)
 	}
 	h.metrics.notices.WithLabelValues(string(p.Channel)).Inc()
-	h.log.InfoContext(ctx, "retry notice published", "channel", p.Channel, "message_id", p.MessageID,
+	h.log.DebugContext(ctx, "retry notice published", "channel", p.Channel, "message_id", p.MessageID,
 		"attempt", p.Attempt, "reason", st.Reason)
 	next, _ := h.policy.NextRetry(p.Channel, channels.Reason(st.Reason), p.Attempt+1, st.DueAt.Time)
 	return next, nil

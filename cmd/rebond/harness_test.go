@@ -64,7 +64,8 @@ var redisDBs [16]sync.Mutex
 
 // testConfig builds a configuration for one test with Redis database
 // redisDB (1-15), which it holds until the test ends: tests given the same
-// number run one after the other, others in parallel.
+// number run one after the other, others in parallel. The database is
+// flushed before the test and again after it.
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
 	redisDBs[redisDB].Lock()
@@ -93,12 +94,32 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: testsvc.RedisAddr(t), DB: redisDB})
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+	if err := flushRedisDB(t, redisDB); err != nil {
 		t.Fatal(err)
 	}
-	rdb.Close()
+	// Registered after the database's lock and before any serve the test
+	// starts, this runs once those have stopped and while the number is
+	// still the test's: the test leaves its database empty (no Asynq keys
+	// for `make test` to leave behind), and touches no other number, which
+	// another test, of this package or another, may be using.
+	t.Cleanup(func() {
+		if err := flushRedisDB(t, redisDB); err != nil {
+			t.Error(err)
+		}
+	})
 	return cfg
+}
+
+// flushRedisDB empties Redis database db, the test's own (FLUSHDB, never
+// FLUSHALL).
+func flushRedisDB(t *testing.T, db int) error {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: testsvc.RedisAddr(t), DB: db})
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		return fmt.Errorf("flush Redis database %d: %w", db, err)
+	}
+	return nil
 }
 
 // start runs serve with cfg until the test ends or stop is called.

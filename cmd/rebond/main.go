@@ -78,7 +78,7 @@ rebond config prints the result and where each value was set.`,
 	// REBOND_CONFIG names the file where a flag cannot be passed (make run
 	// CONFIG=..., a container's environment); --config wins over it.
 	root.PersistentFlags().StringVar(&g.configPath, "config", os.Getenv("REBOND_CONFIG"), "YAML file overriding the embedded defaults (env REBOND_CONFIG)")
-	root.PersistentFlags().StringVar(&g.tenant, "tenant", channels.DefaultTenant, "the tenant whose data a command reads and changes (rates, rules, qualify, replay)")
+	root.PersistentFlags().StringVar(&g.tenant, "tenant", channels.DefaultTenant, "the tenant whose data a command reads and changes (rates, rules, qualify, replay; bench: default bench)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if !channels.ValidTenant(g.tenant) {
 			return fmt.Errorf("--tenant: %q is not a tenant name (1 to 63 of a-z, 0-9, '-', '_')", g.tenant)

@@ -13,10 +13,12 @@ import (
 )
 
 // Line prints the progress line on w every second, reading the count
-// from n, until the returned function stops it and ends the line.
+// from n, until the returned function stops it and ends the line. Once
+// stop returns, Line writes nothing more, so the caller may write to w.
 func Line(w io.Writer, what string, n *atomic.Int64, total int64) (stop func()) {
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
@@ -28,7 +30,7 @@ func Line(w io.Writer, what string, n *atomic.Int64, total int64) (stop func()) 
 			}
 		}
 	}()
-	return func() { close(done); fmt.Fprintln(w) }
+	return func() { close(done); <-exited; fmt.Fprintln(w) }
 }
 
 // OnTerminal starts Line after the run has lasted after, and only when w

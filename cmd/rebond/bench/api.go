@@ -11,6 +11,20 @@ import (
 	"time"
 )
 
+// endpoint is the URL of an API path for the bench's tenant, with q.
+func (c Config) endpoint(path string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	if c.Tenant != "" {
+		q.Set("tenant", c.Tenant)
+	}
+	if len(q) == 0 {
+		return c.URL + path
+	}
+	return c.URL + path + "?" + q.Encode()
+}
+
 // postEvents posts a batch to /v1/events, again after a 503 (the server
 // sheds load) up to five times.
 func postEvents(ctx context.Context, c Config, evs []map[string]any) error {
@@ -19,7 +33,7 @@ func postEvents(ctx context.Context, c Config, evs []map[string]any) error {
 		return err
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL+"/v1/events", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint("/v1/events", nil), bytes.NewReader(body))
 		if err != nil {
 			return err
 		}
@@ -50,7 +64,7 @@ func waitVerdicts(ctx context.Context, c Config, sent, decided int64) error {
 		var r struct {
 			Rows []struct{ Sent, Delivered, Soft, Hard int64 } `json:"rows"`
 		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.URL+"/v1/rates?campaign="+url.QueryEscape(c.Campaign), nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/v1/rates", url.Values{"campaign": {c.Campaign}}), nil)
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -24,7 +24,7 @@ type workload struct {
 	decided  int64
 }
 
-// generate produces the events of c.Messages messages (mix) in the
+// generate produces the events of c.Messages messages (mixer) in the
 // background, t0 being the first one's time.
 func generate(ctx context.Context, c Config, t0 time.Time) *workload {
 	w := &workload{batches: make(chan []map[string]any), bounces: make(chan bounceJob, 1024), receipts: make(chan smpptest.Receipt, 1024)}
@@ -36,9 +36,11 @@ func (w *workload) produce(ctx context.Context, c Config, t0 time.Time) {
 	defer close(w.batches)
 	defer close(w.bounces)
 	defer close(w.receipts)
+	m := newMixer(c, t0)
 	var b []map[string]any
 	for i := range c.Messages {
-		evs, ok := w.divert(ctx, c, i, mix(c, i, t0))
+		evs, bounce := m.message(i)
+		evs, ok := w.divert(ctx, c, evs, bounce)
 		if !ok {
 			return
 		}
@@ -51,14 +53,15 @@ func (w *workload) produce(ctx context.Context, c Config, t0 time.Time) {
 		}
 	}
 	if len(b) > 0 {
-		w.batches <- b
+		send(ctx, w.batches, b)
 	}
 }
 
-// divert counts message i's outcome, if it has one, and hands the
-// outcomes that travel over SMPP or SMTP to their channel; it returns the
-// events left to post, and false once ctx has ended.
-func (w *workload) divert(ctx context.Context, c Config, i int, evs []map[string]any) ([]map[string]any, bool) {
+// divert counts a message's outcome, if it has one, and hands the
+// outcomes that travel over SMPP or SMTP to their channel (bounce: its
+// hard failure is a bounce mail); it returns the events left to post, and
+// false once ctx has ended.
+func (w *workload) divert(ctx context.Context, c Config, evs []map[string]any, bounce bool) ([]map[string]any, bool) {
 	if len(evs) > 1 {
 		w.decided++
 	}
@@ -68,7 +71,7 @@ func (w *workload) divert(ctx context.Context, c Config, i int, evs []map[string
 		}
 		evs = evs[:1]
 	}
-	if c.SMTPAddr != "" && len(evs) == 1 && i%20 == 18 && evs[0]["channel"] == "email" {
+	if bounce {
 		w.decided++
 		job := bounceJob{messageID: evs[0]["message_id"].(string), recipient: evs[0]["recipient"].(string)}
 		if !send(ctx, w.bounces, job) {

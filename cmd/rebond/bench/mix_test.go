@@ -9,46 +9,101 @@ import (
 	"github.com/rebond/rebond/sms/smpp/smpptest"
 )
 
-// TestSMSMix: over 10,000 SMS the receipts follow the documented mix
-// (85% DELIVRD, 8% UNDELIV err 27, 4% UNDELIV err 1, 3% none), whatever
-// --sms-percent chose them.
-func TestSMSMix(t *testing.T) {
-	c := Config{Campaign: "b", SMSPercent: 20}
+// TestMix: at any size the run has the documented mix, by channel and by
+// outcome: the shares of its size rounded by largest remainder (below
+// ~8,500 messages every SMS used to come back delivered).
+func TestMix(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
-	counts := map[string]int{}
-	sms := 0
-	for i := range 50000 {
-		evs := mix(c, i, t0)
-		if evs[0]["channel"] != "sms" {
-			continue
-		}
-		sms++
-		if len(evs) < 2 {
-			counts["none"]++
-			continue
-		}
-		r := evs[1]["sms"].(map[string]any)
-		counts[r["stat"].(string)+":"+r["err"].(string)]++
+	for _, c := range []struct {
+		messages, smsPercent int
+		// email and SMS outcomes: delivered, soft, hard, nothing
+		email, sms [4]int
+	}{
+		{1, 20, [4]int{1, 0, 0, 0}, [4]int{}},
+		{10, 20, [4]int{7, 1, 0, 0}, [4]int{2, 0, 0, 0}},           // 8 emails, 2 SMS
+		{100, 20, [4]int{64, 8, 4, 4}, [4]int{17, 2, 1, 0}},        // 80, 20
+		{1000, 20, [4]int{640, 80, 40, 40}, [4]int{170, 16, 8, 6}}, // 800, 200
+		{1, 100, [4]int{}, [4]int{1, 0, 0, 0}},
+		{10, 100, [4]int{}, [4]int{9, 1, 0, 0}},
+		{100, 100, [4]int{}, [4]int{85, 8, 4, 3}},
+		{1000, 100, [4]int{}, [4]int{850, 80, 40, 30}},
+		{1000, 0, [4]int{800, 100, 50, 50}, [4]int{}},
+	} {
+		t.Run(fmt.Sprintf("%d at %d%% SMS", c.messages, c.smsPercent), func(t *testing.T) {
+			cfg := Config{Campaign: "b", Messages: c.messages, SMSPercent: c.smsPercent}
+			m := newMixer(cfg, t0)
+			var email, sms [4]int
+			for i := range c.messages {
+				evs, bounce := m.message(i)
+				if bounce {
+					t.Fatalf("message %d: a bounce mail without --smtp", i)
+				}
+				counts, out := &email, outcomeOf(evs)
+				if evs[0]["channel"] == "sms" {
+					counts = &sms
+				}
+				counts[out]++
+			}
+			if email != c.email || sms != c.sms {
+				t.Errorf("email %v, SMS %v; want %v, %v", email, sms, c.email, c.sms)
+			}
+		})
 	}
-	want := map[string]int{"DELIVRD:000": 8500, "UNDELIV:027": 800, "UNDELIV:001": 400, "none": 300}
-	if sms != 10000 || fmt.Sprint(counts) != fmt.Sprint(want) {
-		t.Errorf("%d SMS, receipts %v; want 10000, %v", sms, counts, want)
+}
+
+// outcomeOf reads a message's outcome back from its events.
+func outcomeOf(evs []map[string]any) int {
+	if len(evs) == 1 {
+		return outNone
+	}
+	e := evs[1]
+	switch {
+	case e["type"] == "delivered":
+		return outDelivered
+	case e["smtp"] != nil && e["smtp"].(map[string]any)["status"] == "5.1.1",
+		e["sms"] != nil && e["sms"].(map[string]any)["err"] == "001":
+		return outHard
+	}
+	return outSoft
+}
+
+// TestMixBounces: with --smtp the hard email failures travel as bounce
+// mails: the message holds its send alone and is marked, and only those.
+func TestMixBounces(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Campaign: "b", Messages: 1000, SMSPercent: 20, SMTPAddr: "127.0.0.1:2525"}
+	m := newMixer(cfg, time.Now())
+	bounces := 0
+	for i := range cfg.Messages {
+		evs, bounce := m.message(i)
+		if bounce {
+			bounces++
+			if len(evs) != 1 || evs[0]["channel"] != "email" {
+				t.Fatalf("message %d: bounce with events %v", i, evs)
+			}
+		} else if len(evs) > 1 && outcomeOf(evs) == outHard && evs[0]["channel"] == "email" {
+			t.Fatalf("message %d: a hard email failure posted with --smtp", i)
+		}
+	}
+	if bounces != 40 {
+		t.Errorf("%d bounce mails, want 40 (5%% of 800 emails)", bounces)
 	}
 }
 
 // TestReceiptFrom: the SMPP receipt of an SMS receipt event carries the
 // event's message, handset, outcome and time.
 func TestReceiptFrom(t *testing.T) {
-	c := Config{Campaign: "b", SMSPercent: 100}
-	t0 := time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC)
-	for _, i := range []int{0, 8600, 9400} {
-		evs := smsMix(c, i, t0)
+	t.Parallel()
+	m := newMixer(Config{Campaign: "b", Messages: 10, SMSPercent: 100}, time.Date(2026, 12, 5, 20, 0, 0, 0, time.UTC))
+	for _, c := range []struct{ i, out int }{{0, outDelivered}, {7, outSoft}, {9, outHard}} {
+		evs := m.smsMessage(c.i, c.out)
 		r := receiptFrom(evs[1])
 		sms := evs[1]["sms"].(map[string]any)
 		want := smpptest.Receipt{MessageID: evs[1]["message_id"].(string), Recipient: evs[1]["recipient"].(string),
-			Stat: sms["stat"].(string), Err: sms["err"].(string), Done: t0.Add(time.Duration(i)*time.Millisecond + 3*time.Second)}
+			Stat: sms["stat"].(string), Err: sms["err"].(string), Done: m.t0.Add(time.Duration(c.i)*time.Millisecond + 3*time.Second)}
 		if r != want {
-			t.Errorf("message %d: receipt %+v, want %+v", i, r, want)
+			t.Errorf("message %d: receipt %+v, want %+v", c.i, r, want)
 		}
 	}
 }
