@@ -67,10 +67,8 @@ var redisDBs [16]sync.Mutex
 // number run one after the other, others in parallel.
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
-	redisDBs[redisDB].Lock()
-	t.Cleanup(redisDBs[redisDB].Unlock)
 	vars := map[string]string{
-		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
+		"REBOND_REDIS_URL":                   holdRedisDB(t, redisDB),
 		"REBOND_DATA_DIR":                    t.TempDir(),
 		"REBOND_ADMIN_TOKEN":                 testToken,
 		"REBOND_NATS_EMBEDDED_PASSWORD":      testNATSPassword,
@@ -93,12 +91,22 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: testsvc.RedisAddr(t), DB: redisDB})
+	return cfg
+}
+
+// holdRedisDB takes Redis database redisDB (1-15) for the test, until it
+// ends (see redisDBs), flushes it, and returns its URL.
+func holdRedisDB(t *testing.T, redisDB int) string {
+	t.Helper()
+	redisDBs[redisDB].Lock()
+	t.Cleanup(redisDBs[redisDB].Unlock)
+	addr := testsvc.RedisAddr(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: redisDB})
+	defer rdb.Close()
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	rdb.Close()
-	return cfg
+	return "redis://" + addr + "/" + strconv.Itoa(redisDB)
 }
 
 // start runs serve with cfg until the test ends or stop is called.
