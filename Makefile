@@ -12,13 +12,8 @@ help: ## list the targets
 
 CONFIG   ?= $(REBOND_CONFIG)
 
-run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS); CONFIG=file.yaml to use a configuration file
-	@umask 077; mkdir -p $(DATA_DIR)
-	@[ -n "$$REBOND_ADMIN_TOKEN" ] || bash deploy/local/admin-token.sh $(DATA_DIR)
-	@[ -n "$$REBOND_ADMIN_TOKEN" ] || echo "rebond: admin token (Authorization: Bearer ...) is in $(DATA_DIR)/admin-token"
-	REBOND_CONFIG=$(CONFIG) REBOND_DATA_DIR=$(DATA_DIR) ./bin/rebond migrate --create-database
-	REBOND_CONFIG=$(CONFIG) REBOND_DATA_DIR=$(DATA_DIR) REBOND_ADMIN_TOKEN=$${REBOND_ADMIN_TOKEN:-$$(cat $(DATA_DIR)/admin-token)} \
-		./bin/rebond serve
+run: build services ## migrate and serve with the defaults (local PostgreSQL and Redis, embedded NATS) and bounce intake for bounces.localhost on 127.0.0.1:2525; CONFIG=file.yaml to use a configuration file
+	@bash deploy/local/run.sh CONFIG=$(CONFIG) DATA_DIR=$(DATA_DIR)
 
 build: ## build bin/rebond
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/rebond ./cmd/rebond

@@ -68,10 +68,8 @@ var redisDBs [16]sync.Mutex
 // flushed before the test and again after it.
 func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	t.Helper()
-	redisDBs[redisDB].Lock()
-	t.Cleanup(redisDBs[redisDB].Unlock)
 	vars := map[string]string{
-		"REBOND_REDIS_URL":                   "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB),
+		"REBOND_REDIS_URL":                   holdRedisDB(t, redisDB),
 		"REBOND_DATA_DIR":                    t.TempDir(),
 		"REBOND_ADMIN_TOKEN":                 testToken,
 		"REBOND_NATS_EMBEDDED_PASSWORD":      testNATSPassword,
@@ -94,20 +92,29 @@ func testConfig(t *testing.T, redisDB int, env map[string]string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// holdRedisDB takes Redis database redisDB (1-15) for the test, until it
+// ends (see redisDBs), flushes it, and returns its URL. The database is
+// flushed again when the test ends: registered after the lock and before
+// any serve the test starts, that cleanup runs once those have stopped and
+// while the number is still the test's, so the test leaves no Asynq keys
+// behind and touches no other number, which another test, of this package
+// or another, may be using.
+func holdRedisDB(t *testing.T, redisDB int) string {
+	t.Helper()
+	redisDBs[redisDB].Lock()
+	t.Cleanup(redisDBs[redisDB].Unlock)
 	if err := flushRedisDB(t, redisDB); err != nil {
 		t.Fatal(err)
 	}
-	// Registered after the database's lock and before any serve the test
-	// starts, this runs once those have stopped and while the number is
-	// still the test's: the test leaves its database empty (no Asynq keys
-	// for `make test` to leave behind), and touches no other number, which
-	// another test, of this package or another, may be using.
 	t.Cleanup(func() {
 		if err := flushRedisDB(t, redisDB); err != nil {
 			t.Error(err)
 		}
 	})
-	return cfg
+	return "redis://" + testsvc.RedisAddr(t) + "/" + strconv.Itoa(redisDB)
 }
 
 // flushRedisDB empties Redis database db, the test's own (FLUSHDB, never

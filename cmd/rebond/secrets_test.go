@@ -14,16 +14,16 @@ import (
 // tightened, not regenerated.
 func TestAdminTokenScriptWritesOwnerOnly(t *testing.T) {
 	t.Parallel()
-	script, err := filepath.Abs("../../deploy/local/admin-token.sh")
+	script, err := filepath.Abs("../../deploy/local/secret.sh")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "data")
 	run := func() {
 		t.Helper()
-		cmd := exec.Command("bash", script, dir)
+		cmd := exec.Command("bash", script, dir, "admin-token")
 		if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
-			t.Fatalf("admin-token.sh: %v, output %q", err, out)
+			t.Fatalf("secret.sh: %v, output %q", err, out)
 		}
 	}
 	mode := func(p string) os.FileMode {
