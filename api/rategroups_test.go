@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -43,6 +45,92 @@ func TestParseGroupBy(t *testing.T) {
 			t.Errorf("%s: error %v, want one with %q", tc.name, err, tc.err)
 		case !cmp.Equal(got, tc.want):
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// groupByParameter is the group_by parameter of GET /v1/rates in the
+// OpenAPI document.
+type groupByParameter struct {
+	Style   string `json:"style"`
+	Explode *bool  `json:"explode"`
+	Schema  struct {
+		Type  string `json:"type"`
+		Items struct {
+			Enum []string `json:"enum"`
+		} `json:"items"`
+		Default []string `json:"default"`
+	} `json:"schema"`
+}
+
+func openAPIGroupBy(t *testing.T) groupByParameter {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	var op struct {
+		Parameters []json.RawMessage `json:"parameters"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(doc.Paths["/v1/rates"]["get"], &op); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range op.Parameters {
+		var p struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Name == "group_by" {
+			var g groupByParameter
+			if err := json.Unmarshal(raw, &g); err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+	}
+	t.Fatal("openapi.json: GET /v1/rates has no group_by parameter")
+	return groupByParameter{}
+}
+
+// TestRatesGroupByMatchesOpenAPI: the OpenAPI document's group_by is
+// what the server takes: a comma-separated list of exactly RateGroups,
+// each accepted and handed to the store as asked (provider as domain,
+// which api.Rates regroups), the store's default as its default, and any
+// other value refused with 400 naming every valid group.
+func TestRatesGroupByMatchesOpenAPI(t *testing.T) {
+	t.Parallel()
+	g := openAPIGroupBy(t)
+	if g.Schema.Type != "array" || g.Style != "form" || g.Explode == nil || *g.Explode {
+		t.Errorf("group_by is a comma-separated list: want type array, style form, explode false; got %+v", g)
+	}
+	if !cmp.Equal(g.Schema.Items.Enum, RateGroups()) {
+		t.Errorf("openapi.json group_by enum %q, the server takes %q", g.Schema.Items.Enum, RateGroups())
+	}
+	if !cmp.Equal(g.Schema.Default, store.DefaultRateGroups()) {
+		t.Errorf("openapi.json group_by default %q, the store's %q", g.Schema.Default, store.DefaultRateGroups())
+	}
+	f := newFixture(t, Config{}, nil)
+	for _, v := range g.Schema.Items.Enum {
+		code, body := f.authed("GET", "/v1/rates?group_by="+v, "")
+		want := []string{v}
+		if v == "provider" {
+			want = []string{"domain"}
+		}
+		if code != http.StatusOK || !cmp.Equal(f.reader.query.GroupBy, want) {
+			t.Errorf("group_by=%s: %d %s, store asked %q, want 200 and %q", v, code, body, f.reader.query.GroupBy, want)
+		}
+	}
+	for _, v := range []string{"colour", "Campaign", "domains", "provider;", "campaign,colour", "tenant", "bucket", "reason,provider"} {
+		code, body := f.authed("GET", "/v1/rates?group_by="+url.QueryEscape(v), "")
+		if code != http.StatusBadRequest || !strings.Contains(body, "group_by:") {
+			t.Errorf("group_by=%s: %d %s, want 400 about group_by", v, code, body)
+		}
+		if !strings.Contains(v, "reason") && !strings.Contains(body, strings.Join(g.Schema.Items.Enum, ", ")) {
+			t.Errorf("group_by=%s: %s does not name every valid group", v, body)
 		}
 	}
 }
