@@ -35,7 +35,7 @@ test-kannel: ## the Kannel end-to-end test (real Kannel and an npm smpp SMSC); i
 test-short: ## unit tests only (no services)
 	$(GO) test -short ./...
 
-generate: ## regenerate generated code (channels/rules/builtin from configs/rules/*.yaml, store/queries_gen.go from store/queries/*.sql)
+generate: ## regenerate generated code (channels/rules/builtin from configs/rules/*.yaml, store/queries_gen.go from store/queries/*.sql, README.md's API table from api/openapi/openapi.json)
 	$(GO) generate ./...
 
 LAB_MTAS ?= postfix exim4 sendmail opensmtpd courier

@@ -55,25 +55,8 @@ func ratesQuery(v url.Values) (store.RatesQuery, error) {
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return q, errorf(http.StatusBadRequest, "from: must be before to")
 	}
-	valid := append(store.RateGroups(), "provider")
-	for _, g := range strings.Split(v.Get("group_by"), ",") {
-		g = strings.TrimSpace(g)
-		if g == "" {
-			continue
-		}
-		if !contains(valid, g) && g != "channel" {
-			return q, errorf(http.StatusBadRequest, "group_by: unknown group %q (want any of %s)", g, strings.Join(valid, ", "))
-		}
-		q.GroupBy = append(q.GroupBy, g)
-	}
-	if contains(q.GroupBy, "day") && contains(q.GroupBy, "hour") {
-		return q, errorf(http.StatusBadRequest, "group_by: choose one of day and hour")
-	}
-	if (contains(q.GroupBy, "reason") || contains(q.GroupBy, "reason_group")) && contains(q.GroupBy, "provider") {
-		return q, errorf(http.StatusBadRequest, "group_by: reason and reason_group combine with campaign, domain, route, day or hour, not provider")
-	}
-	if contains(q.GroupBy, "reason") && contains(q.GroupBy, "reason_group") {
-		return q, errorf(http.StatusBadRequest, "group_by: choose one of reason and reason_group")
+	if q.GroupBy, err = ParseGroupBy(strings.Split(strings.Join(v["group_by"], ","), ",")); err != nil {
+		return q, errorf(http.StatusBadRequest, "group_by: %v", err)
 	}
 	return q, nil
 }
@@ -130,15 +113,6 @@ func parseTime(name, s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errorf(http.StatusBadRequest, "%s: %q is neither RFC 3339 nor YYYY-MM-DD", name, s)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -153,12 +154,42 @@ func (s *Server) postRuleDisable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) postExplain(w http.ResponseWriter, r *http.Request) error {
-	var sample rulebook.Sample
-	if err := s.decodeJSON(w, r, &sample); err != nil {
+	sample, err := s.readSample(w, r)
+	if err != nil {
 		return err
 	}
 	ex, err := s.cfg.Rules.Explain(r.Context(), sample)
 	return answer(w, http.StatusOK, map[string]any{"explanations": ex}, err)
+}
+
+// mailMediaType is the Content-Type of a raw mail posted to explain
+// (RFC 2046 section 5.2.1): what a user holding a bounce file sends.
+const mailMediaType = "message/rfc822"
+
+// readSample reads the body of POST /v1/rules/explain: a raw mail as it
+// is, with Content-Type message/rfc822 (curl --data-binary @bounce.eml
+// -H 'Content-Type: message/rfc822'), or else the JSON object of
+// rulebook.Sample. text/plain is not a mail: a reply line, a receipt and
+// an event are text too, so the JSON object says which one it is.
+func (s *Server) readSample(w http.ResponseWriter, r *http.Request) (rulebook.Sample, error) {
+	var sample rulebook.Sample
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == mailMediaType {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		if err != nil {
+			return sample, bodyError(err)
+		}
+		if len(body) == 0 {
+			return sample, errorf(http.StatusBadRequest, "mail: the body is empty")
+		}
+		sample.Mail = string(body)
+		return sample, nil
+	}
+	err := s.decodeJSON(w, r, &sample)
+	var he *httpError
+	if errors.As(err, &he) && he.status == http.StatusBadRequest {
+		he.msg += `; send {"mail": ...}, {"reply": ...}, {"receipt": ...} or {"event": ...}, or a raw mail with Content-Type: ` + mailMediaType
+	}
+	return sample, err
 }
 
 // backtestRequest is the body of POST /v1/rules/backtest.

@@ -56,7 +56,7 @@ func (b *fakeBook) Disable(_ context.Context, id, author string) (rulebook.Entry
 }
 
 func (b *fakeBook) Explain(_ context.Context, s rulebook.Sample) ([]rulebook.Explanation, error) {
-	b.record("explain reply=%q", s.Reply)
+	b.record("explain reply=%q mail=%q", s.Reply, s.Mail)
 	return []rulebook.Explanation{{Trace: rules.Trace{Verdict: channels.Verdict{Rule: "r@1"}, Steps: []rules.Step{{Rule: "r@1", Matched: true}}}}}, b.err
 }
 
@@ -103,7 +103,10 @@ func TestRuleRoutes(t *testing.T) {
 		{"POST", "/v1/rules", `{"id":"j","channel":"sms","match":{"stat":["X"]},"verdict":{"outcome":"soft","reason":"undeliverable"}}`, 201, `"key":"j@1"`, "create j  api"},
 		{"PUT", "/v1/rules/email.text.acme", yamlRule, 201, `"key":"email.text.acme@2"`, "update email.text.acme email.text.acme  api"},
 		{"POST", "/v1/rules/email.text.acme/disable?author=cy", "", 201, `"state":"disabled"`, "disable email.text.acme cy"},
-		{"POST", "/v1/rules/explain", `{"reply":"550 5.1.1 user unknown"}`, 200, `"explanations":[{"event":`, `explain reply="550 5.1.1 user unknown"`},
+		{"POST", "/v1/rules/explain", `{"reply":"550 5.1.1 user unknown"}`, 200, `"explanations":[{"event":`, `explain reply="550 5.1.1 user unknown" mail=""`},
+		// The report names the rules tried as the request does (the
+		// next case's request is the one checked below).
+		{"POST", "/v1/rules/backtest", `{"channel":"email","from":"2026-11-01","to":"2026-11-02","disable":["b"]}`, 200, `"rules":`, "backtest"},
 		{"POST", "/v1/rules/backtest", `{"channel":"email","from":"2026-11-01","to":"2026-11-02T00:00:00Z","rules":[` +
 			`{"id":"a","channel":"email","match":{"codes":[550]},"verdict":{"outcome":"hard","reason":"user_unknown"}}],"disable":["b"]}`,
 			200, `"events":3,"changed":1`, "backtest"},
@@ -114,6 +117,7 @@ func TestRuleRoutes(t *testing.T) {
 		{"POST", "/v1/rules", "id: x\nmatch: {stauts: 5}\n", 400, `unknown key \"match.stauts\"`, ""},
 		{"POST", "/v1/rules", "id: " + strings.Repeat("x", rules.MaxRuleBytes), 413, "larger than", ""},
 		{"POST", "/v1/rules/explain", `{"reply":"550","colour":1}`, 400, "unknown field", ""},
+		{"POST", "/v1/rules/backtest", `{"channel":"email","from":"2026-11-01","to":"2026-11-02","candidate":[]}`, 400, `unknown field \"candidate\"`, ""},
 		{"POST", "/v1/rules/backtest", `{"channel":"email","from":"yesterday","to":"2026-11-02"}`, 400, "from:", ""},
 		{"POST", "/v1/rules/backtest", `{"channel":"email","from":"2026-11-01","to":"2026-11-02","rules":[{"id":"a","colour":1}]}`, 400, "unknown key", ""},
 		{"POST", "/v1/qualification/q1/keep", `{"outcome":"soft"}`, 400, "required", ""},
@@ -194,5 +198,38 @@ func TestRateLimitWeighsCost(t *testing.T) {
 	f2 := newFixture(t, Config{Rules: book}, nil)
 	if code, body := f2.authed("POST", "/v1/rules/backtest", bt); code != http.StatusConflict {
 		t.Errorf("busy: %d %s, want 409", code, body)
+	}
+}
+
+// TestExplainRawMail: POST /v1/rules/explain takes a raw mail as it is
+// with Content-Type message/rfc822, bounded like any body; other bodies
+// are the JSON sample, and a mail sent without the type is told how.
+func TestExplainRawMail(t *testing.T) {
+	t.Parallel()
+	book := &fakeBook{}
+	f := newFixture(t, Config{Rules: book, RateLimit: -1, MaxBodyBytes: 1024}, nil)
+	const mail = "From: MAILER-DAEMON@example.org\r\nSubject: Undelivered\r\n\r\n550 5.1.1 <ann@example.com>: user unknown\r\n"
+	for _, tc := range []struct {
+		name, contentType, body string
+		code                    int
+		want, call              string
+	}{
+		{"a raw mail", "message/rfc822", mail, 200, `"explanations":`, fmt.Sprintf("explain reply=%q mail=%q", "", mail)},
+		{"with parameters", "Message/RFC822; charset=utf-8", mail, 200, `"explanations":`, fmt.Sprintf("explain reply=%q mail=%q", "", mail)},
+		{"empty", "message/rfc822", "", 400, "mail: the body is empty", ""},
+		{"too large", "message/rfc822", strings.Repeat("x", 1025), 413, "larger than 1024", ""},
+		{"the JSON object", "application/json", `{"mail":"x"}`, 200, `"explanations":`, `explain reply="" mail="x"`},
+		{"JSON under another type", "text/plain", `{"reply":"550 x"}`, 200, `"explanations":`, `explain reply="550 x" mail=""`},
+		{"a mail without its type", "", mail, 400, "Content-Type: message/rfc822", ""},
+		{"a mail as text", "text/plain", mail, 400, `send {\"mail\": ...}`, ""},
+	} {
+		book.calls = nil
+		code, body := f.authed("POST", "/v1/rules/explain", tc.body, "Content-Type", tc.contentType)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d with %s", tc.name, code, body, tc.code, tc.want)
+		}
+		if got := strings.Join(book.calls, ";"); got != tc.call {
+			t.Errorf("%s: the book was asked %q, want %q", tc.name, got, tc.call)
+		}
 	}
 }

@@ -82,8 +82,11 @@ type BacktestReport struct {
 	Channel channels.Channel `json:"channel"`
 	From    time.Time        `json:"from"`
 	To      time.Time        `json:"to"`
-	// Candidate lists the rules the candidate adds, as tried.
-	Candidate []rules.Rule `json:"candidate"`
+	// Rules lists the rules the candidate adds, as tried: the request's
+	// Rules with their versions, and a disabled version of each id of
+	// Disable. It is named as the request's field (POST
+	// /v1/rules/backtest takes "rules" and answers "rules").
+	Rules []rules.Rule `json:"rules"`
 	// Events counts the events of the window; Changed those whose verdict
 	// the candidate changes.
 	Events  int `json:"events"`
@@ -153,7 +156,7 @@ func (b *Book) Backtest(ctx context.Context, req BacktestRequest) (BacktestRepor
 		return BacktestReport{}, err
 	}
 	rep := Compare(b.cfg.Policy, base, cand, rp, req.Examples)
-	rep.Channel, rep.From, rep.To, rep.Candidate = req.Channel, req.From, req.To, added
+	rep.Channel, rep.From, rep.To, rep.Rules = req.Channel, req.From, req.To, added
 	return rep, nil
 }
 

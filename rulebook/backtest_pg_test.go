@@ -90,14 +90,14 @@ func TestBacktest(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep.Changed != 1 || rep.ReleasedTotal != 1 || rep.Released[0].Address != "bob@example.com" || rep.Released[0].After != "active" ||
-		rep.Candidate[0].Version != hardRule.Version+1 {
-		t.Errorf("softer override: changed %d released %+v candidate %+v", rep.Changed, rep.Released, rep.Candidate)
+		rep.Rules[0].Version != hardRule.Version+1 {
+		t.Errorf("softer override: changed %d released %+v rules %+v", rep.Changed, rep.Released, rep.Rules)
 	}
 	rep, err = f.book.Backtest(ctx, rulebook.BacktestRequest{Channel: channels.Email, From: t0, To: t0.Add(time.Hour), Disable: []string{hardID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Changed != 1 || rep.Changes[0].From.Rule != hardRule.Key() || rep.Changes[0].To.Rule == hardRule.Key() || !rep.Candidate[0].Disabled {
+	if rep.Changed != 1 || rep.Changes[0].From.Rule != hardRule.Key() || rep.Changes[0].To.Rule == hardRule.Key() || !rep.Rules[0].Disabled {
 		t.Errorf("disable %s: %+v", hardID, rep.Changes)
 	}
 

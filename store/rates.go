@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -11,43 +10,83 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
-// rateGroups maps a group_by name to its SQL expression over rate_buckets.
-// (Queries the daily roll-ups answer group by their own day column.)
+// dayOfHour is the day of an hourly bucket, for rates by day read from
+// rate_buckets (the daily roll-ups group by their own day column).
 // The rates query is the one statement built in Go rather than kept in a
-// .sql file, because its GROUP BY varies; only these whitelisted fragments
-// ever reach the SQL text, and every value is a bind parameter.
-var rateGroups = map[string]string{
-	"domain": "domain",
-	"hour":   "hour",
-	"day":    "date_trunc('day', hour, 'UTC')",
+// .sql file, because its GROUP BY varies; only fixed fragments of this
+// file ever reach the SQL text, and every value is a bind parameter.
+const dayOfHour = "date_trunc('day', hour, 'UTC')"
+
+// DefaultRateGroups are the keys of a rates row, besides its channel,
+// when a query names none: one row per channel and campaign, what
+// GET /v1/rates and `rebond rates` have always answered without group_by.
+func DefaultRateGroups() []string { return []string{"campaign"} }
+
+// rateKeys are the keys a query groups by beyond the channel: exactly
+// its groups (DefaultRateGroups when it names none), plus the campaign
+// and the route when it filters on one, so that every row names the
+// campaign or route it was read for (one value, so no more rows).
+type rateKeys struct {
+	campaign, domain, route, hour, day bool
+	reason, reasonGroup                bool
 }
 
-// RateGroups lists the group_by names Rates accepts besides the always
-// present channel and campaign.
-func RateGroups() []string {
-	return []string{"campaign", "domain", "route", "day", "hour", "reason", "reason_group"}
+// keysOf reads q.GroupBy; a group it does not know is an error naming it.
+func keysOf(q RatesQuery) (rateKeys, error) {
+	groups := q.GroupBy
+	if len(groups) == 0 {
+		groups = DefaultRateGroups()
+	}
+	k := rateKeys{campaign: q.Campaign != "", route: q.Route != ""}
+	for _, g := range groups {
+		switch g {
+		case "channel": // always a key
+		case "campaign":
+			k.campaign = true
+		case "domain":
+			k.domain = true
+		case "route":
+			k.route = true
+		case "hour", "day":
+			if k.hour || k.day {
+				return k, fmt.Errorf("group_by: choose one of hour and day")
+			}
+			k.hour, k.day = g == "hour", g == "day"
+		case "reason":
+			k.reason = true
+		case "reason_group":
+			k.reasonGroup = true
+		default:
+			return k, fmt.Errorf("group_by: unknown group %q", g)
+		}
+	}
+	if k.reason && k.reasonGroup {
+		return k, fmt.Errorf("group_by: choose one of reason and reason_group")
+	}
+	return k, nil
 }
 
-// Rates sums rate buckets by channel, campaign and the requested groups.
-// Rows are ordered by channel, campaign, then the groups.
+// Rates sums rate buckets by channel and the groups of q (RatesQuery):
+// a row's keys are exactly those. Rows are ordered by channel, campaign,
+// domain, route, bucket.
 func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	if q.Tenant == "" {
 		q.Tenant = channels.Tenant(ctx)
 	}
-	if slices.Contains(q.GroupBy, "reason") || slices.Contains(q.GroupBy, "reason_group") {
-		return s.ratesByReason(ctx, q)
-	}
-	stmt, args, err := ratesSQL(q)
+	k, err := keysOf(q)
 	if err != nil {
 		return nil, err
 	}
+	if k.reason || k.reasonGroup {
+		return s.ratesByReason(ctx, q, k)
+	}
+	stmt, args := ratesSQL(q, k)
 	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query rates: %w", err)
 	}
 	defer rows.Close()
 	out := []RateRow{}
-	byRoute := slices.Contains(q.GroupBy, "route")
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
@@ -58,7 +97,7 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 			b := bucket.UTC()
 			r.Bucket = &b
 		}
-		if byRoute {
+		if k.route {
 			r.Route = lifecycle.Route(r.Route)
 		}
 		r.finish(q.MinVolume)
@@ -67,48 +106,35 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	return out, rows.Err()
 }
 
-func ratesSQL(q RatesQuery) (string, []any, error) {
-	var byDomain, byRoute, byHour, byDay bool
-	for _, g := range q.GroupBy {
-		switch g {
-		case "campaign", "channel":
-		case "domain":
-			byDomain = true
-		case "route":
-			byRoute = true
-		case "hour", "day":
-			if byHour || byDay {
-				return "", nil, fmt.Errorf("group_by: choose one of hour and day")
-			}
-			byHour, byDay = g == "hour", g == "day"
-		default:
-			return "", nil, fmt.Errorf("group_by: unknown group %q (want any of %s)", g, strings.Join(RateGroups(), ", "))
-		}
+func ratesSQL(q RatesQuery, k rateKeys) (string, []any) {
+	src := rateSource(q, k.domain || k.route, k.hour)
+	campaign, domain, route, bucket := "''", "''", "''", "NULL::timestamptz"
+	keys := []string{"channel"}
+	if k.campaign {
+		campaign = "campaign"
+		keys = append(keys, campaign)
 	}
-	src := rateSource(q, byDomain || byRoute, byHour)
-	domain, route, bucket := "''", "''", "NULL::timestamptz"
-	keys := []string{"channel", "campaign"}
-	if byDomain {
+	if k.domain {
 		domain = "domain"
 		keys = append(keys, domain)
 	}
-	if byRoute {
+	if k.route {
 		route = "route"
 		keys = append(keys, route)
 	}
 	switch {
-	case byHour:
+	case k.hour:
 		bucket = "hour"
-	case byDay && src.time == "day":
+	case k.day && src.time == "day":
 		bucket = "day"
-	case byDay:
-		bucket = rateGroups["day"]
+	case k.day:
+		bucket = dayOfHour
 	}
 	if bucket != "NULL::timestamptz" {
 		keys = append(keys, bucket)
 	}
 	where, args := rateFilters(q, src.time)
-	sql := "SELECT channel, campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket," +
+	sql := "SELECT channel, " + campaign + " AS campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket," +
 		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified) FROM " + src.table
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
@@ -118,7 +144,7 @@ func ratesSQL(q RatesQuery) (string, []any, error) {
 	// left (lifecycle, "Routes"): a group of nothing but zeros says
 	// nothing, and is no row.
 	having := " HAVING (sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)) <> (0, 0, 0, 0, 0, 0)"
-	return sql + " GROUP BY " + group + having + " ORDER BY " + group, args, nil
+	return sql + " GROUP BY " + group + having + " ORDER BY " + group, args
 }
 
 // rateFilters is the WHERE of a rates query: tenant, channel, campaign,

@@ -20,11 +20,8 @@ import (
 // Delivered and pending messages count under the reasons "delivered" and
 // "pending". It reads the messages table, so a campaign filter keeps it
 // quick on large stores.
-func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, error) {
-	stmt, args, byGroup, err := ratesReasonSQL(q)
-	if err != nil {
-		return nil, err
-	}
+func (s *Store) ratesByReason(ctx context.Context, q RatesQuery, k rateKeys) ([]RateRow, error) {
+	stmt, args := ratesReasonSQL(q, k)
 	rows, err := s.db.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query rates by reason: %w", err)
@@ -32,7 +29,6 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 	defer rows.Close()
 	var out []RateRow
 	var pending []int64
-	byRoute := slices.Contains(q.GroupBy, "route")
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
@@ -41,7 +37,7 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 			&r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &p, &r.Sent); err != nil {
 			return nil, fmt.Errorf("scan rates by reason: %w", err)
 		}
-		if byRoute {
+		if k.route {
 			r.Route = lifecycle.Route(r.Route)
 		}
 		if bucket != nil {
@@ -54,7 +50,7 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if byGroup {
+	if k.reasonGroup {
 		out, pending = byReasonGroup(out, pending)
 	}
 	for i := range out {
@@ -64,44 +60,44 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery) ([]RateRow, err
 	return out, nil
 }
 
-func ratesReasonSQL(q RatesQuery) (string, []any, bool, error) {
-	domain, route, bucket, byGroup := "''", "''", "NULL::timestamptz", false
-	for _, g := range q.GroupBy {
-		switch g {
-		case "campaign", "channel", "reason":
-		case "reason_group":
-			byGroup = true
-		case "domain":
-			domain = "domain"
-		case "route":
-			route = "route"
-		case "day":
-			bucket = "date_trunc('day', sent_at, 'UTC')"
-		case "hour":
-			bucket = "date_trunc('hour', sent_at, 'UTC')"
-		default:
-			return "", nil, false, fmt.Errorf("group_by: %q cannot be combined with reason", g)
-		}
+// ratesReasonSQL is the query of ratesByReason. Provider is no key of
+// the store (api.Rates regroups domains), so reason rows never have one.
+func ratesReasonSQL(q RatesQuery, k rateKeys) (string, []any) {
+	campaign, domain, route, bucket := "''", "''", "''", "NULL::timestamptz"
+	if k.campaign {
+		campaign = "campaign"
+	}
+	if k.domain {
+		domain = "domain"
+	}
+	if k.route {
+		route = "route"
+	}
+	switch {
+	case k.day:
+		bucket = "date_trunc('day', sent_at, 'UTC')"
+	case k.hour:
+		bucket = "date_trunc('hour', sent_at, 'UTC')"
 	}
 	where, args := rateFilters(q, "sent_at")
 	where = append(where, "sent_at IS NOT NULL")
 	reason := "CASE status WHEN 'delivered' THEN 'delivered' WHEN 'pending' THEN 'pending' ELSE reason END"
 	// Only real expressions in PARTITION BY (PostgreSQL refuses constants
 	// there); GROUP BY and ORDER BY use output positions.
-	partition := []string{"channel", "campaign"}
-	for _, e := range []string{domain, route, bucket} {
+	partition := []string{"channel"}
+	for _, e := range []string{campaign, domain, route, bucket} {
 		if !strings.HasPrefix(e, "''") && !strings.HasPrefix(e, "NULL") {
 			partition = append(partition, e)
 		}
 	}
-	sql := "SELECT channel, campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket, " + reason + " AS reason," +
+	sql := "SELECT channel, " + campaign + " AS campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket, " + reason + " AS reason," +
 		" count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'soft')," +
 		" count(*) FILTER (WHERE status = 'hard'), count(*) FILTER (WHERE complained)," +
 		" count(*) FILTER (WHERE status = 'pending')," +
 		" (sum(count(*)) OVER (PARTITION BY " + strings.Join(partition, ", ") + "))::bigint" +
 		" FROM messages WHERE " + strings.Join(where, " AND ") +
 		" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
-	return sql, args, byGroup, nil
+	return sql, args
 }
 
 // byReasonGroup sums reason rows into their groups (REASONS.md); Sent is

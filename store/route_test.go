@@ -86,8 +86,9 @@ func TestRatesByRoute(t *testing.T) {
 			[]string{"unknown example.com 3/1/0/0", "kannel example.com 1/0/1/0", "smpp:gw1 example.com 2/0/0/2"}},
 		{"by route and hour", store.RatesQuery{GroupBy: []string{"route", "hour"}, Route: "smpp:gw1"},
 			[]string{"smpp:gw1 11-02T09 1/0/0/1", "smpp:gw1 11-02T10 1/0/0/1"}},
-		{"one route, by campaign", store.RatesQuery{Route: "kannel"}, []string{" 1/0/1/0"}},
-		{"the unknown route", store.RatesQuery{Route: "unknown", GroupBy: []string{"day"}}, []string{" 11-02T00 3/1/0/0"}},
+		// A route filtered on is named on its rows.
+		{"one route, by campaign", store.RatesQuery{Route: "kannel"}, []string{"kannel 1/0/1/0"}},
+		{"the unknown route", store.RatesQuery{Route: "unknown", GroupBy: []string{"day"}}, []string{"unknown 11-02T00 3/1/0/0"}},
 		{"no route split", store.RatesQuery{}, []string{" 6/1/1/2"}},
 	} {
 		if diff := cmp.Diff(tc.want, rates(tc.q)); diff != "" {

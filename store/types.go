@@ -11,8 +11,6 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // RatesQuery selects and groups rate buckets. Zero fields do not filter.
-// GroupBy takes any of RateGroups and "channel"; channel and campaign are
-// always part of a row's key.
 type RatesQuery struct {
 	// Tenant whose counts are read; empty: the tenant of the context
 	// (channels.WithTenant).
@@ -24,7 +22,12 @@ type RatesQuery struct {
 	// named a provider for.
 	Route    string
 	From, To time.Time
-	GroupBy  []string
+	// GroupBy names the keys of each row besides its channel, which is
+	// always one (rates are per channel): any of campaign, domain, route,
+	// day or hour, reason or reason_group; "channel" adds nothing. Empty:
+	// DefaultRateGroups (campaign). A campaign or route filtered on is
+	// also named on every row. Mailbox providers are api.Rates's.
+	GroupBy []string
 	// MinVolume flags rows with fewer sent messages (RateRow.LowVolume).
 	MinVolume int64
 }

@@ -134,15 +134,16 @@ func (h *Handler) campaign(r *http.Request, v *view) (string, error) {
 	v.Keep.Set("name", name)
 	v.Title = campaignName(name)
 	ctx := r.Context()
+	// Rates treats an empty campaign as "any", so the rows are keyed by
+	// campaign and only the campaign's own are kept.
 	rows, err := h.reader.Rates(ctx, store.RatesQuery{Channel: f.Channel, Campaign: name, From: f.From, To: f.To,
-		GroupBy: []string{groupBy(f)}})
+		GroupBy: []string{"campaign", groupBy(f)}})
 	if err != nil {
 		return "", err
 	}
 	d := campaignData{Name: name}
 	tl := newTimeline(f)
 	for _, row := range rows {
-		// Rates treats an empty campaign as "any": keep the campaign's own rows.
 		if row.Campaign == name {
 			tl.add(row)
 			d.Total.add(row)
@@ -160,7 +161,7 @@ func (h *Handler) campaign(r *http.Request, v *view) (string, error) {
 			v.Keep.Set("min", strconv.FormatInt(minSent, 10))
 		}
 		domains, err := h.reader.Rates(ctx, store.RatesQuery{Channel: f.Channel, Campaign: name, From: f.From, To: f.To,
-			GroupBy: []string{"domain"}})
+			GroupBy: []string{"campaign", "domain"}})
 		if err != nil {
 			return "", err
 		}

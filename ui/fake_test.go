@@ -45,9 +45,16 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 			(!q.From.IsZero() && r.Bucket.Before(q.From)) || (!q.To.IsZero() && !r.Bucket.Before(q.To)) {
 			continue
 		}
-		k := key{ch: r.Channel, campaign: r.Campaign}
+		// The store's keys: the channel and the groups asked, campaign
+		// when none is, a campaign filtered on named on its rows.
+		k := key{ch: r.Channel}
+		if len(q.GroupBy) == 0 || q.Campaign != "" {
+			k.campaign = r.Campaign
+		}
 		for _, g := range q.GroupBy {
 			switch g {
+			case "campaign":
+				k.campaign = r.Campaign
 			case "domain":
 				k.dom = r.Domain
 			case "hour":

@@ -313,6 +313,13 @@ func TestPagesShowNumbers(t *testing.T) {
 		t.Error("worst domains: bigmail.test (highest hard rate) is not first")
 	}
 
+	// The events without a campaign are a campaign of their own: the
+	// named campaigns' rows stay out of its page (the demo has none).
+	none := page(t, h, c, "/ui/campaign?channel=email&name=")
+	if !strings.Contains(none, "(no campaign)") || strings.Contains(none, "47,400") || strings.Contains(none, ">bigmail.test<") {
+		t.Error("the (no campaign) page counts the named campaigns")
+	}
+
 	domains := page(t, h, c, "/ui/domains")
 	// example.com over all campaigns: spring-sale 30,000 + newsletter 4,200 + tiny-test 40 = 34,240.
 	wantAll(t, "domains", domains, "bigmail.test", "example.com", "34,240")

@@ -263,7 +263,8 @@ func (a *Alerter) Check(ctx context.Context) error {
 
 // check evaluates and records the alerts of the tenant of ctx.
 func (a *Alerter) check(ctx context.Context, now, from time.Time) error {
-	rows, err := a.store.Rates(ctx, store.RatesQuery{From: from, GroupBy: []string{"domain"}})
+	// Alerts are per campaign and mailbox provider (AlertRows maps domains).
+	rows, err := a.store.Rates(ctx, store.RatesQuery{From: from, GroupBy: []string{"campaign", "domain"}})
 	if err != nil {
 		return err
 	}

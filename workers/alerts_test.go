@@ -275,8 +275,8 @@ func TestAlerterCheck(t *testing.T) {
 	if err := a.Check(ctx); err == nil {
 		t.Fatal("a failed publish must be reported")
 	}
-	if q := st.queries[0]; !q.From.Equal(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)) || !slices.Equal(q.GroupBy, []string{"domain"}) || q.Channel != "" {
-		t.Errorf("rates query = %+v, want the 24h window from the hour, by domain", q)
+	if q := st.queries[0]; !q.From.Equal(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)) || !slices.Equal(q.GroupBy, []string{"campaign", "domain"}) || q.Channel != "" {
+		t.Errorf("rates query = %+v, want the 24h window from the hour, by campaign and domain", q)
 	}
 	if len(st.changes) != 1 || st.changes[0].Provider != "Google" || st.changes[0].To != channels.AlertCritical {
 		t.Fatalf("changes = %+v, want Google hard rate critical", st.changes)

@@ -70,8 +70,9 @@ func newRatesCmd(g *globals) *cobra.Command {
 	var f ratesFlags
 	cmd := &cobra.Command{
 		Use:   "rates",
-		Short: "Print soft and hard rejection rates per channel and campaign",
-		Long: `rates prints, per channel and campaign (and the --group-by dimensions), the
+		Short: "Print soft and hard rejection rates per channel and campaign, or other groups",
+		Long: `rates prints, per channel and campaign (or per channel and the --group-by
+groups instead: --group-by domain sums each domain over every campaign), the
 messages sent and how many were delivered, soft-rejected and hard-rejected,
 with soft_rate = soft / sent and hard_rate = hard / sent, each with its 95%
 Wilson interval. Messages are counted by their send time (--from inclusive,
@@ -124,7 +125,8 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 	cmd.Flags().StringVar(&f.route, "route", "", "only this route (smpp:<gateway>, a webhook's provider..., or unknown)")
 	cmd.Flags().StringVar(&f.from, "from", "", "sent at or after (RFC 3339 or YYYY-MM-DD)")
 	cmd.Flags().StringVar(&f.to, "to", "", "sent before (RFC 3339 or YYYY-MM-DD)")
-	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "also group by: "+strings.Join(append(store.RateGroups(), "provider"), ","))
+	cmd.Flags().StringSliceVar(&f.groupBy, "group-by", nil, "group rows by, besides the channel (default "+
+		strings.Join(store.DefaultRateGroups(), ",")+"): any of "+strings.Join(api.RateGroups(), ","))
 	cmd.Flags().BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	cmd.Flags().BoolVar(&f.csv, "csv", false, "print CSV (the columns of GET /v1/rates?format=csv)")
 	cmd.MarkFlagsMutuallyExclusive("json", "csv")
@@ -132,11 +134,14 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
 }
 
 func (f ratesFlags) query() (store.RatesQuery, error) {
-	q := store.RatesQuery{Channel: channels.Channel(f.channel), Campaign: f.campaign, Route: f.route, GroupBy: f.groupBy}
+	q := store.RatesQuery{Channel: channels.Channel(f.channel), Campaign: f.campaign, Route: f.route}
 	if f.channel != "" && !q.Channel.Valid() {
 		return q, fmt.Errorf("--channel: %q is not one of email, sms", f.channel)
 	}
 	var err error
+	if q.GroupBy, err = api.ParseGroupBy(f.groupBy); err != nil {
+		return q, fmt.Errorf("--group-by: %w", err)
+	}
 	if q.From, err = parseDay("--from", f.from); err != nil {
 		return q, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/sms/smpp/smpptest"
@@ -230,5 +231,31 @@ func TestPrintRatesByRoute(t *testing.T) {
 	printRates(g, []store.RateRow{{Channel: "sms", Campaign: "c", Sent: 3}})
 	if strings.Contains(out.String(), "ROUTE") {
 		t.Errorf("without route:\n%s", out.String())
+	}
+}
+
+// TestRatesGroupByFlag: `rebond rates --group-by` takes the API's groups
+// (api.RateGroups), says so in its help, and refuses another one naming
+// every valid group, before it opens anything.
+func TestRatesGroupByFlag(t *testing.T) {
+	t.Parallel()
+	_, err := rebondCLI(t, "rates", "--group-by", "campaign,colour")
+	if err == nil || !strings.Contains(err.Error(), `--group-by: unknown group "colour"`) {
+		t.Fatalf("--group-by colour: %v", err)
+	}
+	help, herr := rebondCLI(t, "rates", "--help")
+	if herr != nil {
+		t.Fatal(herr)
+	}
+	for _, g := range api.RateGroups() {
+		if !strings.Contains(err.Error(), g) {
+			t.Errorf("the error %q does not name %s", err, g)
+		}
+		if !strings.Contains(help, g) {
+			t.Errorf("rates --help does not name %s", g)
+		}
+	}
+	if _, err := rebondCLI(t, "rates", "--group-by", "day,hour"); err == nil || !strings.Contains(err.Error(), "--group-by: choose one of day and hour") {
+		t.Errorf("--group-by day,hour: %v", err)
 	}
 }
