@@ -42,8 +42,7 @@ func (s *Server) authenticate(pattern string, next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, fmt.Sprintf("a %s token may not call %s (it needs %s)", p.role, pattern, need))
 		case !s.limits.allow(p.actor, pattern):
 			w.Header().Set("Retry-After", "1")
-			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("over %g request units per second for this token (%s costs %d); slow down",
-				s.cfg.RateLimit, pattern, max(routeCost[pattern], 1)))
+			writeError(w, http.StatusTooManyRequests, s.overLimit(pattern))
 		default:
 			tenant, status, msg := requestTenant(p, r)
 			if status != 0 {

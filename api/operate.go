@@ -83,14 +83,8 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	}
 	for i := range entries {
 		entries[i].List = list
-		if e := &entries[i]; e.Channel == channels.SMS && e.Kind == "exact" {
-			// An exact number in any form names its E.164 form, as
-			// exclusions read it.
-			if n, err := s.readNumber(channels.Tenant(r.Context()), e.Value); err == nil {
-				e.Value = n
-			}
-		}
-		if err := store.ValidateListEntry(&entries[i]); err != nil {
+		s.readListNumber(r.Context(), &entries[i])
+		if err := store.ValidateNewListEntry(&entries[i]); err != nil {
 			return errorf(http.StatusBadRequest, "entry %d: %v", i, err)
 		}
 	}
@@ -100,6 +94,19 @@ func (s *Server) postList(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(r.Context(), "list entries added", "list", list, "entries", len(entries), "actor", actor(r))
 	writeJSON(w, http.StatusOK, map[string]int{"added": len(entries)})
 	return nil
+}
+
+// readListNumber writes an exact SMS entry's number in E.164 read with
+// the tenant's region, as exclusions read numbers, so every form of a
+// number names one entry, to add or to delete. A number it cannot read
+// is left for validation to refuse.
+func (s *Server) readListNumber(ctx context.Context, e *store.ListEntry) {
+	if e.Channel != channels.SMS || e.Kind != "exact" {
+		return
+	}
+	if n, err := s.readNumber(channels.Tenant(ctx), e.Value); err == nil {
+		e.Value = n
+	}
 }
 
 func readListCSV(r io.Reader) ([]store.ListEntry, error) {
@@ -187,6 +194,7 @@ func (s *Server) deleteList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e := store.ListEntry{Channel: channels.Channel(r.PathValue("channel")), List: list, Kind: r.PathValue("kind"), Value: r.PathValue("value")}
+	s.readListNumber(r.Context(), &e)
 	if err := store.ValidateListEntry(&e); err != nil {
 		return errorf(http.StatusBadRequest, "%v", err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -16,13 +17,28 @@ type limiters struct {
 	rate  rate.Limit
 	burst int
 	by    map[string]*rate.Limiter
+	now   func() time.Time
 }
 
-func newLimiters(perSecond float64, burst int) *limiters {
+// Default per-token limit (Config.RateLimit, RateBurst): a request is a
+// unit whatever it carries, so the limit must let a sender that posts one
+// event per request keep up with a busy sending platform; 2,500 a second
+// leaves a quarter of headroom over 2,000, and the burst absorbs two
+// seconds of a sender's own queue catching up. An array of up to
+// MaxBatch events is still one unit: batching is how to go faster.
+const (
+	defaultRateLimit = 2500
+	defaultRateBurst = 5000
+)
+
+// newLimiters returns per-caller buckets of perSecond units refilled, up
+// to burst, on the clock now; nil (no limit) when perSecond is not
+// positive.
+func newLimiters(perSecond float64, burst int, now func() time.Time) *limiters {
 	if perSecond <= 0 {
 		return nil // off
 	}
-	return &limiters{rate: rate.Limit(perSecond), burst: max(burst, 1), by: map[string]*rate.Limiter{}}
+	return &limiters{rate: rate.Limit(perSecond), burst: max(burst, 1), by: map[string]*rate.Limiter{}, now: now}
 }
 
 // routeCost weighs the routes whose work is far above a plain read: a
@@ -51,5 +67,16 @@ func (l *limiters) allow(caller, route string) bool {
 		l.by[caller] = lim
 	}
 	l.mu.Unlock()
-	return lim.AllowN(time.Now(), cost)
+	return lim.AllowN(l.now(), cost)
+}
+
+// overLimit is the 429 answer for route: the limit, the route's cost, and
+// for events the way to need fewer requests.
+func (s *Server) overLimit(route string) string {
+	msg := fmt.Sprintf("over %g request units per second for this token (%s costs %d); slow down",
+		s.cfg.RateLimit, route, max(routeCost[route], 1))
+	if route == "POST /v1/events" {
+		msg += fmt.Sprintf(", or post events in arrays (up to %d a request, for one unit)", s.cfg.MaxBatch)
+	}
+	return msg
 }

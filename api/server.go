@@ -51,8 +51,10 @@ type Config struct {
 	// GET /v1/rates?group_by=provider; nil: the built-in table.
 	Providers *providers.Table
 	// RateLimit bounds requests per second per token (a token bucket of
-	// RateBurst); 0 means the default (100/s, burst 200), negative means
-	// no limit. Over it: 429 with Retry-After.
+	// RateBurst; 0: twice RateLimit); 0 means the default (2,500/s, burst
+	// 5,000: one event per request from a busy sender), negative means
+	// no limit. Over it: 429 with Retry-After. A request costs one unit
+	// whatever it carries, so an array of events is the cheap way.
 	RateLimit float64
 	RateBurst int
 	// AuthFailureRate and AuthFailureBurst throttle failed
@@ -135,7 +137,10 @@ func (c Config) withDefaults() Config {
 		c.RatesMinVolume = 100
 	}
 	if c.RateLimit == 0 {
-		c.RateLimit, c.RateBurst = 100, max(c.RateBurst, 200)
+		c.RateLimit, c.RateBurst = defaultRateLimit, max(c.RateBurst, defaultRateBurst)
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = max(int(2*c.RateLimit), 1)
 	}
 	if c.WebhookUnverifiedBytes == 0 {
 		c.WebhookUnverifiedBytes = 1 << 20
@@ -196,10 +201,12 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 		return nil, err
 	}
 	s := &Server{cfg: cfg.withDefaults(), pub: pub, reader: reader, ready: ready, log: log,
-		metrics: newMetrics(reg), now: time.Now, rejects: newLimiters(rejectsPerSecond, rejectsBurst)}
-	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
+		metrics: newMetrics(reg), now: time.Now}
+	clock := func() time.Time { return s.now() }
+	s.rejects = newLimiters(rejectsPerSecond, rejectsBurst, clock)
+	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst, clock)
 	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
-	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })
+	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, clock)
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)

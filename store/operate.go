@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,11 @@ var (
 
 // ValidateListEntry checks an entry and normalizes its value: an exact
 // entry is a recipient in canonical form, a domain is lower-cased (email
-// only), a prefix is digits (SMS only: a country or operator prefix).
+// only; "example.com" is that domain alone, ".example.com" every
+// subdomain of it and not itself, as in Postfix access tables), a prefix
+// is digits (SMS only: a country or operator prefix). It accepts every
+// entry a list may hold, so any can be deleted; ValidateNewListEntry holds
+// new ones to today's rules.
 func ValidateListEntry(e *ListEntry) error {
 	if err := validChannel(e.Channel); err != nil {
 		return err
@@ -40,7 +45,7 @@ func ValidateListEntry(e *ListEntry) error {
 	case "domain":
 		v = strings.ToLower(strings.TrimPrefix(v, "@"))
 		if e.Channel != channels.Email || v == "" || strings.ContainsAny(v, "@ \t") {
-			return fmt.Errorf("value: %q is not an email domain", e.Value)
+			return fmt.Errorf("value: %q is not an email domain (example.com, or .example.com for its subdomains)", e.Value)
 		}
 	case "prefix":
 		v = strings.TrimPrefix(v, "+")
@@ -57,6 +62,28 @@ func ValidateListEntry(e *ListEntry) error {
 	return nil
 }
 
+// ValidateNewListEntry is ValidateListEntry for an entry being added: a
+// domain is labels joined by dots (a leading dot for subdomains), and a
+// prefix starts with a country code, never 0 (ITU-T E.164: a leading 0 is
+// a national trunk prefix, which no stored number keeps, so such an entry
+// would match nothing).
+func ValidateNewListEntry(e *ListEntry) error {
+	if err := ValidateListEntry(e); err != nil {
+		return err
+	}
+	switch e.Kind {
+	case "domain":
+		if slices.Contains(strings.Split(strings.TrimPrefix(e.Value, "."), "."), "") {
+			return fmt.Errorf("value: %q is not an email domain (example.com, or .example.com for its subdomains)", e.Value)
+		}
+	case "prefix":
+		if strings.HasPrefix(e.Value, "0") {
+			return fmt.Errorf("value: %q starts with 0: write the prefix with its country code (+33 6…), as numbers are kept", e.Value)
+		}
+	}
+	return nil
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -70,7 +97,7 @@ func contains(list []string, s string) bool {
 // none. It returns the index of the first bad entry in its error.
 func (s *Store) AddListEntries(ctx context.Context, entries []ListEntry) error {
 	for i := range entries {
-		if err := ValidateListEntry(&entries[i]); err != nil {
+		if err := ValidateNewListEntry(&entries[i]); err != nil {
 			return fmt.Errorf("entry %d: %w", i, err)
 		}
 	}

@@ -25,14 +25,44 @@ type exclusionRow struct {
 	Since      sql.NullTime   `db:"since"`
 	Until      sql.NullTime   `db:"until"`
 	EventID    string         `db:"event_id"`
+	DenyKind   sql.NullString `db:"deny_kind"`
+	DenyValue  sql.NullString `db:"deny_value"`
 	DenyReason sql.NullString `db:"deny_reason"`
 	DenySince  sql.NullTime   `db:"deny_since"`
 	DenyUntil  sql.NullTime   `db:"deny_until"`
+	AllowKind  sql.NullString `db:"allow_kind"`
+	AllowValue sql.NullString `db:"allow_value"`
+}
+
+// exclusion is the answer a row gives: a deny entry wins over any state,
+// and an allow entry lets a quarantined or suspended recipient be sent to
+// (the state, its term and its audit stay as they are: the entry only
+// overrides the answer while it lasts). Those are the states rebond
+// derives from delivery outcomes, which an allow entry keeps it from
+// entering; it overrides no other exclusion.
+func (r exclusionRow) exclusion() Exclusion {
+	if r.DenyValue.Valid {
+		reason := r.DenyReason.String
+		if reason == "" {
+			reason = string(channels.ReasonDenylisted)
+		}
+		return Exclusion{Recipient: r.Address, Excluded: true, State: channels.StateDenylisted, Reason: reason,
+			Since: ptime(r.DenySince), Until: ptime(r.DenyUntil),
+			ListEntry: &ListRef{List: "deny", Kind: r.DenyKind.String, Value: r.DenyValue.String}}
+	}
+	x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: shownID(r.EventID),
+		Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != channels.StateActive, Shared: r.Shared}
+	if r.AllowValue.Valid && (x.State == channels.StateQuarantined || x.State == channels.StateSuspended) {
+		x.Excluded = false
+		x.ListEntry = &ListRef{List: "allow", Kind: r.AllowKind.String, Value: r.AllowValue.String}
+	}
+	return x
 }
 
 // Exclusions answers "may I send to these recipients?" for normalized,
-// distinct recipients of one channel, in the order given. A denylist entry
-// wins over any state; a timed state that ended at now reads as active.
+// distinct recipients of one channel, in the order given (see exclusion
+// for how lists and states combine); a timed state that ended at now
+// reads as active.
 func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients []string, now time.Time) ([]Exclusion, error) {
 	if err := validChannel(ch); err != nil {
 		return nil, err
@@ -53,13 +83,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 		if r.Ord < 1 || r.Ord > len(out) {
 			return nil, fmt.Errorf("exclusions: row for position %d of %d", r.Ord, len(out))
 		}
-		x := Exclusion{Recipient: r.Address, State: r.State, Reason: r.Reason, EventID: shownID(r.EventID),
-			Since: ptime(r.Since), Until: ptime(r.Until), Excluded: r.State != channels.StateActive, Shared: r.Shared}
-		if r.DenyReason.Valid {
-			x = Exclusion{Recipient: r.Address, Excluded: true, State: channels.StateDenylisted,
-				Reason: string(channels.ReasonDenylisted), Since: ptime(r.DenySince), Until: ptime(r.DenyUntil)}
-		}
-		out[r.Ord-1] = x
+		out[r.Ord-1] = r.exclusion()
 	}
 	return out, nil
 }

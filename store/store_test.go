@@ -174,7 +174,7 @@ func TestApplyRatesAndExclusions(t *testing.T) {
 	for _, x := range ex {
 		got = append(got, fmt.Sprintf("%s %v %s %s", x.Recipient, x.Excluded, x.State, x.Reason))
 	}
-	wantEx := []string{"u0@example.com true quarantined user_unknown", "u1@example.com false active ", "x@denied.example true denylisted denylisted"}
+	wantEx := []string{"u0@example.com true quarantined user_unknown", "u1@example.com false active ", "x@denied.example true denylisted legal"}
 	if diff := cmp.Diff(wantEx, got); diff != "" {
 		t.Errorf("exclusions (-want +got):\n%s", diff)
 	}

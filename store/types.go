@@ -77,7 +77,11 @@ type RateRow struct {
 	ReasonGroup string `json:"reason_group,omitempty"`
 }
 
-// Exclusion answers the pre-send question for one recipient.
+// Exclusion answers the pre-send question for one recipient. Excluded is
+// the answer; State and Reason say why. Under a deny entry, State is
+// denylisted and Reason the entry's own (or "denylisted" when it gives
+// none). Under an allow entry, a quarantined or suspended recipient is not
+// Excluded, and State and Reason stay the recorded ones.
 type Exclusion struct {
 	Recipient string         `json:"recipient"`
 	Excluded  bool           `json:"excluded"`
@@ -90,6 +94,18 @@ type Exclusion struct {
 	// user_unknown quarantine (tenancy.share_user_unknown); that tenant's
 	// evidence is not disclosed.
 	Shared bool `json:"shared,omitempty"`
+	// ListEntry names the list entry that decided the answer: the deny
+	// entry that excludes, or the allow entry that lets a recorded
+	// exclusion be sent to; nil when no entry did.
+	ListEntry *ListRef `json:"list_entry,omitempty"`
+}
+
+// ListRef names one deny or allow list entry, as DELETE
+// /v1/lists/{list}/{channel}/{kind}/{value} does.
+type ListRef struct {
+	List  string `json:"list"`
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
 }
 
 // Transition is one audit row of a recipient's state machine.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/store"
 )
@@ -348,6 +349,24 @@ func TestPagesShowNumbers(t *testing.T) {
 	wantAll(t, "recipient unknown", fresh, "Sendable", "never changed", "has received no event")
 	invalid := page(t, h, c, "/ui/recipient?channel=email&address=not-an-address")
 	wantAll(t, "recipient invalid", invalid, "is not a valid email address")
+}
+
+// TestRecipientAllowedByList: a quarantined recipient an allow entry lets
+// senders reach reads as sendable, names the entry and its recorded state,
+// and may still be released.
+func TestRecipientAllowedByList(t *testing.T) {
+	t.Parallel()
+	f := newDemoReader()
+	f.denied["email ann@example.com"] = store.Exclusion{Recipient: "ann@example.com", State: channels.StateQuarantined,
+		Reason: "user_unknown", ListEntry: &store.ListRef{List: "allow", Kind: "domain", Value: "example.com"}}
+	h := newTestHandler(t, Config{}, f)
+	c := login(t, h)
+	ann := page(t, h, c, "/ui/recipient?channel=email&address=ann@example.com")
+	wantAll(t, "allowed recipient", ann, "Sendable", "allow-list entry domain <code>example.com</code>", "It is quarantined",
+		`action="/ui/recipient/release"`)
+	if strings.Contains(ann, "release job will record it") {
+		t.Error("an allowed recipient's note says its period ended")
+	}
 }
 
 // TestRecipientNationalNumber: with a default region, the national form

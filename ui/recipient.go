@@ -88,7 +88,10 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	default:
 		d.Known = true
 	}
-	d.Releasable = d.Exclusion.Excluded && d.Exclusion.State != channels.StateDenylisted
+	// A recipient an allow entry lets senders reach is still quarantined
+	// or suspended on record: it may be released all the same.
+	allowed := d.Exclusion.ListEntry != nil && d.Exclusion.ListEntry.List == "allow"
+	d.Releasable = (d.Exclusion.Excluded || allowed) && d.Exclusion.State != channels.StateDenylisted
 	if d.Events, err = h.reader.RecipientEvents(ctx, d.Channel, addr, recipientEvents); err != nil {
 		return "", err
 	}

@@ -75,6 +75,12 @@
 //   - delivered ⇒ soft count back to 0.
 //   - allowlisted recipients are never quarantined or suspended
 //     automatically ("error ignored"); the verdict is still recorded.
+//     An allow entry added after a quarantine or suspension changes
+//     nothing here: the recorded state, its term and its audit stay, and
+//     the pre-send answer (store.Exclusions) lets the recipient be sent
+//     to while the entry lasts; an operator's release ends the state
+//     itself. A deny entry is read the same way, at question time, and
+//     wins over both.
 //
 // # Escalation on repeat
 //

@@ -88,14 +88,18 @@ ORDER BY r.tenant, r.channel, r.address
 FOR UPDATE OF r;
 
 -- name: allowed-recipients
+-- The recipients an allow entry covers, matched as exclusions match
+-- entries: the exact address, its domain (what follows the last "@"),
+-- a parent-domain entry (".example.com") of it, or a number prefix.
 SELECT k.tenant, k.channel, k.address
 FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, address)
+CROSS JOIN LATERAL (SELECT split_part(k.address, '@', -1) AS domain) d
 WHERE EXISTS (
     SELECT 1 FROM recipient_lists l
     WHERE l.list = 'allow' AND l.tenant = k.tenant AND l.channel = k.channel
       AND (l.expires_at IS NULL OR l.expires_at > now())
       AND ((l.kind = 'exact' AND l.value = k.address)
-        OR (l.kind = 'domain' AND l.value = split_part(k.address, '@', 2))
+        OR (l.kind = 'domain' AND (l.value = d.domain OR starts_with(l.value, '.') AND right(d.domain, length(l.value)) = l.value))
         OR (l.kind = 'prefix' AND starts_with(k.address, l.value))));
 
 -- name: mark-applied
