@@ -106,3 +106,66 @@ func (e *Event) normalizeConsent() error {
 	}
 	return nil
 }
+
+// The reasons of consent. OptedOut is both the verdict reason of an
+// opt-out event and the exclusion reason of a recipient who opted out (a
+// gateway's refusal because the number opted out has it too, REASONS.md);
+// OptedIn the verdict reason of an opt-in; Inbound that of an inbound
+// message; Confirmed the audit reason of a confirmed double opt-in; and
+// NotConfirmed the exclusion reason of a recipient without the confirmed
+// consent a tenant or list requires.
+const (
+	ReasonOptedOut     Reason = "opted_out"
+	ReasonOptedIn      Reason = "opted_in"
+	ReasonInbound      Reason = "inbound"
+	ReasonConfirmed    Reason = "confirmed"
+	ReasonNotConfirmed Reason = "not_confirmed"
+)
+
+// ConsentName is what a consent's scope names: the list of ScopeList, the
+// campaign of ScopeCampaign (the event's), nothing for ScopeAll. With the
+// scope it keys a recipient's consents.
+func (e Event) ConsentName() string {
+	if e.Consent == nil {
+		return ""
+	}
+	switch e.Consent.Scope {
+	case ScopeList:
+		return e.Consent.List
+	case ScopeCampaign:
+		return e.Campaign
+	}
+	return ""
+}
+
+// ConsentVerdict is the verdict of a consent event, which no rule
+// decides: a consent is no delivery outcome, so the outcome is ignored
+// (it moves no message status and no rate of soft, hard or complaints);
+// the reason is opted_out, opted_in or inbound; the rule
+// "consent.<type>@1"; the evidence its scope, name and source. Every
+// classifier gives it (channels/rules), so a replay or a backtest never
+// reads a consent as a failure.
+func ConsentVerdict(e Event) Verdict {
+	v := Verdict{Outcome: OutcomeIgnored, Rule: "consent." + string(e.Type) + "@1"}
+	switch e.Type {
+	case OptOut:
+		v.Reason = ReasonOptedOut
+	case OptIn:
+		v.Reason = ReasonOptedIn
+	default:
+		v.Reason = ReasonInbound
+	}
+	if c := e.Consent; c != nil {
+		v.Evidence = "scope=" + string(c.Scope)
+		if n := e.ConsentName(); n != "" {
+			v.Evidence += " name=" + n
+		}
+		if c.Source != "" {
+			v.Evidence += " source=" + c.Source
+		}
+		if c.Keyword != "" {
+			v.Evidence += " keyword=" + c.Keyword
+		}
+	}
+	return v
+}
