@@ -103,6 +103,12 @@ type Config struct {
 	// UI is the web dashboard, mounted at GET and POST /ui/ (package ui;
 	// it authenticates with its own session cookie); nil mounts nothing.
 	UI http.Handler
+	// Consent configures the consent URLs and the public pages behind
+	// them (consent.go, consent_pages.go).
+	Consent ConsentConfig
+	// Consents reads consents for exclusion checks and the export; nil:
+	// checks answer from states alone and the export is 501.
+	Consents ConsentReader
 }
 
 // Validate names the offending field.
@@ -148,6 +154,7 @@ func (c Config) withDefaults() Config {
 	if c.AuthFailureBurst == 0 {
 		c.AuthFailureBurst = 10
 	}
+	c.Consent = c.Consent.withDefaults()
 	return c
 }
 
@@ -186,6 +193,8 @@ type Server struct {
 	unverified chan struct{}
 	// rejects bounds the refused webhook payloads kept, per webhook.
 	rejects *limiters
+	// public bounds each client's requests to the public consent pages.
+	public clientBudget
 }
 
 // New builds the server and its routes.
@@ -198,6 +207,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst)
 	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
 	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, func() time.Time { return s.now() })
+	s.public = clientBudget{newFailureThrottle(s.cfg.Consent.PublicRate, s.cfg.Consent.PublicBurst, func() time.Time { return s.now() })}
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)
@@ -218,6 +228,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
 	s.route(mux, "POST /v1/releases", s.postReleases, true)
 	s.routeRules(mux)
+	s.routeConsent(mux)
 	// Webhooks authenticate with the provider's signature or secret, not
 	// a bearer token; their failures are throttled the same way.
 	s.routeWebhook(mux, "POST /v1/webhooks/{name}")
