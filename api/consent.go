@@ -123,16 +123,10 @@ func (s *Server) token(ctx context.Context, k consent.Kind, req linkRequest) (co
 	}
 	t := consent.Token{Kind: k, Tenant: channels.Tenant(ctx), Channel: req.Channel, Recipient: rcpt, Scope: req.Scope,
 		List: req.List, Campaign: req.Campaign, MessageID: req.MessageID}
-	// The event a token makes must be one the bus takes: check it now,
+	// The events a token makes must be ones the bus takes: checked now,
 	// not when a recipient follows the link.
-	e := t.Event(channels.OptOut, channels.SourceAPI, s.now(), "", "")
-	switch err := e.Normalize(); {
-	case k == consent.Confirm && req.Scope == channels.ScopeCampaign:
-		return consent.Token{}, errorf(http.StatusBadRequest, "scope: a double opt-in is of everything or of a list, not of a campaign")
-	case err != nil:
+	if err := t.Validate(); err != nil {
 		return consent.Token{}, errorf(http.StatusBadRequest, "%s", eventErrorText(err))
-	case req.Scope != channels.ScopeList && req.List != "":
-		return consent.Token{}, errorf(http.StatusBadRequest, "list: only with scope list")
 	}
 	return t, nil
 }

@@ -1,8 +1,12 @@
 package consent
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/rebond/rebond/channels"
 )
 
 // The public paths of consent URLs, under the API's base URL: a GET shows a
@@ -67,4 +71,36 @@ func MailtoToken(subject string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// IsMailto reports whether the envelope recipient rcpt is a mailto:
+// unsubscribe address: local part MailtoLocal, in any case (the domain is
+// the SMTP listener's to check).
+func IsMailto(rcpt string) bool {
+	at := strings.LastIndexByte(rcpt, '@')
+	return at > 0 && strings.EqualFold(strings.Trim(rcpt[:at], "<\""), MailtoLocal)
+}
+
+// MailtoEvent is the opt-out a mail to a mailto: unsubscribe address
+// asks for (RFC 2369): the unsubscribe token in its subject, checked with
+// the key of the tenant it names, as an opt_out event of source mailto
+// received at at, normalized (its id set). ErrInvalid when the subject
+// holds no valid token.
+func MailtoEvent(subject string, keyOf KeyOf, at time.Time) (channels.Event, error) {
+	s, ok := MailtoToken(subject)
+	if !ok {
+		return channels.Event{}, fmt.Errorf("%w: no unsubscribe token in the subject", ErrInvalid)
+	}
+	t, err := Open(s, Unsubscribe, keyOf, at)
+	if err != nil {
+		return channels.Event{}, err
+	}
+	e := t.Event(channels.OptOut, channels.SourceMailto, at, "", "")
+	// Normalized here: its id derives from the token and the time the
+	// mail was received, so the same spooled mail parsed again is the
+	// same event.
+	if err := e.Normalize(); err != nil {
+		return channels.Event{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return e, nil
 }

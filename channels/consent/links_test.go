@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"errors"
 	"net/url"
 	"testing"
 )
@@ -68,5 +69,29 @@ func TestPolicy(t *testing.T) {
 	}
 	if k := DeriveKey([]byte("an-example-key-0123456789")); len(k) != 32 || string(k) == "an-example-key-0123456789" {
 		t.Errorf("DeriveKey = %x", k)
+	}
+}
+
+// TestMailtoEvent: a mail to the mailto: address opts out whom its
+// subject's token names; anything else is refused.
+func TestMailtoEvent(t *testing.T) {
+	t.Parallel()
+	s := campaignToken().Sign(keys.Of("default"))
+	for _, tt := range []struct {
+		rcpt string
+		ok   bool
+	}{{"unsubscribe@bounces.example.com", true}, {"<Unsubscribe@bounces.example.com>", true}, {"bounces+x@bounces.example.com", false}, {"unsubscribe", false}} {
+		if IsMailto(tt.rcpt) != tt.ok {
+			t.Errorf("IsMailto(%q) = %v", tt.rcpt, !tt.ok)
+		}
+	}
+	e, err := MailtoEvent("Re: unsubscribe "+s, keys.Of, t0)
+	if err != nil || e.Type != "opt_out" || e.Consent.Source != "mailto" || e.Recipient != "ann@example.com" || !e.OccurredAt.Equal(t0) {
+		t.Errorf("MailtoEvent = %+v, %v", e, err)
+	}
+	for _, subject := range []string{"unsubscribe", "unsubscribe " + s[:len(s)-1] + "x"} {
+		if _, err := MailtoEvent(subject, keys.Of, t0); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: %v", subject, err)
+		}
 	}
 }

@@ -202,3 +202,29 @@ func (t Token) Event(typ channels.Type, source string, at time.Time, ip, ua stri
 		Recipient: t.Recipient, Campaign: t.Campaign, OccurredAt: at,
 		Consent: &channels.Consent{Scope: t.Scope, List: t.List, Source: source, IP: ip, UserAgent: ua}}
 }
+
+// Validate checks that t is a token worth signing: the events it makes
+// are ones the bus takes (recipient normalized, list, campaign and
+// message id as an event carries them), a list goes with scope list only,
+// a campaign scope names its campaign, and a confirmation is of
+// everything or of a list.
+func (t Token) Validate() error {
+	t = t.defaults()
+	if t.Kind == Confirm && t.Scope == channels.ScopeCampaign {
+		return errors.New("scope: a double opt-in is of everything or of a list, not of a campaign")
+	}
+	if t.Scope != channels.ScopeList && t.List != "" {
+		return errors.New("list: only with scope list")
+	}
+	if !channels.ValidTenant(t.Tenant) {
+		return fmt.Errorf("tenant: %q is not a tenant name", t.Tenant)
+	}
+	e := t.Event(channels.OptOut, channels.SourceAPI, time.Unix(1<<31, 0), "", "")
+	if err := e.Normalize(); err != nil {
+		return err
+	}
+	if e.Recipient != t.Recipient {
+		return fmt.Errorf("recipient: %q is not normalized (%q)", t.Recipient, e.Recipient)
+	}
+	return nil
+}

@@ -114,3 +114,27 @@ func FuzzOpen(f *testing.F) {
 		}
 	})
 }
+
+// TestValidate pins what may be signed.
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	ok := campaignToken()
+	for _, tt := range []struct {
+		name string
+		t    Token
+		ok   bool
+	}{
+		{"a campaign", ok, true},
+		{"a list", Token{Kind: Confirm, Channel: channels.SMS, Recipient: "447700900123", Scope: channels.ScopeList, List: "news"}, true},
+		{"a list without its name", Token{Kind: Unsubscribe, Channel: channels.Email, Recipient: "a@b.example", Scope: channels.ScopeList}, false},
+		{"a list name with scope all", Token{Kind: Unsubscribe, Channel: channels.Email, Recipient: "a@b.example", List: "news"}, false},
+		{"a campaign scope without a campaign", Token{Kind: Unsubscribe, Channel: channels.Email, Recipient: "a@b.example", Scope: channels.ScopeCampaign}, false},
+		{"a confirmation of a campaign", Token{Kind: Confirm, Channel: channels.Email, Recipient: "a@b.example", Scope: channels.ScopeCampaign, Campaign: "c"}, false},
+		{"a recipient not normalized", Token{Kind: Unsubscribe, Channel: channels.Email, Recipient: "A@B.example"}, false},
+		{"a control character", Token{Kind: Unsubscribe, Channel: channels.Email, Recipient: "a@b.example", Campaign: "c\x01"}, false},
+	} {
+		if err := tt.t.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%s: Validate = %v", tt.name, err)
+		}
+	}
+}

@@ -84,7 +84,7 @@ REBOND_NATS_URL, REBOND_HTTP_ADDR, REBOND_DATA_DIR, REBOND_ADMIN_TOKEN, ...).`,
 		return nil
 	}
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),
-		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g))
+		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g), newConsentCmd(g))
 	return root
 }
 

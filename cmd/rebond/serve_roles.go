@@ -66,7 +66,7 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 		Webhooks: hooks, Rejects: sv.st, Numbers: c.numberRegions(), RatesMinVolume: c.HTTP.RatesMinVolume, MaxEventBytes: sv.bus.MaxPayload(), RateLimit: c.HTTP.RateLimit, RateBurst: c.HTTP.RateBurst, AuthFailureRate: c.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: c.HTTP.AuthFailureBurst,
 		WebhookUnverifiedBytes: c.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: c.HTTP.WebhookUnverifiedReads,
 		Operator: sv.st, Rules: book, Tokens: sv.st,
-		Providers: sv.providers},
+		Providers: sv.providers, Consent: apiConsent(c), Consents: sv.st},
 		sv.bus, sv.st, sv.pingers(), sv.reg, sv.log)
 	if err != nil {
 		return nil, err
