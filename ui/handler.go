@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/consent"
 	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/store"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	// Numbers are the default regions a searched or released SMS number
 	// is read in (per tenant), as the API reads them.
 	Numbers phone.Regions
+	// Consent is the tenants' policy of confirmed consent, which the
+	// recipient page's answer applies as the API's exclusion check does.
+	Consent consent.Policy
 }
 
 // address normalizes a recipient typed or posted for ch as the state
@@ -94,6 +98,14 @@ type Reader interface {
 	RecipientEvents(ctx context.Context, ch channels.Channel, address string, limit int) ([]store.EventVerdict, error)
 }
 
+// ConsentReader completes exclusion answers with consents (the source and
+// scope of an opt-out, confirmed consent; store.Store.ConsentExclusions).
+// When the Reader given to New also implements it, the recipient page
+// answers as POST /v1/exclusions does; otherwise from states alone.
+type ConsentReader interface {
+	ConsentExclusions(ctx context.Context, c store.ConsentCheck, xs []store.Exclusion) error
+}
+
 // TenantLister names the tenants rebond knows (store.Store.KnownTenants).
 // When the Reader given to New also implements it, the header's tenant
 // field suggests them; otherwise the field takes a typed name only.
@@ -109,6 +121,7 @@ type Handler struct {
 	cfg      Config
 	reader   Reader
 	releaser Releaser
+	consents ConsentReader
 	tenants  TenantLister
 	log      *slog.Logger
 	session  sessions
@@ -136,6 +149,7 @@ func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 		session: newSessions(cfg.AdminToken, cfg.SessionKey)}
 	h.releaser, _ = reader.(Releaser)
 	h.tenants, _ = reader.(TenantLister)
+	h.consents, _ = reader.(ConsentReader)
 	if err := h.routes(); err != nil {
 		return nil, err
 	}

@@ -32,7 +32,8 @@ type recipientData struct {
 	Events    []store.EventVerdict
 	// CanRelease offers the release form: a releaser is configured and
 	// the recipient is quarantined or suspended (a deny-list entry is
-	// removed from the list instead).
+	// removed from the list instead, and an opt-out only the recipient
+	// lifts).
 	CanRelease, Releasable bool
 }
 
@@ -74,6 +75,12 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if h.consents != nil {
+		c := store.ConsentCheck{Channel: d.Channel, RequireConfirmed: h.cfg.Consent.Requires(channels.Tenant(ctx), "")}
+		if err := h.consents.ConsentExclusions(ctx, c, ex); err != nil {
+			return "", err
+		}
+	}
 	if len(ex) == 1 {
 		d.Exclusion = ex[0]
 	}
@@ -86,7 +93,9 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	default:
 		d.Known = true
 	}
-	d.Releasable = d.Exclusion.Excluded && d.Exclusion.State != channels.StateDenylisted
+	// A deny-list entry is removed from its list; an opt-out or a missing
+	// confirmation is the recipient's to change, never an operator's.
+	d.Releasable = d.Exclusion.Excluded && (d.Exclusion.State == channels.StateQuarantined || d.Exclusion.State == channels.StateSuspended)
 	if d.Events, err = h.reader.RecipientEvents(ctx, d.Channel, addr, recipientEvents); err != nil {
 		return "", err
 	}

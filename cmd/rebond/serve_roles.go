@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynqmon"
 
 	"github.com/rebond/rebond/api"
+	"github.com/rebond/rebond/channels/consent"
 	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/ui"
@@ -84,7 +85,8 @@ func (sv *services) dashboard() (*ui.Handler, error) {
 	sv.onClose(func() { queues.Close() })
 	c := sv.cfg
 	return ui.New(ui.Config{AdminToken: c.AdminToken, SecureCookies: c.HTTP.SecureCookies,
-		MinVolume: c.HTTP.RatesMinVolume, Queues: queues, Numbers: c.numberRegions()}, sv.st, sv.log)
+		MinVolume: c.HTTP.RatesMinVolume, Queues: queues, Numbers: c.numberRegions(),
+		Consent: consent.Policy{RequireConfirmed: c.Consent.RequireConfirmed}}, sv.st, sv.log)
 }
 
 // opsParts is the HTTP listener of a process without the API role:
