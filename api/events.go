@@ -49,6 +49,11 @@ func (s *Server) postEvents(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		e, err := channels.DecodeEventNumbers(raw, channels.Tenant(r.Context()), s.readNumber)
+		if err == nil && e.Consent != nil && e.Consent.Source == channels.SourceConfirm {
+			// A confirmed double opt-in is the recipient's proof, made
+			// by rebond's confirmation page only: no sender asserts one.
+			err = &channels.FieldError{Field: "consent.source", Msg: "confirm is rebond's own (a confirmation link followed); post opt_in with another source"}
+		}
 		if err != nil {
 			resp.Errors = append(resp.Errors, eventError{Index: i, Error: eventErrorText(err)})
 			continue

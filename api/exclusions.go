@@ -21,6 +21,10 @@ type exclusionsRequest struct {
 	// For SMS, the text about to be sent: when it fails the pre-send
 	// check, every recipient is excluded with the check's reason.
 	textCheckRequest
+	// The list and the campaign the send is for: their recipients'
+	// opt-outs of them exclude too, and the list may require confirmed
+	// consent (consent.Policy).
+	consentScope
 }
 
 // postExclusions answers the pre-send question for a batch, in input order.
@@ -71,6 +75,9 @@ func (s *Server) postExclusions(w http.ResponseWriter, r *http.Request) error {
 	}
 	found, err := s.reader.Exclusions(r.Context(), req.Channel, lookup, s.now())
 	if err != nil {
+		return err
+	}
+	if err := s.consentExclusions(r.Context(), req.Channel, req.consentScope, found); err != nil {
 		return err
 	}
 	for j, x := range found {

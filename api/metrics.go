@@ -10,6 +10,9 @@ type metrics struct {
 	// authThrottled counts requests refused for their client's failed
 	// authentications (failureThrottle).
 	authThrottled prometheus.Counter
+	// consent counts the public consent pages' outcomes: events published
+	// by type and source, links refused or expired by kind.
+	consent *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -25,7 +28,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "rebond_webhook_calls_total", Help: "Provider webhook calls by webhook and result."}, []string{"webhook", "result"}),
 		authThrottled: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rebond_http_auth_throttled_total", Help: "Requests refused (429) because their client failed to authenticate too often."}),
+		consent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rebond_consent_total", Help: "Public consent pages: events published (opt_out, opt_in by source), links refused or expired (by kind)."},
+			[]string{"what", "result"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.ingested, m.webhooks, m.authThrottled)
+	reg.MustRegister(m.requests, m.duration, m.ingested, m.webhooks, m.authThrottled, m.consent)
 	return m
 }

@@ -16,6 +16,12 @@ import (
 	"github.com/rebond/rebond/store"
 )
 
+// wantsCSV reports whether r asks for CSV: Accept: text/csv or
+// ?format=csv.
+func wantsCSV(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv")
+}
+
 // getRates answers GET /v1/rates as JSON, or CSV when asked with
 // Accept: text/csv or ?format=csv.
 func (s *Server) getRates(w http.ResponseWriter, r *http.Request) error {
@@ -33,7 +39,7 @@ func (s *Server) getRates(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "csv" || strings.Contains(r.Header.Get("Accept"), "text/csv") {
+	if wantsCSV(r) {
 		return writeRatesCSV(w, rows)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rows": rows})
@@ -117,7 +123,8 @@ func parseTime(name, s string) (time.Time, error) {
 
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
 	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
-	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route"}
+	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route",
+	"unsubscribed", "unsubscribe_rate", "unsubscribe_rate_low", "unsubscribe_rate_high"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -127,6 +134,8 @@ func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 
 // WriteRatesCSV writes rate rows as CSV (RFC 4180) with a header line; the
 // API and `rebond rates --csv` share it, so both give the same columns.
+// Columns are only ever added at the end, so a reader by position keeps
+// working.
 // Text cells a spreadsheet would run as a formula are neutralized
 // (csvText); numbers are written as numbers.
 func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
@@ -143,7 +152,8 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
 			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume),
-			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route)})
+			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route),
+			i(r.Unsubscribed), f(r.UnsubscribeRate), f(r.UnsubscribeRateCI.Low), f(r.UnsubscribeRateCI.High)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -7,13 +7,17 @@ import "github.com/rebond/rebond/channels"
 // answers 500 "no role for route" (and TestEveryAuthRouteHasARole names
 // it): adding a route means deciding who may call it.
 //
-// ingest sends events; read looks (including the POSTs that only read:
+// ingest sends events and signs the consent URLs of its messages; read looks (including the POSTs that only read:
 // exclusion checks, the SMS text check, rule explain and backtest);
 // operate changes lists, releases recipients and manages rules and the
 // qualification queue. Webhooks are not here: providers authenticate with
 // their own signatures.
 var routeRoles = map[string]channels.Role{
 	"POST /v1/events": channels.RoleIngest,
+	// A sender signs the consent URLs of the messages it sends: they
+	// change nothing until a recipient follows them.
+	"POST /v1/consent/unsubscribe": channels.RoleIngest,
+	"POST /v1/consent/requests":    channels.RoleIngest,
 
 	"GET /v1/rates":                          channels.RoleRead,
 	"GET /v1/recipients/{channel}/{address}": channels.RoleRead,
@@ -27,6 +31,7 @@ var routeRoles = map[string]channels.Role{
 	"GET /v1/qualification":                  channels.RoleRead,
 	"GET /v1/incidents":                      channels.RoleRead,
 	"GET /v1/alerts":                         channels.RoleRead,
+	"GET /v1/consents":                       channels.RoleRead,
 
 	"POST /v1/lists/{list}":                            channels.RoleOperate,
 	"DELETE /v1/lists/{list}/{channel}/{kind}/{value}": channels.RoleOperate,

@@ -114,15 +114,17 @@ func TestEveryAuthRouteHasARole(t *testing.T) {
 }
 
 // TestRouteRolesFollowThePolicy restates the policy independently of the
-// table: a GET reads, POST /v1/events ingests, the POSTs listed here only
-// read, and every other change operates.
+// table: a GET reads, POST /v1/events and the consent URLs a sender signs
+// for its messages ingest, the POSTs listed here only read, and every
+// other change operates.
 func TestRouteRolesFollowThePolicy(t *testing.T) {
 	t.Parallel()
 	readPOSTs := []string{"POST /v1/exclusions", "POST /v1/sms/check", "POST /v1/rules/explain", "POST /v1/rules/backtest"}
+	ingestPOSTs := []string{"POST /v1/events", "POST /v1/consent/unsubscribe", "POST /v1/consent/requests"}
 	for p, got := range routeRoles {
 		want := channels.RoleOperate
 		switch {
-		case p == "POST /v1/events":
+		case slices.Contains(ingestPOSTs, p):
 			want = channels.RoleIngest
 		case strings.HasPrefix(p, "GET "), slices.Contains(readPOSTs, p):
 			want = channels.RoleRead

@@ -107,6 +107,12 @@ type Config struct {
 	// the 401s of its sign-in count in the failure throttle below); nil
 	// mounts nothing.
 	UI http.Handler
+	// Consent configures the consent URLs and the public pages behind
+	// them (consent.go, consent_pages.go).
+	Consent ConsentConfig
+	// Consents reads consents for exclusion checks and the export; nil:
+	// checks answer from states alone and the export is 501.
+	Consents ConsentReader
 }
 
 // Validate names the offending field.
@@ -155,6 +161,7 @@ func (c Config) withDefaults() Config {
 	if c.AuthFailureBurst == 0 {
 		c.AuthFailureBurst = 10
 	}
+	c.Consent = c.Consent.withDefaults()
 	return c
 }
 
@@ -193,6 +200,8 @@ type Server struct {
 	unverified chan struct{}
 	// rejects bounds the refused webhook payloads kept, per webhook.
 	rejects *limiters
+	// public bounds each client's requests to the public consent pages.
+	public clientBudget
 }
 
 // New builds the server and its routes.
@@ -207,6 +216,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.limits = newLimiters(s.cfg.RateLimit, s.cfg.RateBurst, clock)
 	s.unverified = make(chan struct{}, max(s.cfg.WebhookUnverifiedReads, 1))
 	s.failures = newFailureThrottle(s.cfg.AuthFailureRate, s.cfg.AuthFailureBurst, clock)
+	s.public = clientBudget{newFailureThrottle(s.cfg.Consent.PublicRate, s.cfg.Consent.PublicBurst, clock)}
 	mux := http.NewServeMux()
 	s.route(mux, "GET /healthz", s.healthz, false)
 	s.route(mux, "GET /readyz", s.readyz, false)
@@ -227,6 +237,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "POST /v1/releases/preview", s.postReleasePreview, true)
 	s.route(mux, "POST /v1/releases", s.postReleases, true)
 	s.routeRules(mux)
+	s.routeConsent(mux)
 	// Webhooks authenticate with the provider's signature or secret, not
 	// a bearer token; their failures are throttled the same way.
 	s.routeWebhook(mux, "POST /v1/webhooks/{name}")

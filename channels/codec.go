@@ -132,7 +132,7 @@ func (e *Event) Normalize() error {
 		return &FieldError{"channel", fmt.Sprintf("%q is not one of email, sms", e.Channel)}
 	}
 	if !e.Type.Valid() {
-		return &FieldError{"type", fmt.Sprintf("%q is not one of sent, delivered, failed, deferred, complaint", e.Type)}
+		return &FieldError{"type", fmt.Sprintf("%q is not one of sent, delivered, failed, deferred, complaint, opt_out, opt_in, inbound", e.Type)}
 	}
 	if e.OccurredAt.IsZero() {
 		return &FieldError{"occurred_at", "required, an RFC 3339 time"}
@@ -177,6 +177,9 @@ func (e *Event) Normalize() error {
 		return &FieldError{"tenant", "1 to 63 of a-z, 0-9, '-', '_', starting with a letter or digit"}
 	}
 	e.sanitizeText()
+	if err := e.normalizeConsent(); err != nil {
+		return err
+	}
 	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {
 		return &FieldError{"smtp.code", fmt.Sprintf("%d is not an SMTP reply code (RFC 5321 section 4.2)", e.SMTP.Code)}
 	}

@@ -4,7 +4,10 @@
 // adapters use to exchange events. It also names what the rest of rebond
 // shares about those events: the tenant a request acts for (WithTenant), a
 // recipient's State, an API token's Role, the confidence Interval of a rate
-// (Wilson) and an alert's state changes (AlertChange).
+// (Wilson) and an alert's state changes (AlertChange); and the consent
+// events (OptOut, OptIn, Inbound) that say what a recipient wants, with
+// their Consent, scope and source (consent.go; channels/consent signs the
+// URLs recipients use).
 //
 // The package depends on the standard library only, so every other package
 // (adapters, store, workers, api) can import it without pulling anything in.

@@ -49,7 +49,7 @@ const (
 // Valid reports whether t is an event type of the current schema.
 func (t Type) Valid() bool {
 	switch t {
-	case Sent, Delivered, Failed, Deferred, Complaint:
+	case Sent, Delivered, Failed, Deferred, Complaint, OptOut, OptIn, Inbound:
 		return true
 	}
 	return false
@@ -124,6 +124,9 @@ type Event struct {
 	// (lifecycle.JoinsSend). False, the default, is the producer's own
 	// word: an authenticated API token, a signed webhook, a NATS publisher.
 	Unverified bool `json:"unverified,omitempty"`
+	// Consent is set on consent events (OptOut, OptIn, Inbound) only: the
+	// scope, source and keyword of what the recipient said.
+	Consent *Consent `json:"consent,omitempty"`
 }
 
 // DefaultTenant is the tenant of events, tokens and data that name none:

@@ -19,4 +19,10 @@ const (
 	// StateDenylisted recipients are on a deny list. No recipient row
 	// holds it: an exclusion check answers it from the lists.
 	StateDenylisted State = "denylisted"
+	// StateOptedOut recipients asked to receive nothing more from the
+	// tenant on the channel (an opt-out of scope all: one-click
+	// unsubscribe, SMS STOP, a gateway's "opted out" refusal) until they
+	// opt in again. Narrower opt-outs (a list, a campaign) are consents,
+	// not states.
+	StateOptedOut State = "opted_out"
 )

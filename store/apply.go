@@ -47,12 +47,15 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 	// The recipients an earlier attempt's plan changed without having
 	// locked them.
 	alsoLock := make(map[lifecycle.RecipientKey]bool)
+	// The consents an earlier attempt's plan changed without having
+	// loaded them (a gateway's opted_out refusal: lifecycle.Decide).
+	alsoLoad := make(map[lifecycle.ConsentKey]bool)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		plan, applied = lifecycle.Plan{}, nil
 		if err := s.exec(ctx, tx, qApplyAsyncCommit); err != nil {
 			return err
 		}
-		b, err := s.lockBatch(ctx, tx, ids, alsoLock)
+		b, err := s.lockBatch(ctx, tx, ids, alsoLock, alsoLoad)
 		if err != nil || len(b.rows) == 0 {
 			return err
 		}
@@ -69,6 +72,12 @@ func (s *Store) Apply(ctx context.Context, ids []string, decide Decider) (lifecy
 				alsoLock[k] = true
 			}
 			return fmt.Errorf("%d changed recipients were not locked: %w", len(missed), errStaleSnapshot)
+		}
+		if missed := unloadedConsents(plan, b.snap.Consents, b.loaded); len(missed) > 0 {
+			for _, k := range missed {
+				alsoLoad[k] = true
+			}
+			return fmt.Errorf("%d changed consents were not loaded: %w", len(missed), errStaleSnapshot)
 		}
 		applied = b.rows
 		return s.writePlan(ctx, tx, plan, b)
@@ -94,14 +103,18 @@ type batch struct {
 	rows    []eventRow
 	snap    lifecycle.Snapshot
 	created map[lifecycle.MessageKey]lifecycle.Message
+	// loaded are the consent keys read (snap.Consents holds those stored).
+	loaded map[lifecycle.ConsentKey]bool
 }
 
 // lockBatch locks, in this order and each in key order, the inbox events
 // of ids not applied yet, the stored deliveries they name and the
 // recipients they may change, with those of alsoLock, and returns them
-// with the allowlisted recipients among them. It gives each event its
-// delivery's recipient first (resolveDeliveries rewrites the events).
-func (s *Store) lockBatch(ctx context.Context, tx *sqlx.Tx, ids []string, alsoLock map[lifecycle.RecipientKey]bool) (batch, error) {
+// with the allowlisted recipients among them, and the consents the
+// events name with those of alsoLoad (read under their recipients'
+// locks). It gives each event its delivery's recipient first
+// (resolveDeliveries rewrites the events).
+func (s *Store) lockBatch(ctx context.Context, tx *sqlx.Tx, ids []string, alsoLock map[lifecycle.RecipientKey]bool, alsoLoad map[lifecycle.ConsentKey]bool) (batch, error) {
 	rows, events, err := s.lockEvents(ctx, tx, ids)
 	if err != nil || len(rows) == 0 {
 		return batch{}, err
@@ -117,6 +130,9 @@ func (s *Store) lockBatch(ctx context.Context, tx *sqlx.Tx, ids []string, alsoLo
 	}
 	sent := sentDeliveries(events, b.snap.Messages)
 	if b.snap.Recipients, b.snap.Allowed, err = s.lockRecipients(ctx, tx, events, sent, alsoLock); err != nil {
+		return batch{}, err
+	}
+	if b.snap.Consents, b.loaded, err = s.readConsents(ctx, tx, events, alsoLoad); err != nil {
 		return batch{}, err
 	}
 	return b, nil
@@ -236,6 +252,7 @@ type messageRow struct {
 	RetryDueAt   sql.NullTime   `db:"retry_due_at"`
 	RetryReason  sql.NullString `db:"retry_reason"`
 	Route        string         `db:"route"`
+	Unsubscribed bool           `db:"unsubscribed"`
 }
 
 // message is the delivery's stored state.
@@ -245,6 +262,7 @@ func (r messageRow) message() lifecycle.Message {
 		Campaign: r.Campaign, Domain: r.Domain, SentAt: r.SentAt.Time, Status: lifecycle.Status(r.Status),
 		Complained: r.Complained, Reason: r.Reason, EventID: r.EventID,
 		RetryAttempt: r.RetryAttempt, RetryDueAt: r.RetryDueAt.Time, RetryReason: r.RetryReason.String, Route: r.Route,
+		Unsubscribed: r.Unsubscribed,
 	}
 }
 
@@ -320,7 +338,8 @@ func (s *Store) lockRecipients(ctx context.Context, tx *sqlx.Tx, events []channe
 // locked when one of its events may change it, or when it is in alsoLock:
 // not by an event with no recipient (resolveDeliveries: it acts on
 // nobody), a bare "sent" (one that carries a reply or a receipt, an SMS
-// submission refused at once, may fail like a failure), nor an unverified
+// submission refused at once, may fail like a failure), an inbound
+// message (a consent event that changes nothing), nor an unverified
 // event that joins no send (lifecycle.JoinsSend): a forged bounce stores
 // nothing per address it names.
 //
@@ -337,7 +356,7 @@ func recipientKeys(events []channels.Event, sent map[lifecycle.MessageKey]bool, 
 		k := lifecycle.RecipientKey{Tenant: e.TenantName(), Channel: e.Channel, Address: e.Recipient}
 		bareSent := e.Type == channels.Sent && e.SMTP == nil && e.SMS == nil
 		vouched := !e.Unverified || e.MessageID != "" && sent[deliveryKey(e)]
-		if e.Recipient == "" || !alsoLock[k] && (bareSent || !vouched) {
+		if e.Recipient == "" || !alsoLock[k] && (bareSent || !vouched || e.Type == channels.Inbound) {
 			continue
 		}
 		ensured, ok := seen[k]

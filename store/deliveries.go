@@ -60,7 +60,9 @@ func resolveDeliveries(events []channels.Event, stored []lifecycle.MessageKey) {
 		}
 	}
 	for i, e := range events {
-		if e.MessageID == "" || e.Type == channels.Sent || known[deliveryKey(e)] {
+		if e.MessageID == "" || e.Type == channels.Sent || e.Type.IsConsent() || known[deliveryKey(e)] {
+			// A consent names its recipient itself (a signed token, the
+			// sender of an MO): it never takes another's.
 			continue
 		}
 		if e.Unverified {

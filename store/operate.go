@@ -168,7 +168,8 @@ func (s *Store) DeleteListEntry(ctx context.Context, e ListEntry) error {
 
 // Release returns one quarantined or suspended recipient to active on an
 // operator's word: reason is mandatory and, with actor, goes to the audit
-// row. ErrNotFound when the recipient is not excluded.
+// row. ErrNotFound when the recipient is not quarantined or suspended:
+// an opt-out is lifted by the recipient's own opt-in only.
 func (s *Store) Release(ctx context.Context, ch channels.Channel, address, reason, actor string, now time.Time) error {
 	if strings.TrimSpace(reason) == "" {
 		return errors.New("reason: required to release a recipient")

@@ -90,7 +90,7 @@ func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b 
 		return err
 	}
 	for _, step := range []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
-		s.writeRecipients, s.writeAudit, s.writeIncidents, s.writeBuckets,
+		s.writeRecipients, s.writeAudit, s.writeConsents, s.writeIncidents, s.writeBuckets,
 	} {
 		if err := step(ctx, tx, p); err != nil {
 			return err
@@ -147,14 +147,14 @@ func sameMessage(a, b lifecycle.Message) bool {
 		a.Campaign == b.Campaign && a.Domain == b.Domain && a.SentAt.Equal(b.SentAt) && a.Status == b.Status &&
 		a.Complained == b.Complained && a.Reason == b.Reason && a.EventID == b.EventID &&
 		a.RetryAttempt == b.RetryAttempt && a.RetryDueAt.Equal(b.RetryDueAt) && a.RetryReason == b.RetryReason &&
-		a.Route == b.Route
+		a.Route == b.Route && a.Unsubscribed == b.Unsubscribed
 }
 
 // messageArgs are the array parameters of update-messages and
 // insert-messages, in their unnest column order.
 func messageArgs(ms []lifecycle.Message) []any {
 	text := make([][]string, 13)
-	var complained []bool
+	var complained, unsubscribed []bool
 	var attempts []int64
 	for _, m := range ms {
 		row := []string{m.Tenant, string(m.Channel), m.MessageID, m.Recipient, m.Campaign, m.Domain, ts(m.SentAt),
@@ -163,11 +163,12 @@ func messageArgs(ms []lifecycle.Message) []any {
 			text[i] = append(text[i], x)
 		}
 		complained = append(complained, m.Complained)
+		unsubscribed = append(unsubscribed, m.Unsubscribed)
 		attempts = append(attempts, int64(m.RetryAttempt))
 	}
 	return []any{pq.Array(text[0]), pq.Array(text[1]), pq.Array(text[2]), pq.Array(text[3]), pq.Array(text[4]),
 		pq.Array(text[5]), pq.Array(text[6]), pq.Array(text[7]), pq.Array(complained), pq.Array(text[8]), pq.Array(text[9]),
-		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11]), pq.Array(text[12])}
+		pq.Array(attempts), pq.Array(text[10]), pq.Array(text[11]), pq.Array(text[12]), pq.Array(unsubscribed)}
 }
 
 // writeRecipients updates the changed recipients, every one of them locked
@@ -201,9 +202,9 @@ func (s *Store) writeAudit(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan) e
 	if len(p.Audit) == 0 {
 		return nil
 	}
-	cols := make([][]string, 10)
+	cols := make([][]string, 11)
 	for _, a := range p.Audit {
-		row := []string{a.Tenant, string(a.Channel), a.Address, ts(a.At), string(a.From), string(a.To), a.Reason, a.Actor, a.EventID, a.Rule}
+		row := []string{a.Tenant, string(a.Channel), a.Address, ts(a.At), string(a.From), string(a.To), a.Reason, a.Actor, a.EventID, a.Rule, a.Scope}
 		for i, x := range row {
 			cols[i] = append(cols[i], x)
 		}
@@ -216,12 +217,12 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 		return nil
 	}
 	keys := make([][]string, 6)
-	nums := make([][]string, 6)
+	nums := make([][]string, 7)
 	for k, c := range p.Buckets {
 		for i, x := range []string{k.Tenant, string(k.Channel), k.Campaign, k.Domain, k.Route, ts(k.Hour)} {
 			keys[i] = append(keys[i], x)
 		}
-		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints, c.Unverified} {
+		for i, n := range []int64{c.Sent, c.Delivered, c.Soft, c.Hard, c.Complaints, c.Unverified, c.Unsubscribed} {
 			nums[i] = append(nums[i], strconv.FormatInt(n, 10))
 		}
 	}

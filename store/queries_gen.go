@@ -26,7 +26,12 @@ var (
 	qAddBuckets                  = queryName{"add-buckets"}                   // apply.sql
 	qAddRateDays                 = queryName{"add-rate-days"}                 // apply.sql
 	qAddRateCampaignDays         = queryName{"add-rate-campaign-days"}        // apply.sql
+	qReadConsents                = queryName{"read-consents"}                 // apply.sql
+	qWriteConsents               = queryName{"write-consents"}                // apply.sql
 	qApplyAsyncCommit            = queryName{"apply-async-commit"}            // apply.sql
+	qConsentExclusions           = queryName{"consent-exclusions"}            // consents.sql
+	qRecipientConsents           = queryName{"recipient-consents"}            // consents.sql
+	qConsentsExport              = queryName{"consents-export"}               // consents.sql
 	qDashboardReasons            = queryName{"dashboard-reasons"}             // dashboard.sql
 	qDashboardRecipientEvents    = queryName{"dashboard-recipient-events"}    // dashboard.sql
 	qKnownTenants                = queryName{"known-tenants"}                 // dashboard.sql

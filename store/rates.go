@@ -90,7 +90,7 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 	for rows.Next() {
 		var r RateRow
 		var bucket *time.Time
-		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &r.Route, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &r.Unverified); err != nil {
+		if err := rows.Scan(&r.Channel, &r.Campaign, &r.Domain, &r.Route, &bucket, &r.Sent, &r.Delivered, &r.Soft, &r.Hard, &r.Complaints, &r.Unverified, &r.Unsubscribed); err != nil {
 			return nil, fmt.Errorf("scan rates: %w", err)
 		}
 		if bucket != nil {
@@ -135,7 +135,7 @@ func ratesSQL(q RatesQuery, k rateKeys) (string, []any) {
 	}
 	where, args := rateFilters(q, src.time)
 	sql := "SELECT channel, " + campaign + " AS campaign, " + domain + " AS domain, " + route + " AS route, " + bucket + " AS bucket," +
-		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified) FROM " + src.table
+		" sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified), sum(unsubscribed) FROM " + src.table
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -143,7 +143,7 @@ func ratesSQL(q RatesQuery, k rateKeys) (string, []any) {
 	// A delivery that learns its route leaves zeros in the bucket it
 	// left (lifecycle, "Routes"): a group of nothing but zeros says
 	// nothing, and is no row.
-	having := " HAVING (sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)) <> (0, 0, 0, 0, 0, 0)"
+	having := " HAVING (sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified), sum(unsubscribed)) <> (0, 0, 0, 0, 0, 0, 0)"
 	return sql + " GROUP BY " + group + having + " ORDER BY " + group, args
 }
 
@@ -212,8 +212,10 @@ func (r *RateRow) finish(minVolume int64) {
 	if r.Sent > 0 {
 		n := float64(r.Sent)
 		r.SoftRate, r.HardRate, r.ComplaintRate = float64(r.Soft)/n, float64(r.Hard)/n, float64(r.Complaints)/n
+		r.UnsubscribeRate = float64(r.Unsubscribed) / n
 	}
 	r.SoftRateCI, r.HardRateCI, r.ComplaintRateCI = channels.Wilson(r.Soft, r.Sent), channels.Wilson(r.Hard, r.Sent), channels.Wilson(r.Complaints, r.Sent)
+	r.UnsubscribeRateCI = channels.Wilson(r.Unsubscribed, r.Sent)
 	r.LowVolume = r.Sent < minVolume
 }
 

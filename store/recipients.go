@@ -91,7 +91,7 @@ func (s *Store) Exclusions(ctx context.Context, ch channels.Channel, recipients 
 // Recipient returns a recipient's state and history; ErrNotFound when
 // rebond never changed it.
 func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address string) (RecipientView, error) {
-	v := RecipientView{Channel: ch, Address: address, History: []Transition{}}
+	v := RecipientView{Channel: ch, Address: address, History: []Transition{}, Consents: []ConsentView{}}
 	q, err := s.query(qRecipient)
 	if err != nil {
 		return v, err
@@ -117,6 +117,7 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 		Actor   string         `db:"actor"`
 		EventID string         `db:"event_id"`
 		Rule    string         `db:"rule"`
+		Scope   string         `db:"scope"`
 	}
 	if err := s.db.SelectContext(ctx, &hist, q, string(ch), address, historyLimit, channels.Tenant(ctx)); err != nil {
 		return v, fmt.Errorf("recipient history: %w", err)
@@ -124,6 +125,9 @@ func (s *Store) Recipient(ctx context.Context, ch channels.Channel, address stri
 	for _, h := range hist {
 		h.EventID = shownID(h.EventID)
 		v.History = append(v.History, Transition(h))
+	}
+	if v.Consents, err = s.recipientConsents(ctx, ch, address); err != nil {
+		return v, err
 	}
 	return v, nil
 }

@@ -35,6 +35,7 @@ func Regroup(rows []RateRow, relabel func(*RateRow), minVolume int64) []RateRow 
 			keys = append(keys, k)
 		}
 		s.Sent, s.Delivered, s.Soft, s.Hard, s.Complaints = s.Sent+r.Sent, s.Delivered+r.Delivered, s.Soft+r.Soft, s.Hard+r.Hard, s.Complaints+r.Complaints
+		s.Unsubscribed += r.Unsubscribed
 	}
 	slices.SortFunc(keys, func(a, b key) int {
 		return cmp.Or(cmp.Compare(a.ch, b.ch), cmp.Compare(a.campaign, b.campaign), cmp.Compare(a.provider, b.provider),

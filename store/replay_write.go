@@ -176,6 +176,9 @@ func (s *Store) reconcile(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) (Rec
 	for _, k := range keys {
 		was, ok := old[k]
 		now, ok2 := next[k]
+		// A replay re-reads verdicts, not consent: a delivery's
+		// unsubscribe stays as the apply left it.
+		now.Unsubscribed = was.Unsubscribed
 		if !ok || !ok2 || (was.Status == now.Status && was.Complained == now.Complained && was.Reason == now.Reason) {
 			continue
 		}

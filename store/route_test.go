@@ -153,9 +153,10 @@ func TestRouteMigrationKeepsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// 0016 first; the migrations after it run too (they keep these rows).
 	applied, err := s.Migrate(ctx)
-	if err != nil || !cmp.Equal(applied, []string{"0016_route.sql"}) {
-		t.Fatalf("migrate applied %v, %v; want 0016_route.sql only", applied, err)
+	if err != nil || len(applied) == 0 || applied[0] != "0016_route.sql" {
+		t.Fatalf("migrate applied %v, %v; want 0016_route.sql first", applied, err)
 	}
 	var kept string
 	if err := db.QueryRowContext(ctx, `SELECT concat_ws(' ',

@@ -150,7 +150,8 @@ func TestApplyRatesAndExclusions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.RateRow{{Channel: "email", Campaign: "c1", Sent: 10, Delivered: 1, Soft: 1, Hard: 1, Pending: 7,
-		SoftRate: 0.1, HardRate: 0.1, SoftRateCI: channels.Wilson(1, 10), HardRateCI: channels.Wilson(1, 10), ComplaintRateCI: channels.Wilson(0, 10)}}
+		SoftRate: 0.1, HardRate: 0.1, SoftRateCI: channels.Wilson(1, 10), HardRateCI: channels.Wilson(1, 10), ComplaintRateCI: channels.Wilson(0, 10),
+		UnsubscribeRateCI: channels.Wilson(0, 10)}}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rates (-want +got):\n%s", diff)
 	}

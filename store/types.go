@@ -49,16 +49,23 @@ type RateRow struct {
 	// in the row without campaign or domain (under the route of the
 	// listener that received them), never in the rates.
 	Unverified int64 `json:"unverified"`
+	// Unsubscribed counts the sent messages through which their recipient
+	// opted out (the unsubscribe URL of the mail: lifecycle, "Consent");
+	// not a delivery outcome, so in none of the other counters.
+	Unsubscribed int64 `json:"unsubscribed"`
 	// Pending counts sent messages with no final outcome yet.
 	Pending       int64   `json:"pending"`
 	SoftRate      float64 `json:"soft_rate"`
 	HardRate      float64 `json:"hard_rate"`
 	ComplaintRate float64 `json:"complaint_rate"`
+	// UnsubscribeRate is Unsubscribed / Sent.
+	UnsubscribeRate float64 `json:"unsubscribe_rate"`
 	// The 95% Wilson score intervals of the rates: with few messages a
 	// rate says little, and the interval says how little.
-	SoftRateCI      channels.Interval `json:"soft_rate_ci"`
-	HardRateCI      channels.Interval `json:"hard_rate_ci"`
-	ComplaintRateCI channels.Interval `json:"complaint_rate_ci"`
+	SoftRateCI        channels.Interval `json:"soft_rate_ci"`
+	HardRateCI        channels.Interval `json:"hard_rate_ci"`
+	ComplaintRateCI   channels.Interval `json:"complaint_rate_ci"`
+	UnsubscribeRateCI channels.Interval `json:"unsubscribe_rate_ci"`
 	// LowVolume flags rows with fewer sent messages than the reader's
 	// minimum volume: their rates are not worth acting on.
 	LowVolume bool `json:"low_volume,omitempty"`
@@ -94,6 +101,16 @@ type Exclusion struct {
 	// user_unknown quarantine (tenancy.share_user_unknown); that tenant's
 	// evidence is not disclosed.
 	Shared bool `json:"shared,omitempty"`
+	// Scope, List, Campaign and Source say, for reason opted_out, what
+	// the recipient opted out of (all; a list; a campaign) and how
+	// (channels.Source*: one-click, mailto, sms-keyword, gateway-error...).
+	Scope    channels.Scope `json:"scope,omitempty"`
+	List     string         `json:"list,omitempty"`
+	Campaign string         `json:"campaign,omitempty"`
+	Source   string         `json:"source,omitempty"`
+	// Confirmed is when the recipient confirmed a double opt-in, given
+	// when the check requires it (ConsentCheck.RequireConfirmed).
+	Confirmed *time.Time `json:"confirmed_at,omitempty"`
 	// ListEntry names the list entry that decided the answer: the deny
 	// entry that excludes, or the allow entry that lets a recorded
 	// exclusion be sent to; nil when no entry did.
@@ -117,6 +134,9 @@ type Transition struct {
 	Actor   string         `json:"actor"`
 	EventID string         `json:"event_id,omitempty"`
 	Rule    string         `json:"rule,omitempty"`
+	// Scope is a consent change's ("all", "list:<name>",
+	// "campaign:<name>"), empty for every other transition.
+	Scope string `json:"scope,omitempty"`
 }
 
 // RecipientView is a recipient's current state and its history, newest
@@ -133,4 +153,6 @@ type RecipientView struct {
 	// QuarantineCount is the recipient's run of repeated quarantines,
 	// which lengthens the next one (policy.escalation).
 	QuarantineCount int `json:"quarantine_count"`
+	// Consents are its consents by scope: opt-outs, confirmations.
+	Consents []ConsentView `json:"consents"`
 }

@@ -240,7 +240,8 @@ func TestBrowser(t *testing.T) {
 	b.shot("03-campaigns")
 
 	b.do("open spring-sale", chromedp.Click(`table.campaigns a[href*="name=spring-sale"]`), chromedp.WaitVisible(".crumbs"))
-	b.see("campaign", "spring-sale", "47,400", "Worst recipient domains", "bigmail.test", "6.20%", "user_unknown")
+	b.see("campaign", "spring-sale", "47,400", "Worst recipient domains", "bigmail.test", "6.20%", "user_unknown",
+		"0.57%", "270 opted out through the message")
 	b.shot("04-campaign")
 
 	b.open("/ui/", ".stats")
@@ -274,6 +275,15 @@ func TestBrowser(t *testing.T) {
 	b.see("released", "Released: senders may send to this recipient again", "Sendable",
 		"released: customer fixed the mailbox", "ui:admin")
 	b.shot("08-recipient-released")
+
+	b.open("/ui/recipient?channel=email&address=bob%40example.com", ".verdict")
+	b.see("an opted-out recipient", "Excluded", "Opted out: the recipient unsubscribed from everything", "opted_out",
+		"one-click unsubscribe from the mailbox (RFC 8058)", "until the recipient opts in again", "consent: all", "consent:one-click",
+		"Consent: what the recipient asked for", "the list “news”", "from 192.0.2.7, Mozilla/5.0")
+	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.release").length`)); err != nil || n != 0 {
+		t.Errorf("an opt-out offers a release form (%d, %v): only the recipient lifts it", n, err)
+	}
+	b.shot("08-recipient-opted-out")
 
 	b.open("/ui/?from=2020-01-01&to=2020-01-31", ".empty")
 	b.see("empty range", "No Email messages were sent in this range", "No SMS messages were sent in this range")

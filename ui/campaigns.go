@@ -30,6 +30,9 @@ var campaignSorts = map[string]func(a, b campaignRow) int{
 	"sent": func(a, b campaignRow) int { return cmp.Compare(b.Total.Sent, a.Total.Sent) },
 	"soft": func(a, b campaignRow) int { return cmpRate(a.Total.SoftRate(), b.Total.SoftRate()) },
 	"hard": func(a, b campaignRow) int { return cmpRate(a.Total.HardRate(), b.Total.HardRate()) },
+	"unsub": func(a, b campaignRow) int {
+		return cmpRate(a.Total.UnsubscribeRate(), b.Total.UnsubscribeRate())
+	},
 	"name": func(a, b campaignRow) int { return strings.Compare(a.Name, b.Name) },
 }
 

@@ -77,6 +77,7 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 		s.Soft += r.Soft
 		s.Hard += r.Hard
 		s.Complaints += r.Complaints
+		s.Unsubscribed += r.Unsubscribed
 		s.Unverified += r.Unverified
 	}
 	out := []store.RateRow{}
@@ -144,6 +145,22 @@ func (f *fakeReader) Exclusions(_ context.Context, ch channels.Channel, addrs []
 	return out, nil
 }
 
+// ConsentExclusions gives an opted_out answer the source of the
+// recipient's scope-all consent, as the store does.
+func (f *fakeReader) ConsentExclusions(_ context.Context, _ store.ConsentCheck, xs []store.Exclusion) error {
+	for i, x := range xs {
+		if x.State != channels.StateOptedOut {
+			continue
+		}
+		for _, c := range f.recipients["email "+x.Recipient].Consents {
+			if c.Scope == channels.ScopeAll {
+				xs[i].Scope, xs[i].Source, xs[i].EventID = c.Scope, c.Source, c.EventID
+			}
+		}
+	}
+	return nil
+}
+
 func (f *fakeReader) RecipientEvents(_ context.Context, ch channels.Channel, addr string, limit int) ([]store.EventVerdict, error) {
 	if f.err != nil {
 		return nil, f.err
@@ -186,10 +203,13 @@ type demoCampaign struct {
 	complain int64               // complaints per day
 	// unverified bounce mails per day and domain
 	unverified int64
+	// unsubscribed: messages per day and domain through which their
+	// recipient opted out
+	unsub int64
 }
 
 var demoCampaigns = []demoCampaign{
-	{ch: channels.Email, name: "spring-sale", days: 30, complain: 2, domains: map[string][3]int64{
+	{ch: channels.Email, name: "spring-sale", days: 30, complain: 2, unsub: 3, domains: map[string][3]int64{
 		"example.com": {1000, 30, 12}, "bigmail.test": {500, 10, 30}, "corp.example": {80, 2, 1}}},
 	{ch: channels.Email, name: "newsletter", days: 14, complain: 1, domains: map[string][3]int64{
 		"example.com": {300, 6, 2}, "bigmail.test": {200, 3, 4}}},
@@ -227,7 +247,7 @@ func newDemoReader() *fakeReader {
 				b := hour
 				f.hours = append(f.hours, store.RateRow{Channel: c.ch, Campaign: c.name, Domain: dom, Bucket: &b,
 					Sent: n[0], Soft: soft, Hard: hard, Delivered: n[0] - soft - hard - pending, Complaints: c.complain,
-					Unverified: c.unverified})
+					Unverified: c.unverified, Unsubscribed: c.unsub})
 			}
 		}
 	}
@@ -259,6 +279,15 @@ func newDemoReader() *fakeReader {
 			Actor: "rebond:rules", EventID: "ev_sms", Rule: "sms.stat.undeliv@2"},
 			{At: suspended.Add(-time.Hour), From: "active", To: "active", Reason: "absent_subscriber",
 				Actor: "rebond:apply", EventID: "ev_sms_soft", Rule: "sms.stat.undeliv@2"}}}
+	unsubscribed := time.Date(2026, 11, 21, 18, 30, 0, 0, time.UTC)
+	f.recipients["email bob@example.com"] = store.RecipientView{Channel: channels.Email, Address: "bob@example.com",
+		State: channels.StateOptedOut, Reason: "opted_out", Since: &unsubscribed,
+		History: []store.Transition{{At: unsubscribed, From: "active", To: "opted_out", Reason: "opted_out",
+			Actor: "consent:one-click", EventID: "ev_optout", Rule: "consent.opt_out@1", Scope: "all"}},
+		Consents: []store.ConsentView{{Channel: channels.Email, Address: "bob@example.com", Scope: channels.ScopeAll, OptedOut: true,
+			Since: &unsubscribed, Source: channels.SourceOneClick, EventID: "ev_optout", UpdatedAt: unsubscribed},
+			{Channel: channels.Email, Address: "bob@example.com", Scope: channels.ScopeList, Name: "news",
+				ConfirmedAt: &since, ConfirmIP: "192.0.2.7", ConfirmUserAgent: "Mozilla/5.0", UpdatedAt: since}}}
 	f.denied["email legal@denied.example"] = store.Exclusion{Recipient: "legal@denied.example", Excluded: true,
 		State: channels.StateDenylisted, Reason: "denylisted", Since: &since}
 	return f

@@ -68,6 +68,8 @@ var funcs = template.FuncMap{
 	"isCode":       isCode,
 	"campaign":     campaignName,
 	"outcomeColor": outcomeColor,
+	"source":       sourceText,
+	"scope":        scopeText,
 }
 
 // channelName is a channel as people write it.

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/consent"
 	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/store"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	// Numbers are the default regions a searched or released SMS number
 	// is read in (per tenant), as the API reads them.
 	Numbers phone.Regions
+	// Consent is the tenants' policy of confirmed consent, which the
+	// recipient page's answer applies as the API's exclusion check does.
+	Consent consent.Policy
 }
 
 // address normalizes a recipient typed or posted for ch as the state
@@ -103,6 +107,14 @@ type Reader interface {
 	RecipientEvents(ctx context.Context, ch channels.Channel, address string, limit int) ([]store.EventVerdict, error)
 }
 
+// ConsentReader completes exclusion answers with consents (the source and
+// scope of an opt-out, confirmed consent; store.Store.ConsentExclusions).
+// When the Reader given to New also implements it, the recipient page
+// answers as POST /v1/exclusions does; otherwise from states alone.
+type ConsentReader interface {
+	ConsentExclusions(ctx context.Context, c store.ConsentCheck, xs []store.Exclusion) error
+}
+
 // TenantLister names the tenants rebond knows (store.Store.KnownTenants).
 // When the Reader given to New also implements it, the header's tenant
 // field suggests them to the configured admin token (a stored token sees
@@ -120,6 +132,7 @@ type Handler struct {
 	cfg      Config
 	reader   Reader
 	releaser Releaser
+	consents ConsentReader
 	tenants  TenantLister
 	log      *slog.Logger
 	session  sessions
@@ -147,6 +160,7 @@ func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 		session: newSessions(cfg.AdminToken, cfg.SessionKey)}
 	h.releaser, _ = reader.(Releaser)
 	h.tenants, _ = reader.(TenantLister)
+	h.consents, _ = reader.(ConsentReader)
 	if err := h.routes(); err != nil {
 		return nil, err
 	}

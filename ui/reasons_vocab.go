@@ -55,6 +55,12 @@ var emailReasons = map[string]string{
 	"address_missing": "no address given",
 	"address_invalid": "not a valid address",
 	"duplicate":       "already in this send",
+
+	// Consent (the recipient's own word).
+	"opted_out":     "the recipient unsubscribed",
+	"opted_in":      "the recipient subscribed again",
+	"confirmed":     "the recipient confirmed a double opt-in",
+	"not_confirmed": "no confirmed double opt-in, which this sender requires",
 }
 
 // smsReasonGroups are the groups of the SMS reasons: the seed documents
@@ -121,6 +127,9 @@ var smsReasonGroups = map[string]string{
 	"unsupported_character":     "a character the encoding cannot carry",
 	"quarantined":               "excluded after failures (see the history)",
 	"denylisted":                "on a deny list",
+	"opted_in":                  "the recipient subscribed again",
+	"confirmed":                 "the recipient confirmed a double opt-in",
+	"not_confirmed":             "no confirmed double opt-in, which this sender requires",
 }
 
 // reasonText says what a reason means on a channel: the email meaning, or
@@ -150,6 +159,8 @@ func stateText(state channels.State) string {
 		return "Suspended: excluded from sends for a while"
 	case channels.StateDenylisted:
 		return "Denylisted: excluded from sends"
+	case channels.StateOptedOut:
+		return "Opted out: the recipient unsubscribed from everything"
 	}
 	return string(state)
 }
@@ -173,4 +184,38 @@ func outcomeText(outcome string) string {
 		return "waiting to be classified"
 	}
 	return outcome
+}
+
+// sourceText says how a recipient gave its consent word (channels.Source*).
+func sourceText(src string) string {
+	switch src {
+	case channels.SourceOneClick:
+		return "one-click unsubscribe from the mailbox (RFC 8058)"
+	case channels.SourceUnsubscribe:
+		return "the unsubscribe page"
+	case channels.SourceMailto:
+		return "an unsubscribe mail (RFC 2369 mailto:)"
+	case channels.SourceSMSKeyword:
+		return "an SMS keyword (STOP, START...)"
+	case channels.SourceGatewayError:
+		return "the SMS gateway refused: the number opted out"
+	case channels.SourceConfirm:
+		return "a double opt-in confirmation link"
+	case channels.SourceAPI:
+		return "the sender, over the API"
+	case "":
+		return "unknown"
+	}
+	return src
+}
+
+// scopeText says what a consent covers: everything, a list, a campaign.
+func scopeText(scope channels.Scope, name string) string {
+	switch scope {
+	case channels.ScopeList:
+		return "the list “" + name + "”"
+	case channels.ScopeCampaign:
+		return "the campaign “" + campaignName(name) + "”"
+	}
+	return "everything from this sender"
 }

@@ -31,9 +31,10 @@ type recipientData struct {
 	Known     bool
 	Events    []store.EventVerdict
 	// Releasable: the recipient is quarantined or suspended (a deny-list
-	// entry is removed from the list instead). CanRelease offers the
-	// release form: a releaser is configured and the session's role may
-	// release; MayRelease is the role's part alone.
+	// entry is removed from the list instead, and an opt-out only the
+	// recipient lifts). CanRelease offers the release form: a releaser is
+	// configured and the session's role may release; MayRelease is the
+	// role's part alone.
 	CanRelease, MayRelease, Releasable bool
 }
 
@@ -76,6 +77,12 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if h.consents != nil {
+		c := store.ConsentCheck{Channel: d.Channel, RequireConfirmed: h.cfg.Consent.Requires(channels.Tenant(ctx), "")}
+		if err := h.consents.ConsentExclusions(ctx, c, ex); err != nil {
+			return "", err
+		}
+	}
 	if len(ex) == 1 {
 		d.Exclusion = ex[0]
 	}
@@ -89,9 +96,11 @@ func (h *Handler) recipient(r *http.Request, v *view) (string, error) {
 		d.Known = true
 	}
 	// A recipient an allow entry lets senders reach is still quarantined
-	// or suspended on record: it may be released all the same.
+	// or suspended on record: it may be released all the same. A deny-list
+	// entry is removed from its list; an opt-out or a missing confirmation
+	// is the recipient's to change, never an operator's.
 	allowed := d.Exclusion.ListEntry != nil && d.Exclusion.ListEntry.List == "allow"
-	d.Releasable = (d.Exclusion.Excluded || allowed) && d.Exclusion.State != channels.StateDenylisted
+	d.Releasable = (d.Exclusion.Excluded || allowed) && (d.Exclusion.State == channels.StateQuarantined || d.Exclusion.State == channels.StateSuspended)
 	if d.Events, err = h.reader.RecipientEvents(ctx, d.Channel, addr, recipientEvents); err != nil {
 		return "", err
 	}

@@ -14,6 +14,9 @@ type tally struct {
 	Sent, Delivered, Soft, Hard, Complaints, Pending int64
 	// Unverified counts bounce mail nothing vouched for: not in any rate.
 	Unverified int64
+	// Unsubscribed counts the messages through which their recipient
+	// opted out (store.RateRow.Unsubscribed).
+	Unsubscribed int64
 }
 
 func (t *tally) add(r store.RateRow) {
@@ -24,6 +27,7 @@ func (t *tally) add(r store.RateRow) {
 	t.Complaints += r.Complaints
 	t.Pending += r.Pending
 	t.Unverified += r.Unverified
+	t.Unsubscribed += r.Unsubscribed
 }
 
 func ratio(k, n int64) float64 {
@@ -40,6 +44,13 @@ func (t tally) HardRate() float64      { return ratio(t.Hard, t.Sent) }
 func (t tally) ComplaintRate() float64 { return ratio(t.Complaints, t.Sent) }
 func (t tally) DeliveredRate() float64 { return ratio(t.Delivered, t.Sent) }
 func (t tally) PendingRate() float64   { return ratio(t.Pending, t.Sent) }
+
+// UnsubscribeRate is the share of the messages sent through which their
+// recipient opted out; UnsubscribeTip its counts and 95% interval.
+func (t tally) UnsubscribeRate() float64 { return ratio(t.Unsubscribed, t.Sent) }
+func (t tally) UnsubscribeTip() string {
+	return interval(channels.Wilson(t.Unsubscribed, t.Sent), t.Unsubscribed, t.Sent)
+}
 
 // SoftCI and HardCI are the rates' 95% Wilson intervals.
 func (t tally) SoftCI() channels.Interval { return channels.Wilson(t.Soft, t.Sent) }

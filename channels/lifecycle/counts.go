@@ -16,7 +16,8 @@ func (m Message) Bucket() BucketKey {
 
 // CountsOf is what a sent message's status and complaint flag count in
 // its bucket: one delivered, soft or hard (a pending message counts in
-// none), and one complaint if it complained. Its send (Counts.Sent) is not
+// none), one complaint if it complained, and one unsubscribe if its
+// recipient opted out through it. Its send (Counts.Sent) is not
 // included: the first "sent" event counts it, and no verdict changes it.
 func CountsOf(m Message) Counts {
 	var c Counts
@@ -31,6 +32,9 @@ func CountsOf(m Message) Counts {
 	if m.Complained {
 		c.Complaints = 1
 	}
+	if m.Unsubscribed {
+		c.Unsubscribed = 1
+	}
 	return c
 }
 
@@ -39,6 +43,7 @@ func (c Counts) Add(o Counts) Counts {
 	return Counts{
 		Sent: c.Sent + o.Sent, Delivered: c.Delivered + o.Delivered, Soft: c.Soft + o.Soft, Hard: c.Hard + o.Hard,
 		Complaints: c.Complaints + o.Complaints, Unverified: c.Unverified + o.Unverified,
+		Unsubscribed: c.Unsubscribed + o.Unsubscribed,
 	}
 }
 
@@ -47,6 +52,7 @@ func (c Counts) Sub(o Counts) Counts {
 	return Counts{
 		Sent: c.Sent - o.Sent, Delivered: c.Delivered - o.Delivered, Soft: c.Soft - o.Soft, Hard: c.Hard - o.Hard,
 		Complaints: c.Complaints - o.Complaints, Unverified: c.Unverified - o.Unverified,
+		Unsubscribed: c.Unsubscribed - o.Unsubscribed,
 	}
 }
 

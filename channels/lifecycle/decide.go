@@ -35,6 +35,7 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 		messages:   make(map[MessageKey]Message),
 		recipients: make(map[RecipientKey]Recipient),
 		incidents:  make(map[IncidentKey]Incident),
+		consents:   make(map[ConsentKey]Consent),
 		plan:       Plan{Buckets: make(map[BucketKey]Counts)},
 	}
 	events := slices.Clone(snap.Events)
@@ -42,6 +43,10 @@ func Decide(p Policy, c Classifier, snap Snapshot) Plan {
 	for _, e := range events {
 		v := c.Classify(e)
 		d.plan.Applied = append(d.plan.Applied, Applied{EventID: e.Key(), Channel: e.Channel, Verdict: v})
+		if e.Type.IsConsent() {
+			d.applyConsent(e) // a consent is no delivery outcome: no status, retry or incident
+			continue
+		}
 		if e.Unverified && !d.joinsSend(e) {
 			d.unverified(e)
 			continue
@@ -60,6 +65,7 @@ type decider struct {
 	messages   map[MessageKey]Message // touched in this batch
 	recipients map[RecipientKey]Recipient
 	incidents  map[IncidentKey]Incident
+	consents   map[ConsentKey]Consent // changed in this batch
 	plan       Plan
 }
 
@@ -216,4 +222,5 @@ func (d *decider) flush() {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Address, b.Address))
 	})
 	d.flushIncidents()
+	d.flushConsents()
 }

@@ -12,10 +12,14 @@ import (
 )
 
 // verdictOf is a test classifier: a failed event's SMTP text holds
-// "outcome/reason"; other types get the fallback's outcomes.
+// "outcome/reason"; other types get the fallback's outcomes, consent
+// events their consent verdict.
 type verdictOf struct{}
 
 func (verdictOf) Classify(e channels.Event) channels.Verdict {
+	if e.Type.IsConsent() {
+		return channels.ConsentVerdict(e)
+	}
 	switch e.Type {
 	case channels.Sent:
 		return channels.Verdict{Outcome: channels.OutcomePending, Reason: "sent", Rule: "t.sent@1"}

@@ -103,6 +103,44 @@
 // a message its tenant sent to that same recipient (JoinsSend): then it
 // acts like any other event.
 //
+// # Consent
+//
+// Consent events (channels.OptOut, OptIn, Inbound) say what a recipient
+// wants, not what became of a message: they move no message status,
+// retry, incident or soft count. Each names a consent (ConsentKey): the
+// recipient, a scope (all, a list, a campaign) and what it names.
+//
+//   - opt_out of a consent not opted out yet opts it out, with its
+//     source (one-click, mailto, sms-keyword...) and event; of scope
+//     all, the recipient's state becomes opted_out (excluded until it
+//     opts in again; no clock, release, failure or allowlist ends it). A
+//     narrower opt-out is a consent only, checked by the exclusion
+//     requests that name its list or campaign.
+//   - opt_in lifts an opt-out of the same consent (START, an undo); of
+//     scope all the recipient is active again. With source confirm it
+//     also records a confirmed double opt-in (time, client IP and user
+//     agent), which exclusions may require.
+//   - an opt-out of a consent already opted out changes nothing: a
+//     replayed one-click POST, a second STOP.
+//   - the latest word wins: a consent event older than the last one
+//     applied to its consent (Consent.At) changes nothing, so batches
+//     applied out of order cannot undo an undo.
+//   - a failure whose reason is opted_out (a gateway refused because the
+//     number opted out) opts the recipient out of everything, source
+//     gateway-error, instead of quarantining it; the message still
+//     counts as the failure it is.
+//   - every change is an audit row with the scope, and the actor
+//     "consent:<source>".
+//   - unverified consent events and inbound messages change nothing.
+//
+// An opt-out that names a delivery rebond knows (the message id of the
+// mail whose URL was followed) flags it Unsubscribed, and an undo clears
+// the flag: the delivery counts once in the Unsubscribed counter of its
+// send's bucket, as a complaint does, so a campaign's unsubscribe rate is
+// unsubscribed / sent over the same sends however late the clicks come.
+// An opt-out that names no known delivery (an SMS STOP, a URL made
+// without a message id) changes the consent and counts in no rate.
+//
 // # Sender incidents
 //
 // A failure whose reason has action "sender" says something about the

@@ -22,6 +22,10 @@ func (d *decider) applyRecipient(e channels.Event, v channels.Verdict, enteredSo
 	if e.Recipient == "" {
 		return // a receipt that named no delivery's recipient (store.Apply) acts on nobody
 	}
+	if v.Reason == channels.ReasonOptedOut && (v.Outcome == channels.OutcomeHard || v.Outcome == channels.OutcomeSoft) {
+		d.gatewayOptOut(e, v) // the recipient's word, relayed: before the allowlist
+		return
+	}
 	k := RecipientKey{e.TenantName(), e.Channel, e.Recipient}
 	if d.snap.Allowed[k] && v.Outcome != channels.OutcomeDelivered {
 		return // allowlisted: errors are recorded, never acted on
@@ -111,9 +115,10 @@ func quarantinedAt(r Recipient, t time.Time) bool {
 
 // quarantine moves r to quarantined for dur (0: until an operator releases
 // it), escalated by the policy when r was quarantined before. A permanent
-// quarantine is never shortened by a later, timed one.
+// quarantine is never shortened by a later, timed one, and an opted-out
+// recipient stays opted out (only its own opt-in lifts that).
 func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
-	if r.State == channels.StateQuarantined && r.Until.IsZero() {
+	if r.State == channels.StateOptedOut || r.State == channels.StateQuarantined && r.Until.IsZero() {
 		return
 	}
 	// A quarantine that is still running is renewed, not repeated: only a
@@ -133,11 +138,11 @@ func (d *decider) quarantine(r *Recipient, e channels.Event, v channels.Verdict,
 	d.transition(r, e, v, channels.StateQuarantined, until)
 }
 
-// suspend moves r to suspended for dur, unless it is quarantined already
-// (the stronger state) or suspended for longer.
+// suspend moves r to suspended for dur, unless it is quarantined or opted
+// out already (the stronger states) or suspended for longer.
 func (d *decider) suspend(r *Recipient, e channels.Event, v channels.Verdict, dur time.Duration) {
 	until := e.OccurredAt.Add(dur)
-	if r.State == channels.StateQuarantined || (r.State == channels.StateSuspended && !r.Until.Before(until)) {
+	if r.State == channels.StateQuarantined || r.State == channels.StateOptedOut || (r.State == channels.StateSuspended && !r.Until.Before(until)) {
 		return
 	}
 	d.transition(r, e, v, channels.StateSuspended, until)

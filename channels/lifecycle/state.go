@@ -63,6 +63,10 @@ type Message struct {
 	// does. Once set it never changes; it keys the delivery's rate
 	// bucket (BucketKey).
 	Route string
+	// Unsubscribed is set when the recipient opted out through this
+	// delivery (the unsubscribe URL of its mail names it), and cleared by
+	// an undo: counted once in its send's bucket, as a complaint is.
+	Unsubscribed bool
 }
 
 // RecipientKey identifies a recipient.
@@ -111,6 +115,11 @@ type Snapshot struct {
 	Messages   map[MessageKey]Message
 	Recipients map[RecipientKey]Recipient
 	Allowed    map[RecipientKey]bool
+	// Consents are the stored consents the batch's consent events name
+	// (ConsentKeyOf), and any other the store was asked to load; absent
+	// is new. A plan that changes a consent the store did not load is
+	// decided again with it loaded (store.Apply).
+	Consents map[ConsentKey]Consent
 }
 
 // Applied is the verdict recorded on one event.
@@ -133,6 +142,10 @@ type Audit struct {
 	Actor    string
 	EventID  string
 	Rule     string
+	// Scope is the consent scope of a consent change ("all",
+	// "list:<name>", "campaign:<name>"; ConsentKey.Label), "" for every
+	// other transition.
+	Scope string
 }
 
 // BucketKey is a rate bucket: channel, campaign, recipient domain (or
@@ -157,6 +170,10 @@ type BucketKey struct {
 type Counts struct {
 	Sent, Delivered, Soft, Hard, Complaints int64
 	Unverified                              int64
+	// Unsubscribed counts the deliveries through which their recipient
+	// opted out (Message.Unsubscribed): not a delivery outcome, a rate of
+	// its own beside the complaints.
+	Unsubscribed int64
 }
 
 // Retry is a retry notice to schedule once the plan is committed.
@@ -183,4 +200,6 @@ type Plan struct {
 	// Incidents are the sender incidents the batch raises or updates, in
 	// key order.
 	Incidents []Incident
+	// Consents are the consents the batch changed, in key order.
+	Consents []Consent
 }

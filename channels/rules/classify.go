@@ -88,7 +88,13 @@ func (in *input) fields() fieldMask {
 // An email delay notice is never a failure (see stillQueued): its soft or
 // hard verdict, the fallback's included, becomes pending with the same
 // rule and reason.
+//
+// A consent event (opt_out, opt_in, inbound) is no delivery outcome and
+// no rule reads it: it gets channels.ConsentVerdict.
 func (s *Set) Classify(e channels.Event) (v channels.Verdict) {
+	if e.Type.IsConsent() {
+		return channels.ConsentVerdict(e)
+	}
 	defer func() { v = stillQueued(e, v) }()
 	if cr := s.of(e.Channel); cr != nil {
 		in := newInput(e)

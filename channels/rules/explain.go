@@ -45,6 +45,9 @@ type Step struct {
 // rules and order), so the verdicts agree; it is slower and allocates, and
 // is meant for operators, not the hot path.
 func (s *Set) Explain(e channels.Event) (tr Trace) {
+	if e.Type.IsConsent() {
+		return Trace{Verdict: channels.ConsentVerdict(e), Steps: []Step{}} // as Classify: no rule reads a consent
+	}
 	defer func() { tr.Verdict = stillQueued(e, tr.Verdict) }() // as Classify
 	cr := s.of(e.Channel)
 	if cr == nil {

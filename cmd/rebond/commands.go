@@ -73,7 +73,8 @@ func newRatesCmd(g *globals) *cobra.Command {
 		Short: "Print soft and hard rejection rates per channel and campaign, or other groups",
 		Long: `rates prints, per channel and campaign (or per channel and the --group-by
 groups instead: --group-by domain sums each domain over every campaign), the
-messages sent and how many were delivered, soft-rejected and hard-rejected,
+messages sent and how many were delivered, soft-rejected and hard-rejected
+(and how many recipients unsubscribed through them),
 with soft_rate = soft / sent and hard_rate = hard / sent, each with its 95%
 Wilson interval. Messages are counted by their send time (--from inclusive,
 --to exclusive; RFC 3339 or YYYY-MM-DD); a late bounce updates its send's
@@ -175,7 +176,7 @@ func printRates(g *globals, rows []store.RateRow) {
 		}
 		return ""
 	}
-	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\t"+route("ROUTE")+"BUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
+	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\t"+route("ROUTE")+"BUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tUNSUBSCRIBED\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
 	for _, r := range rows {
 		if why := r.Reason + r.ReasonGroup; why != "" {
 			// By reason, SENT is the group's total and the counts are this
@@ -190,8 +191,8 @@ func printRates(g *globals, rows []store.RateRow) {
 		if r.LowVolume {
 			flag = "*"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
-			route(r.Route), dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
+			route(r.Route), dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, r.Unsubscribed, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
 	}
 	w.Flush()
 	if slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.LowVolume }) {

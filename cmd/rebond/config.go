@@ -122,6 +122,9 @@ type Config struct {
 	ProvidersFile string `koanf:"providers_file"`
 	// Alerts sets the rate alerts of the scheduler role.
 	Alerts workers.AlertConfig `koanf:"alerts"`
+	// Consent configures one-click unsubscribe and double opt-in
+	// (wire_consent.go).
+	Consent ConsentConfig `koanf:"consent"`
 }
 
 // LoadConfig reads the embedded defaults, then the file at path (if any),
@@ -244,6 +247,9 @@ func (c Config) Validate() error {
 		if len(secret) < minTenantSecret {
 			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: at least %d bytes", t, minTenantSecret))
 		}
+	}
+	if err := c.Consent.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.numberRegions().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("sms.%w", err))

@@ -87,7 +87,7 @@ rebond config prints the result and where each value was set.`,
 		return nil
 	}
 	root.AddCommand(newServeCmd(g), newMigrateCmd(g), newRatesCmd(g), newVersionCmd(g), newConfigCmd(g), newBenchCmd(g), newClassifyCmd(g),
-		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g))
+		newRulesCmd(g), newQualifyCmd(g), newTokensCmd(g), newReplayCmd(g), newConsentCmd(g))
 	return root
 }
 

@@ -130,12 +130,13 @@ func TestSMSSoftQuarantineEndsOnAFakeClock(t *testing.T) {
 		t.Errorf("busy a minute after a day: %s, want released", s)
 	}
 
-	// An opt-out (Twilio SMPP 071) is hard: quarantined at once, and no
-	// term ends it.
+	// An opt-out (Twilio SMPP 071) is hard, and the recipient's word: the
+	// number is opted out at once (issue 19: the state opted_out, not a
+	// quarantine), and no term ends it.
 	const stop = "447700900503"
 	receipt(stop, "twilio-smpp", "REJECTD", "071", t0)
-	if s := state(stop, t0.Add(365*24*time.Hour)); s != "quarantined opted_out" {
-		t.Errorf("opted out, a year later: %s, want quarantined opted_out", s)
+	if s := state(stop, t0.Add(365*24*time.Hour)); s != "opted_out opted_out" {
+		t.Errorf("opted out, a year later: %s, want opted_out opted_out", s)
 	}
 }
 

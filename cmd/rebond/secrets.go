@@ -21,7 +21,7 @@ const minSecretBytes = 16
 const placeholderPrefix = "replace-with-"
 
 // shortSecrets names every configured secret shorter than minSecretBytes:
-// the admin token, the VERP key, the embedded NATS password, and every webhook key that authenticates
+// the admin token, the VERP key, the consent key, the embedded NATS password, and every webhook key that authenticates
 // a caller (secret, token, password, app_key, header_value, signing_key).
 // Not checked, by decision: SMPP passwords (SMPP 3.4 section 5.2.1 caps
 // them at 8 octets, so the SMSC sets them), SendGrid's public_key (public),
@@ -40,6 +40,7 @@ func (c Config) shortSecrets() error {
 	}
 	check("admin_token", c.AdminToken)
 	check("email.verp_secret", c.Email.VERPSecret)
+	check("consent.secret", c.Consent.Secret)
 	check("nats.embedded_password", c.NATS.EmbeddedPassword)
 	names := make([]string, 0, len(c.Webhooks))
 	for name := range c.Webhooks {

@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynqmon"
 
 	"github.com/rebond/rebond/api"
+	"github.com/rebond/rebond/channels/consent"
 	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/ui"
@@ -66,7 +67,7 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 		Webhooks: hooks, Rejects: sv.st, Numbers: c.numberRegions(), RatesMinVolume: c.HTTP.RatesMinVolume, MaxEventBytes: sv.bus.MaxPayload(), RateLimit: c.HTTP.RateLimit, RateBurst: c.HTTP.RateBurst, AuthFailureRate: c.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: c.HTTP.AuthFailureBurst,
 		WebhookUnverifiedBytes: c.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: c.HTTP.WebhookUnverifiedReads,
 		Operator: sv.st, Rules: book, Tokens: sv.st,
-		Providers: sv.providers},
+		Providers: sv.providers, Consent: apiConsent(c), Consents: sv.st},
 		sv.bus, sv.st, sv.pingers(), sv.reg, sv.log)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,8 @@ func (sv *services) dashboard() (*ui.Handler, error) {
 	sv.onClose(func() { queues.Close() })
 	c := sv.cfg
 	return ui.New(ui.Config{AdminToken: c.AdminToken, Tokens: sv.st, SecureCookies: c.HTTP.SecureCookies,
-		MinVolume: c.HTTP.RatesMinVolume, Queues: queues, Numbers: c.numberRegions()}, sv.st, sv.log)
+		MinVolume: c.HTTP.RatesMinVolume, Queues: queues, Numbers: c.numberRegions(),
+		Consent: consent.Policy{RequireConfirmed: c.Consent.RequireConfirmed}}, sv.st, sv.log)
 }
 
 // opsParts is the HTTP listener of a process without the API role:

@@ -22,7 +22,8 @@ func newTokensCmd(g *globals) *cobra.Command {
 		Long: `tokens manages the bearer tokens of the /v1 API. Each token has a name (its
 audit actor is "token:<name>"), a role and a tenant:
 
-  ingest   POST /v1/events
+  ingest   POST /v1/events, and the consent URLs of its messages
+           (POST /v1/consent/unsubscribe, POST /v1/consent/requests)
   read     rates, recipients, lists, rules, qualification, exclusion checks,
            the SMS text check, rule explain and backtest
   operate  read, plus list changes, releases, rule changes, qualification

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/consent"
 	"github.com/rebond/rebond/email"
 	"github.com/rebond/rebond/email/inbound"
 )
@@ -12,14 +14,26 @@ import (
 // per bounced recipient, correlated and verified with the key of the
 // tenant the envelope names (mailKeys). Under smtp.trust: verified, an
 // event that neither the VERP token nor the signed header vouches for is
-// marked unverified (channels.Event.Unverified).
+// marked unverified (channels.Event.Unverified). A mail to a mailto:
+// unsubscribe address (consent.IsMailto) is an opt-out when its subject
+// carries a valid unsubscribe token (consent.MailtoEvent).
 func mailParser(cfg Config) (inbound.Parser, error) {
 	keys := mailKeys(cfg)
+	optOut := consentKeys(cfg).Of
 	verify := cfg.SMTP.Trust != "any"
 	return func(m inbound.Message) ([]channels.Event, string, error) {
 		r, err := email.Parse(m.Data)
 		if err != nil {
 			return nil, "", err
+		}
+		if slices.ContainsFunc(m.To, consent.IsMailto) {
+			// RFC 2369 mailto: unsubscribe; the token says whom, and is
+			// the only proof: one that does not verify opts no one out.
+			e, err := consent.MailtoEvent(r.Subject, optOut, m.ReceivedAt)
+			if err != nil {
+				return nil, "unsubscribe mail: " + err.Error(), nil
+			}
+			return []channels.Event{e}, "", nil
 		}
 		if r.Kind == email.KindNone {
 			return nil, "not a bounce: " + r.Why, nil

@@ -40,13 +40,13 @@ JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, channel, message_id
 -- inserted: the caller locks it instead (lock-messages-nowait).
 -- RETURNING names the inserted.
 INSERT INTO messages (tenant, channel, message_id, recipient, campaign, domain, sent_at, status, complained,
-                      reason, event_id, retry_attempt, retry_due_at, retry_reason, route, updated_at)
+                      reason, event_id, retry_attempt, retry_due_at, retry_reason, route, unsubscribed, updated_at)
 SELECT tenant, channel, message_id, recipient, campaign, domain, NULLIF(sent_at, '')::timestamptz, status, complained,
-       reason, event_id, retry_attempt, NULLIF(retry_due_at, '')::timestamptz, retry_reason, route, now()
+       reason, event_id, retry_attempt, NULLIF(retry_due_at, '')::timestamptz, retry_reason, route, unsubscribed, now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[])
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[], $16::boolean[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
-         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route)
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route, unsubscribed)
 ORDER BY tenant, channel, message_id, recipient
 ON CONFLICT (tenant, channel, message_id, recipient) DO NOTHING
 RETURNING tenant, channel, message_id, recipient;
@@ -54,7 +54,7 @@ RETURNING tenant, channel, message_id, recipient;
 -- name: lock-messages
 -- Deliveries by their whole key, locked in key order.
 SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
-       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason, m.route
+       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason, m.route, m.unsubscribed
 FROM messages m
 JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel, message_id, recipient)
   USING (tenant, channel, message_id, recipient)
@@ -66,7 +66,7 @@ FOR UPDATE OF m;
 -- its recipients, out of the lock order: NOWAIT, so that a lock another
 -- apply holds fails at once (55P03) rather than risk a deadlock.
 SELECT m.tenant, m.channel, m.message_id, m.recipient, m.campaign, m.domain, m.sent_at, m.status,
-       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason
+       m.complained, m.reason, m.event_id, m.retry_attempt, m.retry_due_at, m.retry_reason, m.route, m.unsubscribed
 FROM messages m
 JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(tenant, channel, message_id, recipient)
   USING (tenant, channel, message_id, recipient)
@@ -119,11 +119,11 @@ SET campaign = v.campaign, domain = v.domain,
     sent_at = NULLIF(v.sent_at, '')::timestamptz, status = v.status, complained = v.complained,
     reason = v.reason, event_id = v.event_id, retry_attempt = v.retry_attempt,
     retry_due_at = NULLIF(v.retry_due_at, '')::timestamptz, retry_reason = v.retry_reason, route = v.route,
-    updated_at = now()
+    unsubscribed = v.unsubscribed, updated_at = now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[])
+            $9::boolean[], $10::text[], $11::text[], $12::integer[], $13::text[], $14::text[], $15::text[], $16::boolean[])
     AS v(tenant, channel, message_id, recipient, campaign, domain, sent_at, status,
-         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route)
+         complained, reason, event_id, retry_attempt, retry_due_at, retry_reason, route, unsubscribed)
 WHERE m.tenant = v.tenant AND m.channel = v.channel AND m.message_id = v.message_id AND m.recipient = v.recipient;
 
 -- name: update-recipients
@@ -138,17 +138,17 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::inte
 WHERE r.tenant = v.tenant AND r.channel = v.channel AND r.address = v.address;
 
 -- name: insert-audit
-INSERT INTO recipient_audit (tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule)
-SELECT tenant, channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-    AS a(tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule);
+INSERT INTO recipient_audit (tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule, scope)
+SELECT tenant, channel, address, at::timestamptz, from_state, to_state, reason, actor, event_id, rule, scope
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+    AS a(tenant, channel, address, at, from_state, to_state, reason, actor, event_id, rule, scope);
 
 -- name: add-buckets
 -- Last statement of an apply: the hot rows are locked only until commit.
-INSERT INTO rate_buckets (tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
-SELECT tenant, channel, campaign, domain, route, hour::timestamptz, sent, delivered, soft, hard, complaints, unverified
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
-    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+INSERT INTO rate_buckets (tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
+SELECT tenant, channel, campaign, domain, route, hour::timestamptz, sent, delivered, soft, hard, complaints, unverified, unsubscribed
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
 ORDER BY tenant, channel, campaign, domain, route, hour
 ON CONFLICT (tenant, channel, campaign, domain, route, hour) DO UPDATE
 SET sent = rate_buckets.sent + EXCLUDED.sent,
@@ -156,17 +156,18 @@ SET sent = rate_buckets.sent + EXCLUDED.sent,
     soft = rate_buckets.soft + EXCLUDED.soft,
     hard = rate_buckets.hard + EXCLUDED.hard,
     complaints = rate_buckets.complaints + EXCLUDED.complaints,
-    unverified = rate_buckets.unverified + EXCLUDED.unverified;
+    unverified = rate_buckets.unverified + EXCLUDED.unverified,
+    unsubscribed = rate_buckets.unsubscribed + EXCLUDED.unsubscribed;
 
 -- name: add-rate-days
 -- The daily roll-ups of the same deltas, in the same lock order (keys
 -- sorted), after the hourly buckets: every apply locks hourly, daily,
 -- then campaign-daily rows, so two applies cannot deadlock across them.
-INSERT INTO rate_days (tenant, channel, campaign, domain, route, day, sent, delivered, soft, hard, complaints, unverified)
+INSERT INTO rate_days (tenant, channel, campaign, domain, route, day, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
 SELECT tenant, channel, campaign, domain, route, date_trunc('day', hour::timestamptz, 'UTC') AS day,
-       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
-    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified), sum(unsubscribed)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
 GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6
 ON CONFLICT (tenant, channel, campaign, domain, route, day) DO UPDATE
@@ -175,14 +176,15 @@ SET sent = rate_days.sent + EXCLUDED.sent,
     soft = rate_days.soft + EXCLUDED.soft,
     hard = rate_days.hard + EXCLUDED.hard,
     complaints = rate_days.complaints + EXCLUDED.complaints,
-    unverified = rate_days.unverified + EXCLUDED.unverified;
+    unverified = rate_days.unverified + EXCLUDED.unverified,
+    unsubscribed = rate_days.unsubscribed + EXCLUDED.unsubscribed;
 
 -- name: add-rate-campaign-days
-INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints, unverified)
+INSERT INTO rate_campaign_days (tenant, channel, campaign, day, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
 SELECT tenant, channel, campaign, date_trunc('day', hour::timestamptz, 'UTC') AS day,
-       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified)
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
-    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified)
+       sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified), sum(unsubscribed)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+    AS b(tenant, channel, campaign, domain, route, hour, sent, delivered, soft, hard, complaints, unverified, unsubscribed)
 GROUP BY 1, 2, 3, 4
 ORDER BY 1, 2, 3, 4
 ON CONFLICT (tenant, channel, campaign, day) DO UPDATE
@@ -191,7 +193,34 @@ SET sent = rate_campaign_days.sent + EXCLUDED.sent,
     soft = rate_campaign_days.soft + EXCLUDED.soft,
     hard = rate_campaign_days.hard + EXCLUDED.hard,
     complaints = rate_campaign_days.complaints + EXCLUDED.complaints,
-    unverified = rate_campaign_days.unverified + EXCLUDED.unverified;
+    unverified = rate_campaign_days.unverified + EXCLUDED.unverified,
+    unsubscribed = rate_campaign_days.unsubscribed + EXCLUDED.unsubscribed;
+
+-- name: read-consents
+-- The stored consents a batch's consent events name, read after their
+-- recipients' rows are locked: every write of a consent is an apply
+-- holding its recipient's lock (lock-recipients), so no lock of its own.
+SELECT c.tenant, c.channel, c.address, c.scope, c.name, c.opted_out, c.since, c.source, c.event_id, c.at,
+       c.confirmed_at, c.confirm_event_id, c.confirm_ip, c.confirm_user_agent
+FROM recipient_consents c
+JOIN unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(tenant, channel, address, scope, name)
+  USING (tenant, channel, address, scope, name);
+
+-- name: write-consents
+-- The consents a batch changed, whole, in key order.
+INSERT INTO recipient_consents (tenant, channel, address, scope, name, opted_out, since, source, event_id, at,
+                                confirmed_at, confirm_event_id, confirm_ip, confirm_user_agent, updated_at)
+SELECT tenant, channel, address, scope, name, opted_out, NULLIF(since, '')::timestamptz, source, event_id, at::timestamptz,
+       NULLIF(confirmed_at, '')::timestamptz, confirm_event_id, confirm_ip, confirm_user_agent, now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+    AS v(tenant, channel, address, scope, name, opted_out, since, source, event_id, at,
+         confirmed_at, confirm_event_id, confirm_ip, confirm_user_agent)
+ORDER BY tenant, channel, address, scope, name
+ON CONFLICT (tenant, channel, address, scope, name) DO UPDATE
+SET opted_out = EXCLUDED.opted_out, since = EXCLUDED.since, source = EXCLUDED.source, event_id = EXCLUDED.event_id,
+    at = EXCLUDED.at, confirmed_at = EXCLUDED.confirmed_at, confirm_event_id = EXCLUDED.confirm_event_id,
+    confirm_ip = EXCLUDED.confirm_ip, confirm_user_agent = EXCLUDED.confirm_user_agent, updated_at = now();
 
 -- name: apply-async-commit
 -- An apply may skip waiting for its WAL flush: if the machine crashes

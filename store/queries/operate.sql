@@ -9,10 +9,11 @@ DELETE FROM recipient_lists WHERE tenant = $5 AND channel = $1 AND list = $2 AND
 
 -- name: release-recipient
 -- An operator's release: the recipient goes back to active with its soft
--- count reset, and the transition is audited with who and why.
+-- count reset, and the transition is audited with who and why. An opt-out
+-- is the recipient's own word: no operator releases it (only its opt-in).
 WITH old AS (
     SELECT tenant, channel, address, state FROM recipients
-    WHERE tenant = $6 AND channel = $1 AND address = $2 AND state <> 'active'
+    WHERE tenant = $6 AND channel = $1 AND address = $2 AND state NOT IN ('active', 'opted_out')
     FOR UPDATE
 ), upd AS (
     UPDATE recipients r
@@ -31,13 +32,13 @@ SELECT count(*) AS recipients,
            SELECT 1 FROM messages m
            WHERE m.tenant = r.tenant AND m.channel = r.channel AND m.recipient = r.address AND m.complained)) AS with_complaints
 FROM recipients r
-WHERE r.tenant = $4 AND r.channel = $1 AND r.state <> 'active'
+WHERE r.tenant = $4 AND r.channel = $1 AND r.state NOT IN ('active', 'opted_out')
   AND ($2 = '' OR r.state = $2) AND ($3 = '' OR r.reason = $3);
 
 -- name: release-bulk
 WITH old AS (
     SELECT tenant, channel, address, state FROM recipients r
-    WHERE r.tenant = $7 AND r.channel = $1 AND r.state <> 'active'
+    WHERE r.tenant = $7 AND r.channel = $1 AND r.state NOT IN ('active', 'opted_out')
       AND ($2 = '' OR r.state = $2) AND ($3 = '' OR r.reason = $3)
     ORDER BY tenant, channel, address
     FOR UPDATE

@@ -87,7 +87,7 @@ SELECT channel, address, state, reason, soft_count, since, until, quarantine_cou
 FROM recipients WHERE tenant = $3 AND channel = $1 AND address = $2;
 
 -- name: recipient-history
-SELECT at, from_state, to_state, reason, actor, event_id, rule
+SELECT at, from_state, to_state, reason, actor, event_id, rule, scope
 FROM recipient_audit WHERE tenant = $4 AND channel = $1 AND address = $2
 ORDER BY at DESC, id DESC LIMIT $3;
 
