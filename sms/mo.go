@@ -41,7 +41,7 @@ type MO struct {
 	// Type and Keyword, when Type is set, are the provider's own reading
 	// of the message (Twilio's OptOutType): the provider already acts on
 	// it (it refuses to send to a number that sent STOP), so rebond
-	// records the same.
+	// records the same, with its own keyword when it reads the same.
 	Type    channels.Type
 	Keyword string
 }
@@ -60,15 +60,15 @@ func (m MO) Event(kw *Keywords, tenant, region string) channels.Event {
 	}
 	text := cleanMOText(m.Text)
 	match := KeywordMatch{Type: channels.Inbound}
-	switch {
-	case m.Type.IsConsent():
-		match = KeywordMatch{Type: m.Type, Keyword: m.Keyword}
-	case kw != nil && m.Part <= 1:
+	if kw != nil && m.Part <= 1 {
 		lang := phone.RegionOf(rcpt)
 		if lang == "" {
 			lang = region
 		}
 		match = kw.Match(tenant, lang, text)
+	}
+	if m.Type.IsConsent() && m.Type != match.Type {
+		match = KeywordMatch{Type: m.Type, Keyword: m.Keyword}
 	}
 	e := channels.Event{
 		Channel: channels.SMS, Type: match.Type, Recipient: rcpt, OccurredAt: m.At, Provider: m.Provider, Raw: m.Raw,

@@ -28,6 +28,8 @@ func TestDecodeText(t *testing.T) {
 		{"default alphabet that is UTF-8", []byte("Arrêt"), 0, "Arrêt"},
 		{"default alphabet that is Latin-1", []byte("Arr\xeat"), 0, "Arrêt"},
 		{"IA5", []byte("STOP"), 1, "STOP"},
+		{"IA5 holding GSM letters", []byte{'D', 0x05, 's', 'a', 'b', 'o', 'n', 'n', 'e', 'r'}, 1, "Désabonner"},
+		{"IA5 holding GSM à", []byte{0x7F, ' ', 'b', 'i', 'e', 'n', 't', 0x1B, 0x65}, 1, "à bient€"},
 		{"Latin-1", []byte("ARR\xcaT"), 3, "ARRÊT"},
 		{"UCS-2", []byte{0, 'A', 0, 'r', 0, 'r', 0, 0xEA, 0, 't'}, 8, "Arrêt"},
 		{"UCS-2 surrogate pair", []byte{0, 'S', 0xD8, 0x3D, 0xDE, 0x4F}, 8, "S🙏"},

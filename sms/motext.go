@@ -65,8 +65,10 @@ func alphabetOf(dataCoding int) alphabet {
 //     octet is below 0x80, as SMPP carries it; otherwise the SMSC sent
 //     something else: UTF-8 when the octets are valid UTF-8, else
 //     Latin-1;
-//   - 1 (IA5) as ASCII, 3 as Latin-1, 8 as UCS-2 (read as UTF-16BE, so
-//     the surrogate pairs of phones that send emoji decode too);
+//   - 1 (IA5) as ASCII, or as GSM 03.38 when it holds GSM letters that
+//     are ASCII control codes (hasGSMOnly); 3 as Latin-1; 8 as UCS-2 (read
+//     as UTF-16BE, so the surrogate pairs of phones that send emoji decode
+//     too);
 //   - binary codings (2, 4, and the GSM 8-bit schemes) have no text: "";
 //   - other national alphabets are read as UTF-8 when valid, else
 //     Latin-1, which keeps ASCII keywords readable.
@@ -86,8 +88,26 @@ func DecodeText(b []byte, dataCoding int) string {
 		if isSeptets(b) {
 			return decodeGSM(b)
 		}
+	case alphaASCII:
+		if hasGSMOnly(b) {
+			return decodeGSM(b)
+		}
 	}
 	return decodeOctets(b)
+}
+
+// hasGSMOnly reports whether septets labelled IA5 hold codes that are
+// control characters in ASCII but letters in GSM 03.38 (0x05 é, 0x7F à,
+// 0x1B the escape…): text written in the GSM alphabet under data_coding
+// 1, as the npm smpp package and some SMSCs write it. IA5 text has no
+// such codes but line breaks.
+func hasGSMOnly(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\n' && c != '\r') || c == 0x7F {
+			return isSeptets(b)
+		}
+	}
+	return false
 }
 
 // DecodeOctets returns text a gateway passed on as octets in a charset
