@@ -216,7 +216,7 @@ type nodeSMSCStep struct {
 // environment, and refused with the key at fault.
 func TestSMSKeywordsConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rebond.yaml")
-	yaml := "sms:\n  keywords:\n    regions: {FR: {opt_out: [\"STOP PUB*\"]}}\n    tenants: {clinic: {ignore: [CANCEL]}}\n"
+	yaml := "sms:\n  keywords:\n    regions: {FR: {opt_out: [\"HALTE*\"]}}\n    tenants: {clinic: {ignore: [CANCEL]}}\n"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestSMSKeywordsConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ tenant, region, text, want string }{
-		{"", "FR", "stop pub svp", "opt_out"}, {"", "US", "oui", "opt_in"}, {"clinic", "US", "cancel", "inbound"}, {"", "US", "cancel", "opt_out"},
+		{"", "FR", "Halte là !", "opt_out"}, {"", "US", "Halte", "inbound"}, {"", "US", "oui", "opt_in"}, {"clinic", "US", "cancel", "inbound"}, {"", "US", "cancel", "opt_out"},
 	} {
 		if got := kw.Match(tt.tenant, tt.region, tt.text); string(got.Type) != tt.want {
 			t.Errorf("%s %s %q: %s, want %s", tt.tenant, tt.region, tt.text, got.Type, tt.want)
