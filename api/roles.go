@@ -10,8 +10,8 @@ import "github.com/rebond/rebond/channels"
 // ingest sends events and signs the consent URLs of its messages; read looks (including the POSTs that only read:
 // exclusion checks, the SMS text check, rule explain and backtest);
 // operate changes lists, releases recipients and manages rules and the
-// qualification queue. Webhooks are not here: providers authenticate with
-// their own signatures.
+// qualification queue. Webhooks (and their /inbound routes) are not here:
+// providers authenticate with their own signatures.
 var routeRoles = map[string]channels.Role{
 	"POST /v1/events": channels.RoleIngest,
 	// A sender signs the consent URLs of the messages it sends: they

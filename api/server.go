@@ -72,6 +72,10 @@ type Config struct {
 	// Webhooks are the provider adapters mounted at POST /v1/webhooks/{name};
 	// they authenticate calls themselves (signatures, shared secrets).
 	Webhooks map[string]channels.Webhook
+	// InboundWebhooks are the SMS providers' adapters of mobile-originated
+	// messages (sms/dlr.NewInbound), mounted at POST (and GET)
+	// /v1/webhooks/{name}/inbound under their webhook's name.
+	InboundWebhooks map[string]channels.Webhook
 	// WebhookUnverifiedBytes bounds the body of a webhook call its URL
 	// and headers do not authenticate (a provider that signs its body):
 	// it is read whole before it can be verified (default 1 MiB, above
@@ -240,10 +244,14 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.routeConsent(mux)
 	// Webhooks authenticate with the provider's signature or secret, not
 	// a bearer token; their failures are throttled the same way.
-	s.routeWebhook(mux, "POST /v1/webhooks/{name}")
+	s.routeWebhook(mux, "POST /v1/webhooks/{name}", false)
 	// Kannel calls a dlr-url with GET only; Jasmin, Vonage and Plivo do
 	// when configured so. The adapter reads the query either way.
-	s.routeWebhook(mux, "GET /v1/webhooks/{name}")
+	s.routeWebhook(mux, "GET /v1/webhooks/{name}", false)
+	// The SMS gateways' mobile-originated messages (a subscriber's STOP):
+	// Kannel's sms-service get-url and Vonage call with GET.
+	s.routeWebhook(mux, "POST /v1/webhooks/{name}/inbound", true)
+	s.routeWebhook(mux, "GET /v1/webhooks/{name}/inbound", true)
 	if cfg.UI != nil {
 		// Every method: the queue monitor under /ui/queues/ deletes and
 		// retries tasks; the ui routes by method itself.

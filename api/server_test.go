@@ -333,6 +333,38 @@ func TestWebhooks(t *testing.T) {
 	}
 }
 
+// TestInboundWebhooks: /v1/webhooks/{name}/inbound serves the inbound
+// adapters, by the webhook's name, with the provider's exact answer, an
+// empty one included (Kannel sends any answer to the subscriber).
+func TestInboundWebhooks(t *testing.T) {
+	stop := channels.Event{ID: "twilio:SM1:mo", Channel: channels.SMS, Type: channels.OptOut, Recipient: "15558675310"}
+	keeper := &rejectKeeper{}
+	f := newFixture(t, Config{Rejects: keeper,
+		Webhooks: map[string]channels.Webhook{"twilio": hook{}, "kannel": hook{}},
+		InboundWebhooks: map[string]channels.Webhook{
+			"twilio": hook{res: channels.WebhookResult{Events: []channels.Event{stop}, Body: "<Response/>", ContentType: "text/xml"}},
+			"kannel": hook{res: channels.WebhookResult{ContentType: "text/plain; charset=utf-8", Unusable: "from no number"}},
+		}}, nil)
+	if code, body := f.do("POST", "/v1/webhooks/twilio/inbound", "Body=STOP", ""); code != http.StatusOK || body != "<Response/>" {
+		t.Errorf("twilio inbound: %d %q", code, body)
+	}
+	if len(f.pub.events) != 1 || f.pub.events[0].Type != channels.OptOut {
+		t.Errorf("published %+v", f.pub.events)
+	}
+	if code, body := f.do("GET", "/v1/webhooks/kannel/inbound?from=ACME&token=s3cret-token", "", ""); code != http.StatusOK || body != "" {
+		t.Errorf("kannel inbound: %d %q, want 200 and an empty body", code, body)
+	}
+	if code, _ := f.do("POST", "/v1/webhooks/twilio", "x=1", ""); code != http.StatusOK {
+		t.Errorf("the status callback route: %d", code)
+	}
+	if code, body := f.do("POST", "/v1/webhooks/ses/inbound", "", ""); code != http.StatusNotFound || !strings.Contains(body, `ses/inbound`) {
+		t.Errorf("no inbound adapter: %d %s", code, body)
+	}
+	if want := "webhook:kannel/inbound|from no number|GET /v1/webhooks/kannel/inbound?from=ACME"; len(keeper.kept) != 1 || keeper.kept[0] != want {
+		t.Errorf("kept %q, want %q", keeper.kept, want)
+	}
+}
+
 // rejectKeeper records what keepRejected keeps.
 type rejectKeeper struct{ kept []string }
 

@@ -10,10 +10,11 @@ import (
 )
 
 // routeWebhook registers a webhook route, its failed authentications
-// throttled like the bearer token's.
-func (s *Server) routeWebhook(mux *http.ServeMux, pattern string) {
+// throttled like the bearer token's: a provider's notifications, or with
+// inbound its mobile-originated messages (Config.InboundWebhooks).
+func (s *Server) routeWebhook(mux *http.ServeMux, pattern string, inbound bool) {
 	h := s.throttleFailures(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := s.postWebhook(w, r); err != nil {
+		if err := s.postWebhook(w, r, inbound); err != nil {
 			s.fail(w, r, err)
 		}
 	}))
@@ -63,12 +64,18 @@ func (s *Server) webhookRefused(r *http.Request, name string, err error) error {
 
 // postWebhook serves POST /v1/webhooks/{name}: a provider's notification,
 // authenticated by the adapter (signatures, shared secrets) rather than by
-// the bearer token providers cannot send. Events are published before the
-// answer, so a 2xx means the events are durable; any failure is a non-2xx
-// and the provider delivers again (the event ids make that count once).
-func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	hook, ok := s.cfg.Webhooks[name]
+// the bearer token providers cannot send; and, inbound, POST
+// /v1/webhooks/{name}/inbound: the same provider's mobile-originated
+// messages, named "<name>/inbound" in logs, metrics and rejected_events.
+// Events are published before the answer, so a 2xx means the events are
+// durable; any failure is a non-2xx and the provider delivers again (the
+// event ids make that count once).
+func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request, inbound bool) error {
+	name, hooks := r.PathValue("name"), s.cfg.Webhooks
+	if inbound {
+		name, hooks = name+"/inbound", s.cfg.InboundWebhooks
+	}
+	hook, ok := hooks[r.PathValue("name")]
 	if !ok {
 		return errorf(http.StatusNotFound, "no webhook %q is configured", name)
 	}
@@ -108,7 +115,7 @@ func (s *Server) postWebhook(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		s.metrics.webhooks.WithLabelValues(name, "accepted").Inc()
 	}
-	if res.Body == "" {
+	if res.Body == "" && res.ContentType == "" {
 		writeJSON(w, http.StatusOK, map[string]int{"accepted": len(res.Events)})
 		return nil
 	}

@@ -56,9 +56,11 @@ type WebhookResult struct {
 	// Events to publish; may be empty (a notification with nothing to
 	// report, an SNS subscription confirmation).
 	Events []Event
-	// Body and ContentType of the success answer. Empty Body means the
-	// default JSON {"accepted": n}. Some providers require an exact answer
-	// (Jasmin: "ACK/Jasmin").
+	// Body and ContentType of the success answer. Both empty mean the
+	// default JSON {"accepted": n}; a ContentType with an empty Body, an
+	// empty answer (a Kannel sms-service sends any answer back to the
+	// subscriber as an SMS). Some providers require an exact answer
+	// (Jasmin: "ACK/Jasmin"; Twilio's TwiML <Response/>).
 	Body        string
 	ContentType string
 	// Unusable, when set, says why an authenticated, well-formed payload

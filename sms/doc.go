@@ -20,4 +20,12 @@
 //
 // CheckText is the pre-send check: GSM 03.38 or UCS-2, and how many
 // segments a text takes.
+//
+// Mobile-originated messages (a subscriber's reply: "STOP", "Arrêt svp")
+// are MO values: DeliverSM.MO reads one from a deliver_sm that is no
+// receipt, DecodeText its text by data_coding, and MO.Event makes it a
+// consent event (channels.OptOut, channels.OptIn or channels.Inbound) by
+// the keywords of Keywords: built-in lists per language (keywords_builtin.go
+// says where each comes from) read in the languages of the number's
+// region, with the operator's additions per tenant and region.
 package sms

@@ -80,7 +80,40 @@ func deliverSMOf(f pdufield.Map, t pdutlv.Map) (DeliverSM, error) {
 		}
 		d.NetworkError = ne
 	}
+	d.Part, d.Parts = segment(f, t)
 	return d, nil
+}
+
+// segment reads where a segment sits in a concatenated message: the
+// concatenation element of the UDH (3GPP TS 23.040 section 9.2.3.24.1,
+// IEI 0x00 with an 8-bit reference, and 9.2.3.24.8, IEI 0x08 with a
+// 16-bit one: reference, total, sequence), else the SAR TLVs of SMPP 3.4
+// sections 5.3.2.23 and 5.3.2.24. An element that does not hold together
+// (a sequence of 0 or past the total) is ignored: the message is read as
+// whole.
+func segment(f pdufield.Map, t pdutlv.Map) (part, parts int) {
+	if l, ok := f[pdufield.GSMUserData].(*pdufield.UDHList); ok {
+		for _, ie := range l.Data {
+			d := ie.IEData.Data
+			switch {
+			case ie.IEI.Data == 0x00 && len(d) == 3:
+				part, parts = int(d[2]), int(d[1])
+			case ie.IEI.Data == 0x08 && len(d) == 4:
+				part, parts = int(d[3]), int(d[2])
+			}
+		}
+	}
+	if parts == 0 {
+		total, okT := t[pdutlv.TagSarTotalSegments]
+		seq, okS := t[pdutlv.TagSarSegmentSeqnum]
+		if okT && okS && len(total.Bytes()) == 1 && len(seq.Bytes()) == 1 {
+			part, parts = int(seq.Bytes()[0]), int(total.Bytes()[0])
+		}
+	}
+	if parts < 2 || part < 1 || part > parts {
+		return 0, 0
+	}
+	return part, parts
 }
 
 func fieldString(f pdufield.Map, n pdufield.Name) string {

@@ -25,6 +25,11 @@ type DeliverSM struct {
 	ReceiptedMessageID string // TLV 0x001E
 	MessageState       *int   // TLV 0x0427
 	NetworkError       string // TLV 0x0423
+	// Part and Parts place a segment of a concatenated message (Part of
+	// Parts, from 1), read from the UDH's concatenation element or the
+	// sar_segment_seqnum and sar_total_segments TLVs; zero when the
+	// message is whole. Only a mobile-originated message uses them.
+	Part, Parts int
 }
 
 // Receipt reports whether esm_class marks a receipt: SMSC delivery receipt

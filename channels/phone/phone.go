@@ -160,3 +160,26 @@ func (r Regions) Validate() error {
 	}
 	return nil
 }
+
+// RegionOf returns the region (ISO 3166-1 alpha-2, upper case) of a number
+// in E.164 digits: the region libphonenumber assigns it, else the main
+// region of its country code (+1 is US, +44 GB), so that ranges its
+// metadata does not list still have a country. "" when the digits name no
+// country. An SMS keyword is read in the languages of that region (a
+// French number's "ARRET"), wherever its gateway is.
+func RegionOf(e164 string) string {
+	e164 = strings.TrimPrefix(strings.TrimSpace(e164), "+")
+	if e164 == "" || len(e164) > maxInput {
+		return ""
+	}
+	n, err := phonenumbers.Parse("+"+e164, "ZZ")
+	if err != nil {
+		return ""
+	}
+	for _, r := range []string{phonenumbers.GetRegionCodeForNumber(n), phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))} {
+		if len(r) == 2 && r != "ZZ" {
+			return r
+		}
+	}
+	return ""
+}

@@ -55,3 +55,22 @@ func FuzzE164(f *testing.F) {
 		}
 	})
 }
+
+func TestRegionOf(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"33612345678":   "FR",
+		"+447700900123": "GB",
+		"14155550100":   "US", // a 555 test range: the country code's main region
+		"15145550100":   "CA", // Montreal's area code
+		"34612345678":   "ES",
+		"5511987654321": "BR",
+		"":              "",
+		"999123":        "",
+		"not a number":  "",
+	} {
+		if got := RegionOf(in); got != want {
+			t.Errorf("RegionOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/channels/phone"
 	"github.com/rebond/rebond/configs"
+	"github.com/rebond/rebond/sms"
 	"github.com/rebond/rebond/sms/smpp"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/workers"
@@ -106,6 +107,9 @@ type Config struct {
 		// numbers without "+" are read in (phone.Regions).
 		DefaultRegion string            `koanf:"default_region"`
 		Regions       map[string]string `koanf:"regions"`
+		// Keywords are the SMS keywords of mobile-originated messages
+		// besides the built-in ones (sms.KeywordConfig).
+		Keywords sms.KeywordConfig `koanf:"keywords"`
 	} `koanf:"sms"`
 	SMPP smpp.Config `koanf:"smpp"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
@@ -254,12 +258,25 @@ func (c Config) Validate() error {
 	if err := c.numberRegions().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("sms.%w", err))
 	}
+	if err := c.SMS.Keywords.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("sms.keywords.%w", err))
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
 	}
 	return errors.Join(errs...)
+}
+
+// keywords reads the SMS keywords of mobile-originated messages
+// (sms.keywords, with the built-in ones).
+func (c Config) keywords() (*sms.Keywords, error) {
+	kw, err := sms.NewKeywords(c.SMS.Keywords)
+	if err != nil {
+		return nil, fmt.Errorf("sms.keywords.%w", err)
+	}
+	return kw, nil
 }
 
 // numberRegions are the regions SMS numbers are read in (sms.default_region,

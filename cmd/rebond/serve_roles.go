@@ -52,6 +52,14 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 		return nil, err
 	}
 	maps.Copy(hooks, opt.webhooks)
+	kw, err := sv.cfg.keywords()
+	if err != nil {
+		return nil, err
+	}
+	inbound, err := buildInboundWebhooks(sv.cfg.Webhooks, kw)
+	if err != nil {
+		return nil, err
+	}
 	book, _, err := ruleBook(sv.cfg, sv.st)
 	if err != nil {
 		return nil, err
@@ -64,7 +72,7 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 	srv, err := api.New(api.Config{Addr: c.HTTP.Addr, AdminToken: c.AdminToken, UI: dashboard,
 		MaxBodyBytes: c.HTTP.MaxBodyBytes, MaxBatch: c.HTTP.MaxBatch,
 		TextCheck: smsTextCheck, SMSMaxSegments: c.SMS.MaxSegments, SMSRequireGSM: c.SMS.RequireGSM,
-		Webhooks: hooks, Rejects: sv.st, Numbers: c.numberRegions(), RatesMinVolume: c.HTTP.RatesMinVolume, MaxEventBytes: sv.bus.MaxPayload(), RateLimit: c.HTTP.RateLimit, RateBurst: c.HTTP.RateBurst, AuthFailureRate: c.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: c.HTTP.AuthFailureBurst,
+		Webhooks: hooks, InboundWebhooks: inbound, Rejects: sv.st, Numbers: c.numberRegions(), RatesMinVolume: c.HTTP.RatesMinVolume, MaxEventBytes: sv.bus.MaxPayload(), RateLimit: c.HTTP.RateLimit, RateBurst: c.HTTP.RateBurst, AuthFailureRate: c.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: c.HTTP.AuthFailureBurst,
 		WebhookUnverifiedBytes: c.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: c.HTTP.WebhookUnverifiedReads,
 		Operator: sv.st, Rules: book, Tokens: sv.st,
 		Providers: sv.providers, Consent: apiConsent(c), Consents: sv.st},
@@ -112,13 +120,20 @@ func (sv *services) bridgeParts(ctx context.Context, _ serveOptions) ([]part, er
 	return []part{{"bridge", bridge.Run}, {"inbound", loop}}, nil
 }
 
-// smppParts binds to the SMSCs for delivery receipts. Receipts arrive one
+// smppParts binds to the SMSCs for delivery receipts and
+// mobile-originated messages. Receipts arrive one
 // per deliver_sm and each waits for JetStream before its answer: the
 // coalescer publishes those of the binds' windows together
 // (natsbus.Coalescer), smppLinger at most apart.
 func (sv *services) smppParts(context.Context, serveOptions) ([]part, error) {
 	pub := natsbus.NewCoalescer(sv.bus, smppLinger, smppPublishTimeout)
-	esme, err := smpp.New(sv.cfg.SMPP, pub, smppStore{sv.st}, sv.log.With("part", "smpp"), sv.reg)
+	cfg := sv.cfg.SMPP
+	kw, err := sv.cfg.keywords()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Keywords = kw
+	esme, err := smpp.New(cfg, pub, smppStore{sv.st}, sv.log.With("part", "smpp"), sv.reg)
 	if err != nil {
 		return nil, err
 	}

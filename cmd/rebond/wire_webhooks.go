@@ -11,6 +11,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/email/esp"
+	"github.com/rebond/rebond/sms"
 	"github.com/rebond/rebond/sms/dlr"
 )
 
@@ -51,21 +52,11 @@ func buildWebhooks(cfg map[string]map[string]any) (map[string]channels.Webhook, 
 	}
 	sort.Strings(known)
 	for name, entry := range cfg {
-		provider, _ := entry["provider"].(string)
-		// tenant: whose events the webhook's notifications are (default:
-		// the default tenant); a provider account belongs to one tenant.
-		tenant, _ := entry["tenant"].(string)
-		if tenant != "" && !channels.ValidTenant(tenant) {
-			return nil, fmt.Errorf("webhooks.%s.tenant: %q must be 1 to 63 of a-z, 0-9, '-', '_'", name, tenant)
-		}
-		keys := make(map[string]any, len(entry))
-		for k, v := range entry {
-			if k != "provider" && k != "tenant" {
-				keys[k] = v
-			}
+		provider, tenant, keys, err := splitWebhookEntry(name, entry)
+		if err != nil {
+			return nil, err
 		}
 		var hook channels.Webhook
-		var err error
 		found := false
 		for _, b := range webhookBuilders {
 			if slices.Contains(b.providers(), provider) {
@@ -112,6 +103,52 @@ func koanfKeys(t reflect.Type) []string {
 		}
 	}
 	return keys
+}
+
+// splitWebhookEntry reads a webhooks.<name> entry: its provider, its
+// tenant (whose events the webhook's notifications are, default the
+// default tenant: a provider account belongs to one tenant) and the keys
+// its adapter reads.
+func splitWebhookEntry(name string, entry map[string]any) (provider, tenant string, keys map[string]any, err error) {
+	provider, _ = entry["provider"].(string)
+	tenant, _ = entry["tenant"].(string)
+	if tenant != "" && !channels.ValidTenant(tenant) {
+		return "", "", nil, fmt.Errorf("webhooks.%s.tenant: %q must be 1 to 63 of a-z, 0-9, '-', '_'", name, tenant)
+	}
+	keys = make(map[string]any, len(entry))
+	for k, v := range entry {
+		if k != "provider" && k != "tenant" {
+			keys[k] = v
+		}
+	}
+	return provider, tenant, keys, nil
+}
+
+// buildInboundWebhooks builds, for every SMS gateway webhook, the adapter
+// of its mobile-originated messages, mounted at
+// /v1/webhooks/<name>/inbound with the same keys and tenant; kw reads
+// their keywords. Entries buildWebhooks refuses are refused here too.
+func buildInboundWebhooks(cfg map[string]map[string]any, kw *sms.Keywords) (map[string]channels.Webhook, error) {
+	out := map[string]channels.Webhook{}
+	for name, entry := range cfg {
+		provider, tenant, keys, err := splitWebhookEntry(name, entry)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(dlr.Providers(), provider) {
+			continue // an ESP: no inbound messages
+		}
+		var c dlr.Config
+		if err := decodeKeys(keys, &c); err != nil {
+			return nil, fmt.Errorf("webhooks.%s: %w", name, err)
+		}
+		hook, err := dlr.NewInbound(provider, c, kw, tenant)
+		if err != nil {
+			return nil, fmt.Errorf("webhooks.%s: %w", name, err)
+		}
+		out[name] = channels.ForTenant(hook, tenant)
+	}
+	return out, nil
 }
 
 // decodeKeys decodes configuration keys into an adapter's config struct

@@ -72,6 +72,15 @@ func Providers() []string {
 // name the provider and the key that is missing, wrong, or not read by
 // that provider.
 func New(provider string, cfg Config) (channels.Webhook, error) {
+	w, err := newAdapter(provider, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// newAdapter is New's adapter, for NewInbound to derive its own from.
+func newAdapter(provider string, cfg Config) (*Webhook, error) {
 	keys, ok := providerKeys[provider]
 	if !ok {
 		return nil, fmt.Errorf("sms webhook: provider %q is not one of %s", provider, strings.Join(Providers(), ", "))

@@ -53,6 +53,19 @@
 // configs/rules/sms-providers.yaml (and sms-dialects.yaml for receipt
 // text), applied by channels/rules.
 //
+// # Inbound messages
+//
+// NewInbound(provider, cfg, keywords, tenant) builds, from the same
+// configuration, the adapter of the provider's mobile-originated messages
+// (a subscriber's "STOP"), mounted at /v1/webhooks/{name}/inbound
+// (InboundPath): ParseTwilioMO, ParsePlivoMO, ParseVonageMO, ParseInfobipMO,
+// ParseSinchMO, ParseKannelMO and ParseJasminMO, each in its provider's
+// file, read the request into an sms.MO, which sms.MO.Event makes an
+// opt_out, opt_in or inbound event by its keywords. Authentication is the
+// provider's delivery-report scheme; the answer is what the provider wants
+// (an empty TwiML <Response/> for Twilio and Plivo, "ACK/Jasmin", an empty
+// body for a Kannel sms-service, which would text any answer back).
+//
 // # Ignored and refused input
 //
 // A well-formed notification that is not a delivery receipt (a Sinch

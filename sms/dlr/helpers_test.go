@@ -304,24 +304,34 @@ func runHookCases(t *testing.T, hook channels.Webhook, tests []hookCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, body := tt.req()
-			res, err := hook.Handle(r, body)
-			if got := outcome(err); got != tt.want {
-				t.Fatalf("Handle: %s (%v), want %s", got, err, tt.want)
-			}
-			if err != nil {
-				return
-			}
-			var got []string
-			for _, e := range res.Events {
-				checkWebhookEvent(t, e)
-				got = append(got, summary(e))
-			}
-			if strings.Join(got, "\n") != strings.Join(tt.evs, "\n") {
-				t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.evs, "\n"))
-			}
+			handleCase(t, hook, tt, checkWebhookEvent, summary)
 		})
 	}
+}
+
+// handleCase sends one request of a table to hook, checks the outcome
+// and each event (with check, against the summaries of want.evs), and
+// returns the result when the outcome is ok.
+func handleCase(t *testing.T, hook channels.Webhook, tt hookCase, check func(testing.TB, channels.Event),
+	summarize func(channels.Event) string) (channels.WebhookResult, bool) {
+	t.Helper()
+	r, body := tt.req()
+	res, err := hook.Handle(r, body)
+	if got := outcome(err); got != tt.want {
+		t.Fatalf("Handle: %s (%v), want %s", got, err, tt.want)
+	}
+	if err != nil {
+		return res, false
+	}
+	var got []string
+	for _, e := range res.Events {
+		check(t, e)
+		got = append(got, summarize(e))
+	}
+	if strings.Join(got, "\n") != strings.Join(tt.evs, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.evs, "\n"))
+	}
+	return res, true
 }
 
 // checkWebhookEvent fails on an event the bus would refuse: a webhook's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // InfobipConfig configures the Infobip delivery report adapter.
@@ -74,22 +75,30 @@ type infobipReport struct {
 // input: rebond's hard (the number is bad) is not Infobip's permanent
 // (this message will fail again); it stays in Raw.
 func ParseInfobip(body []byte) ([]channels.Event, error) {
+	return infobipEach(body, "callback", infobipEvent)
+}
+
+// infobipEach reads each of the 1 to maxInfobipResults results of an
+// Infobip webhook body ({"results":[…]}, the shape of its delivery
+// reports and of its inbound messages) with read; errors say which
+// result, and what the body is.
+func infobipEach[T any](body []byte, what string, read func(json.RawMessage) (T, error)) ([]T, error) {
 	var d struct {
 		Results []json.RawMessage `json:"results"`
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, fmt.Errorf("parse infobip callback: %w", err)
+		return nil, fmt.Errorf("parse infobip %s: %w", what, err)
 	}
 	if len(d.Results) == 0 || len(d.Results) > maxInfobipResults {
-		return nil, fmt.Errorf("parse infobip callback: %d results, want 1 to %d", len(d.Results), maxInfobipResults)
+		return nil, fmt.Errorf("parse infobip %s: %d results, want 1 to %d", what, len(d.Results), maxInfobipResults)
 	}
-	out := make([]channels.Event, 0, len(d.Results))
+	out := make([]T, 0, len(d.Results))
 	for i, raw := range d.Results {
-		e, err := infobipEvent(raw)
+		v, err := read(raw)
 		if err != nil {
-			return nil, fmt.Errorf("parse infobip callback: result %d: %w", i, err)
+			return nil, fmt.Errorf("parse infobip %s: result %d: %w", what, i, err)
 		}
-		out = append(out, e)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -134,4 +143,42 @@ func parseInfobipEnvelope(payload []byte) ([]channels.Event, error) {
 		return nil, fmt.Errorf("parse infobip callback: no body")
 	}
 	return ParseInfobip(env.Body)
+}
+
+// infobipMO is one element of an Infobip inbound SMS's results (Infobip
+// SMS API, "Receive inbound SMS messages": messageId, from, to, text,
+// cleanText, keyword, receivedAt, smsCount).
+type infobipMO struct {
+	MessageID  string `json:"messageId"`
+	From       string `json:"from"`
+	Text       string `json:"text"`
+	ReceivedAt string `json:"receivedAt"`
+}
+
+// ParseInfobipMO reads an Infobip inbound SMS webhook body
+// ({"results":[…]}, at most 1,000) into one message per result, each
+// with its result as Raw. The text is text, the whole message (cleanText
+// lacks the keyword Infobip routed it by, which may be STOP).
+func ParseInfobipMO(body []byte) ([]sms.MO, error) {
+	return infobipEach(body, "message", func(raw json.RawMessage) (sms.MO, error) {
+		var r infobipMO
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return sms.MO{}, err
+		}
+		if r.From == "" {
+			return sms.MO{}, errors.New("no from")
+		}
+		return sms.MO{Provider: ProviderInfobip, ID: r.MessageID, From: r.From, Text: r.Text,
+			At: parseTimeAny(r.ReceivedAt), Raw: string(raw)}, nil
+	})
+}
+
+// parseInfobipMOCallback reads the body, each message's Raw the request
+// with its own result alone.
+func parseInfobipMOCallback(c *callback) ([]sms.MO, error) {
+	mos, err := ParseInfobipMO(c.body)
+	for i := range mos {
+		mos[i].Raw = c.record(json.RawMessage(`{"results":[` + mos[i].Raw + `]}`))
+	}
+	return mos, err
 }

@@ -1,9 +1,11 @@
 package dlr
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/rebond/rebond/channels"
@@ -91,4 +93,34 @@ func ParseJasmin(v url.Values, dialect string) (channels.Event, error) {
 	e := r.Event()
 	e.ID = sms.EventID(ProviderJasmin, id, level+"/"+status)
 	return e, nil
+}
+
+// ParseJasminMO reads the request Jasmin's HTTP client connector makes for
+// a message from a handset (Jasmin 0.11, "Receiving SMS": id, from, to,
+// origin-connector, priority, coding, validity, content, binary). The
+// text is binary (the content's octets in hex) or content, read by coding,
+// the message's data_coding (sms.DecodeText). The receiver must answer
+// "ACK/Jasmin" or Jasmin delivers the message again.
+func ParseJasminMO(v url.Values) (sms.MO, error) {
+	id, from := first(v, "id"), first(v, "from")
+	if id == "" || from == "" {
+		return sms.MO{}, errors.New("parse jasmin message: id and from are required")
+	}
+	coding := 0
+	if c := first(v, "coding"); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 || n > 0xFF {
+			return sms.MO{}, &channels.FieldError{Field: "coding", Msg: fmt.Sprintf("%q is not a data_coding", truncate(c, 16))}
+		}
+		coding = n
+	}
+	octets := []byte(v.Get("content"))
+	if b := first(v, "binary"); b != "" {
+		h, err := hex.DecodeString(b)
+		if err != nil {
+			return sms.MO{}, &channels.FieldError{Field: "binary", Msg: "not hex"}
+		}
+		octets = h
+	}
+	return sms.MO{Provider: ProviderJasmin, ID: id, From: from, Text: sms.DecodeText(octets, coding)}, nil
 }

@@ -231,3 +231,37 @@ func kannelMeta(s string) map[string]url.Values {
 	}
 	return out
 }
+
+// ParseKannelMO reads the request a Kannel sms-service makes to its
+// get-url for a message from a handset. The names are the ones the
+// get-url gives the escapes (Kannel user guide, "SMS Service
+// configuration"):
+//
+//	https://rebond.example.com/v1/webhooks/kannel/inbound?token=SECRET&id=%I&from=%p&to=%P&text=%b&coding=%c&charset=%C&ts=%T
+//
+// from=%p is the subscriber, text=%b the message as received (%a, its
+// words, works too), charset=%C and coding=%c how to read it (UTF-16BE
+// for a UCS-2 message; Kannel recodes the GSM alphabet to Latin-1), id=%I
+// Kannel's id of the message (the event id derives from it, so a
+// repeated request counts once) and ts=%T or %t when it was sent. A
+// binary message (coding 1) has no text.
+func ParseKannelMO(v url.Values) (sms.MO, error) {
+	from := first(v, "from", "phone", "msisdn")
+	if from == "" {
+		return sms.MO{}, errors.New("parse kannel message: from is required")
+	}
+	at, err := kannelTime(first(v, "ts", "time"))
+	if err != nil {
+		return sms.MO{}, fmt.Errorf("parse kannel message: %w", err)
+	}
+	m := sms.MO{Provider: ProviderKannel, ID: first(v, "id", "smsid"), From: from, At: at}
+	charset := first(v, "charset")
+	switch {
+	case first(v, "coding") == "1" || strings.EqualFold(charset, "binary"):
+	case first(v, "coding") == "2" && charset == "":
+		m.Text = sms.DecodeOctets([]byte(v.Get("text")), "UTF-16BE")
+	default:
+		m.Text = sms.DecodeOctets([]byte(v.Get("text")), charset)
+	}
+	return m, nil
+}

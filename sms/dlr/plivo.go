@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // PlivoConfig configures the Plivo message status adapter. Plivo, like
@@ -102,4 +103,15 @@ func ParsePlivo(v url.Values) (channels.Event, error) {
 	}
 	r.At = parseTimeAny(first(v, "MessageTime"))
 	return r.Event(), nil
+}
+
+// ParsePlivoMO reads a Plivo incoming-message request (form fields From,
+// To, Text, Type, MessageUUID; Plivo's "Receive an SMS" guide). Type
+// "mms" keeps its text too.
+func ParsePlivoMO(v url.Values) (sms.MO, error) {
+	id, from := first(v, "MessageUUID"), first(v, "From")
+	if id == "" || from == "" {
+		return sms.MO{}, errors.New("parse plivo message: MessageUUID and From are required")
+	}
+	return sms.MO{Provider: ProviderPlivo, ID: id, From: from, Text: v.Get("Text")}, nil
 }

@@ -194,3 +194,34 @@ func ParseSinchReports(body []byte) ([]channels.Event, error) {
 	}
 	return events, nil
 }
+
+// sinchMO is a Sinch SMS REST API inbound message (type mo_text or
+// mo_binary; developers.sinch.com, "Inbounds": id, from, to, body,
+// received_at, and udh for a binary one).
+type sinchMO struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	From       string `json:"from"`
+	Body       string `json:"body"`
+	ReceivedAt string `json:"received_at"`
+}
+
+// ParseSinchMO reads a Sinch inbound message callback. A mo_binary body
+// (base64 octets) has no text; another type is malformed.
+func ParseSinchMO(body []byte) (sms.MO, error) {
+	var d sinchMO
+	if err := json.Unmarshal(body, &d); err != nil {
+		return sms.MO{}, fmt.Errorf("parse sinch message: %w", err)
+	}
+	switch d.Type {
+	case "mo_text", "":
+	case "mo_binary":
+		d.Body = ""
+	default:
+		return sms.MO{}, &channels.FieldError{Field: "type", Msg: fmt.Sprintf("%q is not mo_text or mo_binary", truncate(d.Type, 32))}
+	}
+	if d.From == "" {
+		return sms.MO{}, errors.New("parse sinch message: no from")
+	}
+	return sms.MO{Provider: ProviderSinch, ID: d.ID, From: d.From, Text: d.Body, At: parseTimeAny(d.ReceivedAt)}, nil
+}

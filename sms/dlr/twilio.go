@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // TwilioConfig configures the Twilio status-callback adapter. Twilio signs
@@ -97,4 +98,25 @@ func ParseTwilio(v url.Values) (channels.Event, error) {
 		return channels.Event{}, err
 	}
 	return r.Event(), nil
+}
+
+// ParseTwilioMO reads a Twilio incoming-message webhook (form fields
+// MessageSid, From, To, Body, NumSegments; Twilio's "Messaging webhooks"
+// reference). With Advanced Opt-Out the request also carries OptOutType
+// (STOP, START, HELP): Twilio then already refuses to send to a number
+// that sent one of its STOP words, so that reading wins over rebond's
+// keywords (sms.MO.Type); HELP is an inbound message.
+func ParseTwilioMO(v url.Values) (sms.MO, error) {
+	id, from := first(v, "MessageSid", "SmsMessageSid", "SmsSid"), first(v, "From")
+	if id == "" || from == "" {
+		return sms.MO{}, errors.New("parse twilio message: MessageSid and From are required")
+	}
+	m := sms.MO{Provider: ProviderTwilio, ID: id, From: strings.TrimPrefix(from, "sms:"), Text: v.Get("Body")}
+	switch t := strings.ToUpper(first(v, "OptOutType")); t {
+	case "STOP":
+		m.Type, m.Keyword = channels.OptOut, t
+	case "START":
+		m.Type, m.Keyword = channels.OptIn, t
+	}
+	return m, nil
 }

@@ -313,3 +313,26 @@ func parseVonageEnvelope(body json.RawMessage, v url.Values) (channels.Event, er
 	}
 	return ParseVonageValues(v)
 }
+
+// ParseVonageMO reads a Vonage inbound SMS, as parameters (a GET query, a
+// form, or a JSON body flattened by jsonParams): the SMS API's fields
+// msisdn, to, messageId, text, type, message-timestamp and concat-part /
+// concat-total (Vonage's "Inbound SMS" webhook reference), or the
+// Messages API's from, to, message_uuid, text, timestamp for channel sms.
+// A binary message (type binary) has no text.
+func ParseVonageMO(v url.Values) (sms.MO, error) {
+	if ch := first(v, "channel"); ch != "" && !strings.EqualFold(ch, "sms") {
+		return sms.MO{}, &channels.FieldError{Field: "channel", Msg: fmt.Sprintf("%q: this adapter reads SMS", truncate(ch, 32))}
+	}
+	from := first(v, "msisdn", "from")
+	if from == "" {
+		return sms.MO{}, errors.New("parse vonage message: msisdn is required")
+	}
+	m := sms.MO{Provider: ProviderVonage, ID: first(v, "messageId", "message_uuid"), From: from, Text: v.Get("text"),
+		At: parseTimeAny(first(v, "message-timestamp", "timestamp"))}
+	if strings.EqualFold(first(v, "type"), "binary") {
+		m.Text = ""
+	}
+	m.Part, m.Parts = moSegment(first(v, "concat-part"), first(v, "concat-total"))
+	return m, nil
+}

@@ -29,7 +29,10 @@ type Webhook struct {
 	required []string
 	verify   func(r *http.Request, c *callback) error
 	parse    func(c *callback) ([]channels.Event, error)
-	answer   string // exact success body the provider wants; "" = the api's default
+	// answer and answerType are the exact success answer the provider
+	// wants (answerType "": text/plain); both "": the api's default.
+	// An answerType with an empty answer answers an empty body.
+	answer, answerType string
 	// recipientParam is true for gateways whose receipts may name no
 	// number: the callback URL's "recipient" parameter then does.
 	recipientParam bool
@@ -105,10 +108,10 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 		return channels.WebhookResult{}, err
 	}
 	evs, err := w.parse(c)
-	if errors.Is(err, ErrNoDelivery) {
-		res := w.result(nil)
-		res.Unusable = err.Error()
-		return res, nil
+	unusable := ""
+	if errors.Is(err, ErrNoDelivery) || errors.Is(err, errNoSender) {
+		// Events of the payload's usable parts (an MO batch) still count.
+		unusable, err = err.Error(), nil
 	}
 	if errors.Is(err, sms.ErrNotReceipt) {
 		return w.result(nil), nil
@@ -119,14 +122,19 @@ func (w *Webhook) Handle(r *http.Request, body []byte) (channels.WebhookResult, 
 	if err := w.complete(evs, c); err != nil {
 		return channels.WebhookResult{}, err
 	}
-	return w.result(evs), nil
+	res := w.result(evs)
+	res.Unusable = unusable
+	return res, nil
 }
 
 // result is the success answer.
 func (w *Webhook) result(evs []channels.Event) channels.WebhookResult {
 	res := channels.WebhookResult{Events: evs}
-	if w.answer != "" {
-		res.Body, res.ContentType = w.answer, "text/plain; charset=utf-8"
+	if w.answer != "" || w.answerType != "" {
+		res.Body, res.ContentType = w.answer, w.answerType
+		if res.ContentType == "" {
+			res.ContentType = "text/plain; charset=utf-8"
+		}
 	}
 	return res
 }

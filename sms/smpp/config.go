@@ -10,11 +10,16 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	numbers "github.com/rebond/rebond/channels/phone"
+	"github.com/rebond/rebond/sms"
 )
 
 // Config lists the SMSCs rebond binds to. The zero value binds to none.
 type Config struct {
 	Gateways []Gateway `koanf:"gateways"`
+	// Keywords reads the mobile-originated messages of every gateway
+	// (STOP, START…; cmd builds it from sms.keywords); nil: the built-in
+	// keywords alone.
+	Keywords *sms.Keywords `koanf:"-"`
 }
 
 // BindMode is how an ESME binds (SMPP 3.4 section 4.1): a receiver only

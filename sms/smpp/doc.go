@@ -1,6 +1,10 @@
 // Package smpp is rebond's SMPP 3.4 client (an ESME): it binds to SMSCs as
 // a receiver or transceiver, reads the delivery receipts they push as
-// deliver_sm or data_sm, and publishes each as a channels.Event.
+// deliver_sm or data_sm, and publishes each as a channels.Event. A
+// deliver_sm or data_sm whose esm_class marks no receipt is a
+// mobile-originated message (a subscriber's "STOP"): it is published as a
+// consent event, opt_out, opt_in or inbound by its keywords (sms.Keywords),
+// and answered as a receipt is.
 //
 // go-smpp's pdu packages encode and decode the PDUs; the connection loop is
 // rebond's own, because go-smpp's Receiver acknowledges a deliver_sm
@@ -11,7 +15,8 @@
 //	publish failed                 ESME_RX_T_APPN (0x64): the SMSC re-delivers
 //	no number, message not known   ESME_RX_T_APPN (0x64), kept in rejected_events
 //	receipt unreadable             ESME_RX_P_APPN (0x65), kept in rejected_events
-//	not a receipt (MO message)     ESME_ROK, logged and dropped
+//	MO message published           ESME_ROK
+//	MO message from no number      ESME_RX_P_APPN (0x65), kept in rejected_events
 //	undecodable PDU                generic_nack (ESME_RINVCMDLEN, ESME_RINVCMDID,
 //	                               ESME_RINVOPTPARSTREAM), the bind goes on
 //	command_length out of 16..64K  generic_nack ESME_RINVCMDLEN, then close and bind again

@@ -14,10 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/sms"
 )
 
 // ESME keeps the binds of every configured gateway up and publishes the
-// receipts they carry. It is the SMPP client ("External Short Message
+// receipts and mobile-originated messages they carry. It is the SMPP client ("External Short Message
 // Entity", SMPP 3.4 section 2.1) of rebond.
 type ESME struct {
 	binds []*bind
@@ -36,11 +37,17 @@ func New(cfg Config, pub channels.Publisher, st Store, log *slog.Logger, reg pro
 	if err != nil {
 		return nil, fmt.Errorf("smpp: register metrics: %w", err)
 	}
+	kw := cfg.Keywords
+	if kw == nil {
+		if kw, err = sms.NewKeywords(sms.KeywordConfig{}); err != nil {
+			return nil, fmt.Errorf("smpp: keywords: %w", err)
+		}
+	}
 	e := &ESME{}
 	for _, g := range cfg.WithDefaults().Gateways {
 		for i := range g.Binds {
 			e.binds = append(e.binds, &bind{
-				gw: g, provider: "smpp:" + g.Name, pub: pub, st: st, m: m.forBind(g.Name, i), bo: newBackoff(g.ReconnectMin, g.ReconnectMax),
+				gw: g, provider: "smpp:" + g.Name, pub: pub, st: st, kw: kw, m: m.forBind(g.Name, i), bo: newBackoff(g.ReconnectMin, g.ReconnectMax),
 				log: log.With("gateway", g.Name, "bind", i, "addr", g.Addr),
 			})
 		}
@@ -68,6 +75,7 @@ type bind struct {
 	provider string
 	pub      channels.Publisher
 	st       Store
+	kw       *sms.Keywords
 	log      *slog.Logger
 	m        *bindMetrics
 	bo       *backoff

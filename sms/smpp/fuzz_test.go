@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/fiorix/go-smpp/smpp/pdu"
 	"github.com/fiorix/go-smpp/smpp/pdu/pdutlv"
+
+	"github.com/rebond/rebond/sms"
 )
 
 // FuzzReadPDU feeds a byte stream from a hostile SMSC to the frame reader
@@ -18,6 +22,12 @@ func FuzzReadPDU(f *testing.F) {
 	f.Add(receipt("447700900001", textDelivered))
 	f.Add(dataSM(0x04, "447700900001", tlv(pdutlv.TagReceiptedMessageID, []byte("m\x00")), tlv(pdutlv.TagMessageStateOption, []byte{5})))
 	f.Add(append(headerOnly(pdu.EnquireLinkID), headerOnly(pdu.UnbindID)...))
+	f.Add(moPDU(0, 8, "+33612345678", ucs2("Arrêt svp")))
+	f.Add(moPDU(0x40, 0, "33612345678", []byte{0x05, 0x00, 0x03, 0x2a, 0x02, 0x01, 'S', 'T', 'O', 'P'}))
+	kw, err := sms.NewKeywords(sms.KeywordConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := bytes.NewReader(data)
 		for consumed := 0; ; {
@@ -36,13 +46,14 @@ func FuzzReadPDU(f *testing.F) {
 				t.Fatal("bytes() differs from the PDU read")
 			}
 			consumed += int(fr.hdr.Len)
-			fuzzAction(t, decide(fr))
+			fuzzAction(t, decide(fr), kw)
 		}
 	})
 }
 
-// fuzzAction checks one decision the way a session carries it out.
-func fuzzAction(t *testing.T, a action) {
+// fuzzAction checks one decision the way a session carries it out; a
+// mobile-originated message must give a consent event or a reason.
+func fuzzAction(t *testing.T, a action, kw *sms.Keywords) {
 	h := a.f.hdr
 	switch a.verb {
 	case doNack:
@@ -55,6 +66,17 @@ func fuzzAction(t *testing.T, a action) {
 			if ev, err := a.receipt.EventFrom("smpp:fuzz", "map", "raw"); err == nil {
 				_ = ev.Normalize()
 			}
+		}
+		if a.err == nil && !a.receipt.Receipt() {
+			ev, err := moEvent(a.receipt, "smpp:fuzz", "raw", kw, "", "FR")
+			if err != nil {
+				t.Fatalf("MO reader failed: %v", err)
+			}
+			if ev.Consent == nil || !ev.Type.IsConsent() || !utf8.ValidString(ev.Consent.Text) {
+				t.Fatalf("MO event %+v", ev)
+			}
+			ev.OccurredAt = time.Now()
+			_ = ev.Normalize()
 		}
 		checkAnswer(t, response(h.ID, statusOK, h.Seq), h.ID|respBit, h.Seq)
 	case doAnswer, doUnbind:

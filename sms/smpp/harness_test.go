@@ -101,8 +101,14 @@ func startESME(t testing.TB, pub channels.Publisher, gws ...Gateway) *running {
 // startESMEStore is startESME with a store (nil: none).
 func startESMEStore(t testing.TB, pub channels.Publisher, st Store, gws ...Gateway) *running {
 	t.Helper()
+	return startESMEConfig(t, pub, st, Config{Gateways: gws})
+}
+
+// startESMEConfig is startESMEStore with a whole configuration.
+func startESMEConfig(t testing.TB, pub channels.Publisher, st Store, cfg Config) *running {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	e, err := New(Config{Gateways: gws}, pub, st, testLogger(t), reg)
+	e, err := New(cfg, pub, st, testLogger(t), reg)
 	if err != nil {
 		t.Fatal(err)
 	}

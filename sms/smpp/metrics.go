@@ -9,10 +9,10 @@ import (
 // Receipt results, the values of the result label of
 // rebond_smpp_receipts_total.
 const (
-	resultPublished  = "published"   // published, answered ESME_ROK
-	resultFailed     = "failed"      // not published (bus, or no number yet), answered ESME_RX_T_APPN
-	resultUnreadable = "unreadable"  // not a receipt rebond can read, answered ESME_RX_P_APPN
-	resultNotReceipt = "not_receipt" // a mobile-originated message, answered ESME_ROK
+	resultPublished  = "published"  // published, answered ESME_ROK
+	resultFailed     = "failed"     // not published (bus, or no number yet), answered ESME_RX_T_APPN
+	resultUnreadable = "unreadable" // not a receipt rebond can read, answered ESME_RX_P_APPN
+	resultMO         = "mo"         // a mobile-originated message published, answered ESME_ROK
 )
 
 // metrics are the ESME's Prometheus series, labelled by gateway and bind
@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			append(gb, "command")),
 		receipts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebond_smpp_receipts_total",
-			Help: "deliver_sm and data_sm handled, by result (published, failed, unreadable, not_receipt)."},
+			Help: "deliver_sm and data_sm handled, by result (published, failed, unreadable, mo)."},
 			append(gb, "result")),
 		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rebond_smpp_reconnects_total", Help: "Connections lost or refused and dialled again."}, gb),

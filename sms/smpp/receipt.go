@@ -24,10 +24,10 @@ import (
 //     delivers it again (the event id is the same, and the bus keeps it
 //     once);
 //   - ESME_RX_P_APPN for a receipt rebond cannot read: sending it again
-//     would not help;
-//   - ESME_ROK for a deliver_sm that is no receipt (a mobile-originated
-//     message): rebond has no use for it, and refusing it would only make
-//     the SMSC retry it. It is logged and dropped.
+//     would not help.
+//
+// A deliver_sm or data_sm that is no receipt is a mobile-originated
+// message, answered the same way (publishMO).
 func (b *bind) handle(ctx context.Context, a action) pdu.Status {
 	status, result := b.publish(ctx, a)
 	b.m.receipt(result)
@@ -35,14 +35,11 @@ func (b *bind) handle(ctx context.Context, a action) pdu.Status {
 }
 
 func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
-	command := commandName(a.f.hdr.ID)
 	if a.err != nil {
 		return b.refuse(ctx, a, a.err)
 	}
 	if !a.receipt.Receipt() {
-		b.log.InfoContext(ctx, "smpp message that is no receipt acknowledged and dropped",
-			"command", command, "esm_class", a.receipt.ESMClass)
-		return statusOK, resultNotReceipt
+		return b.publishMO(ctx, a)
 	}
 	ev, err := eventFrom(a.receipt, b.provider, b.gw.Dialect, hex.EncodeToString(a.f.bytes()))
 	if err == nil {
@@ -73,15 +70,20 @@ func (b *bind) publish(ctx context.Context, a action) (pdu.Status, string) {
 	if err != nil {
 		return b.refuse(ctx, a, err)
 	}
-	pctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
-	defer cancel()
-	if err := b.pub.Publish(pctx, []channels.Event{ev}); err != nil {
+	if err := b.send(ctx, ev); err != nil {
 		b.log.WarnContext(ctx, "smpp receipt not published, answered ESME_RX_T_APPN for re-delivery",
 			"event_id", ev.ID, "err", err)
 		return StatusTempAppError, resultFailed
 	}
 	b.log.DebugContext(ctx, "smpp receipt published", "event_id", ev.ID, "type", string(ev.Type))
 	return statusOK, resultPublished
+}
+
+// send publishes one event within the response timeout.
+func (b *bind) send(ctx context.Context, ev channels.Event) error {
+	pctx, cancel := context.WithTimeout(ctx, b.gw.ResponseTimeout)
+	defer cancel()
+	return b.pub.Publish(pctx, []channels.Event{ev})
 }
 
 // readNumber writes the receipt's number in E.164, reading a national

@@ -198,7 +198,9 @@ func TestAnswers(t *testing.T) {
 		want   pdu.Status
 		result string
 	}{
-		{"mobile originated", deliverSM(0x00, "447700900001", "hello there"), statusOK, resultNotReceipt},
+		// Mobile-originated messages are published (TestMO); one from no
+		// number cannot be.
+		{"mobile originated from no number", deliverSM(0x00, "ACME", "hello there"), StatusPermAppError, resultUnreadable},
 		{"receipt text unreadable", receipt("447700900001", "hello there"), StatusPermAppError, resultUnreadable},
 		{"message_state of two octets", receipt("447700900001", textDelivered,
 			tlv(pdutlv.TagMessageStateOption, []byte{0, 2})), StatusPermAppError, resultUnreadable},
