@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -128,10 +129,60 @@ func TestTwilioInboundStop(t *testing.T) {
 	if diff := cmp.Diff([]string{"opt_out STOP: STOP", "opt_in START: START"}, got); diff != "" {
 		t.Errorf("stored events of +15558675310 (-want +got):\n%s", diff)
 	}
-	// TODO(coordinator): once the consent work is merged, also assert the
-	// number's state: opted_out after STOP (POST /v1/exclusions answers
-	// it excluded, with the STOP event as evidence and an audit row), and
-	// active again after START.
+	// STOP then START: the number is sendable again, and its history holds
+	// both changes, each with the MO's event as evidence.
+	if x := in.waitState("sms", "+15558675310", channels.StateActive); x.Excluded {
+		t.Errorf("after START: %+v, want not excluded", x)
+	}
+	in.wantAudit("sms", "+15558675310", "active>opted_out", "opted_out>active")
+}
+
+// waitState polls POST /v1/exclusions until the recipient's state is want
+// (the apply runs behind the inbox) and returns the answer.
+func (in *instance) waitState(channel, rcpt string, want channels.State) (x exclusionAnswer) {
+	in.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var resp struct{ Results []exclusionAnswer }
+		if code := in.do("POST", "/v1/exclusions", map[string]any{"channel": channel, "recipients": []string{rcpt}}, &resp); code != 200 || len(resp.Results) != 1 {
+			in.t.Fatalf("exclusions of %s: %d %+v", rcpt, code, resp)
+		}
+		x = resp.Results[0]
+		if x.State == string(want) {
+			return x
+		}
+		if time.Now().After(deadline) {
+			in.t.Fatalf("%s: %+v, want state %s", rcpt, x, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// wantAudit checks the recipient's history (GET /v1/recipients) holds
+// these state changes ("from>to"), oldest first (it lists them newest
+// first), each with its evidence event.
+func (in *instance) wantAudit(channel, rcpt string, changes ...string) {
+	in.t.Helper()
+	var r struct {
+		History []struct {
+			From    string `json:"from"`
+			To      string `json:"to"`
+			EventID string `json:"event_id"`
+		} `json:"history"`
+	}
+	if code := in.do("GET", "/v1/recipients/"+channel+"/"+url.PathEscape(rcpt), nil, &r); code != 200 {
+		in.t.Fatalf("recipient %s: %d", rcpt, code)
+	}
+	var got []string
+	for _, h := range slices.Backward(r.History) {
+		got = append(got, h.From+">"+h.To)
+		if h.EventID == "" {
+			in.t.Errorf("%s: change %s>%s has no evidence event", rcpt, h.From, h.To)
+		}
+	}
+	if diff := cmp.Diff(changes, got); diff != "" {
+		in.t.Errorf("history of %s (-want +got):\n%s", rcpt, diff)
+	}
 }
 
 // TestSMPPInboundStop is issue 19's acceptance for the SMPP half: the npm
@@ -199,8 +250,15 @@ func TestSMPPInboundStop(t *testing.T) {
 			t.Errorf("stored events of +%s (-want +got):\n%s", number, diff)
 		}
 	}
-	// TODO(coordinator): once the consent work is merged, assert that
-	// +33612345679 is opted_out and +33612345678 active again (START).
+	// "Arrêt" opted its number out; "Stop svp" then "START" left its
+	// number sendable; the question changed nothing.
+	if x := in.waitState("sms", "+33612345679", channels.StateOptedOut); !x.Excluded || x.Reason != "opted_out" {
+		t.Errorf("+33612345679 after Arrêt: %+v, want excluded, opted_out", x)
+	}
+	in.wantAudit("sms", "+33612345679", "active>opted_out")
+	in.waitState("sms", "+33612345678", channels.StateActive)
+	in.wantAudit("sms", "+33612345678", "active>opted_out", "opted_out>active")
+	in.wantAudit("sms", "+33612345681")
 }
 
 // nodeSMSCStep is one line of testdata/smsc-mo/smsc.js.
