@@ -177,6 +177,9 @@ func (e *Event) Normalize() error {
 		return &FieldError{"tenant", "1 to 63 of a-z, 0-9, '-', '_', starting with a letter or digit"}
 	}
 	e.sanitizeText()
+	if err := e.normalizeNetwork(); err != nil {
+		return err
+	}
 	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {
 		return &FieldError{"smtp.code", fmt.Sprintf("%d is not an SMTP reply code (RFC 5321 section 4.2)", e.SMTP.Code)}
 	}

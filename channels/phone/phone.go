@@ -14,6 +14,7 @@ package phone
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -159,4 +160,56 @@ func (r Regions) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Country returns the ISO 3166-1 alpha-2 code of the country an E.164
+// number (digits, as E164 writes it) belongs to; "" when its digits start
+// with no country code of a country (+800 and other non-geographic codes,
+// or no digits). Rates by country key on it, once per SMS delivery, so
+// it is cheap: a country code answers without parsing (about 30 ns), and
+// only the codes shared by countries of weight, +1 (US, CA and the
+// Caribbean) and +7 (RU, KZ), ask libphonenumber which plan holds the
+// number (6 to 15 µs). The other shared codes answer their main country
+// (+44 GB for Guernsey, Jersey and Man too; +47 NO, +61 AU, +358 FI…):
+// asking cost 30 µs for +44, a third of the apply's CPU per event
+// (docs/perf-log.md), for territories a rate seldom needs apart.
+func Country(e164 string) string {
+	if len(e164) < 4 || len(e164) > 15 {
+		return ""
+	}
+	for i := 0; i < len(e164); i++ {
+		if e164[i] < '0' || e164[i] > '9' {
+			return ""
+		}
+	}
+	// Country codes are prefix-free (ITU-T E.164), 1 to 3 digits.
+	for n := 1; n <= 3; n++ {
+		cc, _ := strconv.Atoi(e164[:n])
+		regions := phonenumbers.GetRegionCodesForCountryCode(cc)
+		switch {
+		case len(regions) == 0:
+			continue
+		case regions[0] == "001":
+			return ""
+		case cc == 1 || cc == 7:
+			return regionOf(int32(cc), e164[n:], regions[0])
+		}
+		return regions[0]
+	}
+	return ""
+}
+
+// regionOf asks libphonenumber which region of a shared country code
+// holds the national number, main when none does.
+func regionOf(cc int32, national, main string) string {
+	nn, err := strconv.ParseUint(national, 10, 64)
+	if err != nil {
+		return main
+	}
+	// +1 and +7 national numbers have no leading zero to keep.
+	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+	if r := phonenumbers.GetRegionCodeForNumber(num); r != "" && r != "ZZ" {
+		return r
+	}
+	return main
 }
