@@ -72,7 +72,7 @@ func TestGetRatesByProvider(t *testing.T) {
 		t.Errorf("provider,domain: store asked for %v, want domain once", got)
 	}
 	code, body = f.authed("GET", "/v1/rates?group_by=provider,day&format=csv", "")
-	if code != http.StatusOK || !strings.Contains(body, ",Google,,,\n") || !strings.HasSuffix(strings.SplitN(body, "\n", 2)[0], ",provider,reason,reason_group,route") {
+	if code != http.StatusOK || !strings.Contains(body, ",Google,,,,,\n") || !strings.HasSuffix(strings.SplitN(body, "\n", 2)[0], ",provider,reason,reason_group,route,country,carrier") {
 		t.Errorf("csv: %d %s", code, body)
 	}
 	if got := f.reader.query.GroupBy; !cmp.Equal(got, []string{"domain", "day"}) {

@@ -117,7 +117,7 @@ func parseTime(name, s string) (time.Time, error) {
 
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
 	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
-	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route"}
+	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route", "country", "carrier"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -143,7 +143,8 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 			i(r.Soft), i(r.Hard), i(r.Complaints), i(r.Pending), f(r.SoftRate), f(r.HardRate), f(r.ComplaintRate),
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
 			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume),
-			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route)})
+			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route),
+			csvText(r.Country), csvText(r.Carrier)})
 	}
 	cw.Flush()
 	return cw.Error()
