@@ -73,7 +73,7 @@ func TestGetRatesByProvider(t *testing.T) {
 	}
 	code, body = f.authed("GET", "/v1/rates?group_by=provider,day&format=csv", "")
 	if code != http.StatusOK || !strings.Contains(body, ",Google,,,,0,") ||
-		!strings.HasSuffix(strings.SplitN(body, "\n", 2)[0], ",provider,reason,reason_group,route,unsubscribed,unsubscribe_rate,unsubscribe_rate_low,unsubscribe_rate_high") {
+		!strings.HasSuffix(strings.SplitN(body, "\n", 2)[0], ",provider,reason,reason_group,route,unsubscribed,unsubscribe_rate,unsubscribe_rate_low,unsubscribe_rate_high,country,carrier") {
 		t.Errorf("csv: %d %s", code, body)
 	}
 	if got := f.reader.query.GroupBy; !cmp.Equal(got, []string{"domain", "day"}) {

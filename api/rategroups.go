@@ -8,7 +8,7 @@ import (
 
 // rateGroups are the values of group_by, in the order the OpenAPI
 // document's enum lists them (a test holds the two equal).
-var rateGroups = []string{"channel", "campaign", "domain", "provider", "route", "day", "hour", "reason", "reason_group"}
+var rateGroups = []string{"channel", "campaign", "domain", "provider", "route", "country", "carrier", "day", "hour", "reason", "reason_group"}
 
 // RateGroups lists the groups GET /v1/rates?group_by= and `rebond rates
 // --group-by` accept: one declaration, so the API, the CLI, their errors
@@ -21,8 +21,9 @@ func RateGroups() []string { return slices.Clone(rateGroups) }
 // ones dropped, repeated ones kept once), and returns them in the order
 // given. The error names the offending group and the valid ones, or the
 // combination that has no meaning: day with hour (one time bucket),
-// reason with reason_group, and either with provider (reasons are read
-// from the messages, mailbox providers regrouped from rate buckets).
+// reason with reason_group, either with provider (reasons are read
+// from the messages, mailbox providers regrouped from rate buckets), and
+// provider (email) with country or carrier (SMS).
 func ParseGroupBy(groups []string) ([]string, error) {
 	var out []string
 	for _, g := range groups {
@@ -42,7 +43,9 @@ func ParseGroupBy(groups []string) ([]string, error) {
 	case has("reason") && has("reason_group"):
 		return nil, fmt.Errorf("choose one of reason and reason_group")
 	case (has("reason") || has("reason_group")) && has("provider"):
-		return nil, fmt.Errorf("reason and reason_group combine with campaign, domain, route, day or hour, not provider")
+		return nil, fmt.Errorf("reason and reason_group combine with campaign, domain, route, country, carrier, day or hour, not provider")
+	case (has("country") || has("carrier")) && has("provider"):
+		return nil, fmt.Errorf("provider is an email notion, country and carrier SMS ones: choose one")
 	}
 	return out, nil
 }

@@ -30,12 +30,16 @@ func TestParseGroupBy(t *testing.T) {
 		{"reason with campaign, domain, route and hour", []string{"reason", "campaign", "domain", "route", "hour"},
 			[]string{"reason", "campaign", "domain", "route", "hour"}, ""},
 		{"unknown, with every valid one", []string{"colour"}, nil,
-			`unknown group "colour" (want any of channel, campaign, domain, provider, route, day, hour, reason, reason_group)`},
+			`unknown group "colour" (want any of channel, campaign, domain, provider, route, country, carrier, day, hour, reason, reason_group)`},
 		{"case matters", []string{"Domain"}, nil, `unknown group "Domain"`},
 		{"day and hour", []string{"day", "hour"}, nil, "choose one of day and hour"},
 		{"reason and reason_group", []string{"reason_group", "reason"}, nil, "choose one of reason and reason_group"},
 		{"reason and provider", []string{"provider", "reason"}, nil, "not provider"},
 		{"reason_group and provider", []string{"reason_group", "provider"}, nil, "not provider"},
+		{"country and carrier with reason and day", []string{"country", "carrier", "reason", "day"},
+			[]string{"country", "carrier", "reason", "day"}, ""},
+		{"carrier and provider", []string{"carrier", "provider"}, nil, "choose one"},
+		{"country and provider", []string{"provider", "country"}, nil, "choose one"},
 	} {
 		got, err := ParseGroupBy(tc.in)
 		switch {

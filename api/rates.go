@@ -124,7 +124,7 @@ func parseTime(name, s string) (time.Time, error) {
 var rateColumns = []string{"channel", "campaign", "domain", "bucket", "sent", "delivered", "soft", "hard", "complaints", "pending",
 	"soft_rate", "hard_rate", "complaint_rate", "soft_rate_low", "soft_rate_high", "hard_rate_low", "hard_rate_high",
 	"complaint_rate_low", "complaint_rate_high", "low_volume", "provider", "reason", "reason_group", "route",
-	"unsubscribed", "unsubscribe_rate", "unsubscribe_rate_low", "unsubscribe_rate_high"}
+	"unsubscribed", "unsubscribe_rate", "unsubscribe_rate_low", "unsubscribe_rate_high", "country", "carrier"}
 
 func writeRatesCSV(w http.ResponseWriter, rows []store.RateRow) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -153,7 +153,8 @@ func WriteRatesCSV(w io.Writer, rows []store.RateRow) error {
 			f(r.SoftRateCI.Low), f(r.SoftRateCI.High), f(r.HardRateCI.Low), f(r.HardRateCI.High),
 			f(r.ComplaintRateCI.Low), f(r.ComplaintRateCI.High), strconv.FormatBool(r.LowVolume),
 			csvText(r.Provider), csvText(r.Reason), csvText(r.ReasonGroup), csvText(r.Route),
-			i(r.Unsubscribed), f(r.UnsubscribeRate), f(r.UnsubscribeRateCI.Low), f(r.UnsubscribeRateCI.High)})
+			i(r.Unsubscribed), f(r.UnsubscribeRate), f(r.UnsubscribeRateCI.Low), f(r.UnsubscribeRateCI.High),
+			csvText(r.Country), csvText(r.Carrier)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -204,9 +204,9 @@ func TestGetRates(t *testing.T) {
 	code, body = f.authed("GET", "/v1/rates?format=csv", "")
 	want := "channel,campaign,domain,bucket,sent,delivered,soft,hard,complaints,pending,soft_rate,hard_rate,complaint_rate," +
 		"soft_rate_low,soft_rate_high,hard_rate_low,hard_rate_high,complaint_rate_low,complaint_rate_high,low_volume,provider,reason,reason_group,route," +
-		"unsubscribed,unsubscribe_rate,unsubscribe_rate_low,unsubscribe_rate_high\n" +
+		"unsubscribed,unsubscribe_rate,unsubscribe_rate_low,unsubscribe_rate_high,country,carrier\n" +
 		"email,\"spring, \"\"promo\"\"\",,2026-11-02T00:00:00Z,100,0,20,10,0,70,0.200000,0.100000,0.000000," +
-		"0.133300,0.288800,0.055200,0.174400,0.000000,0.037000,false,,,,,0,0.000000,0.000000,0.000000\n"
+		"0.133300,0.288800,0.055200,0.174400,0.000000,0.037000,false,,,,,0,0.000000,0.000000,0.000000,,\n"
 	if code != http.StatusOK || body != want {
 		t.Errorf("csv: %d\n%s\nwant\n%s", code, body, want)
 	}

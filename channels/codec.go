@@ -180,6 +180,9 @@ func (e *Event) Normalize() error {
 	if err := e.normalizeConsent(); err != nil {
 		return err
 	}
+	if err := e.normalizeNetwork(); err != nil {
+		return err
+	}
 	if e.SMTP != nil && e.SMTP.Code != 0 && (e.SMTP.Code < 200 || e.SMTP.Code > 599) {
 		return &FieldError{"smtp.code", fmt.Sprintf("%d is not an SMTP reply code (RFC 5321 section 4.2)", e.SMTP.Code)}
 	}

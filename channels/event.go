@@ -80,6 +80,7 @@ type SMSReceipt struct {
 	NetworkError string `json:"network_error,omitempty"`
 	MessageState *int   `json:"message_state,omitempty"`
 	SMSCID       string `json:"smsc_id,omitempty"`
+	MCCMNC       string `json:"mcc_mnc,omitempty"`
 }
 
 // Event is one delivery-status fact, the unit every ingestion path produces
@@ -104,6 +105,11 @@ type Event struct {
 	// NormalizeRecipient.
 	Recipient string `json:"recipient"`
 	Campaign  string `json:"campaign,omitempty"`
+	// Country is the SMS recipient's country (ISO 3166-1 alpha-2, "GB")
+	// when the producer or the gateway says it; empty, the apply derives
+	// it from the number (see Network). Optional and omitted when empty,
+	// so events without it keep their derived ids.
+	Country string `json:"country,omitempty"`
 	// OccurredAt is when the fact happened at its source (RFC 3339).
 	OccurredAt time.Time `json:"occurred_at"`
 	// Sync is true for a reply received during the SMTP transaction or the

@@ -76,9 +76,9 @@ func TestRatesGroupKeys(t *testing.T) {
 		{"channel alone", store.RatesQuery{GroupBy: []string{"channel"}},
 			[]string{"email - - 4/1/1/1", "sms - - 1/0/0/0"}},
 		{"domain, over every campaign", store.RatesQuery{GroupBy: []string{"domain"}},
-			[]string{"email - a.example 3/0/1/1", "email - b.example 1/1/0/0", "sms - - 1/0/0/0"}},
+			[]string{"email - a.example 3/0/1/1", "email - b.example 1/1/0/0", "sms - GB 1/0/0/0"}}, // an SMS domain is its network (channels.Network)
 		{"channel adds nothing", store.RatesQuery{GroupBy: []string{"channel", "domain"}},
-			[]string{"email - a.example 3/0/1/1", "email - b.example 1/1/0/0", "sms - - 1/0/0/0"}},
+			[]string{"email - a.example 3/0/1/1", "email - b.example 1/1/0/0", "sms - GB 1/0/0/0"}},
 		{"campaign and domain", store.RatesQuery{Channel: channels.Email, GroupBy: []string{"campaign", "domain"}},
 			[]string{"email c1 a.example 1/0/0/1", "email c1 b.example 1/1/0/0", "email c2 a.example 2/0/1/0"}},
 		{"a filtered campaign is named", store.RatesQuery{Campaign: "c2", GroupBy: []string{"domain"}},

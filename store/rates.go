@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -29,6 +30,7 @@ func DefaultRateGroups() []string { return []string{"campaign"} }
 type rateKeys struct {
 	campaign, domain, route, hour, day bool
 	reason, reasonGroup                bool
+	country, carrier                   bool
 }
 
 // keysOf reads q.GroupBy; a group it does not know is an error naming it.
@@ -47,6 +49,10 @@ func keysOf(q RatesQuery) (rateKeys, error) {
 			k.domain = true
 		case "route":
 			k.route = true
+		case "country":
+			k.country = true
+		case "carrier":
+			k.carrier = true
 		case "hour", "day":
 			if k.hour || k.day {
 				return k, fmt.Errorf("group_by: choose one of hour and day")
@@ -100,6 +106,7 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 		if k.route {
 			r.Route = lifecycle.Route(r.Route)
 		}
+		k.network(&r)
 		r.finish(q.MinVolume)
 		out = append(out, r)
 	}
@@ -107,15 +114,14 @@ func (s *Store) Rates(ctx context.Context, q RatesQuery) ([]RateRow, error) {
 }
 
 func ratesSQL(q RatesQuery, k rateKeys) (string, []any) {
-	src := rateSource(q, k.domain || k.route, k.hour)
-	campaign, domain, route, bucket := "''", "''", "''", "NULL::timestamptz"
+	src := rateSource(q, k.domain || k.route || k.country || k.carrier, k.hour)
+	campaign, domain, route, bucket := "''", k.domainKey(), "''", "NULL::timestamptz"
 	keys := []string{"channel"}
 	if k.campaign {
 		campaign = "campaign"
 		keys = append(keys, campaign)
 	}
-	if k.domain {
-		domain = "domain"
+	if domain != "''" {
 		keys = append(keys, domain)
 	}
 	if k.route {
@@ -145,6 +151,51 @@ func ratesSQL(q RatesQuery, k rateKeys) (string, []any) {
 	// nothing, and is no row.
 	having := " HAVING (sum(sent), sum(delivered), sum(soft), sum(hard), sum(complaints), sum(unverified), sum(unsubscribed)) <> (0, 0, 0, 0, 0, 0, 0)"
 	return sql + " GROUP BY " + group + having + " ORDER BY " + group, args
+}
+
+// domainKey is the expression a rates query reads the domain slot of its
+// rows from: the domain column when grouped by domain; for rates by
+// country or carrier, that part of an SMS delivery's network key
+// (channels.Network: "GB/23410"), the whole key when both are asked, and
+// nothing for email, whose domain column holds domains. ” when none.
+func (k rateKeys) domainKey() string {
+	sms := func(expr string) string { return "CASE WHEN channel = 'sms' THEN " + expr + " ELSE '' END" }
+	switch {
+	case k.domain:
+		return "domain"
+	case k.country && k.carrier:
+		return sms("domain")
+	case k.country:
+		return sms("split_part(domain, '" + channels.NetworkSep + "', 1)")
+	case k.carrier:
+		return sms("split_part(domain, '" + channels.NetworkSep + "', 2)")
+	}
+	return "''"
+}
+
+// network sets an SMS row's Country and Carrier from what domainKey read
+// into its Domain, naming an unknown one lifecycle.UnknownNetwork, and
+// clears the Domain unless it was asked for.
+func (k rateKeys) network(r *RateRow) {
+	if !k.country && !k.carrier {
+		return
+	}
+	if r.Channel == channels.SMS {
+		country, carrier := channels.SplitNetwork(r.Domain)
+		if !k.domain && !k.country {
+			country, carrier = "", r.Domain // the carrier alone
+		}
+		unknown := func(s string) string { return cmp.Or(s, lifecycle.UnknownNetwork) }
+		if k.country {
+			r.Country = unknown(country)
+		}
+		if k.carrier {
+			r.Carrier = unknown(carrier)
+		}
+	}
+	if !k.domain {
+		r.Domain = ""
+	}
 }
 
 // rateFilters is the WHERE of a rates query: tenant, channel, campaign,

@@ -54,6 +54,7 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery, k rateKeys) ([]
 		out, pending = byReasonGroup(out, pending)
 	}
 	for i := range out {
+		k.network(&out[i])
 		out[i].finish(q.MinVolume)
 		out[i].Pending = pending[i] // finish derives it for whole groups; here it is the row's own
 	}
@@ -63,12 +64,9 @@ func (s *Store) ratesByReason(ctx context.Context, q RatesQuery, k rateKeys) ([]
 // ratesReasonSQL is the query of ratesByReason. Provider is no key of
 // the store (api.Rates regroups domains), so reason rows never have one.
 func ratesReasonSQL(q RatesQuery, k rateKeys) (string, []any) {
-	campaign, domain, route, bucket := "''", "''", "''", "NULL::timestamptz"
+	campaign, domain, route, bucket := "''", k.domainKey(), "''", "NULL::timestamptz"
 	if k.campaign {
 		campaign = "campaign"
-	}
-	if k.domain {
-		domain = "domain"
 	}
 	if k.route {
 		route = "route"

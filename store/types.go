@@ -24,7 +24,8 @@ type RatesQuery struct {
 	From, To time.Time
 	// GroupBy names the keys of each row besides its channel, which is
 	// always one (rates are per channel): any of campaign, domain, route,
-	// day or hour, reason or reason_group; "channel" adds nothing. Empty:
+	// country, carrier (SMS), day or hour, reason or reason_group;
+	// "channel" adds nothing. Empty:
 	// DefaultRateGroups (campaign). A campaign or route filtered on is
 	// also named on every row. Mailbox providers are api.Rates's.
 	GroupBy []string
@@ -76,6 +77,13 @@ type RateRow struct {
 	// "smpp:<gateway>", a webhook's provider…, or lifecycle.UnknownRoute
 	// for the deliveries no event named a provider for.
 	Route string `json:"route,omitempty"`
+	// Country and Carrier are the SMS recipients' country (ISO 3166-1
+	// alpha-2) and carrier (MCC-MNC, "23410") of group_by=country and
+	// carrier rows, lifecycle.UnknownNetwork for deliveries whose number
+	// gave no country or whose gateway named no network
+	// (lifecycle.Message.Domain holds both for SMS).
+	Country string `json:"country,omitempty"`
+	Carrier string `json:"carrier,omitempty"`
 	// Reason and ReasonGroup are set when the rows are grouped by them
 	// (group_by=reason or reason_group): each row then counts the
 	// messages whose final outcome has that reason, and Sent is the

@@ -50,7 +50,7 @@ func whoOf(ctx context.Context) identity {
 type action string
 
 const (
-	// actView reads the pages: rates, campaigns, domains, reasons,
+	// actView reads the pages: rates, campaigns, domains, carriers, reasons,
 	// recipients.
 	actView action = "view"
 	// actRelease releases a quarantined or suspended recipient.
@@ -230,7 +230,7 @@ func refusal(who identity, a action) string {
 
 // actionNames are the actions as the access page and refusals name them.
 var actionNames = map[action]string{
-	actView:    "read the pages: rates, campaigns, domains, reasons, recipients",
+	actView:    "read the pages: rates, campaigns, domains, carriers, reasons, recipients",
 	actRelease: "release a quarantined or suspended recipient",
 	actTenants: "show another tenant's data",
 	actQueues:  "open the task queues, which hold every tenant's tasks",

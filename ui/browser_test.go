@@ -210,7 +210,7 @@ func (b *browser) view(name, sel string) {
 
 // TestBrowser drives the dashboard in headless Chromium as a campaign
 // manager would: sign in (a wrong token first), read the campaigns, open
-// one, read the overview, the domains and the reasons, look a recipient
+// one, read the overview, the domains, the SMS carriers and the reasons, look a recipient
 // up and release it, then the same on a phone, and sign out. It checks the numbers the
 // pages show and that no page has a script error or a CSP violation, and
 // leaves screenshots for a person to look at.
@@ -260,6 +260,12 @@ func TestBrowser(t *testing.T) {
 	b.open("/ui/domains", "table.data")
 	b.see("domains", "bigmail.test", "example.com", "34,240")
 	b.shot("06-domains")
+	// otp's networks: GB 23410 7,500 sent, 120 hard; GB 23415 3,000, 30;
+	// FR without a carrier 1,500, 30 (fake_test.go, wobbleOn).
+	b.open("/ui/carriers", "table.data")
+	b.see("carriers", "Worst carriers", "GB 23410", "7,500", "1.60%", "GB 23415", "FR, carrier unknown", "2.00%",
+		"Countries", "10,500")
+	b.shot("06-carriers")
 	b.open("/ui/reasons", "table.data")
 	b.see("reasons", "user_unknown", "1,234", "the mailbox does not exist", "absent_subscriber")
 	b.shot("07-reasons")

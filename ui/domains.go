@@ -21,10 +21,14 @@ type domainRow struct {
 }
 
 // domainList is the worst domains of a range: those with at least Min
-// messages sent, highest hard rate first.
+// messages sent, highest hard rate first. The SMS pages list countries and
+// carriers the same way (worstBy); Head and Nouns name what is listed.
 type domainList struct {
 	Rows []domainRow
 	Min  int64
+	// Head heads the table's first column; Noun and Nouns name one and
+	// several of what is listed, Medium what was sent to them.
+	Head, Noun, Nouns, Medium string
 	// Hidden counts the domains below the minimum; Total all domains.
 	Hidden, Total int
 	Chart         template.HTML
@@ -35,17 +39,37 @@ type domainList struct {
 // messages sent. A non-nil campaign keeps only that campaign's rows
 // (Rates reads an empty campaign as "every campaign").
 func worstDomains(rows []store.RateRow, campaign *string, minSent int64, limit int) domainList {
+	return worstBy(rows, campaign, minSent, limit, listing{head: "Domain", noun: "domain", nouns: "domains", medium: "email",
+		key: func(r store.RateRow) string { return r.Domain }})
+}
+
+// listing says what a worst-of list ranks: its rows' key and its words.
+type listing struct {
+	head, noun, nouns, medium string
+	key                       func(store.RateRow) string
+}
+
+// worstBy is worstDomains for any key of the rows: what l.key names
+// (rows whose key is empty are left out).
+func worstBy(rows []store.RateRow, campaign *string, minSent int64, limit int, l listing) domainList {
 	byDomain := map[string]*tally{}
 	for _, r := range rows {
-		if r.Domain == "" || (campaign != nil && r.Campaign != *campaign) {
+		k := l.key(r)
+		if k == "" || (campaign != nil && r.Campaign != *campaign) {
 			continue
 		}
-		if byDomain[r.Domain] == nil {
-			byDomain[r.Domain] = &tally{}
+		if byDomain[k] == nil {
+			byDomain[k] = &tally{}
 		}
-		byDomain[r.Domain].add(r)
+		byDomain[k].add(r)
 	}
-	l := domainList{Min: minSent, Total: len(byDomain)}
+	return rank(byDomain, minSent, limit, l)
+}
+
+// rank keeps the limit worst of the tallies with at least minSent
+// messages, and charts the ten worst.
+func rank(byDomain map[string]*tally, minSent int64, limit int, words listing) domainList {
+	l := domainList{Min: minSent, Total: len(byDomain), Head: words.head, Noun: words.noun, Nouns: words.nouns, Medium: words.medium}
 	for d, t := range byDomain {
 		if t.Sent < minSent {
 			l.Hidden++
@@ -65,8 +89,8 @@ func worstDomains(rows []store.RateRow, campaign *string, minSent int64, limit i
 		bars = append(bars, chart.Bar{Label: r.Domain, Value: r.Total.HardRate(), Color: colorHard,
 			Tip: r.Domain + ": hard rate " + pct(r.Total.HardRate()) + " (" + interval(r.Total.HardCI(), r.Total.Hard, r.Total.Sent) + ")"})
 	}
-	l.Chart = hbars(chart.HBars{Title: "Hard rate of the worst domains", Bars: bars, Value: pct,
-		Unit: "hard rate, % of messages sent to the domain", Empty: "No domain received enough messages"})
+	l.Chart = hbars(chart.HBars{Title: "Hard rate of the worst " + words.nouns, Bars: bars, Value: pct,
+		Unit: "hard rate, % of messages sent to the " + words.noun, Empty: "No " + words.noun + " received enough messages"})
 	return l
 }
 

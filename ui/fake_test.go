@@ -35,9 +35,9 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 		return nil, f.err
 	}
 	type key struct {
-		ch            channels.Channel
-		campaign, dom string
-		bucket        time.Time
+		ch                              channels.Channel
+		campaign, dom, country, carrier string
+		bucket                          time.Time
 	}
 	sums := map[key]*store.RateRow{}
 	for _, r := range f.hours {
@@ -57,6 +57,15 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 				k.campaign = r.Campaign
 			case "domain":
 				k.dom = r.Domain
+			case "country", "carrier": // the SMS network key, as the store reads it
+				if r.Channel == channels.SMS {
+					country, carrier := channels.SplitNetwork(r.Domain)
+					if g == "country" {
+						k.country = cmp.Or(country, "unknown")
+					} else {
+						k.carrier = cmp.Or(carrier, "unknown")
+					}
+				}
 			case "hour":
 				k.bucket = *r.Bucket
 			case "day":
@@ -65,7 +74,7 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 		}
 		s := sums[k]
 		if s == nil {
-			s = &store.RateRow{Channel: k.ch, Campaign: k.campaign, Domain: k.dom}
+			s = &store.RateRow{Channel: k.ch, Campaign: k.campaign, Domain: k.dom, Country: k.country, Carrier: k.carrier}
 			if !k.bucket.IsZero() {
 				b := k.bucket
 				s.Bucket = &b
@@ -87,7 +96,7 @@ func (f *fakeReader) Rates(ctx context.Context, q store.RatesQuery) ([]store.Rat
 	}
 	slices.SortFunc(out, func(a, b store.RateRow) int {
 		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Campaign, b.Campaign), cmp.Compare(a.Domain, b.Domain),
-			cmp.Compare(bucketUnix(a), bucketUnix(b)))
+			cmp.Compare(a.Country, b.Country), cmp.Compare(a.Carrier, b.Carrier), cmp.Compare(bucketUnix(a), bucketUnix(b)))
 	})
 	return out, nil
 }
@@ -215,8 +224,11 @@ var demoCampaigns = []demoCampaign{
 		"example.com": {300, 6, 2}, "bigmail.test": {200, 3, 4}}},
 	{ch: channels.Email, name: "tiny-test", days: 2, unverified: 1234, domains: map[string][3]int64{
 		"example.com": {20, 1, 1}}},
+	// SMS "domains" are networks (channels.Network): country, then the
+	// carrier's MCC-MNC when a gateway named it. The daily wobble goes to
+	// the first only (wobbleOn), so the totals stay 400, 12 and 5 a day.
 	{ch: channels.SMS, name: "otp", days: 30, domains: map[string][3]int64{
-		"": {400, 12, 5}}},
+		"GB/23410": {250, 7, 3}, "GB/23415": {100, 3, 1}, "FR": {50, 2, 1}}},
 }
 
 // The demo totals over the last 30 days, worked out by hand from the table
@@ -226,6 +238,9 @@ const (
 	demoSpringSent = 30 * 1580 // 47,400
 	demoTinySent   = 2 * 20    // 40
 )
+
+// wobbleOn is the one SMS network of otp whose counts wobble by day.
+const wobbleOn = "GB/23410"
 
 // newDemoReader builds the fake store's data set.
 func newDemoReader() *fakeReader {
@@ -237,7 +252,7 @@ func newDemoReader() *fakeReader {
 			hour := today.AddDate(0, 0, -d).Add(9 * time.Hour)
 			for dom, n := range c.domains {
 				soft, hard := n[1], n[2]
-				if c.days == 30 {
+				if c.days == 30 && (c.ch == channels.Email || dom == wobbleOn) {
 					soft, hard = soft+int64(d%5), hard+int64(d%3)
 				}
 				pending := int64(0)

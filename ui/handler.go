@@ -1,7 +1,8 @@
 // Package ui is rebond's web dashboard for campaign teams, served under
 // /ui/ by the api server: soft and hard rates per channel over time, the
-// campaigns and their trends, the worst recipient domains, the reasons
-// behind failures, and the answer to "why is this recipient excluded?".
+// campaigns and their trends, the worst recipient domains and SMS
+// carriers, the reasons behind failures, and the answer to "why is this
+// recipient excluded?".
 //
 // Pages are rendered on the server with html/template; charts are SVG
 // drawn by package ui/chart; the stylesheet and the little script are
@@ -187,6 +188,7 @@ func (h *Handler) routes() error {
 		"campaigns": h.campaigns,
 		"campaign":  h.campaign,
 		"domains":   h.domains,
+		"carriers":  h.carriers,
 		"reasons":   h.reasons,
 		"recipient": h.recipient,
 		"access":    h.access,

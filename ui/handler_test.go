@@ -330,6 +330,18 @@ func TestPagesShowNumbers(t *testing.T) {
 		t.Error("min=5000 lists corp.example or does not say it was hidden")
 	}
 
+	// otp's networks (fake_test.go): GB 23410 7,500 sent, 120 hard
+	// (1.60%); GB 23415 3,000; FR, no carrier named, 1,500, 30 hard.
+	carriers := page(t, h, c, "/ui/carriers")
+	wantAll(t, "carriers", carriers, "GB 23410", "7,500", "1.60%", "GB 23415", "3,000", "FR, carrier unknown", "1,500",
+		"Countries", "10,500", "All 3 carriers received at least")
+	if strings.Contains(carriers, "bigmail.test") {
+		t.Error("the carriers page lists an email domain")
+	}
+	if small := page(t, h, c, "/ui/carriers?min=2000"); !strings.Contains(small, "1 of 3 carriers") || !strings.Contains(small, "1 of 2 countries") {
+		t.Error("min=2000 does not say FR's 1,500 were hidden")
+	}
+
 	reasons := page(t, h, c, "/ui/reasons")
 	wantAll(t, "reasons", reasons, "user_unknown", "1,234", "mailbox_full", "absent_subscriber", "the mailbox does not exist")
 
@@ -449,6 +461,7 @@ func TestEmptyStatesExplain(t *testing.T) {
 	wantAll(t, "overview", page(t, h, c, "/ui/"), "No Email messages were sent in this range", "No SMS messages were sent")
 	wantAll(t, "campaigns", page(t, h, c, "/ui/campaigns"), "No campaign sent messages in this range")
 	wantAll(t, "domains", page(t, h, c, "/ui/domains"), "No email was sent in this range")
+	wantAll(t, "carriers", page(t, h, c, "/ui/carriers"), "No SMS was sent in this range")
 	wantAll(t, "reasons", page(t, h, c, "/ui/reasons"), "No Email failures or complaints")
 	wantAll(t, "recipient", page(t, h, c, "/ui/recipient"), "Look up")
 }

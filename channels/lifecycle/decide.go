@@ -98,10 +98,11 @@ func (d *decider) applyMessage(e channels.Event, v channels.Verdict) bool {
 	// a later event naming another campaign must not move counts between
 	// buckets (a send counted in one, its failure in another).
 	counted := !m.SentAt.IsZero()
-	if !counted {
-		fill(&m.Domain, channels.Domain(e.Recipient))
+	if !counted && m.Domain == "" {
+		m.Domain = domainOf(e)
 	}
 	d.learnRoute(&m, e)
+	d.learnCarrier(&m, e)
 	if e.Type == channels.Sent {
 		if e.Campaign != "" && !counted {
 			m.Campaign = e.Campaign

@@ -56,6 +56,18 @@
 // an hour is keyed by the unverified event's provider, which the adapter
 // that received it sets, never the mail.
 //
+// # Carriers
+//
+// An SMS delivery has no domain; its bucket's domain key holds the
+// recipient's network instead (channels.Network): the country, from the
+// first event's Country when a producer or gateway said it, else from the
+// number (phone.Country), so a sent event keys it from the start; then
+// "/" and the carrier's MCC-MNC, which usually comes later with a
+// gateway's receipt (channels.SMSReceipt.MCCMNC). The carrier is learned
+// as a route is: once, and a counted delivery moves what it counts from
+// its country's bucket ("GB") to its carrier's ("GB/23410"), exactly
+// once; a later report naming another network moves nothing.
+//
 // # Recipient state machine (defaults; all in Policy)
 //
 //   - hard ⇒ quarantined at once, for the reason's duration (0 = until an

@@ -21,17 +21,17 @@ func TestRoutes(t *testing.T) {
 	}
 	via := func(e channels.Event, provider string) channels.Event { e.Provider = provider; return e }
 	bucket := func(route string) BucketKey {
-		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0}
+		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "GB", route, t0} // the number's country
 	}
 	emailBucket := func(route string, hour time.Time) BucketKey {
 		return BucketKey{channels.DefaultTenant, channels.Email, "c1", "example.org", route, hour}
 	}
 	stored := func(route string, s Status, complained bool) map[MessageKey]Message {
 		return map[MessageKey]Message{{channels.DefaultTenant, channels.SMS, "m", num}: {Tenant: channels.DefaultTenant, Channel: channels.SMS,
-			MessageID: "m", Recipient: num, Campaign: "c1", Route: route, SentAt: t0, Status: s, Complained: complained}}
+			MessageID: "m", Recipient: num, Campaign: "c1", Domain: "GB", Route: route, SentAt: t0, Status: s, Complained: complained}}
 	}
 	unsent := map[MessageKey]Message{{channels.DefaultTenant, channels.SMS, "m", num}: {Tenant: channels.DefaultTenant, Channel: channels.SMS,
-		MessageID: "m", Recipient: num, Campaign: "c1", Route: "kannel", Status: StatusHard}}
+		MessageID: "m", Recipient: num, Campaign: "c1", Domain: "GB", Route: "kannel", Status: StatusHard}}
 	sentToA := map[MessageKey]Message{{channels.DefaultTenant, channels.Email, "m", a}: {Tenant: channels.DefaultTenant, Channel: channels.Email,
 		MessageID: "m", Recipient: a, Campaign: "c1", Domain: "example.org", SentAt: t0.Add(-time.Hour), Status: StatusPending}}
 	tests := []struct {
@@ -128,7 +128,7 @@ func TestRouteMovesOnceAcrossBatches(t *testing.T) {
 		}
 	}
 	key := func(route string) BucketKey {
-		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "", route, t0}
+		return BucketKey{channels.DefaultTenant, channels.SMS, "c1", "GB", route, t0}
 	}
 	want := map[BucketKey]Counts{key(""): {}, key("smpp:gw1"): {Sent: 1, Hard: 1}}
 	if diff := cmp.Diff(want, total); diff != "" {

@@ -41,11 +41,13 @@ func (m Message) Key() MessageKey {
 // recipient (MessageKey).
 type Message struct {
 	// Tenant owns the row (channels.Event.TenantName).
-	Tenant     string
-	Channel    channels.Channel
-	MessageID  string
-	Recipient  string
-	Campaign   string
+	Tenant    string
+	Channel   channels.Channel
+	MessageID string
+	Recipient string
+	Campaign  string
+	// Domain is the recipient's domain for email; for SMS the recipient's
+	// network, channels.Network (country, then carrier once learned).
 	Domain     string
 	SentAt     time.Time // zero until its sent event arrives
 	Status     Status

@@ -14,6 +14,7 @@ package phone
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -162,24 +163,61 @@ func (r Regions) Validate() error {
 }
 
 // RegionOf returns the region (ISO 3166-1 alpha-2, upper case) of a number
-// in E.164 digits: the region libphonenumber assigns it, else the main
-// region of its country code (+1 is US, +44 GB), so that ranges its
-// metadata does not list still have a country. "" when the digits name no
-// country. An SMS keyword is read in the languages of that region (a
-// French number's "ARRET"), wherever its gateway is.
+// in E.164 digits, with or without its "+": Country's answer. "" when the
+// digits name no country. An SMS keyword is read in the languages of that
+// region (a French number's "ARRET"), wherever its gateway is.
 func RegionOf(e164 string) string {
-	e164 = strings.TrimPrefix(strings.TrimSpace(e164), "+")
-	if e164 == "" || len(e164) > maxInput {
+	return Country(strings.TrimPrefix(strings.TrimSpace(e164), "+"))
+}
+
+// Country returns the ISO 3166-1 alpha-2 code of the country an E.164
+// number (digits, as E164 writes it) belongs to; "" when its digits start
+// with no country code of a country (+800 and other non-geographic codes,
+// or no digits). Rates by country key on it, once per SMS delivery, so
+// it is cheap: a country code answers without parsing (about 30 ns), and
+// only the codes shared by countries of weight, +1 (US, CA and the
+// Caribbean) and +7 (RU, KZ), ask libphonenumber which plan holds the
+// number (6 to 15 µs). The other shared codes answer their main country
+// (+44 GB for Guernsey, Jersey and Man too; +47 NO, +61 AU, +358 FI…):
+// asking cost 30 µs for +44, a third of the apply's CPU per event
+// (docs/perf-log.md), for territories a rate seldom needs apart.
+func Country(e164 string) string {
+	if len(e164) < 4 || len(e164) > 15 {
 		return ""
 	}
-	n, err := phonenumbers.Parse("+"+e164, "ZZ")
-	if err != nil {
-		return ""
-	}
-	for _, r := range []string{phonenumbers.GetRegionCodeForNumber(n), phonenumbers.GetRegionCodeForCountryCode(int(n.GetCountryCode()))} {
-		if len(r) == 2 && r != "ZZ" {
-			return r
+	for i := 0; i < len(e164); i++ {
+		if e164[i] < '0' || e164[i] > '9' {
+			return ""
 		}
 	}
+	// Country codes are prefix-free (ITU-T E.164), 1 to 3 digits.
+	for n := 1; n <= 3; n++ {
+		cc, _ := strconv.Atoi(e164[:n])
+		regions := phonenumbers.GetRegionCodesForCountryCode(cc)
+		switch {
+		case len(regions) == 0:
+			continue
+		case regions[0] == "001":
+			return ""
+		case cc == 1 || cc == 7:
+			return regionOf(int32(cc), e164[n:], regions[0])
+		}
+		return regions[0]
+	}
 	return ""
+}
+
+// regionOf asks libphonenumber which region of a shared country code
+// holds the national number, main when none does.
+func regionOf(cc int32, national, main string) string {
+	nn, err := strconv.ParseUint(national, 10, 64)
+	if err != nil {
+		return main
+	}
+	// +1 and +7 national numbers have no leading zero to keep.
+	num := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+	if r := phonenumbers.GetRegionCodeForNumber(num); r != "" && r != "ZZ" {
+		return r
+	}
+	return main
 }

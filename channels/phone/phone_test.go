@@ -74,3 +74,34 @@ func TestRegionOf(t *testing.T) {
 		}
 	}
 }
+
+func TestCountry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, number, want string }{
+		{"single country code", "33612345678", "FR"},
+		{"three-digit code", "351912345678", "PT"},
+		{"+44 test range", "447700900123", "GB"},
+		{"+1 Canada by area code", "12505550199", "CA"},
+		{"+1 fictional range, main country", "15555550100", "US"},
+		{"+7 Kazakhstan", "77012345678", "KZ"},
+		{"+7 Russia", "79161234567", "RU"},
+		{"non-geographic +800", "80012345678", ""},
+		{"too short", "999", ""},
+		{"empty", "", ""},
+		{"not digits", "33a12345678", ""},
+	} {
+		if got := Country(tc.number); got != tc.want {
+			t.Errorf("%s: Country(%q) = %q, want %q", tc.name, tc.number, got, tc.want)
+		}
+	}
+}
+
+func BenchmarkCountry(b *testing.B) {
+	for _, n := range []string{"33612345678", "12125550123"} {
+		b.Run(n[:2], func(b *testing.B) {
+			for b.Loop() {
+				Country(n)
+			}
+		})
+	}
+}

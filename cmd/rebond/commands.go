@@ -84,7 +84,8 @@ row. Rows marked * have fewer sent messages than http.rates_min_volume.`,
   rebond rates --campaign spring-sale --json
   rebond rates --group-by day --csv > rates.csv
   rebond rates --channel email --group-by provider
-  rebond rates --channel sms --group-by route,day`,
+  rebond rates --channel sms --group-by route,day
+  rebond rates --channel sms --group-by country,carrier`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			q, err := f.query()
@@ -168,15 +169,22 @@ func printRates(g *globals, rows []store.RateRow) {
 		return
 	}
 	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	// A ROUTE column only when the rows are grouped by route.
-	byRoute := slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.Route != "" })
-	route := func(cell string) string {
-		if byRoute {
-			return cell + "\t"
+	// ROUTE, COUNTRY and CARRIER columns only when the rows are grouped
+	// by them.
+	optional := func(has func(store.RateRow) string) func(string) string {
+		present := slices.ContainsFunc(rows, func(r store.RateRow) bool { return has(r) != "" })
+		return func(cell string) string {
+			if present {
+				return cell + "\t"
+			}
+			return ""
 		}
-		return ""
 	}
-	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\t"+route("ROUTE")+"BUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tUNSUBSCRIBED\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
+	route := optional(func(r store.RateRow) string { return r.Route })
+	country := optional(func(r store.RateRow) string { return r.Country })
+	carrier := optional(func(r store.RateRow) string { return r.Carrier })
+	fmt.Fprintln(w, "CHANNEL\tCAMPAIGN\tDOMAIN\t"+route("ROUTE")+country("COUNTRY")+carrier("CARRIER")+
+		"BUCKET\tSENT\tDELIVERED\tSOFT\tHARD\tPENDING\tUNSUBSCRIBED\tSOFT RATE (95% CI)\tHARD RATE (95% CI)\t ")
 	for _, r := range rows {
 		if why := r.Reason + r.ReasonGroup; why != "" {
 			// By reason, SENT is the group's total and the counts are this
@@ -191,8 +199,8 @@ func printRates(g *globals, rows []store.RateRow) {
 		if r.LowVolume {
 			flag = "*"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
-			route(r.Route), dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, r.Unsubscribed, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s%s%s%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", r.Channel, dash(r.Campaign), dash(where(r)),
+			route(r.Route), country(r.Country), carrier(r.Carrier), dash(bucket), r.Sent, r.Delivered, r.Soft, r.Hard, r.Pending, r.Unsubscribed, pct(r.SoftRate, r.SoftRateCI), pct(r.HardRate, r.HardRateCI), flag)
 	}
 	w.Flush()
 	if slices.ContainsFunc(rows, func(r store.RateRow) bool { return r.LowVolume }) {

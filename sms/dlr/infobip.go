@@ -52,7 +52,10 @@ type infobipReport struct {
 	MessageID string `json:"messageId"`
 	To        string `json:"to"`
 	DoneAt    string `json:"doneAt"`
-	Status    struct {
+	// MCCMNC is the recipient's network ("22801"; Infobip's report field
+	// mccMnc).
+	MCCMNC string `json:"mccMnc"`
+	Status struct {
 		GroupID   int    `json:"groupId"`
 		GroupName string `json:"groupName"`
 		ID        int    `json:"id"`
@@ -71,7 +74,7 @@ type infobipReport struct {
 // (PENDING_ENROUTE, UNDELIVERABLE_NOT_DELIVERED, REJECTED_DESTINATION…; the
 // group name when the name is missing), Err the error id (1–36 are GSM MAP
 // error numbers, 256–262 the SM delivery failure causes; none for 0
-// NO_ERROR), Dialect "infobip". Infobip's permanent flag is not a rule
+// NO_ERROR), Dialect "infobip", MCCMNC the result's mccMnc. Infobip's permanent flag is not a rule
 // input: rebond's hard (the number is bad) is not Infobip's permanent
 // (this message will fail again); it stays in Raw.
 func ParseInfobip(body []byte) ([]channels.Event, error) {
@@ -122,6 +125,7 @@ func infobipEvent(raw json.RawMessage) (channels.Event, error) {
 		return channels.Event{}, err
 	}
 	r.At, r.Raw = parseTimeAny(rep.DoneAt), string(raw)
+	r.SMS.MCCMNC = carrier(rep.MCCMNC)
 	switch rep.Status.GroupID {
 	case 3: // DELIVERED
 		r.Type = channels.Delivered

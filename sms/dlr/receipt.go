@@ -200,6 +200,19 @@ func providerReceipt(provider, id, to, status, code string) (sms.Receipt, error)
 	}, nil
 }
 
+// carrier is a gateway's MCC-MNC field as channels.SMSReceipt keeps it:
+// digits ("23410", "310-150" without its dash), or "" when the field is
+// absent or not an MCC-MNC (Vonage writes "unknown" for a network it
+// could not resolve): a network the gateway did not name is no fault of
+// the receipt, which is kept without it.
+func carrier(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "-", "")
+	if !channels.ValidMCCMNC(s) {
+		return ""
+	}
+	return s
+}
+
 // parseTimeAny reads the time formats providers use: RFC 3339, Infobip's
 // "2006-01-02T15:04:05.000-0700", and "2006-01-02 15:04:05" with or
 // without a zone, "-07:00" or " -0700" (UTC when none). Zero when none fits.

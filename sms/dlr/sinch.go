@@ -98,6 +98,10 @@ type sinchDLR struct {
 	Code      flexString `json:"code"`
 	Status    string     `json:"status"`
 	At        string     `json:"at"`
+	// Operator is the recipient's network as MCC-MNC, when Sinch enabled
+	// it on the account (Sinch SMS REST API, recipient delivery report:
+	// operator).
+	Operator string `json:"operator"`
 }
 
 // ParseSinch reads a Sinch recipient delivery report (type
@@ -118,6 +122,7 @@ func ParseSinch(body []byte) (channels.Event, error) {
 		return channels.Event{}, err
 	}
 	r.At = parseTimeAny(d.At)
+	r.SMS.MCCMNC = carrier(d.Operator)
 	e := r.Event()
 	if d.BatchID != "" {
 		e.ID = sms.EventID(ProviderSinch, d.BatchID+"/"+d.Recipient, d.Status)

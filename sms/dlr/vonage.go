@@ -270,6 +270,9 @@ type vonageDLR struct {
 	ErrCode   flexString `json:"err-code"`
 	Timestamp flexString `json:"message-timestamp"`
 	SCTS      flexString `json:"scts"`
+	// Network is the recipient's network as MCC-MNC ("23410"; Vonage SMS
+	// API, "Delivery receipt": network-code).
+	Network flexString `json:"network-code"`
 }
 
 // ParseVonageValues reads a Vonage delivery receipt sent as a GET query
@@ -287,8 +290,8 @@ func ParseVonageValues(v url.Values) (channels.Event, error) {
 }
 
 // ParseVonage reads a Vonage delivery receipt JSON body (fields msisdn,
-// messageId, status, err-code, message-timestamp, scts). Stat is status,
-// Err err-code, Dialect "vonage".
+// messageId, status, err-code, message-timestamp, scts, network-code).
+// Stat is status, Err err-code, Dialect "vonage", MCCMNC network-code.
 func ParseVonage(body []byte) (channels.Event, error) {
 	var d vonageDLR
 	if err := json.Unmarshal(body, &d); err != nil {
@@ -302,6 +305,7 @@ func ParseVonage(body []byte) (channels.Event, error) {
 	if r.At.IsZero() {
 		r.At = sms.ParseReceiptDate(string(d.SCTS))
 	}
+	r.SMS.MCCMNC = carrier(string(d.Network))
 	return r.Event(), nil
 }
 
