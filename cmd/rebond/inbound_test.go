@@ -129,6 +129,7 @@ func TestTwilioInboundStop(t *testing.T) {
 	if diff := cmp.Diff([]string{"opt_out STOP: STOP", "opt_in START: START"}, got); diff != "" {
 		t.Errorf("stored events of +15558675310 (-want +got):\n%s", diff)
 	}
+	in.waitApplied(2, 20*time.Second)
 	// STOP then START: the number is sendable again, and its history holds
 	// both changes, each with the MO's event as evidence.
 	if x := in.waitState("sms", "+15558675310", channels.StateActive); x.Excluded {
@@ -250,6 +251,7 @@ func TestSMPPInboundStop(t *testing.T) {
 			t.Errorf("stored events of +%s (-want +got):\n%s", number, diff)
 		}
 	}
+	in.waitApplied(6, 20*time.Second)
 	// "Arrêt" opted its number out; "Stop svp" then "START" left its
 	// number sendable; the question changed nothing.
 	if x := in.waitState("sms", "+33612345679", channels.StateOptedOut); !x.Excluded || x.Reason != "opted_out" {
