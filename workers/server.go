@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -14,11 +15,20 @@ type Server struct {
 	mux *asynq.ServeMux
 }
 
-// NewServer builds the Asynq server for the apply and retry handlers.
-func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, log *slog.Logger) *Server {
+// NewServer builds the Asynq server for the apply, retry and alert
+// delivery handlers (alerts nil: no alert deliveries).
+func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, alerts *AlertDeliveryHandler, log *slog.Logger) *Server {
 	srv := asynq.NewServer(redis, asynq.Config{
-		Concurrency:              cfg.Concurrency,
-		Queues:                   map[string]int{QueueEvents: 6, QueueRetries: 3},
+		Concurrency: cfg.Concurrency,
+		// Alert deliveries are few and wait on someone else's server:
+		// the lowest weight, never starved (Asynq picks by weight).
+		Queues: map[string]int{QueueEvents: 6, QueueRetries: 3, QueueAlerts: 1},
+		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
+			if alerts != nil && t.Type() == TypeAlertDeliver {
+				return alerts.RetryDelay(n)
+			}
+			return asynq.DefaultRetryDelayFunc(n, err, t)
+		},
 		DelayedTaskCheckInterval: cfg.TaskCheckInterval,
 		TaskCheckInterval:        cfg.IdlePoll,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
@@ -31,6 +41,9 @@ func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry 
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeApply, apply)
 	mux.Handle(TypeRetry, retry)
+	if alerts != nil {
+		mux.Handle(TypeAlertDeliver, alerts)
+	}
 	return &Server{srv: srv, mux: mux}
 }
 
