@@ -16,7 +16,7 @@ type Server struct {
 }
 
 // NewServer builds the Asynq server for the apply, retry and alert
-// delivery handlers (alerts nil: no alert deliveries).
+// delivery handlers; a nil handler's tasks are not taken (they wait).
 func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, alerts *AlertDeliveryHandler, log *slog.Logger) *Server {
 	srv := asynq.NewServer(redis, asynq.Config{
 		Concurrency: cfg.Concurrency,
@@ -25,7 +25,7 @@ func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry 
 		Queues: map[string]int{QueueEvents: 6, QueueRetries: 3, QueueAlerts: 1},
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			if alerts != nil && t.Type() == TypeAlertDeliver {
-				return alerts.RetryDelay(n)
+				return ceilSecond(time.Now(), alerts.RetryDelay(n))
 			}
 			return asynq.DefaultRetryDelayFunc(n, err, t)
 		},
@@ -39,8 +39,12 @@ func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry 
 		}),
 	})
 	mux := asynq.NewServeMux()
-	mux.Handle(TypeApply, apply)
-	mux.Handle(TypeRetry, retry)
+	if apply != nil {
+		mux.Handle(TypeApply, apply)
+	}
+	if retry != nil {
+		mux.Handle(TypeRetry, retry)
+	}
 	if alerts != nil {
 		mux.Handle(TypeAlertDeliver, alerts)
 	}
@@ -75,3 +79,14 @@ func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
 func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
 func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
 func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+
+// ceilSecond lengthens d so that now+d falls on a whole second: Asynq
+// keeps retry times in whole Unix seconds and runs a task once its second
+// has begun, so an unrounded delay could be cut by up to a second.
+func ceilSecond(now time.Time, d time.Duration) time.Duration {
+	at := now.Add(d)
+	if r := at.Truncate(time.Second); !r.Equal(at) {
+		return r.Add(time.Second).Sub(now)
+	}
+	return d
+}

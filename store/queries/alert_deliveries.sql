@@ -49,10 +49,12 @@ WHERE d.id = $1;
 
 -- name: record-alert-attempt
 -- Records one attempt of pending delivery $1 at $2: $3 the status after it
--- (sent, pending to retry, failed for good), $4 its error ('' when sent).
+-- (sent, pending to retry, failed for good), $4 its error ('' when sent:
+-- the last error stays, so the log shows why earlier attempts failed).
 UPDATE alert_deliveries
-SET attempts = attempts + 1, last_attempt_at = $2, status = $3, last_error = $4,
-    sent_at = CASE WHEN $3 = 'sent' THEN $2 END
+SET attempts = attempts + 1, last_attempt_at = $2::timestamptz, status = $3::text,
+    last_error = CASE WHEN $4::text = '' THEN last_error ELSE $4::text END,
+    sent_at = CASE WHEN $3::text = 'sent' THEN $2::timestamptz END
 WHERE id = $1 AND status = 'pending';
 
 -- name: recent-alert-deliveries
