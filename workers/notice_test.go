@@ -129,3 +129,29 @@ func TestNoticeMessage(t *testing.T) {
 
 // opensslHMAC is what the openssl line in TestSign's comment prints.
 const opensslHMAC = "9eb18f493f8ec135d9eb2dad817c369bb4e9cbfa818657897a7437c1cd8c3a23"
+
+// TestNoticeTextFromHostileCampaign: a campaign name is the sender's
+// text; it cannot add a mail header nor ping a Slack channel.
+func TestNoticeTextFromHostileCampaign(t *testing.T) {
+	t.Parallel()
+	c := channels.AlertChange{ID: 1, AlertKey: channels.AlertKey{Channel: channels.SMS, Campaign: "x\r\nBcc: all@example.org\r<!channel>", Metric: "hard_rate"},
+		From: "ok", To: "critical", At: alertNow}
+	text := noticeText(NoticeOpen, c)
+	if strings.ContainsAny(text, "\r\n") {
+		t.Errorf("text has a line break: %q", text)
+	}
+	if got := slackEscape(text); strings.Contains(got, "<!channel>") || !strings.Contains(got, "&lt;!channel&gt;") {
+		t.Errorf("slack text %q", got)
+	}
+	msg, err := noticeMessage(SMTPRelay{From: "a@b.example", To: []string{"c@d.example"}}, store.AlertDelivery{ID: 1, Change: c}, text, alertNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(msg), "\r\n\r\n")
+	if strings.Contains(head, "\r\nBcc:") {
+		t.Errorf("campaign added a header:\n%s", head)
+	}
+	if strings.Contains(strings.ReplaceAll(string(msg), "\r\n", ""), "\r") {
+		t.Errorf("bare CR in message:\n%q", msg)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -56,8 +57,11 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// noticeText is the one-line human summary of a notice.
+// noticeText is the one-line human summary of a notice. Campaign and
+// provider come from senders' events: control characters (a line break
+// that would start a mail header, or a bare CR) become spaces.
 func noticeText(notice string, c channels.AlertChange) string {
+	c.Campaign, c.Provider = oneLine(c.Campaign), oneLine(c.Provider)
 	where := string(c.Channel) + " campaign " + strconv.Quote(c.Campaign)
 	if c.Provider != "" {
 		where += " at " + c.Provider
@@ -107,7 +111,7 @@ func (s *sender) send(ctx context.Context, dest Destination, d store.AlertDelive
 		return s.post(ctx, dest.URL, body, map[string]string{SignatureHeader: Sign(dest.Secret, s.now(), body),
 			"Rebond-Delivery": strconv.FormatInt(d.ID, 10)})
 	case DestSlack:
-		body, err := json.Marshal(map[string]string{"text": text})
+		body, err := json.Marshal(map[string]string{"text": slackEscape(text)})
 		if err != nil {
 			return err
 		}
@@ -210,6 +214,7 @@ func noticeMessage(r SMTPRelay, d store.AlertDelivery, text string, now time.Tim
 	h("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies
 	b.WriteString("\r\n")
 	c := d.Change
+	c.Tenant, c.Campaign, c.Provider = oneLine(c.Tenant), oneLine(c.Campaign), oneLine(c.Provider)
 	body := text + "\n\n" + fmt.Sprintf("Tenant: %s\nChannel: %s\nCampaign: %s\nProvider: %s\nMetric: %s\nState: %s -> %s at %s\n"+
 		"Sent: %d, counted: %d, rate %.4f (95%% interval %.4f-%.4f), threshold %.4f\nAlert change: %d, delivery: %d\n",
 		c.Tenant, c.Channel, c.Campaign, cmp.Or(c.Provider, "(all)"), c.Metric, c.From, c.To, c.At.Format(time.RFC3339),
@@ -220,11 +225,22 @@ func noticeMessage(r SMTPRelay, d store.AlertDelivery, text string, now time.Tim
 
 // mimeWord encodes a header value that is not plain ASCII (RFC 2047).
 func mimeWord(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
+	return mime.QEncoding.Encode("utf-8", oneLine(s))
+}
+
+// oneLine replaces control characters with spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, s)
-	return mime.QEncoding.Encode("utf-8", s)
+}
+
+// slackEscape escapes the three characters Slack reads as markup ("Formatting
+// text for app surfaces": &, <, >), so a campaign named "<!channel>"
+// notifies no one.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
