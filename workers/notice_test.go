@@ -1,6 +1,11 @@
 package workers
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +158,44 @@ func TestNoticeTextFromHostileCampaign(t *testing.T) {
 	}
 	if strings.Contains(strings.ReplaceAll(string(msg), "\r\n", ""), "\r") {
 		t.Errorf("bare CR in message:\n%q", msg)
+	}
+}
+
+// TestSenderSlackAndRedirects: a Slack notice is {"text": ...} without a
+// signature; a destination that redirects is a failure, never followed;
+// an error names the host, never the URL's path (a Slack credential).
+func TestSenderSlackAndRedirects(t *testing.T) {
+	t.Parallel()
+	var body []byte
+	var sig string
+	followed := false
+	mux := http.NewServeMux()
+	mux.HandleFunc("/services/T0/B0/slack-secret", func(w http.ResponseWriter, r *http.Request) {
+		body, _ = io.ReadAll(r.Body)
+		sig = r.Header.Get(SignatureHeader)
+	})
+	mux.HandleFunc("/moved/secret-path", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+	})
+	mux.HandleFunc("/elsewhere", func(http.ResponseWriter, *http.Request) { followed = true })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	s := newSender(5 * time.Second)
+	d := store.AlertDelivery{ID: 9, Notice: NoticeResolve, Change: channels.AlertChange{AlertKey: channels.AlertKey{Channel: channels.SMS,
+		Campaign: "otp", Metric: "hard_rate"}, From: "critical", To: "ok", At: alertNow}}
+	if err := s.send(context.Background(), Destination{Name: "chat", Kind: DestSlack, URL: srv.URL + "/services/T0/B0/slack-secret"}, d); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(body, &got); err != nil || len(got) != 1 || !strings.HasPrefix(got["text"], "[rebond] RESOLVED: sms campaign") || sig != "" {
+		t.Errorf("slack body %s (%v), signature %q", body, err, sig)
+	}
+	err := s.send(context.Background(), Destination{Name: "hook", Kind: DestWebhook, URL: srv.URL + "/moved/secret-path", Secret: "0123456789abcdef"}, d)
+	if err == nil || followed || !strings.Contains(err.Error(), "status 307") || strings.Contains(err.Error(), "secret-path") {
+		t.Errorf("redirect: %v (followed %v)", err, followed)
+	}
+	err = s.send(context.Background(), Destination{Name: "hook", Kind: DestSlack, URL: "http://127.0.0.1:1/services/secret-path"}, d)
+	if err == nil || strings.Contains(err.Error(), "secret-path") {
+		t.Errorf("unreachable: %v", err)
 	}
 }

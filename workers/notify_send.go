@@ -186,7 +186,10 @@ func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, t
 	if err := c.SendMail(from.Address, to, bytes.NewReader(msg)); err != nil {
 		return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
 	}
-	return c.Quit()
+	// The relay took the message when it answered the data: a failed
+	// QUIT must not make a retry send it twice.
+	_ = c.Quit()
+	return nil
 }
 
 // noticeMessage builds the mail: the RFC 5322 headers (Date, Message-ID,
