@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
 )
 
 // AlertReader reads the rate alerts the scheduler keeps. The server's
@@ -34,11 +35,9 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 	case "", "active":
 		list, err = ar.ActiveAlerts(r.Context())
 	case "all":
-		limit := maxAlertChanges
-		if l := v.Get("limit"); l != "" {
-			if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > maxAlertChanges {
-				return errorf(http.StatusBadRequest, "limit: %q is not a count in 1..%d", l, maxAlertChanges)
-			}
+		var limit int
+		if limit, err = listLimit(v.Get("limit"), maxAlertChanges); err != nil {
+			return err
 		}
 		list, err = ar.RecentAlerts(r.Context(), limit)
 	default:
@@ -52,4 +51,47 @@ func (s *Server) getAlerts(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": list})
 	return nil
+}
+
+// AlertDeliveryReader reads the log of alert notices sent to the
+// configured destinations. The server's Reader serves GET
+// /v1/alerts/deliveries when it implements it too (the store does).
+type AlertDeliveryReader interface {
+	RecentAlertDeliveries(ctx context.Context, limit int) ([]store.AlertDelivery, error)
+}
+
+// getAlertDeliveries answers GET /v1/alerts/deliveries: the last ?limit=
+// deliveries of the caller's tenant (default 100, at most 1000), newest
+// first, each with its status, attempts and last error.
+func (s *Server) getAlertDeliveries(w http.ResponseWriter, r *http.Request) error {
+	dr, ok := s.reader.(AlertDeliveryReader)
+	if !ok {
+		return errorf(http.StatusNotImplemented, "alert deliveries are not configured")
+	}
+	limit, err := listLimit(r.URL.Query().Get("limit"), 100)
+	if err != nil {
+		return err
+	}
+	list, err := dr.RecentAlertDeliveries(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []store.AlertDelivery{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": list})
+	return nil
+}
+
+// listLimit reads ?limit= of the alert listings: a count in
+// 1..maxAlertChanges, def when absent.
+func listLimit(l string, def int) (int, error) {
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > maxAlertChanges {
+		return 0, errorf(http.StatusBadRequest, "limit: %q is not a count in 1..%d", l, maxAlertChanges)
+	}
+	return n, nil
 }

@@ -158,3 +158,55 @@ func TestGetAlerts(t *testing.T) {
 		t.Errorf("reader without alerts: %d, want 501", code)
 	}
 }
+
+// deliveriesReader is a Reader that lists alert deliveries too.
+type deliveriesReader struct {
+	fakeReader
+	list   []store.AlertDelivery
+	limits []int
+}
+
+func (d *deliveriesReader) RecentAlertDeliveries(_ context.Context, limit int) ([]store.AlertDelivery, error) {
+	d.limits = append(d.limits, limit)
+	return d.list, nil
+}
+
+// TestGetAlertDeliveries: the log with a bounded limit (default 100), 400
+// on a bad one, an empty list as [], 501 when the reader has none.
+func TestGetAlertDeliveries(t *testing.T) {
+	t.Parallel()
+	sent := time.Date(2026, 11, 29, 12, 0, 3, 0, time.UTC)
+	d := store.AlertDelivery{ID: 5, Tenant: channels.DefaultTenant, Destination: "ops", Kind: "webhook", Notice: "open", Status: "sent",
+		Attempts: 2, LastError: "status 502", CreatedAt: sent.Add(-time.Minute), SentAt: &sent,
+		Change: channels.AlertChange{ID: 3, AlertKey: channels.AlertKey{Channel: channels.SMS, Campaign: "spring", Metric: "hard_rate"}, From: "ok", To: "critical"}}
+	r := &deliveriesReader{list: []store.AlertDelivery{d}}
+	srv, err := New(Config{AdminToken: token}, &fakePublisher{}, r, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{srv: srv}
+	code, body := f.authed("GET", "/v1/alerts/deliveries?limit=7", "")
+	var got struct{ Deliveries []store.AlertDelivery }
+	if err := json.Unmarshal([]byte(body), &got); code != http.StatusOK || err != nil {
+		t.Fatalf("%d %s", code, body)
+	}
+	if diff := cmp.Diff([]store.AlertDelivery{d}, got.Deliveries); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	r.list = nil
+	if code, body := f.authed("GET", "/v1/alerts/deliveries", ""); code != http.StatusOK || body != "{\"deliveries\":[]}\n" {
+		t.Errorf("none: %d %q", code, body)
+	}
+	if !cmp.Equal(r.limits, []int{7, 100}) {
+		t.Errorf("limits = %v", r.limits)
+	}
+	for _, qs := range []string{"limit=0", "limit=1001", "limit=x"} {
+		if code, body := f.authed("GET", "/v1/alerts/deliveries?"+qs, ""); code != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s: %d %s", qs, code, body)
+		}
+	}
+	plain := newFixture(t, Config{}, nil)
+	if code, _ := plain.authed("GET", "/v1/alerts/deliveries", ""); code != http.StatusNotImplemented {
+		t.Errorf("reader without deliveries: %d, want 501", code)
+	}
+}

@@ -32,6 +32,7 @@ var routeRoles = map[string]channels.Role{
 	"GET /v1/incidents":                      channels.RoleRead,
 	"GET /v1/alerts":                         channels.RoleRead,
 	"GET /v1/consents":                       channels.RoleRead,
+	"GET /v1/alerts/deliveries":              channels.RoleRead,
 
 	"POST /v1/lists/{list}":                            channels.RoleOperate,
 	"DELETE /v1/lists/{list}/{channel}/{kind}/{value}": channels.RoleOperate,

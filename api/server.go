@@ -234,6 +234,7 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.route(mux, "GET /v1/recipients/{channel}/{address}", s.getRecipient, true)
 	s.route(mux, "GET /v1/incidents", s.getIncidents, true)
 	s.route(mux, "GET /v1/alerts", s.getAlerts, true)
+	s.route(mux, "GET /v1/alerts/deliveries", s.getAlertDeliveries, true)
 	s.route(mux, "POST /v1/lists/{list}", s.postList, true)
 	s.route(mux, "GET /v1/lists/{list}", s.getList, true)
 	s.route(mux, "DELETE /v1/lists/{list}/{channel}/{kind}/{value}", s.deleteList, true)

@@ -4,6 +4,13 @@ package store
 
 // The statements of queries/*.sql, by name (queryName).
 var (
+	qAlertNoticeCandidates       = queryName{"alert-notice-candidates"}       // alert_deliveries.sql
+	qMarkAlertNotified           = queryName{"mark-alert-notified"}           // alert_deliveries.sql
+	qInsertAlertDelivery         = queryName{"insert-alert-delivery"}         // alert_deliveries.sql
+	qPendingAlertDeliveries      = queryName{"pending-alert-deliveries"}      // alert_deliveries.sql
+	qAlertDelivery               = queryName{"alert-delivery"}                // alert_deliveries.sql
+	qRecordAlertAttempt          = queryName{"record-alert-attempt"}          // alert_deliveries.sql
+	qRecentAlertDeliveries       = queryName{"recent-alert-deliveries"}       // alert_deliveries.sql
 	qAlertsLock                  = queryName{"alerts-lock"}                   // alerts.sql
 	qInsertAlertChange           = queryName{"insert-alert-change"}           // alerts.sql
 	qActiveAlerts                = queryName{"active-alerts"}                 // alerts.sql

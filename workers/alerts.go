@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -44,6 +45,12 @@ type AlertConfig struct {
 	// Channels maps a channel to its thresholds per metric (soft_rate,
 	// hard_rate, complaint_rate). Nil: DefaultThresholds.
 	Channels map[channels.Channel]map[string]Threshold `koanf:"channels"`
+	// Destinations receive the notices of their tenant's alerts (none:
+	// alerts reach the API, the dashboard and NATS only).
+	Destinations []Destination `koanf:"destinations"`
+	// Notify sets when resolutions are announced and how deliveries
+	// are retried.
+	Notify NotifyConfig `koanf:"notify"`
 }
 
 // DefaultThresholds follow the mailbox providers' published guidance.
@@ -74,6 +81,7 @@ func (c AlertConfig) WithDefaults() AlertConfig {
 	if c.Channels == nil {
 		c.Channels = DefaultThresholds()
 	}
+	c.Notify = c.Notify.withDefaults()
 	return c
 }
 
@@ -84,6 +92,12 @@ func (c AlertConfig) Validate() error {
 	}
 	if c.MinSent < 1 {
 		return fmt.Errorf("alerts.min_sent: %d; want at least 1", c.MinSent)
+	}
+	if err := c.Notify.validate(); err != nil {
+		return err
+	}
+	if err := validateDestinations(c.Destinations); err != nil {
+		return err
 	}
 	for ch, metrics := range c.Channels {
 		if !ch.Valid() {
@@ -217,8 +231,11 @@ type Alerter struct {
 	providers *providers.Table
 	store     AlertStore
 	notify    Notifier
-	log       *slog.Logger
-	now       func() time.Time
+	// notices and deliveries announce changes to destinations (SetNotices).
+	notices    NoticeStore
+	deliveries DeliveryQueue
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // NewAlerter builds the alert job; cfg must have its defaults filled. A
@@ -244,8 +261,9 @@ func (a *Alerter) Run(ctx context.Context) error {
 }
 
 // Check runs one pass: evaluate the window's rates, record the state
-// changes, then publish every change not yet published (this pass's and
-// any an earlier pass failed to publish).
+// changes, publish every change not yet published (this pass's and any an
+// earlier pass failed to publish), then announce what is due to the
+// destinations (SetNotices). A failed publish does not hold notices back.
 func (a *Alerter) Check(ctx context.Context) error {
 	now := a.now().UTC()
 	from := now.Add(-a.cfg.Window).Truncate(time.Hour)
@@ -258,7 +276,8 @@ func (a *Alerter) Check(ctx context.Context) error {
 			return fmt.Errorf("tenant %s: %w", t, err)
 		}
 	}
-	return a.publish(ctx)
+	pubErr := a.publish(ctx)
+	return errors.Join(pubErr, a.announce(ctx, now))
 }
 
 // check evaluates and records the alerts of the tenant of ctx.

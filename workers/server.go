@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 )
@@ -14,11 +15,20 @@ type Server struct {
 	mux *asynq.ServeMux
 }
 
-// NewServer builds the Asynq server for the apply and retry handlers.
-func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, log *slog.Logger) *Server {
+// NewServer builds the Asynq server for the apply, retry and alert
+// delivery handlers; a nil handler's tasks are not taken (they wait).
+func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry *RetryHandler, alerts *AlertDeliveryHandler, log *slog.Logger) *Server {
 	srv := asynq.NewServer(redis, asynq.Config{
-		Concurrency:              cfg.Concurrency,
-		Queues:                   map[string]int{QueueEvents: 6, QueueRetries: 3},
+		Concurrency: cfg.Concurrency,
+		// Alert deliveries are few and wait on someone else's server:
+		// the lowest weight, never starved (Asynq picks by weight).
+		Queues: map[string]int{QueueEvents: 6, QueueRetries: 3, QueueAlerts: 1},
+		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
+			if alerts != nil && t.Type() == TypeAlertDeliver {
+				return ceilSecond(time.Now(), alerts.RetryDelay(n))
+			}
+			return asynq.DefaultRetryDelayFunc(n, err, t)
+		},
 		DelayedTaskCheckInterval: cfg.TaskCheckInterval,
 		TaskCheckInterval:        cfg.IdlePoll,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
@@ -29,8 +39,15 @@ func NewServer(cfg Config, redis asynq.RedisConnOpt, apply *ApplyHandler, retry 
 		}),
 	})
 	mux := asynq.NewServeMux()
-	mux.Handle(TypeApply, apply)
-	mux.Handle(TypeRetry, retry)
+	if apply != nil {
+		mux.Handle(TypeApply, apply)
+	}
+	if retry != nil {
+		mux.Handle(TypeRetry, retry)
+	}
+	if alerts != nil {
+		mux.Handle(TypeAlertDeliver, alerts)
+	}
 	return &Server{srv: srv, mux: mux}
 }
 
@@ -62,3 +79,14 @@ func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...)) }
 func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...)) }
 func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...)) }
 func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...)) }
+
+// ceilSecond lengthens d so that now+d falls on a whole second: Asynq
+// keeps retry times in whole Unix seconds and runs a task once its second
+// has begun, so an unrounded delay could be cut by up to a second.
+func ceilSecond(now time.Time, d time.Duration) time.Duration {
+	at := now.Add(d)
+	if r := at.Truncate(time.Second); !r.Equal(at) {
+		return r.Add(time.Second).Sub(now)
+	}
+	return d
+}

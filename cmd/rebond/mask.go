@@ -17,7 +17,7 @@ const masked = "********"
 // replaced, and one whose name ends in URL or URLs (a connection string,
 // or a comma-separated list of them such as nats.url) keeps everything
 // but the passwords. Webhook settings are a map, masked by key the same
-// way.
+// way, and alert destinations' URLs keep only scheme and host.
 func maskSecrets(cfg *Config) {
 	maskValue(reflect.ValueOf(cfg).Elem(), "")
 	for name, hook := range cfg.Webhooks {
@@ -29,6 +29,15 @@ func maskSecrets(cfg *Config) {
 			m[k] = v
 		}
 		cfg.Webhooks[name] = m
+	}
+	// An alert destination's URL may be its credential (a Slack incoming
+	// webhook's path is): keep scheme and host only.
+	for i, d := range cfg.Alerts.Destinations {
+		if u, err := url.Parse(d.URL); err == nil && u.Host != "" && (u.Path != "" && u.Path != "/" || u.RawQuery != "") {
+			cfg.Alerts.Destinations[i].URL = u.Scheme + "://" + u.Host + "/" + masked
+		} else if err != nil || u.Host == "" {
+			cfg.Alerts.Destinations[i].URL = maskURLs(d.URL)
+		}
 	}
 }
 

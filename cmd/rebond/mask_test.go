@@ -25,6 +25,11 @@ smpp:
     - {name: acme, addr: 127.0.0.1:2775, system_id: rebond, password: smpp7, dialect: map}
 webhooks:
   mg: {provider: mailgun, signing_key: mailgun-secret-8-0123456789}
+alerts:
+  destinations:
+    - {name: ops, kind: webhook, url: "https://hooks.example/rebond?token=hook-secret-9", secret: alert-secret-0123456789}
+    - {name: chat, kind: slack, url: "https://hooks.slack.example/services/T0/B0/slack-secret-10"}
+    - {name: mail, kind: email, smtp: {addr: "relay.example:587", username: alerts, password: smtp-secret-11, from: "rebond@example.org", to: [ops@example.org]}}
 `
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -35,12 +40,13 @@ webhooks:
 	if err := cmd.Execute(); err != nil {
 		t.Fatalf("rebond config: %v (%s)", err, errb.String())
 	}
-	for _, secret := range []string{"admin-secret", "pg-secret", "redis-secret", "nats-secret", "verp-secret", "tenant-secret", "smpp7", "mailgun-secret"} {
+	for _, secret := range []string{"admin-secret", "pg-secret", "redis-secret", "nats-secret", "verp-secret", "tenant-secret", "smpp7", "mailgun-secret",
+		"hook-secret", "alert-secret", "slack-secret", "smtp-secret"} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("rebond config prints %s", secret)
 		}
 	}
-	for _, kept := range []string{"pguser", "db2:5432", "cache:6379", "nuser", "n2:4222", "n3:4222"} {
+	for _, kept := range []string{"pguser", "db2:5432", "cache:6379", "nuser", "n2:4222", "n3:4222", "hooks.slack.example", "relay.example:587", "ops@example.org"} {
 		if !strings.Contains(out.String(), kept) {
 			t.Errorf("rebond config hides %s, which is no secret", kept)
 		}

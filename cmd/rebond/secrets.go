@@ -21,12 +21,13 @@ const minSecretBytes = 16
 const placeholderPrefix = "replace-with-"
 
 // shortSecrets names every configured secret shorter than minSecretBytes:
-// the admin token, the VERP key, the consent key, the embedded NATS password, and every webhook key that authenticates
+// the admin token, the VERP key, the consent key, the embedded NATS
+// password, the alert webhooks' signing secrets, and every webhook key that authenticates
 // a caller (secret, token, password, app_key, header_value, signing_key).
 // Not checked, by decision: SMPP passwords (SMPP 3.4 section 5.2.1 caps
 // them at 8 octets, so the SMSC sets them), SendGrid's public_key (public),
-// user names, and the passwords inside database, Redis and NATS URLs
-// (those services enforce their own).
+// user names, the passwords inside database, Redis and NATS URLs and of
+// alert SMTP relays (those services enforce their own).
 func (c Config) shortSecrets() error {
 	var errs []error
 	check := func(key, v string) {
@@ -42,6 +43,9 @@ func (c Config) shortSecrets() error {
 	check("email.verp_secret", c.Email.VERPSecret)
 	check("consent.secret", c.Consent.Secret)
 	check("nats.embedded_password", c.NATS.EmbeddedPassword)
+	for i, d := range c.Alerts.Destinations {
+		check(fmt.Sprintf("alerts.destinations[%d] (%s).secret", i, d.Name), d.Secret)
+	}
 	names := make([]string, 0, len(c.Webhooks))
 	for name := range c.Webhooks {
 		names = append(names, name)

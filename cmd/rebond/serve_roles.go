@@ -158,7 +158,8 @@ func (sv *services) workerParts(ctx context.Context, _ serveOptions) ([]part, er
 	}
 	apply := workers.NewApplyHandler(sv.st, rs, sv.cfg.Policy, sv.enq, sv.metrics, sv.log)
 	retry := workers.NewRetryHandler(sv.st, sv.bus, sv.cfg.Policy, sv.enq, sv.metrics, sv.log)
-	return []part{reload, {"worker", workers.NewServer(sv.cfg.Workers, sv.redisOpt, apply, retry, sv.log).Run}}, nil
+	alerts := workers.NewAlertDeliveryHandler(sv.cfg.Alerts, sv.st, sv.log)
+	return []part{reload, {"worker", workers.NewServer(sv.cfg.Workers, sv.redisOpt, apply, retry, alerts, sv.log).Run}}, nil
 }
 
 // schedulerParts runs the periodic jobs, the alerts and the stream usage
@@ -168,9 +169,11 @@ func (sv *services) schedulerParts(context.Context, serveOptions) ([]part, error
 	inspector := asynq.NewInspector(sv.redisOpt)
 	sv.onClose(func() { inspector.Close() })
 	sched.SetQueueDepth(workers.ApplyQueueDepth(inspector))
+	alerter := workers.NewAlerter(sv.cfg.Alerts, sv.providers, sv.st, sv.bus, sv.log)
+	alerter.SetNotices(sv.st, workers.NewAlertQueue(sv.enq, sv.cfg.Alerts.Notify))
 	return []part{
 		{"scheduler", sched.Run},
-		{"alerts", workers.NewAlerter(sv.cfg.Alerts, sv.providers, sv.st, sv.bus, sv.log).Run},
+		{"alerts", alerter.Run},
 		{"streams", newStreamWatcher(sv.bus, sv.cfg.NATS.UsageAlert, sv.reg, sv.log).Run},
 	}, nil
 }

@@ -13,7 +13,8 @@ SELECT (SELECT count(*) FROM api_tokens WHERE tenant = $1) AS tokens,
 -- partition, by the tenant-first events_recipient index) and their inbox
 -- rows (the inbox has no tenant column: joined by key), messages,
 -- recipients and their audit, the three rate tables, incidents, alert
--- changes and shadow verdicts. Not the operator's rows that tenant-use
+-- changes (their notice deliveries by ON DELETE CASCADE) and shadow
+-- verdicts. Not the operator's rows that tenant-use
 -- counts (PurgeTenant refuses a tenant that has them). Data-modifying
 -- CTEs all run, on one snapshot, in one statement.
 WITH inbox AS (

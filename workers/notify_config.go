@@ -1,0 +1,178 @@
+package workers
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"time"
+
+	"github.com/rebond/rebond/channels"
+)
+
+// Kinds of alert destination.
+const (
+	DestWebhook = "webhook"
+	DestSlack   = "slack"
+	DestEmail   = "email"
+)
+
+// Destination is one place a tenant's alert notices go (alerts.destinations).
+type Destination struct {
+	// Name identifies the destination in the delivery log and in the
+	// delivery key: renaming it re-addresses future notices only.
+	Name string `koanf:"name" json:"name"`
+	// Kind is webhook (signed JSON POST), slack (a Slack-compatible
+	// incoming webhook) or email (through an SMTP relay).
+	Kind string `koanf:"kind" json:"kind"`
+	// Tenant whose alerts go here (default channels.DefaultTenant).
+	Tenant string `koanf:"tenant" json:"tenant"`
+	// URL receives the POST (webhook and slack). A Slack URL is itself
+	// the credential: `rebond config` masks its path.
+	URL string `koanf:"url" json:"url"`
+	// Secret signs webhook bodies (HMAC-SHA256); at least 16 bytes.
+	Secret string `koanf:"secret" json:"secret"`
+	// SMTP is the relay of an email destination.
+	SMTP SMTPRelay `koanf:"smtp" json:"smtp"`
+}
+
+// SMTPRelay is how an email destination reaches its recipients.
+type SMTPRelay struct {
+	// Addr is the relay's host:port (587 for submission).
+	Addr string `koanf:"addr" json:"addr"`
+	// TLS is starttls (the default: refuse a relay without it) or none
+	// (plain text: only for a relay on the same host).
+	TLS string `koanf:"tls" json:"tls"`
+	// Username and Password authenticate with AUTH PLAIN when set.
+	Username string `koanf:"username" json:"username"`
+	Password string `koanf:"password" json:"password"`
+	// From is the envelope and header sender; To the recipients.
+	From string   `koanf:"from" json:"from"`
+	To   []string `koanf:"to" json:"to"`
+}
+
+// NotifyConfig sets how notices are delivered (alerts.notify).
+type NotifyConfig struct {
+	// ResolveAfter is how long an alert must stay ok before its
+	// resolution is announced (default 1h): an alert that flaps around
+	// its threshold sends nothing while it flaps.
+	ResolveAfter time.Duration `koanf:"resolve_after"`
+	// Timeout bounds one attempt (default 10s).
+	Timeout time.Duration `koanf:"timeout"`
+	// RetryBase and RetryMax shape the backoff between attempts: base
+	// times 2^(attempt-1), capped at max (defaults 30s and 1h).
+	RetryBase time.Duration `koanf:"retry_base"`
+	RetryMax  time.Duration `koanf:"retry_max"`
+	// MaxRetry is the number of retries after the first attempt
+	// (default 12: about 8 hours with the default backoff).
+	MaxRetry int `koanf:"max_retry"`
+}
+
+// withDefaults fills every zero field.
+func (c NotifyConfig) withDefaults() NotifyConfig {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.ResolveAfter, time.Hour)
+	def(&c.Timeout, 10*time.Second)
+	def(&c.RetryBase, 30*time.Second)
+	def(&c.RetryMax, time.Hour)
+	if c.MaxRetry == 0 {
+		c.MaxRetry = 12
+	}
+	return c
+}
+
+// RetryDelay is the wait after a failed attempt when n retries were made
+// before it (Asynq's count: 0 after the first attempt): RetryBase * 2^n,
+// capped at RetryMax.
+func (c NotifyConfig) RetryDelay(n int) time.Duration {
+	d := c.RetryBase
+	for i := 0; i < n && d < c.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, c.RetryMax)
+}
+
+func (c NotifyConfig) validate() error {
+	if c.ResolveAfter < 0 || c.Timeout <= 0 || c.RetryBase <= 0 || c.RetryMax < c.RetryBase || c.MaxRetry < 0 {
+		return fmt.Errorf("alerts.notify: resolve_after %s, timeout %s, retry_base %s, retry_max %s, max_retry %d: want durations > 0 with retry_max >= retry_base",
+			c.ResolveAfter, c.Timeout, c.RetryBase, c.RetryMax, c.MaxRetry)
+	}
+	return nil
+}
+
+// validate names the offending field of destination i.
+func (d Destination) validate(i int) error {
+	key := fmt.Sprintf("alerts.destinations[%d]", i)
+	if d.Name == "" {
+		return fmt.Errorf("%s.name: required", key)
+	}
+	key = fmt.Sprintf("alerts.destinations[%d] (%s)", i, d.Name)
+	switch d.Kind {
+	case DestWebhook, DestSlack:
+		u, err := url.Parse(d.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%s.url: %q is not an http(s) URL", key, redactURL(d.URL))
+		}
+		if d.Kind == DestWebhook && d.Secret == "" {
+			return fmt.Errorf("%s.secret: required to sign the webhook", key)
+		}
+	case DestEmail:
+		if _, _, err := net.SplitHostPort(d.SMTP.Addr); err != nil {
+			return fmt.Errorf("%s.smtp.addr: %q: want host:port", key, d.SMTP.Addr)
+		}
+		if d.SMTP.TLS != "" && d.SMTP.TLS != "starttls" && d.SMTP.TLS != "none" {
+			return fmt.Errorf("%s.smtp.tls: %q: want starttls or none", key, d.SMTP.TLS)
+		}
+		if _, err := mail.ParseAddress(d.SMTP.From); err != nil {
+			return fmt.Errorf("%s.smtp.from: %q: %w", key, d.SMTP.From, err)
+		}
+		if len(d.SMTP.To) == 0 {
+			return fmt.Errorf("%s.smtp.to: at least one recipient", key)
+		}
+		for _, to := range d.SMTP.To {
+			if _, err := mail.ParseAddress(to); err != nil {
+				return fmt.Errorf("%s.smtp.to: %q: %w", key, to, err)
+			}
+		}
+	default:
+		return fmt.Errorf("%s.kind: %q: want webhook, slack or email", key, d.Kind)
+	}
+	return nil
+}
+
+// tenant is the destination's tenant, the default one when unset.
+func (d Destination) tenant() string {
+	if d.Tenant == "" {
+		return channels.DefaultTenant
+	}
+	return d.Tenant
+}
+
+// redactURL keeps a URL's scheme and host: its path may be a credential
+// (Slack's is).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return "(unparseable)"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// validateDestinations checks every destination and that names are unique.
+func validateDestinations(ds []Destination) error {
+	seen := map[string]bool{}
+	for i, d := range ds {
+		if err := d.validate(i); err != nil {
+			return err
+		}
+		if seen[d.Name] {
+			return fmt.Errorf("alerts.destinations[%d].name: %q used twice", i, d.Name)
+		}
+		seen[d.Name] = true
+	}
+	return nil
+}
