@@ -108,6 +108,8 @@ type Config struct {
 		Regions       map[string]string `koanf:"regions"`
 	} `koanf:"sms"`
 	SMPP smpp.Config `koanf:"smpp"`
+	// Mailboxes are the IMAP bounce mailboxes the mailbox role polls.
+	Mailboxes []MailboxConfig `koanf:"mailboxes"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
@@ -244,6 +246,9 @@ func (c Config) Validate() error {
 		if len(secret) < minTenantSecret {
 			errs = append(errs, fmt.Errorf("email.tenant_secrets.%s: at least %d bytes", t, minTenantSecret))
 		}
+	}
+	if err := c.validateMailboxes(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.numberRegions().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("sms.%w", err))
