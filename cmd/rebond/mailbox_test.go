@@ -205,4 +205,3 @@ func inboxCount(t *testing.T, c *client.Client) uint32 {
 	}
 	return mb.Messages
 }
-
