@@ -146,3 +146,36 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestPollerTLS signs in over IMAPS and over STARTTLS, checking the
+// server's certificate, and refuses a certificate it does not trust.
+func TestPollerTLS(t *testing.T) {
+	t.Parallel()
+	d := testsvc.StartDovecot(t)
+	d.Append(t, "INBOX", corpus(t, 6))
+	for _, tc := range []struct {
+		mode, addr string
+		want       int // mails spooled; 0: the session must fail
+	}{{mailbox.TLSImplicit, d.AddrTLS, 3}, {mailbox.TLSStartTLS, d.Addr, 3}, {mailbox.TLSImplicit + " untrusted", d.AddrTLS, 0}} {
+		cfg := config(d)
+		cfg.Name, cfg.TLS, cfg.Addr, cfg.Batch, cfg.TLSConfig = "tls", strings.Fields(tc.mode)[0], tc.addr, 3, d.TLS
+		if tc.want == 0 {
+			cfg.TLSConfig = nil // the system roots: the test certificate is unknown
+		}
+		spool := &memSpool{}
+		p, err := mailbox.New(cfg, spool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { _ = p.Run(ctx) }()
+		if tc.want == 0 {
+			waitFor(t, func() bool { s := p.Status(); return strings.Contains(s.LastError, "certificate") })
+		} else {
+			// Stop after the first batch: the next mode takes the rest.
+			waitFor(t, func() bool { return p.Status().Processed >= int64(tc.want) })
+		}
+		cancel()
+		t.Logf("%s: %+v", tc.mode, p.Status())
+	}
+}

@@ -2,8 +2,16 @@ package testsvc
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -27,13 +35,17 @@ const (
 
 // Dovecot is an IMAP server (Debian's dovecot-imapd) that belongs to one
 // test: its own configuration, maildir and state in a temporary directory,
-// plain IMAP (no TLS: loopback only) on a free port, one user
+// IMAP with STARTTLS (plain login allowed: loopback only) and IMAPS on free
+// ports with a certificate made for the test, one user
 // (DovecotUser / DovecotPassword). The machine's own Dovecot, if any, is
 // never touched. It is a child of the test process with a parent-death
 // signal, and the test's cleanup stops it.
 type Dovecot struct {
-	// Addr is the IMAP listener, host:port on 127.0.0.1.
-	Addr string
+	// Addr is the IMAP listener (STARTTLS offered), host:port on
+	// 127.0.0.1; AddrTLS the IMAPS one.
+	Addr, AddrTLS string
+	// TLS trusts the server's certificate (for 127.0.0.1).
+	TLS *tls.Config
 	// Dir holds the configuration, the log and the mail.
 	Dir string
 }
@@ -51,7 +63,11 @@ func StartDovecot(tb testing.TB) *Dovecot {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
-	d := &Dovecot{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb))), Dir: dir}
+	d := &Dovecot{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb))),
+		AddrTLS: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb))), Dir: dir}
+	if d.TLS, err = writeCert(dir); err != nil {
+		tb.Fatalf("dovecot: %v", err)
+	}
 	if err := d.configure(); err != nil {
 		tb.Fatalf("dovecot: %v", err)
 	}
@@ -106,12 +122,15 @@ func (d *Dovecot) configure() error {
 		return err
 	}
 	host, port, _ := net.SplitHostPort(d.Addr)
+	_, portTLS, _ := net.SplitHostPort(d.AddrTLS)
 	conf := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
 protocols = imap
 listen = %[2]s
-ssl = no
+ssl = yes
+ssl_cert = <%[1]s/cert.pem
+ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = %[5]s
@@ -136,7 +155,9 @@ service imap-login {
     port = %[6]s
   }
   inet_listener imaps {
-    port = 0
+    address = %[2]s
+    port = %[7]s
+    ssl = yes
   }
 }
 service anvil {
@@ -148,7 +169,7 @@ service imap-login {
 protocol imap {
   mail_max_userip_connections = 100
 }
-`, d.Dir, host, uid, gid, internal, port)
+`, d.Dir, host, uid, gid, internal, port, portTLS)
 	return os.WriteFile(filepath.Join(d.Dir, "dovecot.conf"), []byte(conf), 0o644)
 }
 
@@ -171,8 +192,16 @@ func waitGreeting(addr string, within time.Duration) error {
 	return errors.New("no IMAP greeting on " + addr)
 }
 
-// Client signs in to the server as DovecotUser.
+// Client signs in to the server as DovecotUser; it logs out when the
+// test ends.
 func (d *Dovecot) Client(tb testing.TB) *client.Client {
+	tb.Helper()
+	c := d.signIn(tb)
+	tb.Cleanup(func() { _ = c.Logout() })
+	return c
+}
+
+func (d *Dovecot) signIn(tb testing.TB) *client.Client {
 	tb.Helper()
 	c, err := client.Dial(d.Addr)
 	if err != nil {
@@ -182,7 +211,6 @@ func (d *Dovecot) Client(tb testing.TB) *client.Client {
 	if err := c.Login(DovecotUser, DovecotPassword); err != nil {
 		tb.Fatalf("dovecot login: %v", err)
 	}
-	tb.Cleanup(func() { _ = c.Logout() })
 	return c
 }
 
@@ -203,10 +231,42 @@ func (d *Dovecot) Append(tb testing.TB, folder string, mails [][]byte) {
 // Count returns the number of mails in folder (0 when it does not exist).
 func (d *Dovecot) Count(tb testing.TB, folder string) uint32 {
 	tb.Helper()
-	c := d.Client(tb)
+	c := d.signIn(tb)
+	defer func() { _ = c.Logout() }()
 	st, err := c.Status(folder, []imap.StatusItem{imap.StatusMessages})
 	if err != nil {
 		return 0
 	}
 	return st.Messages
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 (cert.pem,
+// key.pem in dir) and returns a client configuration that trusts it.
+func writeCert(dir string) (*tls.Config, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rebond test dovecot"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}, nil
 }
