@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
@@ -78,7 +79,7 @@ func (p *Poller) fetch(c *client.Client, uidValidity, n uint32) ([]fetched, erro
 		if err != nil {
 			continue
 		}
-		out = append(out, fetched{uid: m.Uid, spooled: slices.Contains(m.Flags, SpooledFlag),
+		out = append(out, fetched{uid: m.Uid, spooled: hasFlag(m.Flags, SpooledFlag),
 			msg: inbound.Message{ID: p.ID(uidValidity, m.Uid), Tenant: p.cfg.Tenant, Source: "imap:" + p.cfg.Name,
 				ReceivedAt: m.InternalDate.UTC(), Data: data, Truncated: int64(m.Size) > int64(len(data))}})
 	}
@@ -123,7 +124,13 @@ func (p *Poller) move(c *client.Client, done, bad *imap.SeqSet) error {
 // (PERMANENTFLAGS with \*, RFC 3501 section 7.1).
 func keywords(c *client.Client) bool {
 	mb := c.Mailbox()
-	return mb != nil && (slices.Contains(mb.PermanentFlags, `\*`) || slices.Contains(mb.PermanentFlags, SpooledFlag))
+	return mb != nil && (hasFlag(mb.PermanentFlags, `\*`) || hasFlag(mb.PermanentFlags, SpooledFlag))
+}
+
+// hasFlag compares flags case-insensitively, as RFC 3501 section 2.3.2
+// has them (go-imap lower-cases keywords it reads).
+func hasFlag(flags []string, flag string) bool {
+	return slices.ContainsFunc(flags, func(f string) bool { return strings.EqualFold(f, flag) })
 }
 
 func count(s *imap.SeqSet) int {

@@ -45,6 +45,9 @@ type Poller struct {
 	metrics *Metrics
 	now     func() time.Time
 
+	// uidValidity is the folder's UIDVALIDITY last seen (0: none yet).
+	uidValidity uint32
+
 	mu     sync.Mutex
 	status Status
 }
@@ -172,6 +175,15 @@ func (p *Poller) round(ctx context.Context, c *client.Client) error {
 		if err != nil {
 			return fmt.Errorf("select %s: %w", p.cfg.Folder, err)
 		}
+		if p.uidValidity != 0 && mb.UidValidity != p.uidValidity {
+			// RFC 3501 section 2.3.1.1: the UIDs of before name nothing now.
+			// Mails still in the folder get new spool ids: those flagged
+			// SpooledFlag are moved without being spooled again; the others
+			// are spooled (again only after a crash between a spool and its
+			// flag: their events are de-duplicated on their ids).
+			p.log.WarnContext(ctx, "mailbox UIDVALIDITY changed", "folder", p.cfg.Folder, "was", p.uidValidity, "now", mb.UidValidity)
+		}
+		p.uidValidity = mb.UidValidity
 		if mb.Messages == 0 {
 			p.ok()
 			return nil

@@ -1,6 +1,7 @@
 package mailbox_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -177,5 +178,35 @@ func TestPollerTLS(t *testing.T) {
 		}
 		cancel()
 		t.Logf("%s: %+v", tc.mode, p.Status())
+	}
+}
+
+// TestPollerSkipsSpooled: a mail flagged $RebondSpooled (spooled before a
+// crash, a restart past the de-duplication window, or a UIDVALIDITY
+// change) is moved without being spooled again.
+func TestPollerSkipsSpooled(t *testing.T) {
+	t.Parallel()
+	d := testsvc.StartDovecot(t)
+	c := d.Client(t)
+	for i, m := range corpus(t, 5) {
+		var flags []string
+		if i < 3 {
+			flags = []string{mailbox.SpooledFlag}
+		}
+		if err := c.Append("INBOX", flags, time.Now(), bytes.NewReader(m)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spool := &memSpool{}
+	p, err := mailbox.New(config(d), spool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = p.Run(ctx) }()
+	waitFor(t, func() bool { return d.Count(t, "INBOX") == 0 })
+	if n, calls := spool.stored(); n != 2 || calls != 2 {
+		t.Fatalf("spooled %d (%d calls), want the 2 unflagged", n, calls)
 	}
 }
