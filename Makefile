@@ -32,9 +32,9 @@ test-kannel: ## the Kannel end-to-end test (real Kannel and an npm smpp SMSC); i
 	@[ -d cmd/rebond/testdata/kannel/node_modules/smpp ] || (cd cmd/rebond/testdata/kannel && npm ci --no-audit --no-fund)
 	$(GO) test -tags kannel -race -count=1 -timeout 5m -run TestKannelEndToEnd ./cmd/rebond
 
-test-mailbox: ## the IMAP bounce-mailbox kill test (a private Dovecot with 2,000 mails, serve SIGKILLed half-way); installs dovecot-imapd if missing
+test-mailbox: ## the IMAP bounce-mailbox tests (private Dovecots: 2,000 mails with serve SIGKILLed half-way; 20,000 in bounded memory); installs dovecot-imapd if missing
 	@[ -x /usr/sbin/dovecot ] || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
-	$(GO) test -tags mailbox -race -count=1 -timeout 10m -run TestMailboxKilled ./cmd/rebond
+	$(GO) test -tags mailbox -race -count=1 -timeout 10m -run 'TestMailboxKilled|TestPollerLarge' ./cmd/rebond ./email/mailbox
 
 test-short: ## unit tests only (no services)
 	$(GO) test -short ./...
