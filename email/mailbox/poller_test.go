@@ -153,7 +153,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestPollerTLS(t *testing.T) {
 	t.Parallel()
 	d := testsvc.StartDovecot(t)
-	d.Append(t, "INBOX", corpus(t, 6))
+	mails := corpus(t, 3)
 	for _, tc := range []struct {
 		mode, addr string
 		want       int // mails spooled; 0: the session must fail
@@ -163,6 +163,7 @@ func TestPollerTLS(t *testing.T) {
 		if tc.want == 0 {
 			cfg.TLSConfig = nil // the system roots: the test certificate is unknown
 		}
+		d.Append(t, "INBOX", mails) // each mode moves its own
 		spool := &memSpool{}
 		p, err := mailbox.New(cfg, spool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
@@ -173,7 +174,6 @@ func TestPollerTLS(t *testing.T) {
 		if tc.want == 0 {
 			waitFor(t, func() bool { s := p.Status(); return strings.Contains(s.LastError, "certificate") })
 		} else {
-			// Stop after the first batch: the next mode takes the rest.
 			waitFor(t, func() bool { return p.Status().Processed >= int64(tc.want) })
 		}
 		cancel()
