@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 30s
 
-.PHONY: help run build test test-short test-kannel vet fmt bench fuzz services clean generate lab
+.PHONY: help run build test test-short test-kannel test-mailbox vet fmt bench fuzz services clean generate lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ test-kannel: ## the Kannel end-to-end test (real Kannel and an npm smpp SMSC); i
 	@[ -x /usr/sbin/bearerbox ] || command -v bearerbox >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel >/dev/null; }
 	@[ -d cmd/rebond/testdata/kannel/node_modules/smpp ] || (cd cmd/rebond/testdata/kannel && npm ci --no-audit --no-fund)
 	$(GO) test -tags kannel -race -count=1 -timeout 5m -run TestKannelEndToEnd ./cmd/rebond
+
+test-mailbox: ## the IMAP bounce-mailbox tests (private Dovecots: 2,000 mails with serve SIGKILLed half-way; 20,000 in bounded memory); installs dovecot-imapd if missing
+	@[ -x /usr/sbin/dovecot ] || { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
+	$(GO) test -tags mailbox -race -count=1 -timeout 10m -run 'TestMailboxKilled|TestPollerLarge' ./cmd/rebond ./email/mailbox
 
 test-short: ## unit tests only (no services)
 	$(GO) test -short ./...

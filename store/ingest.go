@@ -117,6 +117,15 @@ func (s *Store) InsertRejected(ctx context.Context, source, reason string, paylo
 	})
 }
 
+// InsertRejectedOnce is InsertRejected for a spooled payload: ref is its
+// spool id, and a payload already kept under the same source and ref (a
+// redelivery after a crash before its ack) is not kept again.
+func (s *Store) InsertRejectedOnce(ctx context.Context, source, ref, reason string, payload []byte) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		return s.exec(ctx, tx, qInsertRejectedOnce, source, reason, payload, ref)
+	})
+}
+
 // UnappliedBefore returns up to limit ids of inbox rows received before t
 // and never applied: the reconciler re-enqueues them.
 func (s *Store) UnappliedBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {

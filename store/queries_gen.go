@@ -48,6 +48,7 @@ var (
 	qInsertEvents                = queryName{"insert-events"}                 // ingest.sql
 	qUnappliedOf                 = queryName{"unapplied-of"}                  // ingest.sql
 	qInsertRejected              = queryName{"insert-rejected"}               // ingest.sql
+	qInsertRejectedOnce          = queryName{"insert-rejected-once"}          // ingest.sql
 	qUnappliedBefore             = queryName{"unapplied-before"}              // ingest.sql
 	qCountEvents                 = queryName{"count-events"}                  // ingest.sql
 	qCountRejected               = queryName{"count-rejected"}                // ingest.sql

@@ -301,6 +301,25 @@ func TestInsertRejected(t *testing.T) {
 	}
 }
 
+// TestInsertRejectedOnce: a spooled payload redelivered after a crash is
+// kept once per source and ref; another ref, or source, is another row.
+func TestInsertRejectedOnce(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	for _, r := range []struct{ source, ref string }{{"smtp", "a"}, {"smtp", "a"}, {"smtp", "b"}, {"other", "a"}} {
+		if err := s.InsertRejectedOnce(ctx, r.source, r.ref, "not a bounce", []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InsertRejected(ctx, "smtp", "not a bounce", []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.CountRejected(ctx, "smtp"); err != nil || n != 3 {
+		t.Fatalf("smtp rejected: %d, %v; want 3 (a once, b, one without ref)", n, err)
+	}
+}
+
 // TestMessageRecipient: a message's recipient is found by its id (the
 // join of a receipt that names no number), per tenant and channel.
 func TestMessageRecipient(t *testing.T) {

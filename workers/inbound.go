@@ -25,6 +25,13 @@ type Sampler interface {
 	Sample(data []byte) []byte
 }
 
+// RejectedOnce is implemented by an Inbox that keeps a spooled payload
+// once per spool id (store.InsertRejectedOnce): a payload redelivered
+// after a crash between keeping it and its ack is then not kept twice.
+type RejectedOnce interface {
+	InsertRejectedOnce(ctx context.Context, source, ref, reason string, payload []byte) error
+}
+
 // Inbound moves spooled raw payloads (mail received by the SMTP listener)
 // through their parser onto the event stream. A payload is acknowledged
 // only once its events are published, or once it is kept in the rejected
@@ -96,7 +103,13 @@ func (in *Inbound) saveRejected(ctx context.Context, d natsbus.Delivery, why str
 	if s, ok := in.handler.(Sampler); ok {
 		payload = s.Sample(d.Data)
 	}
-	if err := in.inbox.InsertRejected(ctx, in.source, why, payload); err != nil {
+	var err error
+	if once, ok := in.inbox.(RejectedOnce); ok && d.MsgID != "" {
+		err = once.InsertRejectedOnce(ctx, in.source, d.MsgID, why, payload)
+	} else {
+		err = in.inbox.InsertRejected(ctx, in.source, why, payload)
+	}
+	if err != nil {
 		in.log.ErrorContext(ctx, "cannot keep inbound payload; leaving it on NATS", "msg_id", d.MsgID, "error", err)
 		_ = d.Nak(5 * time.Second)
 		return

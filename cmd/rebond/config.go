@@ -112,6 +112,8 @@ type Config struct {
 		Keywords sms.KeywordConfig `koanf:"keywords"`
 	} `koanf:"sms"`
 	SMPP smpp.Config `koanf:"smpp"`
+	// Mailboxes are the IMAP bounce mailboxes the mailbox role polls.
+	Mailboxes []MailboxConfig `koanf:"mailboxes"`
 	// Webhooks maps a mount name to its provider settings; see webhooks.go.
 	Webhooks map[string]map[string]any `koanf:"webhooks"`
 	Workers  workers.Config            `koanf:"workers"`
@@ -253,6 +255,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.Consent.validate(); err != nil {
+		return err
+	}
+	if err := c.validateMailboxes(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.numberRegions().Validate(); err != nil {

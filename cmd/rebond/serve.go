@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,13 +24,14 @@ import (
 	"github.com/rebond/rebond/api"
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/providers"
+	"github.com/rebond/rebond/email/mailbox"
 	"github.com/rebond/rebond/natsbus"
 	"github.com/rebond/rebond/store"
 	"github.com/rebond/rebond/workers"
 )
 
 // allRoles are the parts serve can run; by default it runs them all.
-var allRoles = []string{"api", "bridge", "worker", "scheduler", "smtp", "smpp"}
+var allRoles = []string{"api", "bridge", "worker", "scheduler", "smtp", "smpp", "mailbox"}
 
 func newServeCmd(g *globals) *cobra.Command {
 	var roles []string
@@ -43,7 +45,9 @@ them apart: api (HTTP ingestion and reads), bridge (NATS -> inbox -> Asynq),
 worker (apply and retry tasks), scheduler (reconciler, releases, lost retries),
 smtp (the bounce listener; off while smtp.domains is empty), smpp (binds to
 the SMSCs of smpp.gateways for delivery receipts; off while the list is
-empty). The bridge role also parses the mail the listener spooled.
+empty), mailbox (polls the IMAP bounce mailboxes of mailboxes; off while the
+list is empty). The bridge role also parses the mail the listener and the
+mailboxes spooled.
 SIGINT or SIGTERM stops it gracefully: running tasks finish or go back to
 their queue, and nothing acknowledged is lost.`,
 		Args: cobra.NoArgs,
@@ -98,6 +102,12 @@ func serve(ctx context.Context, cfg Config, opt serveOptions, log *slog.Logger) 
 	if err := sv.instrument(); err != nil {
 		return err
 	}
+	if slices.Contains(opt.roles, "mailbox") {
+		if err := sv.buildMailboxes(); err != nil {
+			return err
+		}
+		sv.mailboxReady = sv.mailboxPingers(opt.roles)
+	}
 	parts, err := sv.roleParts(ctx, opt)
 	if err != nil {
 		return err
@@ -119,6 +129,10 @@ type services struct {
 	reg       *prometheus.Registry
 	metrics   *workers.Metrics
 	providers *providers.Table
+	// mailboxes are the pollers of the mailbox role, mailboxReady those
+	// /readyz lists (mailboxPingers).
+	mailboxes    []*mailbox.Poller
+	mailboxReady map[string]api.Pinger
 	// closers undo the steps, run in reverse by close.
 	closers []func()
 }
@@ -211,7 +225,9 @@ func (sv *services) instrument() error {
 
 // pingers are the dependencies /readyz checks.
 func (sv *services) pingers() map[string]api.Pinger {
-	return map[string]api.Pinger{"postgres": sv.st, "redis": sv.rdb, "nats": sv.bus}
+	m := map[string]api.Pinger{"postgres": sv.st, "redis": sv.rdb, "nats": sv.bus}
+	maps.Copy(m, sv.mailboxReady)
+	return m
 }
 
 // smppLinger is how long a receipt waits for others to share its NATS

@@ -31,6 +31,7 @@ func (sv *services) roleParts(ctx context.Context, opt serveOptions) ([]part, er
 		{has("smtp"), sv.smtpParts},
 		{has("worker"), sv.workerParts},
 		{has("scheduler"), sv.schedulerParts},
+		{has("mailbox"), sv.mailboxParts},
 	} {
 		if !role.on {
 			continue

@@ -39,6 +39,9 @@ func mailParser(cfg Config) (inbound.Parser, error) {
 			return nil, "not a bounce: " + r.Why, nil
 		}
 		t := envelopeTenant(cfg.SMTP.Tenants, m.To)
+		if m.Tenant != "" { // a polled mailbox's tenant (mailboxes[].tenant)
+			t = m.Tenant
+		}
 		key := keys[channels.Event{Tenant: t}.TenantName()]
 		verp := email.VERP{Secret: key, Domain: cfg.Email.VERPDomain}
 		if t != "" {

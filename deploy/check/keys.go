@@ -55,7 +55,7 @@ func unknownEnv(keys map[string]bool, names []string) []string {
 }
 
 // validRoles are serve's --roles (cmd/rebond/serve.go, allRoles).
-var validRoles = []string{"api", "bridge", "worker", "scheduler", "smtp", "smpp"}
+var validRoles = []string{"api", "bridge", "worker", "scheduler", "smtp", "smpp", "mailbox"}
 
 // rolesOf finds --roles=a,b (or --roles a,b) in a command line and checks
 // every role; ok is false when the command has no --roles.

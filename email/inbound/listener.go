@@ -28,10 +28,17 @@ import (
 type Message struct {
 	// ID is derived from the envelope recipients and the data, so a message
 	// an MTA sends again after a lost 250 is spooled once.
-	ID         string    `json:"id"`
-	From       string    `json:"from"`
-	To         []string  `json:"to"`
-	RemoteAddr string    `json:"remote_addr,omitempty"`
+	ID         string   `json:"id"`
+	From       string   `json:"from"`
+	To         []string `json:"to"`
+	RemoteAddr string   `json:"remote_addr,omitempty"`
+	// Tenant, when set, owns the mail's bounces whatever its recipients: a
+	// polled mailbox belongs to one tenant (email/mailbox), and has no
+	// envelope to read it from.
+	Tenant string `json:"tenant,omitempty"`
+	// Source names where the mail came from when not the SMTP listener
+	// ("imap:<mailbox>").
+	Source     string    `json:"source,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
 	Data       []byte    `json:"data"`
 	// Truncated is set when Data holds only the first SpoolLimit bytes.

@@ -45,6 +45,11 @@ ORDER BY seq;
 -- name: insert-rejected
 INSERT INTO rejected_events (source, error, payload) VALUES ($1, $2, $3);
 
+-- name: insert-rejected-once
+-- A spooled payload, once per (source, ref): a redelivery inserts nothing.
+INSERT INTO rejected_events (source, error, payload, ref) VALUES ($1, $2, $3, $4)
+ON CONFLICT (source, ref) WHERE ref IS NOT NULL DO NOTHING;
+
 -- name: unapplied-before
 -- The reconciler's scan for inbox rows that no task applied in time.
 SELECT id FROM events_inbox WHERE received_at < $1 ORDER BY received_at LIMIT $2;
