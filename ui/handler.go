@@ -121,6 +121,7 @@ type Handler struct {
 	reader   Reader
 	releaser Releaser
 	tenants  TenantLister
+	events   EventLog
 	log      *slog.Logger
 	session  sessions
 	pages    map[string]*template.Template
@@ -147,6 +148,7 @@ func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 		session: newSessions(cfg.AdminToken, cfg.SessionKey)}
 	h.releaser, _ = reader.(Releaser)
 	h.tenants, _ = reader.(TenantLister)
+	h.events, _ = reader.(EventLog)
 	if err := h.routes(); err != nil {
 		return nil, err
 	}
@@ -175,6 +177,7 @@ func (h *Handler) routes() error {
 		"domains":   h.domains,
 		"reasons":   h.reasons,
 		"recipient": h.recipient,
+		"activity":  h.activity,
 		"access":    h.access,
 	} {
 		mux.Handle("GET "+Prefix+path, h.authenticated(actView, h.render(fn)))
