@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,11 +113,12 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 		return page, err
 	}
 	lo, hi := args[1].(time.Time), args[2].(time.Time)
-	slices := []time.Time{lo}
+	starts := []time.Time{lo}
 	if !q.CampaignSet && q.Recipient == "" && q.MessageID == "" {
-		slices = []time.Time{hi.Add(-time.Hour), hi.Add(-24 * time.Hour), lo}
+		starts = []time.Time{hi.Add(-time.Hour), hi.Add(-24 * time.Hour), lo}
 	}
 	limit := args[12].(int)
+	args = append(args, nil) // $14: see activitySlice
 	out := make([]ActivityEvent, 0, min(limit, 100))
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = out[:0]
@@ -124,7 +126,7 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 			return err
 		}
 		top := hi
-		for _, start := range slices {
+		for _, start := range starts {
 			if start.Before(lo) {
 				start = lo
 			}
@@ -133,9 +135,9 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 			}
 			a := append([]any(nil), args...)
 			a[1], a[2], a[12] = start, top, limit+1-len(out)
-			var rows []ActivityEvent
-			if err := tx.SelectContext(ctx, &rows, stmt, a...); err != nil {
-				return fmt.Errorf("activity: %w", err)
+			rows, err := activitySlice(ctx, tx, stmt, a)
+			if err != nil {
+				return err
 			}
 			out = append(out, rows...)
 			if len(out) > limit {
@@ -160,6 +162,37 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 	}
 	page.Events = out
 	return page, nil
+}
+
+// activitySlice runs one slice of a page. A campaign filter takes the
+// events that carry the campaign (events_activity, newest first) and
+// those that carry none and whose message has it (a bounce or a receipt
+// often names only its message), in two statements merged by
+// (occurred_at, id): one statement with an OR would lose the index's
+// order and read every event of the campaign in the window.
+func activitySlice(ctx context.Context, tx *sqlx.Tx, stmt string, a []any) ([]ActivityEvent, error) {
+	var own []ActivityEvent
+	if err := tx.SelectContext(ctx, &own, stmt, a...); err != nil {
+		return nil, fmt.Errorf("activity: %w", err)
+	}
+	campaign, _ := a[4].(string)
+	if campaign == "" {
+		return own, nil
+	}
+	b := append([]any(nil), a...)
+	b[4], b[13] = nil, campaign
+	var joined []ActivityEvent
+	if err := tx.SelectContext(ctx, &joined, stmt, b...); err != nil {
+		return nil, fmt.Errorf("activity by message campaign: %w", err)
+	}
+	out := append(own, joined...)
+	slices.SortFunc(out, func(x, y ActivityEvent) int {
+		if c := y.OccurredAt.Compare(x.OccurredAt); c != 0 {
+			return c
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
+	return out[:min(len(out), a[12].(int))], nil
 }
 
 // activityArgs checks q and returns the statement's arguments, with the

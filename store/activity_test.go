@@ -61,23 +61,28 @@ func TestActivityFilters(t *testing.T) {
 		activityRow{key: "c", tenant: "default", channel: "sms", msg: "s1", rcpt: "+33612345678", campaign: "", provider: "twilio", outcome: "hard", reason: "user_unknown", at: now.Add(-3 * time.Hour)},
 		activityRow{key: "d", tenant: "default", channel: "email", msg: "m3", rcpt: "x@example.org", campaign: "autumn", provider: "postfix", at: now.Add(-4 * time.Hour)},
 		activityRow{key: "old", tenant: "default", channel: "email", msg: "m4", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-8 * 24 * time.Hour)},
+		activityRow{key: "e", tenant: "default", channel: "email", msg: "m9", rcpt: "z@example.org", campaign: "", provider: "postfix", outcome: "hard", reason: "user_unknown", at: now.Add(-90 * time.Minute)},
 		activityRow{key: "~acme~a2", tenant: "acme", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-time.Minute)},
 	)
+	// e's bounce names no campaign; its message, spring's, does.
+	if _, err := db.Exec(`INSERT INTO messages (tenant, channel, message_id, recipient, campaign) VALUES ('default', 'email', 'm9', 'z@example.org', 'spring')`); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		q    store.ActivityQuery
 		want []string
 	}{
-		{"default window, newest first", store.ActivityQuery{}, []string{"a", "b", "c", "d"}},
+		{"default window, newest first", store.ActivityQuery{}, []string{"a", "e", "b", "c", "d"}},
 		{"channel", store.ActivityQuery{Channel: channels.SMS}, []string{"c"}},
-		{"campaign", store.ActivityQuery{Campaign: "spring", CampaignSet: true}, []string{"a", "b"}},
-		{"no campaign", store.ActivityQuery{CampaignSet: true}, []string{"c"}},
+		{"campaign, its own or its message's", store.ActivityQuery{Campaign: "spring", CampaignSet: true}, []string{"a", "e", "b"}},
+		{"no campaign", store.ActivityQuery{CampaignSet: true}, []string{"e", "c"}},
 		{"recipient", store.ActivityQuery{Recipient: "x@example.org"}, []string{"a", "d"}},
 		{"message id", store.ActivityQuery{MessageID: "m2"}, []string{"b"}},
-		{"outcome", store.ActivityQuery{Outcome: "hard"}, []string{"a", "c"}},
-		{"reason", store.ActivityQuery{Reason: "user_unknown"}, []string{"a", "c"}},
+		{"outcome", store.ActivityQuery{Outcome: "hard"}, []string{"a", "e", "c"}},
+		{"reason", store.ActivityQuery{Reason: "user_unknown"}, []string{"a", "e", "c"}},
 		{"provider", store.ActivityQuery{Provider: "twilio"}, []string{"c"}},
-		{"campaign and reason", store.ActivityQuery{Campaign: "spring", CampaignSet: true, Reason: "user_unknown"}, []string{"a"}},
+		{"campaign and reason", store.ActivityQuery{Campaign: "spring", CampaignSet: true, Reason: "user_unknown"}, []string{"a", "e"}},
 		{"time range", store.ActivityQuery{From: now.Add(-9 * 24 * time.Hour), To: now.Add(-150 * time.Minute)}, []string{"c", "d", "old"}},
 		{"nothing", store.ActivityQuery{Reason: "spam_block"}, []string{}},
 	}

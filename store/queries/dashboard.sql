@@ -99,6 +99,14 @@ WHERE tenant = $1
   AND ($9::text IS NULL OR reason = $9)
   AND ($10::text IS NULL OR payload->>'provider' = $10)
   AND ($11::timestamptz IS NULL OR occurred_at < $11 OR id < $12)
+  -- $14: the events that carry no campaign and whose message has this
+  -- one (an asynchronous bounce or an SMS receipt knows only its
+  -- message), as dashboard-reasons counts them: the other half of a
+  -- campaign filter (store/activity.go runs both and merges them).
+  AND ($14::text IS NULL OR (campaign = '' AND message_id <> '' AND EXISTS (
+      SELECT 1 FROM messages m
+      WHERE m.tenant = events.tenant AND m.channel = events.channel AND m.message_id = events.message_id
+        AND m.campaign = $14)))
 ORDER BY occurred_at DESC, id DESC
 LIMIT $13;
 
