@@ -20,6 +20,8 @@ var routeRoles = map[string]channels.Role{
 	"POST /v1/consent/requests":    channels.RoleIngest,
 
 	"GET /v1/rates":                          channels.RoleRead,
+	"GET /v1/events":                         channels.RoleRead,
+	"GET /v1/events/{id}":                    channels.RoleRead,
 	"GET /v1/recipients/{channel}/{address}": channels.RoleRead,
 	"POST /v1/exclusions":                    channels.RoleRead,
 	"POST /v1/sms/check":                     channels.RoleRead,

@@ -71,7 +71,7 @@ func (f *fakeTokens) count() int {
 // fullFixture configures every optional route, so that each answers.
 func fullFixture(t testing.TB, tokens *fakeTokens) *fixture {
 	t.Helper()
-	return newFixture(t, Config{Operator: &fakeOperator{}, TextCheck: fakeCheck, Rules: &fakeBook{}, Tokens: tokens}, nil)
+	return newFixture(t, Config{Operator: &fakeOperator{}, Events: &fakeEventLog{}, TextCheck: fakeCheck, Rules: &fakeBook{}, Tokens: tokens}, nil)
 }
 
 // fillPath gives a pattern's wildcards sample values.

@@ -47,6 +47,9 @@ type Config struct {
 	MaxEventBytes int64
 	// Operator serves the list and release routes; nil answers them 501.
 	Operator Operator
+	// Events serves the activity log (GET /v1/events and
+	// GET /v1/events/{id}); nil answers them 501.
+	Events EventLog
 	// Providers groups domains by mailbox provider for
 	// GET /v1/rates?group_by=provider; nil: the built-in table.
 	Providers *providers.Table
@@ -228,6 +231,8 @@ func New(cfg Config, pub channels.Publisher, reader Reader, ready map[string]Pin
 	s.patterns = append(s.patterns, "GET /metrics")
 	s.route(mux, "GET /openapi.json", s.getOpenAPI, false)
 	s.route(mux, "POST /v1/events", s.postEvents, true)
+	s.route(mux, "GET /v1/events", s.getEventLog, true)
+	s.route(mux, "GET /v1/events/{id}", s.getEvent, true)
 	s.route(mux, "GET /v1/rates", s.getRates, true)
 	s.route(mux, "POST /v1/exclusions", s.postExclusions, true)
 	s.route(mux, "POST /v1/sms/check", s.postSMSCheck, true)

@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/rebond/rebond/channels"
 )
 
 // RejectKeeper keeps a payload rebond refused, with why, for an operator
@@ -23,10 +24,6 @@ const (
 	rejectsBurst     = 20
 )
 
-// secretParams are query parameters a refused payload is kept without: a
-// gateway's dlr-url carries its shared secret in the query.
-var secretParams = []string{"token", "secret", "password", "pass", "key", "signature", "sig"}
-
 // keepRejected stores a webhook payload its adapter refused as malformed,
 // or found unusable (channels.WebhookResult.Unusable), with the reason,
 // under source "webhook:<name>": the body, or for a
@@ -40,10 +37,9 @@ func (s *Server) keepRejected(r *http.Request, name string, body []byte, why err
 	if len(payload) == 0 && r.URL != nil {
 		q := r.URL.Query()
 		for k := range q {
-			for _, p := range secretParams {
-				if strings.EqualFold(k, p) {
-					q.Del(k)
-				}
+			// A gateway's dlr-url carries its shared secret in the query.
+			if channels.SecretParam(k) {
+				q.Del(k)
 			}
 		}
 		payload = []byte(r.Method + " " + r.URL.Path + "?" + url.Values(q).Encode())

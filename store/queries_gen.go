@@ -42,6 +42,8 @@ var (
 	qDashboardReasons            = queryName{"dashboard-reasons"}             // dashboard.sql
 	qDashboardRecipientEvents    = queryName{"dashboard-recipient-events"}    // dashboard.sql
 	qKnownTenants                = queryName{"known-tenants"}                 // dashboard.sql
+	qActivity                    = queryName{"activity"}                      // dashboard.sql
+	qActivityEvent               = queryName{"activity-event"}                // dashboard.sql
 	qUpsertIncidents             = queryName{"upsert-incidents"}              // incidents.sql
 	qResolveIncidents            = queryName{"resolve-incidents"}             // incidents.sql
 	qIncidents                   = queryName{"incidents"}                     // incidents.sql

@@ -178,6 +178,7 @@ func (h *Handler) campaign(r *http.Request, v *view) (string, error) {
 			return "", err
 		}
 		d.Reasons = groupReasons(reasons, []channels.Channel{f.Channel}, 12)
+		linkReasons(d.Reasons, v, "campaign", name)
 	}
 	v.Data = d
 	return "campaign", nil

@@ -135,6 +135,7 @@ type Handler struct {
 	releaser Releaser
 	consents ConsentReader
 	tenants  TenantLister
+	events   EventLog
 	log      *slog.Logger
 	session  sessions
 	pages    map[string]*template.Template
@@ -162,6 +163,7 @@ func New(cfg Config, reader Reader, log *slog.Logger) (*Handler, error) {
 	h.releaser, _ = reader.(Releaser)
 	h.tenants, _ = reader.(TenantLister)
 	h.consents, _ = reader.(ConsentReader)
+	h.events, _ = reader.(EventLog)
 	if err := h.routes(); err != nil {
 		return nil, err
 	}
@@ -191,6 +193,7 @@ func (h *Handler) routes() error {
 		"carriers":  h.carriers,
 		"reasons":   h.reasons,
 		"recipient": h.recipient,
+		"activity":  h.activity,
 		"access":    h.access,
 	} {
 		mux.Handle("GET "+Prefix+path, h.authenticated(actView, h.render(fn)))

@@ -14,6 +14,8 @@ type reasonRow struct {
 	store.ReasonCount
 	// Share is the reason's part of the channel's failure events.
 	Share float64
+	// Activity links to the events behind the row (the Activity page).
+	Activity string
 }
 
 // reasonGroup is one channel's reasons breakdown.
@@ -65,6 +67,20 @@ func (h *Handler) reasons(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	v.Data = reasonsData{Groups: groupReasons(counts, shownChannels(f), 15)}
+	groups := groupReasons(counts, shownChannels(f), 15)
+	linkReasons(groups, v)
+	v.Data = reasonsData{Groups: groups}
 	return "reasons", nil
+}
+
+// linkReasons links every reason row to its events in the Activity page,
+// over the page's range, with the filters kv besides the channel, reason
+// and outcome (the campaign page adds its campaign).
+func linkReasons(groups []reasonGroup, v *view, kv ...string) {
+	for _, g := range groups {
+		for i := range g.Rows {
+			r := &g.Rows[i]
+			r.Activity = v.ActivityLink(append([]string{"channel", string(r.Channel), "reason", r.Reason, "outcome", r.Outcome}, kv...)...)
+		}
+	}
 }

@@ -75,7 +75,7 @@ func (sv *services) apiParts(_ context.Context, opt serveOptions) ([]part, error
 		TextCheck: smsTextCheck, SMSMaxSegments: c.SMS.MaxSegments, SMSRequireGSM: c.SMS.RequireGSM,
 		Webhooks: hooks, InboundWebhooks: inbound, Rejects: sv.st, Numbers: c.numberRegions(), RatesMinVolume: c.HTTP.RatesMinVolume, MaxEventBytes: sv.bus.MaxPayload(), RateLimit: c.HTTP.RateLimit, RateBurst: c.HTTP.RateBurst, AuthFailureRate: c.HTTP.AuthFailuresPerMinute / 60, AuthFailureBurst: c.HTTP.AuthFailureBurst,
 		WebhookUnverifiedBytes: c.HTTP.WebhookUnverifiedBodyBytes, WebhookUnverifiedReads: c.HTTP.WebhookUnverifiedReads,
-		Operator: sv.st, Rules: book, Tokens: sv.st,
+		Operator: sv.st, Events: sv.st, Rules: book, Tokens: sv.st,
 		Providers: sv.providers, Consent: apiConsent(c), Consents: sv.st},
 		sv.bus, sv.st, sv.pingers(), sv.reg, sv.log)
 	if err != nil {

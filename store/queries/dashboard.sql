@@ -70,3 +70,55 @@ UNION SELECT tenant FROM api_tokens WHERE revoked_at IS NULL
 UNION SELECT 'default'
 ORDER BY 1
 LIMIT $1;
+
+-- name: activity
+-- One page of the activity log (store/activity.go): a tenant's events of
+-- [$2, $3) newest first, by (occurred_at, id). $4 is the channels to
+-- read (both when the caller names none, so events_recipient and
+-- events_message, which lead with the channel, still serve a recipient
+-- or a message id); a NULL filter is no filter. Each filter folds to a
+-- constant when the statement is planned with its values, so the plan
+-- is the one of the filters given: a campaign reads events_activity
+-- (0020_activity.sql) backwards and stops at the page, reason and
+-- outcome are checked on its rows. $11 and $12 are the cursor: the last
+-- row of the page before ($3 is then just past its time). The months
+-- bound the partitions read.
+SELECT id, channel, type, message_id, recipient, campaign, occurred_at, received_at,
+       COALESCE(payload->>'provider', '') AS provider, applied_at,
+       COALESCE(outcome, '') AS outcome, COALESCE(reason, '') AS reason, COALESCE(rule, '') AS rule
+FROM events
+WHERE tenant = $1
+  AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
+  AND month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+  AND month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
+  AND channel = ANY ($4::text[])
+  AND ($5::text IS NULL OR campaign = $5)
+  AND ($6::text IS NULL OR recipient = $6)
+  AND ($7::text IS NULL OR message_id = $7)
+  AND ($8::text IS NULL OR outcome = $8)
+  AND ($9::text IS NULL OR reason = $9)
+  AND ($10::text IS NULL OR payload->>'provider' = $10)
+  AND ($11::timestamptz IS NULL OR occurred_at < $11 OR id < $12)
+  -- $14: the events that carry no campaign and whose message has this
+  -- one (an asynchronous bounce or an SMS receipt knows only its
+  -- message), as dashboard-reasons counts them: the other half of a
+  -- campaign filter (store/activity.go runs both and merges them).
+  AND ($14::text IS NULL OR (campaign = '' AND message_id <> '' AND EXISTS (
+      SELECT 1 FROM messages m
+      WHERE m.tenant = events.tenant AND m.channel = events.channel AND m.message_id = events.message_id
+        AND m.campaign = $14)))
+ORDER BY occurred_at DESC, id DESC
+LIMIT $13;
+
+-- name: activity-event
+-- One event of the log with its verdict and its stored payload (the raw
+-- source is in it). Its month is not known: each partition's primary key
+-- (id, month) is probed by id.
+SELECT id, channel, type, message_id, recipient, campaign, occurred_at, received_at,
+       COALESCE(payload->>'provider', '') AS provider, applied_at,
+       COALESCE(outcome, '') AS outcome, COALESCE(reason, '') AS reason, COALESCE(rule, '') AS rule,
+       COALESCE(evidence, '') AS evidence, payload::text AS payload
+FROM events
+WHERE tenant = $1 AND id = $2
+ORDER BY occurred_at DESC
+LIMIT 1;

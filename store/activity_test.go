@@ -1,0 +1,189 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/store"
+)
+
+// activityRow is an event as the activity tests store it, verdict included.
+type activityRow struct {
+	key, tenant, channel, msg, rcpt, campaign, provider, outcome, reason string
+	at                                                                   time.Time
+}
+
+// insertActivity stores rows as applied events (pending when outcome is
+// empty), straight into the table: the log only reads it.
+func insertActivity(t *testing.T, db *sql.DB, rows ...activityRow) {
+	t.Helper()
+	for _, r := range rows {
+		payload := fmt.Sprintf(`{"provider":%q,"raw":"GET /dlr?id=1&token=s3cret&stat=DELIVRD"}`, r.provider)
+		var outcome, reason any
+		if r.outcome != "" {
+			outcome, reason = r.outcome, r.reason
+		}
+		_, err := db.Exec(`INSERT INTO events (id, month, channel, type, message_id, recipient, campaign, occurred_at,
+			payload, applied_at, outcome, reason, rule, evidence, tenant)
+			VALUES ($1, date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date, $3, 'failed', $4, $5, $6, $2,
+			        $7::json, CASE WHEN $8::text IS NULL THEN NULL ELSE $2 END, $8, $9, 'test.rule', 'the evidence', $10)`,
+			r.key, r.at, r.channel, r.msg, r.rcpt, r.campaign, payload, outcome, reason, r.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func ids(p store.ActivityPage) []string {
+	out := []string{}
+	for _, e := range p.Events {
+		out = append(out, e.ID)
+	}
+	return out
+}
+
+func TestActivityFilters(t *testing.T) {
+	t.Parallel()
+	s, db := openStoreDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	insertActivity(t, db,
+		activityRow{key: "a", tenant: "default", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-1 * time.Hour)},
+		activityRow{key: "b", tenant: "default", channel: "email", msg: "m2", rcpt: "y@example.org", campaign: "spring", provider: "ses", outcome: "soft", reason: "mailbox_full", at: now.Add(-2 * time.Hour)},
+		activityRow{key: "c", tenant: "default", channel: "sms", msg: "s1", rcpt: "+33612345678", campaign: "", provider: "twilio", outcome: "hard", reason: "user_unknown", at: now.Add(-3 * time.Hour)},
+		activityRow{key: "d", tenant: "default", channel: "email", msg: "m3", rcpt: "x@example.org", campaign: "autumn", provider: "postfix", at: now.Add(-4 * time.Hour)},
+		activityRow{key: "old", tenant: "default", channel: "email", msg: "m4", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-8 * 24 * time.Hour)},
+		activityRow{key: "e", tenant: "default", channel: "email", msg: "m9", rcpt: "z@example.org", campaign: "", provider: "postfix", outcome: "hard", reason: "user_unknown", at: now.Add(-90 * time.Minute)},
+		activityRow{key: "~acme~a2", tenant: "acme", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-time.Minute)},
+	)
+	// e's bounce names no campaign; its message, spring's, does.
+	if _, err := db.Exec(`INSERT INTO messages (tenant, channel, message_id, recipient, campaign) VALUES ('default', 'email', 'm9', 'z@example.org', 'spring')`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		q    store.ActivityQuery
+		want []string
+	}{
+		{"default window, newest first", store.ActivityQuery{}, []string{"a", "e", "b", "c", "d"}},
+		{"channel", store.ActivityQuery{Channel: channels.SMS}, []string{"c"}},
+		{"campaign, its own or its message's", store.ActivityQuery{Campaign: "spring", CampaignSet: true}, []string{"a", "e", "b"}},
+		{"no campaign", store.ActivityQuery{CampaignSet: true}, []string{"e", "c"}},
+		{"recipient", store.ActivityQuery{Recipient: "x@example.org"}, []string{"a", "d"}},
+		{"message id", store.ActivityQuery{MessageID: "m2"}, []string{"b"}},
+		{"outcome", store.ActivityQuery{Outcome: "hard"}, []string{"a", "e", "c"}},
+		{"reason", store.ActivityQuery{Reason: "user_unknown"}, []string{"a", "e", "c"}},
+		{"provider", store.ActivityQuery{Provider: "twilio"}, []string{"c"}},
+		{"campaign and reason", store.ActivityQuery{Campaign: "spring", CampaignSet: true, Reason: "user_unknown"}, []string{"a", "e"}},
+		{"time range", store.ActivityQuery{From: now.Add(-9 * 24 * time.Hour), To: now.Add(-150 * time.Minute)}, []string{"c", "d", "old"}},
+		{"nothing", store.ActivityQuery{Reason: "spam_block"}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := s.Activity(ctx, tt.q, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, ids(p)); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Tenant isolation: acme sees its own event only, under its id.
+	p, err := s.Activity(channels.WithTenant(ctx, "acme"), store.ActivityQuery{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a2"}, ids(p)); diff != "" {
+		t.Errorf("acme's ids (-want +got):\n%s", diff)
+	}
+	if _, err := s.ActivityEvent(ctx, "a2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("default tenant reads acme's event: %v", err)
+	}
+	d, err := s.ActivityEvent(channels.WithTenant(ctx, "acme"), "a2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ID != "a2" || d.Evidence != "the evidence" || d.Rule != "test.rule" || d.Reason != "user_unknown" || d.Event.Provider != "ses" || d.Event.Raw == "" {
+		t.Errorf("detail = %+v", d)
+	}
+}
+
+func TestActivityPagination(t *testing.T) {
+	t.Parallel()
+	s, db := openStoreDB(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	var rows []activityRow
+	var want []string
+	// 30 events, three by timestamp (ties broken by id, descending), some
+	// of them hours and days back so the unfiltered query's slices meet.
+	for i := range 30 {
+		at := now.Add(-time.Minute).Add(-time.Duration(i/3) * 17 * time.Minute * time.Duration(1+i/10*20))
+		rows = append(rows, activityRow{key: fmt.Sprintf("e%02d", i), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: at})
+	}
+	insertActivity(t, db, rows...)
+	slices.SortFunc(rows, func(a, b activityRow) int {
+		if c := b.at.Compare(a.at); c != 0 {
+			return c
+		}
+		return strings.Compare(b.key, a.key)
+	})
+	for _, r := range rows {
+		want = append(want, r.key)
+	}
+	for n, q := range []store.ActivityQuery{{Limit: 7}, {Limit: 7, Campaign: "c", CampaignSet: true}, {Limit: 30}, {Limit: 1}} {
+		var got []string
+		q.Cursor = ""
+		for pages := 0; pages < 40; pages++ {
+			p, err := s.Activity(ctx, q, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(p)...)
+			if pages == 0 {
+				// A newer event arriving between pages does not shift them.
+				insertActivity(t, db, activityRow{key: fmt.Sprintf("new%d", n), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: now.Add(-time.Second)})
+			}
+			if p.NextCursor == "" {
+				break
+			}
+			q.Cursor = p.NextCursor
+		}
+		// Only the first query's pages miss all the events inserted later.
+		var filtered []string
+		for _, id := range got {
+			if id[0] != 'n' {
+				filtered = append(filtered, id)
+			}
+		}
+		if diff := cmp.Diff(want, filtered); diff != "" {
+			t.Errorf("limit %d: pages (-want +got):\n%s", q.Limit, diff)
+		}
+	}
+}
+
+func TestActivityBadQueries(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	for _, q := range []store.ActivityQuery{
+		{From: now.Add(-32 * 24 * time.Hour), To: now},
+		{From: now, To: now.Add(-time.Hour)},
+		{Limit: store.MaxActivityRows + 1},
+		{Cursor: "not-a-cursor"},
+		{Channel: "fax"},
+	} {
+		if _, err := s.Activity(context.Background(), q, now); !errors.Is(err, store.ErrBadQuery) {
+			t.Errorf("%+v: %v, want ErrBadQuery", q, err)
+		}
+	}
+}

@@ -1,0 +1,33 @@
+-- 0020: the indexes of the activity log (GET /v1/events, the dashboard's
+-- Activity page; store/activity.go).
+--
+-- The log lists a tenant's events newest first within a bounded window
+-- (7 days by default, 31 at most). What it must answer fast is a
+-- campaign's events of a reason over a week, on tens of millions of
+-- events; recipient and message id filters already have their indexes
+-- (events_recipient, events_message).
+--
+-- events_activity: (tenant, campaign, occurred_at). Read backwards, it
+-- gives a campaign's events newest first, and the query stops at its
+-- page. The verdict columns (outcome, reason, rule) are deliberately not
+-- in it: the apply sets them on a row seconds after its insert, with a HOT
+-- update (0009_hot_apply.sql) that an index on any of them would turn
+-- into a new entry in every index. reason and outcome are checked on the
+-- rows the index returns instead; every column here is set once, by the
+-- inbox insert.
+--
+-- events_activity_time: a BRIN on occurred_at, for the log without a
+-- campaign, recipient or message id. Events arrive roughly in time order
+-- and rows do not move (fillfactor 45, HOT updates), so each block range
+-- covers a narrow slice of time: the log reads the last hour first, then
+-- a wider window only when the page is not full. A BRIN costs the insert
+-- almost nothing: new block ranges stay unsummarized (and so always read)
+-- until VACUUM summarizes them.
+--
+-- Both are created on the partitioned table, so every partition gets
+-- them, and rebond_event_partition's CREATE TABLE ... LIKE events plus
+-- ATTACH PARTITION gets them for new months. On a large install the
+-- build takes the time of reading every partition, under a SHARE lock
+-- that holds inserts back meanwhile: run it in a maintenance window.
+CREATE INDEX events_activity ON events (tenant, campaign, occurred_at);
+CREATE INDEX events_activity_time ON events USING brin (occurred_at);
