@@ -27,7 +27,7 @@ import (
 )
 
 // notifyRedisDB is the Redis database of TestAlertNotices, which flushes
-// it: cmd/rebond's tests take 1 to 15, so 0 is this test's.
+// it, on a Redis server of its own (testsvc.PrivateRedis).
 const notifyRedisDB = 0
 
 // craftedRates is a real store whose rates the test sets: it drives the
@@ -165,7 +165,7 @@ func TestAlertNotices(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	st := migratedStore(t)
-	addr := testsvc.RedisAddr(t)
+	addr := testsvc.PrivateRedis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: notifyRedisDB})
 	defer rdb.Close()
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
