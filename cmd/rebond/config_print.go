@@ -153,11 +153,21 @@ func (p *configPrinter) leaf(n *yaml.Node, path, srcPath []string) printed {
 // such as workers.redis_url, is not a key of the file); without a tree
 // (an entry known only once decoded), the fields that are set.
 func (p *configPrinter) structNode(v reflect.Value, raw any, path, inList []string) printed {
+	return p.mapping(p.structEntries(v, raw, path, inList), path)
+}
+
+// structEntries lists a struct's keys; a squashed (embedded) struct's keys
+// are the struct's own, as koanf decodes them (sms.keywords' opt_out).
+func (p *configPrinter) structEntries(v reflect.Value, raw any, path, inList []string) []configEntry {
 	rawMap, _ := raw.(map[string]any)
 	var entries []configEntry
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("koanf"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("koanf"), ",")
+		if opts == "squash" && f.Type.Kind() == reflect.Struct {
+			entries = append(entries, p.structEntries(v.Field(i), raw, path, inList)...)
+			continue
+		}
 		if !f.IsExported() || name == "" || name == "-" {
 			continue
 		}
@@ -167,7 +177,7 @@ func (p *configPrinter) structNode(v reflect.Value, raw any, path, inList []stri
 		}
 		entries = append(entries, configEntry{name, p.walk(v.Field(i), sub, appendPath(path, name), inList)})
 	}
-	return p.mapping(entries, path)
+	return entries
 }
 
 // mapNode writes a map's entries, in the order of the defaults for those
