@@ -24,6 +24,7 @@ services: ## check PostgreSQL and Redis, start them if they are down
 test: ## the whole suite with the race detector, against real PostgreSQL, Redis and NATS
 	@echo "make test: go vet, then gofmt, then the race-enabled build and tests of every package (a few minutes; packages print as they finish)"
 	$(GO) vet ./...
+	$(GO) vet -tags kannel,mailbox ./cmd/rebond ./email/mailbox
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -count=1 -timeout 15m ./...
 

@@ -266,7 +266,7 @@ func startKannel(t *testing.T, bins string, smscPort int) string {
 			_ = cmd.Wait()
 			if t.Failed() {
 				if b, err := os.ReadFile(filepath.Join(dir, name+".log")); err == nil {
-					t.Logf("%s.log (last 4 KiB):\n%s", name, tail(b, 4<<10))
+					t.Logf("%s.log (last 4 KiB):\n%s", name, lastBytes(b, 4<<10))
 				}
 			}
 		})
@@ -312,8 +312,8 @@ func waitListening(t *testing.T, addr string) {
 	t.Fatalf("nothing listens on %s within 30s", addr)
 }
 
-// tail is the last n bytes of b.
-func tail(b []byte, n int) []byte {
+// lastBytes is the last n bytes of b.
+func lastBytes(b []byte, n int) []byte {
 	if len(b) > n {
 		return b[len(b)-n:]
 	}
