@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,31 +11,51 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/lifecycle"
 	"github.com/rebond/rebond/store"
 )
 
-// activityRow is an event as the activity tests store it, verdict included.
+// activityRow is an event as the activity tests store it, verdict
+// included: id is the event's id within its tenant.
 type activityRow struct {
-	key, tenant, channel, msg, rcpt, campaign, provider, outcome, reason string
-	at                                                                   time.Time
+	id, tenant, channel, msg, rcpt, campaign, provider, outcome, reason string
+	at                                                                  time.Time
 }
 
-// insertActivity stores rows as applied events (pending when outcome is
-// empty), straight into the table: the log only reads it.
-func insertActivity(t *testing.T, db *sql.DB, rows ...activityRow) {
+// verdictOf is a Decider's classifier that gives each event the verdict
+// its activityRow names.
+type verdictOf map[string]channels.Verdict
+
+func (v verdictOf) Classify(e channels.Event) channels.Verdict { return v[e.Key()] }
+
+// insertActivity stores rows as the pipeline does: the inbox insert, then
+// (unless outcome is empty: an event still pending) the apply with the
+// row's verdict, which also writes notable_events.
+func insertActivity(t *testing.T, s *store.Store, rows ...activityRow) {
 	t.Helper()
+	ctx := context.Background()
+	verdicts := verdictOf{}
+	var applied []channels.Event
 	for _, r := range rows {
-		payload := fmt.Sprintf(`{"provider":%q,"raw":"GET /dlr?id=1&token=s3cret&stat=DELIVRD"}`, r.provider)
-		var outcome, reason any
-		if r.outcome != "" {
-			outcome, reason = r.outcome, r.reason
+		e := channels.Event{ID: r.id, Tenant: r.tenant, Channel: channels.Channel(r.channel), Type: channels.Failed,
+			MessageID: r.msg, Recipient: r.rcpt, Campaign: r.campaign, OccurredAt: r.at, Provider: r.provider,
+			Raw: "GET /dlr?id=1&token=s3cret&stat=DELIVRD"}
+		if r.tenant == channels.DefaultTenant {
+			e.Tenant = ""
 		}
-		_, err := db.Exec(`INSERT INTO events (id, month, channel, type, message_id, recipient, campaign, occurred_at,
-			payload, applied_at, outcome, reason, rule, evidence, tenant)
-			VALUES ($1, date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date, $3, 'failed', $4, $5, $6, $2,
-			        $7::json, CASE WHEN $8::text IS NULL THEN NULL ELSE $2 END, $8, $9, 'test.rule', 'the evidence', $10)`,
-			r.key, r.at, r.channel, r.msg, r.rcpt, r.campaign, payload, outcome, reason, r.tenant)
-		if err != nil {
+		if _, err := s.InsertEvents(ctx, []channels.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+		if r.outcome != "" {
+			verdicts[e.Key()] = channels.Verdict{Outcome: channels.Outcome(r.outcome), Reason: channels.Reason(r.reason),
+				Rule: "test.rule", Evidence: "the evidence"}
+			applied = append(applied, e)
+		}
+	}
+	for _, e := range applied {
+		if _, err := s.Apply(ctx, []string{e.Key()}, func(snap lifecycle.Snapshot) lifecycle.Plan {
+			return lifecycle.Decide(testPolicy, verdicts, snap)
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,19 +74,19 @@ func TestActivityFilters(t *testing.T) {
 	s, db := openStoreDB(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	insertActivity(t, db,
-		activityRow{key: "a", tenant: "default", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-1 * time.Hour)},
-		activityRow{key: "b", tenant: "default", channel: "email", msg: "m2", rcpt: "y@example.org", campaign: "spring", provider: "ses", outcome: "soft", reason: "mailbox_full", at: now.Add(-2 * time.Hour)},
-		activityRow{key: "c", tenant: "default", channel: "sms", msg: "s1", rcpt: "+33612345678", campaign: "", provider: "twilio", outcome: "hard", reason: "user_unknown", at: now.Add(-3 * time.Hour)},
-		activityRow{key: "d", tenant: "default", channel: "email", msg: "m3", rcpt: "x@example.org", campaign: "autumn", provider: "postfix", at: now.Add(-4 * time.Hour)},
-		activityRow{key: "old", tenant: "default", channel: "email", msg: "m4", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-8 * 24 * time.Hour)},
-		activityRow{key: "e", tenant: "default", channel: "email", msg: "m9", rcpt: "z@example.org", campaign: "", provider: "postfix", outcome: "hard", reason: "user_unknown", at: now.Add(-90 * time.Minute)},
-		activityRow{key: "~acme~a2", tenant: "acme", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-time.Minute)},
-	)
 	// e's bounce names no campaign; its message, spring's, does.
 	if _, err := db.Exec(`INSERT INTO messages (tenant, channel, message_id, recipient, campaign) VALUES ('default', 'email', 'm9', 'z@example.org', 'spring')`); err != nil {
 		t.Fatal(err)
 	}
+	insertActivity(t, s,
+		activityRow{id: "a", tenant: "default", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-1 * time.Hour)},
+		activityRow{id: "b", tenant: "default", channel: "email", msg: "m2", rcpt: "y@example.org", campaign: "spring", provider: "ses", outcome: "soft", reason: "mailbox_full", at: now.Add(-2 * time.Hour)},
+		activityRow{id: "c", tenant: "default", channel: "sms", msg: "s1", rcpt: "+33612345678", campaign: "", provider: "twilio", outcome: "hard", reason: "user_unknown", at: now.Add(-3 * time.Hour)},
+		activityRow{id: "d", tenant: "default", channel: "email", msg: "m3", rcpt: "x@example.org", campaign: "autumn", provider: "postfix", at: now.Add(-4 * time.Hour)},
+		activityRow{id: "old", tenant: "default", channel: "email", msg: "m4", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-8 * 24 * time.Hour)},
+		activityRow{id: "e", tenant: "default", channel: "email", msg: "m9", rcpt: "z@example.org", campaign: "", provider: "postfix", outcome: "hard", reason: "user_unknown", at: now.Add(-90 * time.Minute)},
+		activityRow{id: "a2", tenant: "acme", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-time.Minute)},
+	)
 	tests := []struct {
 		name string
 		q    store.ActivityQuery
@@ -119,7 +138,7 @@ func TestActivityFilters(t *testing.T) {
 
 func TestActivityPagination(t *testing.T) {
 	t.Parallel()
-	s, db := openStoreDB(t)
+	s := openStore(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	var rows []activityRow
@@ -128,17 +147,17 @@ func TestActivityPagination(t *testing.T) {
 	// of them hours and days back so the unfiltered query's slices meet.
 	for i := range 30 {
 		at := now.Add(-time.Minute).Add(-time.Duration(i/3) * 17 * time.Minute * time.Duration(1+i/10*20))
-		rows = append(rows, activityRow{key: fmt.Sprintf("e%02d", i), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: at})
+		rows = append(rows, activityRow{id: fmt.Sprintf("e%02d", i), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: at})
 	}
-	insertActivity(t, db, rows...)
+	insertActivity(t, s, rows...)
 	slices.SortFunc(rows, func(a, b activityRow) int {
 		if c := b.at.Compare(a.at); c != 0 {
 			return c
 		}
-		return strings.Compare(b.key, a.key)
+		return strings.Compare(b.id, a.id)
 	})
 	for _, r := range rows {
-		want = append(want, r.key)
+		want = append(want, r.id)
 	}
 	for n, q := range []store.ActivityQuery{{Limit: 7}, {Limit: 7, Campaign: "c", CampaignSet: true}, {Limit: 30}, {Limit: 1}} {
 		var got []string
@@ -151,7 +170,7 @@ func TestActivityPagination(t *testing.T) {
 			got = append(got, ids(p)...)
 			if pages == 0 {
 				// A newer event arriving between pages does not shift them.
-				insertActivity(t, db, activityRow{key: fmt.Sprintf("new%d", n), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: now.Add(-time.Second)})
+				insertActivity(t, s, activityRow{id: fmt.Sprintf("new%d", n), tenant: "default", channel: "email", msg: "m", rcpt: "x@example.org", campaign: "c", at: now.Add(-time.Second)})
 			}
 			if p.NextCursor == "" {
 				break

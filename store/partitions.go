@@ -140,11 +140,10 @@ func (s *Store) DeleteOlderThan(ctx context.Context, cutoff time.Time, limit int
 	if err != nil {
 		return 0, err
 	}
-	res, err := s.db.ExecContext(ctx, q, cutoff, limit)
-	if err != nil {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, q, cutoff, limit); err != nil {
 		return 0, fmt.Errorf("retention: %w", err)
 	}
-	n, _ := res.RowsAffected()
 	return n, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
 )
 
@@ -83,7 +84,7 @@ func (s *Store) lockCreatedMeanwhile(ctx context.Context, tx *sqlx.Tx, b *batch,
 // whatever the batch size, the rate buckets last so their hot rows stay
 // locked only until the commit.
 func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
-	if err := s.writeVerdicts(ctx, tx, p, b.rows); err != nil {
+	if err := s.writeVerdicts(ctx, tx, p, b); err != nil {
 		return err
 	}
 	if err := s.writeMessages(ctx, tx, p, b.created); err != nil {
@@ -102,25 +103,79 @@ func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b 
 // writeVerdicts marks the applied events applied, each under its key (id
 // and month): the months come from the locked rows, as the plan knows
 // events by id only. Two locked rows with one id (the same id stored in
-// two months, 0011_events_by_month.sql) both get its verdict.
-func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, locked []eventRow) error {
-	byID := make(map[string][]time.Time, len(locked))
+// two months, 0011_events_by_month.sql) both get its verdict. A notable
+// verdict (routineVerdict) also gets its row in the activity log's index,
+// with its campaign resolved (notableCampaign), in the same statement.
+func (s *Store) writeVerdicts(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b batch) error {
+	byID := make(map[string][]time.Time, len(b.rows))
 	var months monthSet
-	for _, r := range locked {
+	for _, r := range b.rows {
 		byID[r.ID] = append(byID[r.ID], r.Month)
 		months.add(r.Month)
 	}
-	cols := make([][]string, 6)
+	events := make(map[string]channels.Event, len(b.snap.Events))
+	for _, e := range b.snap.Events {
+		events[e.Key()] = e
+	}
+	planned := make(map[lifecycle.MessageKey]lifecycle.Message, len(p.Messages))
+	for _, m := range p.Messages {
+		planned[m.Key()] = m
+	}
+	cols := make([][]string, 7)
+	var notable []bool
 	for _, a := range p.Applied {
 		v := a.Verdict
+		campaign, note := "", !routineVerdict(v.Outcome, v.Reason)
+		if note {
+			campaign = notableCampaign(events[a.EventID], planned, b)
+		}
 		for _, m := range byID[a.EventID] {
-			for i, x := range []string{a.EventID, m.Format(time.DateOnly), string(v.Outcome), string(v.Reason), v.Rule, v.Evidence} {
+			for i, x := range []string{a.EventID, m.Format(time.DateOnly), string(v.Outcome), string(v.Reason), v.Rule, v.Evidence, campaign} {
 				cols[i] = append(cols[i], x)
 			}
+			notable = append(notable, note)
 		}
 		delete(byID, a.EventID)
 	}
-	return s.exec(ctx, tx, qMarkApplied, append(arrays(cols), months.array())...)
+	args := append(arrays(cols[:6]), months.array(), pq.Array(cols[6]), pq.Array(notable))
+	return s.exec(ctx, tx, qMarkApplied, args...)
+}
+
+// routineReasons are the reasons of a message's routine progress: what
+// the rules give a send, a gateway's acknowledgement and a delivery
+// (configs/rules), with outcome pending or delivered. Every other verdict
+// is notable and gets a row in notable_events (0023_notable_events.sql),
+// which the activity log reads when it filters on a notable reason or
+// outcome (Activity). A reason added here keeps the log right (its events
+// are then read from events); one removed needs its past events
+// backfilled into notable_events.
+var routineReasons = map[channels.Reason]bool{
+	"sent": true, "accepted": true, "accepted_by_smsc": true, "queued": true, "scheduled": true,
+	"enroute": true, "buffered": true, "sent_to_carrier": true, "delivered_to_carrier": true, channels.ReasonDelivered: true,
+}
+
+// routineVerdict reports whether a verdict is routine progress, with no
+// row in notable_events.
+func routineVerdict(o channels.Outcome, r channels.Reason) bool {
+	return (o == channels.OutcomePending || o == channels.OutcomeDelivered) && routineReasons[r]
+}
+
+// notableCampaign is the campaign an applied event counts under in the
+// activity log: its own, else its delivery's as the plan leaves it, as
+// locked, or as created (a bounce or a receipt often names only its
+// message).
+func notableCampaign(e channels.Event, planned map[lifecycle.MessageKey]lifecycle.Message, b batch) string {
+	if e.Campaign != "" || e.MessageID == "" {
+		return e.Campaign
+	}
+	k := deliveryKey(e)
+	if m, ok := planned[k]; ok {
+		return m.Campaign
+	}
+	if m, ok := b.snap.Messages[k]; ok {
+		return m.Campaign
+	}
+	return b.created[k].Campaign
 }
 
 // writeMessages updates the plan's deliveries, but for those

@@ -43,6 +43,7 @@ var (
 	qDashboardRecipientEvents    = queryName{"dashboard-recipient-events"}    // dashboard.sql
 	qKnownTenants                = queryName{"known-tenants"}                 // dashboard.sql
 	qActivity                    = queryName{"activity"}                      // dashboard.sql
+	qActivityNotable             = queryName{"activity-notable"}              // dashboard.sql
 	qActivityEvent               = queryName{"activity-event"}                // dashboard.sql
 	qUpsertIncidents             = queryName{"upsert-incidents"}              // incidents.sql
 	qResolveIncidents            = queryName{"resolve-incidents"}             // incidents.sql

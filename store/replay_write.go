@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/lifecycle"
@@ -292,19 +293,21 @@ func (s *Store) recompute(ctx context.Context, tx *sqlx.Tx, ids, keys []lifecycl
 
 func (s *Store) writeReverdicts(ctx context.Context, tx *sqlx.Tx, vs []Reverdict) error {
 	cols := make([][]string, 5)
+	var notable []bool
 	var months monthSet
 	every := false
 	for _, v := range vs {
 		for i, x := range []string{v.EventID, string(v.Verdict.Outcome), string(v.Verdict.Reason), v.Verdict.Rule, v.Verdict.Evidence} {
 			cols[i] = append(cols[i], x)
 		}
+		notable = append(notable, !routineVerdict(v.Verdict.Outcome, v.Verdict.Reason))
 		every = every || v.OccurredAt.IsZero()
 		months.add(monthOf(v.OccurredAt.UTC().Round(time.Microsecond)))
 	}
 	if every {
 		months = nil
 	}
-	return s.exec(ctx, tx, qReplayRewriteVerdicts, append(arrays(cols), months.array())...)
+	return s.exec(ctx, tx, qReplayRewriteVerdicts, append(arrays(cols), months.array(), pq.Array(notable))...)
 }
 
 func (s *Store) writeReplayMessages(ctx context.Context, tx *sqlx.Tx, ms []lifecycle.Message) error {

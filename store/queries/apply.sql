@@ -107,11 +107,19 @@ WHERE EXISTS (
 -- the events leave the inbox in the same statement. Each row is named by
 -- its key (id, month); $7, the distinct months, lets the planner prune
 -- every other partition. The inbox is keyed by id alone (0012_inbox_by_id.sql).
-WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[]))
-UPDATE events e
-SET applied_at = now(), outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
-FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[]) AS v(id, month, outcome, reason, rule, evidence)
-WHERE e.id = v.id AND e.month = v.month AND e.month = ANY($7::date[]);
+-- The events whose verdict is notable ($9; store.routineVerdict) get their
+-- row in notable_events (0023_notable_events.sql), with the campaign the
+-- apply resolved ($8), in the same statement: no round trip more.
+WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[])),
+marked AS (
+    UPDATE events e
+    SET applied_at = now(), outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
+    FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::boolean[])
+        AS v(id, month, outcome, reason, rule, evidence, campaign, notable)
+    WHERE e.id = v.id AND e.month = v.month AND e.month = ANY($7::date[])
+    RETURNING e.tenant, e.channel, v.campaign, v.outcome, v.reason, e.occurred_at, e.id, e.month, v.notable)
+INSERT INTO notable_events (tenant, channel, campaign, outcome, reason, occurred_at, id, month)
+SELECT tenant, channel, campaign, outcome, reason, occurred_at, id, month FROM marked WHERE notable;
 
 -- name: update-messages
 UPDATE messages m

@@ -110,6 +110,36 @@ WHERE tenant = $1
 ORDER BY occurred_at DESC, id DESC
 LIMIT $13;
 
+-- name: activity-notable
+-- A page of the activity log filtered on a notable reason or outcome
+-- (store.Activity): the notable_events index of the filters given
+-- (0023_notable_events.sql) gives the page's events newest first, and
+-- each is then read by its key (id, month) for what the page shows and
+-- for the filters notable_events does not carry. Same parameters as
+-- activity; the campaign ($5) is the one the apply resolved, so no
+-- second statement for events that name only their message (no $14).
+SELECT e.id, e.channel, e.type, e.message_id, e.recipient, e.campaign, e.occurred_at, e.received_at,
+       COALESCE(e.payload->>'provider', '') AS provider, e.applied_at,
+       n.outcome, n.reason, COALESCE(e.rule, '') AS rule
+FROM notable_events n
+JOIN events e ON e.id = n.id AND e.month = n.month
+WHERE n.tenant = $1
+  AND n.occurred_at >= $2::timestamptz AND n.occurred_at < $3::timestamptz
+  AND n.month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+  AND n.month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
+  AND e.month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
+  AND e.month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
+  AND n.channel = ANY ($4::text[])
+  AND ($5::text IS NULL OR n.campaign = $5)
+  AND ($6::text IS NULL OR e.recipient = $6)
+  AND ($7::text IS NULL OR e.message_id = $7)
+  AND ($8::text IS NULL OR n.outcome = $8)
+  AND ($9::text IS NULL OR n.reason = $9)
+  AND ($10::text IS NULL OR e.payload->>'provider' = $10)
+  AND ($11::timestamptz IS NULL OR n.occurred_at < $11 OR n.id < $12)
+ORDER BY n.occurred_at DESC, n.id DESC
+LIMIT $13;
+
 -- name: activity-event
 -- One event of the log with its verdict and its stored payload (the raw
 -- source is in it). Its month is not known: each partition's primary key

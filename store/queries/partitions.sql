@@ -11,11 +11,19 @@ SET LOCAL lock_timeout TO '5s';
 -- Retention in the DEFAULT partition (months without a partition of their
 -- own): applied events of months that ended at or before $1, a bounded
 -- batch at a time, so a first run on a large partition never holds long
--- locks. The monthly partitions go whole (drop-event-partitions).
-DELETE FROM events_default WHERE ctid IN (
-    SELECT ctid FROM events_default
-    WHERE applied_at IS NOT NULL AND month < date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')::date
-    LIMIT $2);
+-- locks. The monthly partitions go whole (drop-event-partitions). Their
+-- rows of the activity log's notable_events (0023_notable_events.sql) go
+-- with them; the count is of events.
+WITH gone AS (
+    DELETE FROM events_default WHERE ctid IN (
+        SELECT ctid FROM events_default
+        WHERE applied_at IS NOT NULL AND month < date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')::date
+        LIMIT $2)
+    RETURNING id, month
+), notable AS (
+    DELETE FROM notable_events_default n USING gone g WHERE n.id = g.id AND n.month = g.month
+)
+SELECT count(*) FROM gone;
 
 -- name: drop-event-partitions
 -- One row per monthly partition that ended at or before $1: dropped, or

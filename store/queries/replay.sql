@@ -39,11 +39,30 @@ ORDER BY e.seq;
 -- looks in every partition (a Reverdict without its OccurredAt). Either
 -- way the planner decides it while planning (a constant of the custom
 -- plan).
-UPDATE events e
-SET outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, outcome, reason, rule, evidence)
-WHERE e.id = v.id AND e.applied_at IS NOT NULL
-  AND (cardinality($6::date[]) = 0 OR e.month = ANY($6::date[]));
+-- The activity log's notable_events (0023_notable_events.sql) follows in
+-- the same statement: a rewritten verdict that is notable ($7,
+-- store.routineVerdict) gets its row, or has it rewritten, with the
+-- campaign resolved as the apply does (the event's own, else its
+-- delivery's); one that is not loses its row.
+WITH rewritten AS (
+    UPDATE events e
+    SET outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::boolean[])
+        AS v(id, outcome, reason, rule, evidence, notable)
+    WHERE e.id = v.id AND e.applied_at IS NOT NULL
+      AND (cardinality($6::date[]) = 0 OR e.month = ANY($6::date[]))
+    RETURNING e.tenant, e.channel, e.campaign, e.message_id, e.recipient, e.occurred_at, e.id, e.month,
+              v.outcome, v.reason, v.notable
+), gone AS (
+    DELETE FROM notable_events n USING rewritten r
+    WHERE n.id = r.id AND n.month = r.month AND NOT r.notable
+)
+INSERT INTO notable_events (tenant, channel, campaign, outcome, reason, occurred_at, id, month)
+SELECT r.tenant, r.channel, rebond_event_campaign(r.tenant, r.channel, r.campaign, r.message_id, r.recipient),
+       r.outcome, r.reason, r.occurred_at, r.id, r.month
+FROM rewritten r WHERE r.notable
+ON CONFLICT (id, month) DO UPDATE
+SET campaign = EXCLUDED.campaign, outcome = EXCLUDED.outcome, reason = EXCLUDED.reason;
 
 -- name: replay-update-messages
 -- A replay rewrites a message's verdict-derived columns only; a retry

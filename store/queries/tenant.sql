@@ -10,7 +10,8 @@ SELECT (SELECT count(*) FROM api_tokens WHERE tenant = $1) AS tokens,
 
 -- name: purge-tenant
 -- Deletes everything a tenant's ($1) events made: the events (every
--- partition, by the tenant-first events_recipient index) and their inbox
+-- partition, by the tenant-first events_recipient index), their
+-- activity log rows (notable_events) and their inbox
 -- rows (the inbox has no tenant column: joined by key), messages,
 -- recipients and their audit, the three rate tables, incidents, alert
 -- changes (their notice deliveries by ON DELETE CASCADE) and shadow
@@ -23,6 +24,8 @@ WITH inbox AS (
     RETURNING 1
 ), ev AS (
     DELETE FROM events WHERE tenant = $1 RETURNING 1
+), notable AS (
+    DELETE FROM notable_events WHERE tenant = $1 RETURNING 1
 ), msg AS (
     DELETE FROM messages WHERE tenant = $1 RETURNING 1
 ), rcpt AS (
@@ -47,4 +50,4 @@ SELECT (SELECT count(*) FROM ev) AS events,
        (SELECT count(*) FROM rcpt) AS recipients,
        (SELECT count(*) FROM inbox) + (SELECT count(*) FROM audit) + (SELECT count(*) FROM hours)
          + (SELECT count(*) FROM days) + (SELECT count(*) FROM campaign_days) + (SELECT count(*) FROM inc)
-         + (SELECT count(*) FROM alerts) + (SELECT count(*) FROM shadow) AS other;
+         + (SELECT count(*) FROM alerts) + (SELECT count(*) FROM shadow) + (SELECT count(*) FROM notable) AS other;
