@@ -194,6 +194,7 @@ func (h *Handler) routes() error {
 		"reasons":   h.reasons,
 		"recipient": h.recipient,
 		"activity":  h.activity,
+		"alerts":    h.alerts,
 		"access":    h.access,
 	} {
 		mux.Handle("GET "+Prefix+path, h.authenticated(actView, h.render(fn)))

@@ -1,10 +1,13 @@
 package workers
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/rebond/rebond/channels"
@@ -40,10 +43,20 @@ type Destination struct {
 type SMTPRelay struct {
 	// Addr is the relay's host:port (587 for submission).
 	Addr string `koanf:"addr" json:"addr"`
-	// TLS is starttls (the default: refuse a relay without it) or none
-	// (plain text: only for a relay on the same host).
+	// TLS is starttls (the default: refuse a relay without it, before
+	// any credential is sent) or none (plain text: only for a relay on
+	// the same host; a password is then refused unless Addr's host is
+	// localhost or a loopback address, net/smtp's rule).
 	TLS string `koanf:"tls" json:"tls"`
-	// Username and Password authenticate with AUTH PLAIN when set.
+	// CAFile is a PEM file of the certificates that sign the relay's: a
+	// private relay whose certificate no public CA signed. Set, it
+	// replaces the system's roots for this relay (the trust is pinned to
+	// that CA); the certificate must still name Addr's host. There is no
+	// way to skip verification: it would hand the password to whoever
+	// sits on the path.
+	CAFile string `koanf:"ca_file" json:"ca_file"`
+	// Username and Password authenticate with AUTH PLAIN when set (AUTH
+	// LOGIN when the relay offers only that), after STARTTLS.
 	Username string `koanf:"username" json:"username"`
 	Password string `koanf:"password" json:"password"`
 	// From is the envelope and header sender; To the recipients.
@@ -127,6 +140,16 @@ func (d Destination) validate(i int) error {
 		if d.SMTP.TLS != "" && d.SMTP.TLS != "starttls" && d.SMTP.TLS != "none" {
 			return fmt.Errorf("%s.smtp.tls: %q: want starttls or none", key, d.SMTP.TLS)
 		}
+		if d.SMTP.TLS == "none" && d.SMTP.CAFile != "" {
+			return fmt.Errorf("%s.smtp.ca_file: set with tls: none, which verifies no certificate", key)
+		}
+		if _, err := d.SMTP.tlsConfig(); err != nil {
+			return fmt.Errorf("%s.smtp.ca_file: %w", key, err)
+		}
+		if host, _, _ := net.SplitHostPort(d.SMTP.Addr); d.SMTP.TLS == "none" && d.SMTP.Username != "" && !localHost(host) {
+			return fmt.Errorf("%s.smtp: tls: none with a username would send the password in clear text to %s: "+
+				"use starttls (tls: none is for a relay on this host: localhost or a loopback address)", key, host)
+		}
 		if _, err := mail.ParseAddress(d.SMTP.From); err != nil {
 			return fmt.Errorf("%s.smtp.from: %q: %w", key, d.SMTP.From, err)
 		}
@@ -142,6 +165,39 @@ func (d Destination) validate(i int) error {
 		return fmt.Errorf("%s.kind: %q: want webhook, slack or email", key, d.Kind)
 	}
 	return nil
+}
+
+// tlsConfig is how the relay's certificate is verified: against the
+// system's roots, or CAFile's certificates alone; nil with tls: none.
+func (r SMTPRelay) tlsConfig() (*tls.Config, error) {
+	if r.TLS == "none" {
+		return nil, nil
+	}
+	host, _, _ := net.SplitHostPort(r.Addr)
+	cfg := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if r.CAFile == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(r.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s: no PEM certificate", r.CAFile)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
+}
+
+// localHost tells whether host is this machine (net/smtp's PlainAuth
+// rule): the only place a password may go without TLS.
+func localHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // tenant is the destination's tenant, the default one when unset.

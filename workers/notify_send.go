@@ -7,7 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -86,10 +86,11 @@ type sender struct {
 	http    *http.Client
 	timeout time.Duration
 	now     func() time.Time
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func newSender(timeout time.Duration) *sender {
-	return &sender{timeout: timeout, now: time.Now, http: &http.Client{
+	return &sender{timeout: timeout, now: time.Now, dial: (&net.Dialer{}).DialContext, http: &http.Client{
 		Timeout: timeout,
 		// A destination that redirects is misconfigured; following it
 		// would send a signed alert where nobody configured it to go.
@@ -150,31 +151,45 @@ func (s *sender) post(ctx context.Context, url string, body []byte, headers map[
 	return nil
 }
 
-// mail sends the notice through relay r as a plain-text RFC 5322 message.
+// mail sends the notice through relay r as a plain-text RFC 5322 message:
+// STARTTLS first (unless tls: none), then AUTH when a username is set.
+// Credentials never cross in clear text except to this host.
 func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, text string) error {
 	msg, err := noticeMessage(r, d, text, s.now())
 	if err != nil {
 		return err
 	}
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", r.Addr)
+	tlsCfg, err := r.tlsConfig()
+	if err != nil {
+		return fmt.Errorf("smtp relay %s: ca_file: %w", r.Addr, err)
+	}
+	conn, err := s.dial(ctx, "tcp", r.Addr)
 	if err != nil {
 		return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	host, _, _ := net.SplitHostPort(r.Addr)
-	c := smtp.NewClient(conn)
-	if r.TLS != "none" {
-		if c, err = smtp.NewClientStartTLS(conn, &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
-			conn.Close()
-			return fmt.Errorf("smtp relay %s: starttls: %w", r.Addr, err)
-		}
+	var c *smtp.Client
+	if tlsCfg == nil {
+		c = smtp.NewClient(conn)
+	} else if c, err = smtp.NewClientStartTLS(conn, tlsCfg); err != nil {
+		conn.Close()
+		return fmt.Errorf("smtp relay %s: starttls: %w%s", r.Addr, err, tlsHint(err))
 	}
 	defer c.Close()
+	// The TLS handshake happens on the first command after STARTTLS:
+	// say EHLO now, so a certificate that fails verification is reported
+	// as such rather than as a relay without AUTH.
+	if err := c.Hello("localhost"); err != nil {
+		if tlsCfg != nil {
+			return fmt.Errorf("smtp relay %s: starttls: %w%s", r.Addr, err, tlsHint(err))
+		}
+		return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
+	}
 	if r.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", r.Username, r.Password)); err != nil {
-			return fmt.Errorf("smtp relay %s: auth: %w", r.Addr, err)
+		if err := authenticate(c, r); err != nil {
+			return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
 		}
 	}
 	from, _ := mail.ParseAddress(r.From)
@@ -189,6 +204,49 @@ func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, t
 	// The relay took the message when it answered the data: a failed
 	// QUIT must not make a retry send it twice.
 	_ = c.Quit()
+	return nil
+}
+
+// tlsHint says what to do about a failed STARTTLS: nothing was sent,
+// credentials included.
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var name x509.HostnameError
+	switch {
+	case errors.As(err, &unknown):
+		return " (the relay's certificate is not signed by a trusted CA: for a private relay, set smtp.ca_file to its CA's PEM)"
+	case errors.As(err, &name):
+		return " (the relay's certificate does not name the host of smtp.addr: use the name it was issued for)"
+	case strings.Contains(err.Error(), "STARTTLS"):
+		return " (refused: the relay offers no TLS, and credentials and alerts are not sent in clear text; tls: none is for a relay on this host)"
+	}
+	return ""
+}
+
+// authenticate logs in with AUTH PLAIN, or LOGIN when the relay offers
+// only that (some relays, Microsoft's among them). Over plain text it
+// refuses unless the relay is on this host.
+func authenticate(c *smtp.Client, r SMTPRelay) error {
+	host, _, _ := net.SplitHostPort(r.Addr)
+	if _, isTLS := c.TLSConnectionState(); !isTLS && !localHost(host) {
+		return errors.New("refusing to send the password in clear text to a relay not on this host (tls: none)")
+	}
+	var a sasl.Client
+	mech := sasl.Plain
+	switch {
+	case c.SupportsAuth(sasl.Plain):
+		a = sasl.NewPlainClient("", r.Username, r.Password)
+	case c.SupportsAuth(sasl.Login):
+		a, mech = sasl.NewLoginClient(r.Username, r.Password), sasl.Login
+	default:
+		if ok, offered := c.Extension("AUTH"); ok {
+			return fmt.Errorf("smtp.username is set but the relay offers neither AUTH PLAIN nor LOGIN (only %s)", offered)
+		}
+		return errors.New("smtp.username is set but the relay offers no AUTH")
+	}
+	if err := c.Auth(a); err != nil {
+		return fmt.Errorf("AUTH %s as %q refused: %w (check smtp.username and smtp.password)", mech, r.Username, err)
+	}
 	return nil
 }
 

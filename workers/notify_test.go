@@ -205,20 +205,8 @@ func TestAlertNotices(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.DiscardHandler)
-	wcfg := Config{Concurrency: 2, TaskCheckInterval: 200 * time.Millisecond, IdlePoll: 100 * time.Millisecond}.WithDefaults()
-	srv := NewServer(wcfg, redisOpt, nil, nil, NewAlertDeliveryHandler(cfg, st, log), log)
-	srvCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(srvCtx) }()
-	defer func() { stop(); <-done }()
-	client := asynq.NewClient(redisOpt)
-	defer client.Close()
-	queue := NewAlertQueue(NewEnqueuer(client, 100), cfg.Notify)
-
-	rates := &craftedRates{Store: st}
-	a := NewAlerter(cfg, nil, rates, &fakeNotifier{}, log)
-	a.SetNotices(st, queue)
+	a, rates, stop := runAlertDeliveries(ctx, t, cfg, st, redisOpt)
+	defer stop()
 	now := alertNow
 	a.now = func() time.Time { return now }
 	tick := func(sent, hard int64, after time.Duration) {
@@ -334,6 +322,25 @@ func TestAlertNotices(t *testing.T) {
 			t.Errorf("dead destination: delivery %s tried %d times after it failed for good, want 4", id, len(calls))
 		}
 	}
+}
+
+// runAlertDeliveries starts a worker that sends cfg's alert deliveries
+// (logged in st, queued on redisOpt) and returns an alerter announcing to
+// it from the rates the test sets; stop ends the worker and its client.
+func runAlertDeliveries(ctx context.Context, t *testing.T, cfg AlertConfig, st *store.Store,
+	redisOpt asynq.RedisClientOpt) (a *Alerter, rates *craftedRates, stop func()) {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	wcfg := Config{Concurrency: 2, TaskCheckInterval: 200 * time.Millisecond, IdlePoll: 100 * time.Millisecond}.WithDefaults()
+	srv := NewServer(wcfg, redisOpt, nil, nil, NewAlertDeliveryHandler(cfg, st, log), log)
+	srvCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(srvCtx) }()
+	client := asynq.NewClient(redisOpt)
+	rates = &craftedRates{Store: st}
+	a = NewAlerter(cfg, nil, rates, &fakeNotifier{}, log)
+	a.SetNotices(st, NewAlertQueue(NewEnqueuer(client, 100), cfg.Notify))
+	return a, rates, func() { client.Close(); cancel(); <-done }
 }
 
 // waitFor polls cond for up to 30 seconds.

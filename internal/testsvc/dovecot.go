@@ -65,7 +65,7 @@ func StartDovecot(tb testing.TB) *Dovecot {
 	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
 	d := &Dovecot{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb))),
 		AddrTLS: net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(tb))), Dir: dir}
-	if d.TLS, err = writeCert(dir); err != nil {
+	if d.TLS, err = WriteCert(dir); err != nil {
 		tb.Fatalf("dovecot: %v", err)
 	}
 	if err := d.configure(); err != nil {
@@ -240,9 +240,11 @@ func (d *Dovecot) Count(tb testing.TB, folder string) uint32 {
 	return st.Messages
 }
 
-// writeCert writes a self-signed certificate for 127.0.0.1 (cert.pem,
-// key.pem in dir) and returns a client configuration that trusts it.
-func writeCert(dir string) (*tls.Config, error) {
+// WriteCert writes a self-signed certificate for 127.0.0.1 (cert.pem,
+// key.pem in dir) and returns a client configuration that trusts it: the
+// TLS servers tests start (Dovecot, an SMTP relay) share it rather than
+// each generating its own.
+func WriteCert(dir string) (*tls.Config, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
