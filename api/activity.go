@@ -70,13 +70,17 @@ func (s *Server) getEventLog(w http.ResponseWriter, r *http.Request) error {
 // ActivityQuery reads the activity log's filters from a query string, the
 // API's and the dashboard's: channel, campaign (present and empty: events
 // without a campaign), recipient, message_id, outcome, reason, provider,
-// from, to (RFC 3339 or YYYY-MM-DD), limit and cursor.
+// country, carrier, from, to (RFC 3339 or YYYY-MM-DD), limit and cursor.
 func ActivityQuery(v url.Values) (store.ActivityQuery, error) {
 	q := store.ActivityQuery{Channel: channels.Channel(v.Get("channel")), Recipient: v.Get("recipient"),
 		MessageID: v.Get("message_id"), Outcome: v.Get("outcome"), Reason: v.Get("reason"),
 		Provider: v.Get("provider"), Cursor: v.Get("cursor")}
 	if q.Channel != "" && !q.Channel.Valid() {
 		return q, errorf(http.StatusBadRequest, "channel: %q is not one of email, sms", q.Channel)
+	}
+	var err error
+	if q.Country, q.Carrier, err = store.ActivityNetwork(v.Get("country"), v.Get("carrier")); err != nil {
+		return q, errorf(http.StatusBadRequest, "%v", err)
 	}
 	if _, ok := v["campaign"]; ok {
 		q.Campaign, q.CampaignSet = v.Get("campaign"), true
@@ -86,7 +90,6 @@ func ActivityQuery(v url.Values) (store.ActivityQuery, error) {
 			q.Recipient = n
 		}
 	}
-	var err error
 	if q.From, err = parseTime("from", v.Get("from")); err != nil {
 		return q, err
 	}
@@ -120,8 +123,10 @@ func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// eventColumns are the CSV's columns; new ones go last, so a reader by
+// position keeps working.
 var eventColumns = []string{"occurred_at", "received_at", "id", "channel", "type", "campaign", "recipient", "message_id",
-	"provider", "outcome", "reason", "rule", "applied_at"}
+	"provider", "outcome", "reason", "rule", "applied_at", "country", "carrier"}
 
 // writeEventsCSV writes a page of events as CSV (RFC 4180) with a header
 // line; text cells a spreadsheet would run as a formula are neutralized.
@@ -140,7 +145,7 @@ func writeEventsCSV(w http.ResponseWriter, page store.ActivityPage) error {
 		}
 		_ = cw.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.ReceivedAt.Format(time.RFC3339Nano), csvText(e.ID),
 			string(e.Channel), e.Type, csvText(e.Campaign), csvText(e.Recipient), csvText(e.MessageID), csvText(e.Provider),
-			e.Outcome, e.Reason, csvText(e.Rule), applied})
+			e.Outcome, e.Reason, csvText(e.Rule), applied, e.Country, e.Carrier})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -28,7 +28,8 @@ func (f *fakeEventLog) Activity(_ context.Context, q store.ActivityQuery, now ti
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	return store.ActivityPage{From: now.Add(-store.DefaultActivityRange), To: now, NextCursor: "next",
 		Events: []store.ActivityEvent{{ID: "e1", Channel: channels.Email, Type: "failed", Recipient: "x@example.org",
-			Campaign: "=cmd()", OccurredAt: at, ReceivedAt: at, Outcome: "hard", Reason: "user_unknown", Rule: "r1"}}}, nil
+			Campaign: "=cmd()", OccurredAt: at, ReceivedAt: at, Outcome: "hard", Reason: "user_unknown", Rule: "r1",
+			Country: "GB", Carrier: "23410"}}}, nil
 }
 
 func (f *fakeEventLog) ActivityEvent(_ context.Context, id string) (store.ActivityDetail, error) {
@@ -44,12 +45,12 @@ func TestEventLogRoute(t *testing.T) {
 	t.Parallel()
 	log := &fakeEventLog{}
 	f := newFixture(t, Config{Events: log}, nil)
-	code, body := f.authed("GET", "/v1/events?channel=email&campaign=spring&reason=user_unknown&outcome=hard&provider=ses&message_id=m1&from=2026-11-01&to=2026-11-08&limit=50&cursor=c", "")
+	code, body := f.authed("GET", "/v1/events?channel=email&campaign=spring&reason=user_unknown&outcome=hard&provider=ses&country=gb&carrier=234-10&message_id=m1&from=2026-11-01&to=2026-11-08&limit=50&cursor=c", "")
 	if code != http.StatusOK {
 		t.Fatalf("%d %s", code, body)
 	}
 	want := store.ActivityQuery{Channel: channels.Email, Campaign: "spring", CampaignSet: true, Reason: "user_unknown", Outcome: "hard",
-		Provider: "ses", MessageID: "m1", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC), Limit: 50, Cursor: "c"}
+		Provider: "ses", Country: "GB", Carrier: "23410", MessageID: "m1", From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC), Limit: 50, Cursor: "c"}
 	if log.last != want {
 		t.Errorf("query %+v, want %+v", log.last, want)
 	}
@@ -71,6 +72,13 @@ func TestEventLogBadParams(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", q, code, body)
 		}
 	}
+	// A bad country or carrier is refused by name.
+	for _, q := range []string{"country=G1", "country=GBR", "country=g", "carrier=2341", "carrier=2341x", "carrier=2341000"} {
+		name, _, _ := strings.Cut(q, "=")
+		if code, body := f.authed("GET", "/v1/events?"+q, ""); code != http.StatusBadRequest || !strings.Contains(body, name+": ") {
+			t.Errorf("%s: %d %s, want 400 naming %s", q, code, body, name)
+		}
+	}
 	if code, _ := newFixture(t, Config{}, nil).authed("GET", "/v1/events", ""); code != http.StatusNotImplemented {
 		t.Errorf("no event log: %d, want 501", code)
 	}
@@ -90,7 +98,8 @@ func TestEventLogCSV(t *testing.T) {
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("%v %v", rows, err)
 	}
-	if strings.Join(rows[0], ",") != strings.Join(eventColumns, ",") || rows[1][2] != "e1" || rows[1][5] != "'=cmd()" || rows[1][10] != "user_unknown" {
+	if strings.Join(rows[0], ",") != strings.Join(eventColumns, ",") || rows[1][2] != "e1" || rows[1][5] != "'=cmd()" || rows[1][10] != "user_unknown" ||
+		rows[1][13] != "GB" || rows[1][14] != "23410" {
 		t.Errorf("csv %q", rows)
 	}
 	code, body := f.authed("GET", "/v1/events", "", "Accept", "text/csv")

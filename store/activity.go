@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/rebond/rebond/channels"
+	"github.com/rebond/rebond/channels/phone"
 )
 
 // The bounds of the activity log (GET /v1/events, the dashboard's Activity
@@ -32,6 +33,20 @@ const (
 	MaxActivityRange = 31 * 24 * time.Hour
 	// activityTimeout is the statement timeout of one page.
 	activityTimeout = 10 * time.Second
+)
+
+// The positions of the activity statements' arguments that Activity
+// reads or rewrites per slice ($n of dashboard.sql is at n-1), named so
+// that adding a filter renumbers them in one place. activityArgs gives
+// $1 to $16, all activity-notable takes; activity also takes $17, the
+// campaign of an event's message (argMessageCampaign, appended last).
+const (
+	argFrom            = 1
+	argTo              = 2
+	argCampaign        = 4
+	argLimit           = 12
+	argNotable         = 16 // the count activity-notable takes
+	argMessageCampaign = 16
 )
 
 // ErrBadQuery marks an activity query the caller got wrong (a range too
@@ -55,9 +70,16 @@ type ActivityQuery struct {
 	// Provider is the provider or carrier route that reported the event
 	// ("ses", "twilio", "smpp:<gateway>").
 	Provider string
-	From, To time.Time
-	Limit    int
-	Cursor   string
+	// Country is an SMS recipient's country (ISO 3166-1 alpha-2): the
+	// event's own when it carries one (the producer's or the gateway's),
+	// else its number's (phone.Country), the country rates count the
+	// delivery under; email events have none. Carrier is the MCC-MNC a
+	// receipt reported (sms.mcc_mnc): only the events that reported it
+	// match. ActivityNetwork normalizes both.
+	Country, Carrier string
+	From, To         time.Time
+	Limit            int
+	Cursor           string
 }
 
 // ActivityEvent is one row of the activity log: an event with the
@@ -72,10 +94,15 @@ type ActivityEvent struct {
 	OccurredAt time.Time        `json:"occurred_at" db:"occurred_at"`
 	ReceivedAt time.Time        `json:"received_at" db:"received_at"`
 	Provider   string           `json:"provider,omitempty" db:"provider"`
-	AppliedAt  *time.Time       `json:"applied_at,omitempty" db:"applied_at"`
-	Outcome    string           `json:"outcome,omitempty" db:"outcome"`
-	Reason     string           `json:"reason,omitempty" db:"reason"`
-	Rule       string           `json:"rule,omitempty" db:"rule"`
+	// Country and Carrier are as ActivityQuery filters them: the SMS
+	// recipient's country (the event's, else its number's) and the
+	// carrier the event reported.
+	Country   string     `json:"country,omitempty" db:"country"`
+	Carrier   string     `json:"carrier,omitempty" db:"carrier"`
+	AppliedAt *time.Time `json:"applied_at,omitempty" db:"applied_at"`
+	Outcome   string     `json:"outcome,omitempty" db:"outcome"`
+	Reason    string     `json:"reason,omitempty" db:"reason"`
+	Rule      string     `json:"rule,omitempty" db:"rule"`
 }
 
 // ActivityPage is one page of the log, newest first. NextCursor is empty
@@ -120,13 +147,13 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 	if err != nil {
 		return page, err
 	}
-	lo, hi := args[1].(time.Time), args[2].(time.Time)
+	lo, hi := args[argFrom].(time.Time), args[argTo].(time.Time)
 	starts := []time.Time{lo}
 	if !notable && !q.CampaignSet && q.Recipient == "" && q.MessageID == "" {
 		starts = []time.Time{hi.Add(-time.Hour), hi.Add(-24 * time.Hour), lo}
 	}
-	limit := args[12].(int)
-	args = append(args, nil) // $14: see activitySlice
+	limit := args[argLimit].(int)
+	args = append(args, nil) // argMessageCampaign: see activitySlice
 	out := make([]ActivityEvent, 0, min(limit, 100))
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = out[:0]
@@ -142,11 +169,11 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 				continue
 			}
 			a := append([]any(nil), args...)
-			a[1], a[2], a[12] = start, top, limit+1-len(out)
+			a[argFrom], a[argTo], a[argLimit] = start, top, limit+1-len(out)
 			var rows []ActivityEvent
 			var err error
 			if notable {
-				if err = tx.SelectContext(ctx, &rows, stmt, a[:13]...); err != nil {
+				if err = tx.SelectContext(ctx, &rows, stmt, a[:argNotable]...); err != nil {
 					err = fmt.Errorf("activity by verdict: %w", err)
 				}
 			} else {
@@ -175,6 +202,7 @@ func (s *Store) Activity(ctx context.Context, q ActivityQuery, now time.Time) (A
 		out[i].OccurredAt = out[i].OccurredAt.UTC()
 		out[i].ReceivedAt = out[i].ReceivedAt.UTC()
 		out[i].ID = shownID(out[i].ID)
+		out[i].Country = countryOf(out[i])
 	}
 	page.Events = out
 	return page, nil
@@ -203,12 +231,12 @@ func activitySlice(ctx context.Context, tx *sqlx.Tx, stmt string, a []any) ([]Ac
 	if err := tx.SelectContext(ctx, &own, stmt, a...); err != nil {
 		return nil, fmt.Errorf("activity: %w", err)
 	}
-	campaign, _ := a[4].(string)
+	campaign, _ := a[argCampaign].(string)
 	if campaign == "" {
 		return own, nil
 	}
 	b := append([]any(nil), a...)
-	b[4], b[13] = nil, campaign
+	b[argCampaign], b[argMessageCampaign] = nil, campaign
 	var joined []ActivityEvent
 	if err := tx.SelectContext(ctx, &joined, stmt, b...); err != nil {
 		return nil, fmt.Errorf("activity by message campaign: %w", err)
@@ -220,7 +248,7 @@ func activitySlice(ctx context.Context, tx *sqlx.Tx, stmt string, a []any) ([]Ac
 		}
 		return strings.Compare(y.ID, x.ID)
 	})
-	return out[:min(len(out), a[12].(int))], nil
+	return out[:min(len(out), a[argLimit].(int))], nil
 }
 
 // activityArgs checks q and returns the statement's arguments, with the
@@ -272,8 +300,43 @@ func activityArgs(ctx context.Context, q ActivityQuery, now time.Time) ([]any, A
 	if q.CampaignSet {
 		campaign = q.Campaign
 	}
+	country, carrier, err := ActivityNetwork(q.Country, q.Carrier)
+	if err != nil {
+		return nil, page, err
+	}
+	var numbers any
+	if country != "" {
+		numbers = pq.Array(phone.Prefixes(country))
+	}
 	return []any{tenant, from, hi, pq.Array(chans), campaign, optional(q.Recipient), optional(q.MessageID),
-		optional(q.Outcome), optional(q.Reason), optional(q.Provider), curAt, curID, limit}, page, nil
+		optional(q.Outcome), optional(q.Reason), optional(q.Provider), curAt, curID, limit,
+		optional(country), optional(carrier), numbers}, page, nil
+}
+
+// ActivityNetwork normalizes and checks the country and carrier filters
+// of an activity query as ingest does an event's (upper case; an MCC-MNC
+// without its dash), so "gb" and "234-10" find what "GB" and "23410"
+// find, and a filter no event could match is the caller's error
+// (ErrBadQuery, naming the parameter) rather than an empty page.
+func ActivityNetwork(country, carrier string) (string, string, error) {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if country != "" && !channels.ValidCountry(country) {
+		return "", "", fmt.Errorf("%w: country: %q is not an ISO 3166-1 alpha-2 code (two letters, \"GB\")", ErrBadQuery, country)
+	}
+	carrier = strings.ReplaceAll(strings.TrimSpace(carrier), "-", "")
+	if carrier != "" && !channels.ValidMCCMNC(carrier) {
+		return "", "", fmt.Errorf("%w: carrier: %q is not an MCC-MNC (5 or 6 digits, \"23410\")", ErrBadQuery, carrier)
+	}
+	return country, carrier, nil
+}
+
+// countryOf is the country an event of the log shows: its own, else, for
+// SMS, its number's, as the country filter reads it.
+func countryOf(e ActivityEvent) string {
+	if e.Country != "" || e.Channel != channels.SMS {
+		return e.Country
+	}
+	return phone.Country(e.Recipient)
 }
 
 // optional is a filter's argument: NULL (no filter) when empty.
@@ -324,6 +387,7 @@ func (s *Store) ActivityEvent(ctx context.Context, id string) (ActivityDetail, e
 		return d, fmt.Errorf("activity event %s: payload: %w", id, err)
 	}
 	d.ID = shownID(d.ID)
+	d.Country = countryOf(d.ActivityEvent)
 	d.OccurredAt, d.ReceivedAt = d.OccurredAt.UTC(), d.ReceivedAt.UTC()
 	return d, nil
 }

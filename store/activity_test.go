@@ -16,9 +16,11 @@ import (
 )
 
 // activityRow is an event as the activity tests store it, verdict
-// included: id is the event's id within its tenant.
+// included: id is the event's id within its tenant; country and mccmnc,
+// an SMS event's network as a producer or a gateway gave it.
 type activityRow struct {
 	id, tenant, channel, msg, rcpt, campaign, provider, outcome, reason string
+	country, mccmnc                                                     string
 	at                                                                  time.Time
 }
 
@@ -39,7 +41,10 @@ func insertActivity(t *testing.T, s *store.Store, rows ...activityRow) {
 	for _, r := range rows {
 		e := channels.Event{ID: r.id, Tenant: r.tenant, Channel: channels.Channel(r.channel), Type: channels.Failed,
 			MessageID: r.msg, Recipient: r.rcpt, Campaign: r.campaign, OccurredAt: r.at, Provider: r.provider,
-			Raw: "GET /dlr?id=1&token=s3cret&stat=DELIVRD"}
+			Raw: "GET /dlr?id=1&token=s3cret&stat=DELIVRD", Country: r.country}
+		if r.mccmnc != "" {
+			e.SMS = &channels.SMSReceipt{Stat: "UNDELIV", MCCMNC: r.mccmnc}
+		}
 		if r.tenant == channels.DefaultTenant {
 			e.Tenant = ""
 		}
@@ -58,6 +63,30 @@ func insertActivity(t *testing.T, s *store.Store, rows ...activityRow) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// activityCase is a query of the default tenant's log and the ids of
+// the page it should give, newest first.
+type activityCase struct {
+	name string
+	q    store.ActivityQuery
+	want []string
+}
+
+// runActivityCases runs each case as a subtest.
+func runActivityCases(t *testing.T, s *store.Store, now time.Time, cases []activityCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := s.Activity(context.Background(), tt.q, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, ids(p)); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -87,11 +116,7 @@ func TestActivityFilters(t *testing.T) {
 		activityRow{id: "e", tenant: "default", channel: "email", msg: "m9", rcpt: "z@example.org", campaign: "", provider: "postfix", outcome: "hard", reason: "user_unknown", at: now.Add(-90 * time.Minute)},
 		activityRow{id: "a2", tenant: "acme", channel: "email", msg: "m1", rcpt: "x@example.org", campaign: "spring", provider: "ses", outcome: "hard", reason: "user_unknown", at: now.Add(-time.Minute)},
 	)
-	tests := []struct {
-		name string
-		q    store.ActivityQuery
-		want []string
-	}{
+	tests := []activityCase{
 		{"default window, newest first", store.ActivityQuery{}, []string{"a", "e", "b", "c", "d"}},
 		{"channel", store.ActivityQuery{Channel: channels.SMS}, []string{"c"}},
 		{"campaign, its own or its message's", store.ActivityQuery{Campaign: "spring", CampaignSet: true}, []string{"a", "e", "b"}},
@@ -105,17 +130,7 @@ func TestActivityFilters(t *testing.T) {
 		{"time range", store.ActivityQuery{From: now.Add(-9 * 24 * time.Hour), To: now.Add(-150 * time.Minute)}, []string{"c", "d", "old"}},
 		{"nothing", store.ActivityQuery{Reason: "spam_block"}, []string{}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := s.Activity(ctx, tt.q, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, ids(p)); diff != "" {
-				t.Errorf("ids (-want +got):\n%s", diff)
-			}
-		})
-	}
+	runActivityCases(t, s, now, tests)
 	// Tenant isolation: acme sees its own event only, under its id.
 	p, err := s.Activity(channels.WithTenant(ctx, "acme"), store.ActivityQuery{}, now)
 	if err != nil {
@@ -200,9 +215,70 @@ func TestActivityBadQueries(t *testing.T) {
 		{Limit: store.MaxActivityRows + 1},
 		{Cursor: "not-a-cursor"},
 		{Channel: "fax"},
+		{Country: "G1"},
+		{Country: "GBR"},
+		{Carrier: "2341"},
+		{Carrier: "23410x"},
 	} {
 		if _, err := s.Activity(context.Background(), q, now); !errors.Is(err, store.ErrBadQuery) {
 			t.Errorf("%+v: %v, want ErrBadQuery", q, err)
 		}
+	}
+}
+
+// TestActivityNetwork filters SMS events by country (the event's own,
+// else its number's, as rates count it) and by the carrier a receipt
+// reported, on both statements: a hard outcome reads notable_events.
+func TestActivityNetwork(t *testing.T) {
+	t.Parallel()
+	s := openStore(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	row := func(id, rcpt, country, mccmnc, outcome string, ago time.Duration) activityRow {
+		r := activityRow{id: id, tenant: "default", channel: "sms", msg: "m-" + id, rcpt: rcpt, provider: "kannel",
+			country: country, mccmnc: mccmnc, outcome: outcome, at: now.Add(-ago)}
+		if outcome == "hard" {
+			r.reason = "user_unknown"
+		}
+		return r
+	}
+	insertActivity(t, s,
+		row("gb", "447700900123", "", "23410", "hard", time.Hour),
+		row("fr-said-gb", "33612345678", "GB", "", "hard", 2*time.Hour), // the gateway's word wins
+		row("fr", "33612345679", "", "20801", "", 3*time.Hour),
+		row("ca", "12045551234", "", "", "delivered", 4*time.Hour),
+		row("us", "12125551234", "", "", "delivered", 5*time.Hour),
+		activityRow{id: "mail", tenant: "default", channel: "email", msg: "m1", rcpt: "x@example.org", outcome: "hard", reason: "user_unknown", at: now.Add(-30 * time.Minute)},
+	)
+	tests := []activityCase{
+		{"country, the event's or the number's", store.ActivityQuery{Country: "GB"}, []string{"gb", "fr-said-gb"}},
+		{"lower case", store.ActivityQuery{Country: "fr"}, []string{"fr"}},
+		{"NANP by area code, Canada", store.ActivityQuery{Country: "CA"}, []string{"ca"}},
+		{"NANP by area code, US", store.ActivityQuery{Country: "US"}, []string{"us"}},
+		{"a territory no number gives", store.ActivityQuery{Country: "JE"}, []string{}},
+		{"carrier", store.ActivityQuery{Carrier: "23410"}, []string{"gb"}},
+		{"carrier with its dash", store.ActivityQuery{Carrier: "208-01"}, []string{"fr"}},
+		{"country and carrier", store.ActivityQuery{Country: "FR", Carrier: "23410"}, []string{}},
+		{"country on notable_events", store.ActivityQuery{Country: "GB", Outcome: "hard"}, []string{"gb", "fr-said-gb"}},
+		{"carrier on notable_events", store.ActivityQuery{Carrier: "23410", Reason: "user_unknown"}, []string{"gb"}},
+		{"country with a campaign", store.ActivityQuery{Country: "US", CampaignSet: true}, []string{"us"}},
+	}
+	runActivityCases(t, s, now, tests)
+	// Each row shows the country it is filtered by and its carrier.
+	p, err := s.Activity(ctx, store.ActivityQuery{}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range p.Events {
+		got[e.ID] = e.Country + "/" + e.Carrier
+	}
+	want := map[string]string{"mail": "/", "gb": "GB/23410", "fr-said-gb": "GB/", "fr": "FR/20801", "ca": "CA/", "us": "US/"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("country/carrier (-want +got):\n%s", diff)
+	}
+	d, err := s.ActivityEvent(ctx, "fr")
+	if err != nil || d.Country != "FR" || d.Carrier != "20801" {
+		t.Errorf("detail %+v: %v", d.ActivityEvent, err)
 	}
 }

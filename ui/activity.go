@@ -21,7 +21,7 @@ type EventLog interface {
 
 // activityFilters are the query parameters of the Activity page, which
 // its links and its form carry (the API's names, GET /v1/events).
-var activityFilters = []string{"channel", "campaign", "recipient", "message_id", "outcome", "reason", "provider", "from", "to"}
+var activityFilters = []string{"channel", "campaign", "recipient", "message_id", "outcome", "reason", "provider", "country", "carrier", "from", "to"}
 
 type activityData struct {
 	Unavailable bool
@@ -90,12 +90,15 @@ func (h *Handler) activityQuery(f url.Values, v *view) (store.ActivityQuery, err
 	if q.Channel != "" && !q.Channel.Valid() {
 		return q, badRequest("channel: %q is not one of email, sms", q.Channel)
 	}
+	var err error
+	if q.Country, q.Carrier, err = store.ActivityNetwork(f.Get("country"), f.Get("carrier")); err != nil {
+		return q, badRequest("%v", err)
+	}
 	if q.Recipient != "" && q.Channel != "" {
 		if a, err := channels.NormalizeRecipient(q.Channel, q.Recipient); err == nil {
 			q.Recipient = a
 		}
 	}
-	var err error
 	if q.From, err = activityTime("from", f.Get("from")); err != nil {
 		return q, err
 	}

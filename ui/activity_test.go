@@ -30,7 +30,8 @@ func (a *activityReader) Activity(_ context.Context, q store.ActivityQuery, now 
 	p := store.ActivityPage{From: now.Add(-store.DefaultActivityRange), To: now, Events: []store.ActivityEvent{
 		{ID: "ev-1", Channel: channels.Email, Type: "failed", Recipient: "ann@example.com", Campaign: "spring-sale", OccurredAt: at,
 			ReceivedAt: at, Provider: "ses", Outcome: "hard", Reason: "user_unknown", Rule: "email.user_unknown@1"},
-		{ID: "ev-2", Channel: channels.SMS, Type: "failed", Recipient: "+33612345678", OccurredAt: at.Add(-time.Minute), ReceivedAt: at},
+		{ID: "ev-2", Channel: channels.SMS, Type: "failed", Recipient: "+33612345678", OccurredAt: at.Add(-time.Minute), ReceivedAt: at,
+			Country: "FR", Carrier: "20801"},
 	}}
 	if q.Cursor == "" {
 		p.NextCursor = "page2"
@@ -50,11 +51,17 @@ func (a *activityReader) ActivityEvent(_ context.Context, id string) (store.Acti
 	return d, nil
 }
 
-func TestActivityPage(t *testing.T) {
-	t.Parallel()
+// activityHandler is a signed-in dashboard over activityReader.
+func activityHandler(t *testing.T) (*activityReader, *Handler, *http.Cookie) {
+	t.Helper()
 	r := &activityReader{fakeReader: newDemoReader()}
 	h := newTestHandler(t, Config{}, r)
-	c := login(t, h)
+	return r, h, login(t, h)
+}
+
+func TestActivityPage(t *testing.T) {
+	t.Parallel()
+	r, h, c := activityHandler(t)
 	body := page(t, h, c, "/ui/activity?campaign=spring-sale&reason=user_unknown&from=2026-11-15&to=2026-11-22")
 	wantAll(t, "activity", body, "<h1>Activity</h1>", "ann@example.com", "user_unknown", "not applied yet", `aria-current="page">Activity`,
 		`value="spring-sale"`, `rel="next"`, html.EscapeString("/ui/activity?campaign=spring-sale&cursor=page2"),
@@ -80,6 +87,27 @@ func TestActivityPage(t *testing.T) {
 		"/ui/activity?channel=fax": http.StatusBadRequest, "/ui/activity?from=yesterday": http.StatusBadRequest} {
 		if res := do(t, h, "GET", path, nil, c); res.StatusCode != status {
 			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, status)
+		}
+	}
+}
+
+// TestActivityNetworkFilters: the country and carrier fields reach the
+// query normalized, stay in the form, the next page's link and the
+// event links as typed, and a malformed one is refused by name.
+func TestActivityNetworkFilters(t *testing.T) {
+	t.Parallel()
+	r, h, c := activityHandler(t)
+	body := page(t, h, c, "/ui/activity?channel=sms&country=fr&carrier=208-01")
+	wantAll(t, "activity", body, `name="country"`, `name="carrier"`, `value="fr"`, `value="208-01"`, "FR <code>20801</code>",
+		html.EscapeString("/ui/activity?carrier=208-01&channel=sms&country=fr&cursor=page2"),
+		html.EscapeString("/ui/activity?carrier=208-01&channel=sms&country=fr&id=ev-1"))
+	if q := r.queries[0]; q.Country != "FR" || q.Carrier != "20801" || q.Channel != channels.SMS {
+		t.Errorf("query %+v", q)
+	}
+	for _, bad := range []string{"country=FRA", "country=f1", "carrier=2080", "carrier=20801x"} {
+		res := do(t, h, "GET", "/ui/activity?"+bad, nil, c)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET ?%s: %d, want 400", bad, res.StatusCode)
 		}
 	}
 }

@@ -81,10 +81,16 @@ LIMIT $1;
 -- is the one of the filters given: a campaign reads events_activity
 -- (0020_activity.sql) backwards and stops at the page, reason and
 -- outcome are checked on its rows. $11 and $12 are the cursor: the last
--- row of the page before ($3 is then just past its time). The months
--- bound the partitions read.
+-- row of the page before ($3 is then just past its time). $14 is an SMS
+-- recipient's country: the event's own (its payload's country, which the
+-- producer or the gateway gave), else its number's (the country rates
+-- count it under, lifecycle's countryOf): its first four digits
+-- (phone.PrefixLen) are one of $16 (phone.Prefixes; the array folds to
+-- a constant, which PostgreSQL hashes). $15 is the carrier a receipt
+-- reported (sms.mcc_mnc). The months bound the partitions read.
 SELECT id, channel, type, message_id, recipient, campaign, occurred_at, received_at,
        COALESCE(payload->>'provider', '') AS provider, applied_at,
+       COALESCE(payload->>'country', '') AS country, COALESCE(payload->'sms'->>'mcc_mnc', '') AS carrier,
        COALESCE(outcome, '') AS outcome, COALESCE(reason, '') AS reason, COALESCE(rule, '') AS rule
 FROM events
 WHERE tenant = $1
@@ -99,14 +105,17 @@ WHERE tenant = $1
   AND ($9::text IS NULL OR reason = $9)
   AND ($10::text IS NULL OR payload->>'provider' = $10)
   AND ($11::timestamptz IS NULL OR occurred_at < $11 OR id < $12)
-  -- $14: the events that carry no campaign and whose message has this
+  AND ($14::text IS NULL OR channel = 'sms' AND (payload->>'country' = $14
+       OR payload->>'country' IS NULL AND left(recipient, 4) = ANY ($16::text[])))
+  AND ($15::text IS NULL OR payload->'sms'->>'mcc_mnc' = $15)
+  -- $17: the events that carry no campaign and whose message has this
   -- one (an asynchronous bounce or an SMS receipt knows only its
   -- message), as dashboard-reasons counts them: the other half of a
   -- campaign filter (store/activity.go runs both and merges them).
-  AND ($14::text IS NULL OR (campaign = '' AND message_id <> '' AND EXISTS (
+  AND ($17::text IS NULL OR (campaign = '' AND message_id <> '' AND EXISTS (
       SELECT 1 FROM messages m
       WHERE m.tenant = events.tenant AND m.channel = events.channel AND m.message_id = events.message_id
-        AND m.campaign = $14)))
+        AND m.campaign = $17)))
 ORDER BY occurred_at DESC, id DESC
 LIMIT $13;
 
@@ -117,9 +126,10 @@ LIMIT $13;
 -- each is then read by its key (id, month) for what the page shows and
 -- for the filters notable_events does not carry. Same parameters as
 -- activity; the campaign ($5) is the one the apply resolved, so no
--- second statement for events that name only their message (no $14).
+-- second statement for events that name only their message (no $17).
 SELECT e.id, e.channel, e.type, e.message_id, e.recipient, e.campaign, e.occurred_at, e.received_at,
        COALESCE(e.payload->>'provider', '') AS provider, e.applied_at,
+       COALESCE(e.payload->>'country', '') AS country, COALESCE(e.payload->'sms'->>'mcc_mnc', '') AS carrier,
        n.outcome, n.reason, COALESCE(e.rule, '') AS rule
 FROM notable_events n
 JOIN events e ON e.id = n.id AND e.month = n.month
@@ -137,6 +147,9 @@ WHERE n.tenant = $1
   AND ($9::text IS NULL OR n.reason = $9)
   AND ($10::text IS NULL OR e.payload->>'provider' = $10)
   AND ($11::timestamptz IS NULL OR n.occurred_at < $11 OR n.id < $12)
+  AND ($14::text IS NULL OR e.channel = 'sms' AND (e.payload->>'country' = $14
+       OR e.payload->>'country' IS NULL AND left(e.recipient, 4) = ANY ($16::text[])))
+  AND ($15::text IS NULL OR e.payload->'sms'->>'mcc_mnc' = $15)
 ORDER BY n.occurred_at DESC, n.id DESC
 LIMIT $13;
 
@@ -146,6 +159,7 @@ LIMIT $13;
 -- (id, month) is probed by id.
 SELECT id, channel, type, message_id, recipient, campaign, occurred_at, received_at,
        COALESCE(payload->>'provider', '') AS provider, applied_at,
+       COALESCE(payload->>'country', '') AS country, COALESCE(payload->'sms'->>'mcc_mnc', '') AS carrier,
        COALESCE(outcome, '') AS outcome, COALESCE(reason, '') AS reason, COALESCE(rule, '') AS rule,
        COALESCE(evidence, '') AS evidence, payload::text AS payload
 FROM events
