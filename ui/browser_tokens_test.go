@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/rebond/rebond/internal/browsertest"
 )
 
 // TestBrowserTokens signs in to the dashboard in headless Chromium with
@@ -20,67 +22,61 @@ func TestBrowserTokens(t *testing.T) {
 	fx := newTokenFixture(t)
 	srv := httptest.NewServer(fx.h)
 	t.Cleanup(srv.Close)
-	b := newBrowser(t, srv.URL)
-	signIn := func(who, secret, wait string) {
-		t.Helper()
-		b.open("/ui/login", "#token")
-		b.do("sign in as "+who, chromedp.SendKeys("#token", secret),
-			chromedp.Click(`form[action="/ui/login"] button`), chromedp.WaitVisible(wait))
-	}
+	b := browsertest.New(t, srv.URL)
 	signOut := func() {
 		t.Helper()
-		b.do("sign out", chromedp.Click("form.logout button"), chromedp.WaitVisible("#token"))
+		b.Do("sign out", chromedp.Click("form.logout button"), chromedp.WaitVisible("#token"))
 	}
 
-	signIn("the ingest token", fx.secrets["acme-ingest"], ".error")
-	b.see("ingest refused", "acme-ingest is an ingest token", "cannot sign in here", "read, operate or admin")
-	b.expect("status of 403 (Forbidden)")
-	b.shot("20-login-ingest-refused")
+	b.SignIn("the ingest token", fx.secrets["acme-ingest"], ".error")
+	b.See("ingest refused", "acme-ingest is an ingest token", "cannot sign in here", "read, operate or admin")
+	b.Expect("status of 403 (Forbidden)")
+	b.Shot("20-login-ingest-refused")
 
-	signIn("the read token", fx.secrets["acme-read"], ".stats")
-	b.see("read overview", "acme-read", "acme", "read", "54,440")
-	if page := b.text(); strings.Contains(page, "Queues") || strings.Contains(page, "Tenant") {
+	b.SignIn("the read token", fx.secrets["acme-read"], ".stats")
+	b.See("read overview", "acme-read", "acme", "read", "54,440")
+	if page := b.Text(); strings.Contains(page, "Queues") || strings.Contains(page, "Tenant") {
 		t.Error("the read token's header offers the queues or a tenant field")
 	}
 	if fx.lastTenant() != "acme" {
 		t.Errorf("the read token's overview read tenant %q", fx.lastTenant())
 	}
-	b.shot("21-read-overview")
-	b.open("/ui/recipient?channel=email&address=ann%40example.com", ".verdict")
-	b.see("read recipient", "Excluded", "Releasing a recipient by hand needs a token of role operate; yours is read")
-	if n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.release").length`)); err != nil || n != 0 {
+	b.Shot("21-read-overview")
+	b.Open("/ui/recipient?channel=email&address=ann%40example.com", ".verdict")
+	b.See("read recipient", "Excluded", "Releasing a recipient by hand needs a token of role operate; yours is read")
+	if n, err := chromedp.Run(b.Ctx, chromedp.Evaluate[int](`document.querySelectorAll("form.release").length`)); err != nil || n != 0 {
 		t.Errorf("release forms for a read token: %d, %v", n, err)
 	}
-	b.shot("22-read-recipient")
-	b.do("open the access page", chromedp.Click("a.who"), chromedp.WaitVisible(".abilities"))
-	b.see("read access", "Your access", "acme-read", "acme only", "Read the pages",
+	b.Shot("22-read-recipient")
+	b.Do("open the access page", chromedp.Click("a.who"), chromedp.WaitVisible(".abilities"))
+	b.See("read access", "Your access", "acme-read", "acme only", "Read the pages",
 		"Release a quarantined or suspended recipient (needs a token of role operate)", "changes nothing and sends no events")
-	b.shot("23-read-access")
-	b.open("/ui/campaigns?tenant=beta", "h1")
-	b.see("read token naming beta", "it shows that tenant only, not beta")
-	b.expect("status of 403 (Forbidden)")
-	b.shot("24-read-other-tenant")
-	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)))
-	b.open("/ui/access", ".abilities")
-	wide, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	b.Shot("23-read-access")
+	b.Open("/ui/campaigns?tenant=beta", "h1")
+	b.See("read token naming beta", "it shows that tenant only, not beta")
+	b.Expect("status of 403 (Forbidden)")
+	b.Shot("24-read-other-tenant")
+	b.Do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(2)))
+	b.Open("/ui/access", ".abilities")
+	wide, err := chromedp.Run(b.Ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
 	if err != nil || wide {
 		t.Errorf("the access page is wider than a phone's screen (%v)", err)
 	}
-	b.view("24-read-access-phone", "")
-	b.do("desktop viewport", chromedp.EmulateViewport(1280, 800))
+	b.View("24-read-access-phone", "")
+	b.Do("desktop viewport", chromedp.EmulateViewport(1280, 800))
 	signOut()
 
-	signIn("the operate token", fx.secrets["acme-ops"], ".stats")
-	b.see("operate overview", "acme-ops", "operate")
-	b.open("/ui/recipient?channel=email&address=ann%40example.com", "form.release")
-	b.shot("25-operate-recipient")
-	b.do("release ann", chromedp.SendKeys("#reason", "customer fixed the mailbox"),
+	b.SignIn("the operate token", fx.secrets["acme-ops"], ".stats")
+	b.See("operate overview", "acme-ops", "operate")
+	b.Open("/ui/recipient?channel=email&address=ann%40example.com", "form.release")
+	b.Shot("25-operate-recipient")
+	b.Do("release ann", chromedp.SendKeys("#reason", "customer fixed the mailbox"),
 		chromedp.Click("form.release button"), chromedp.WaitVisible(".verdict.sendable"))
-	b.see("released by the operate token", "Released: senders may send to this recipient again", "token:acme-ops")
-	b.shot("26-operate-released")
-	b.open("/ui/access", ".abilities")
-	b.see("operate access", "acme-ops", "change the deny and allow lists")
-	b.shot("27-operate-access")
+	b.See("released by the operate token", "Released: senders may send to this recipient again", "token:acme-ops")
+	b.Shot("26-operate-released")
+	b.Open("/ui/access", ".abilities")
+	b.See("operate access", "acme-ops", "change the deny and allow lists")
+	b.Shot("27-operate-access")
 	signOut()
-	b.clean()
+	b.Clean()
 }

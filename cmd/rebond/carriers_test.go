@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/rebond/rebond/channels"
 	"github.com/rebond/rebond/channels/phone"
+	"github.com/rebond/rebond/internal/browsertest"
 	"github.com/rebond/rebond/sms/dlr"
 	"github.com/rebond/rebond/store"
 )
@@ -49,8 +53,9 @@ func corpusReceipts(t *testing.T) (events []channels.Event, outcomes []string) {
 // event that names no country or carrier (as a sender posts them), give
 // rates by country (from the numbers) and by carrier (Vonage's
 // network-code) in the API, its CSV and `rebond rates`, each delivery
-// counted once under the carrier its receipt named. It sets
-// REBOND_DATABASE_URL for the CLI, so it does not run in parallel.
+// counted once under the carrier its receipt named, and on the dashboard's
+// carriers page (dashboard, below). It sets REBOND_DATABASE_URL for the
+// CLI, so it does not run in parallel.
 func TestRatesByCarrier(t *testing.T) {
 	cfg := testConfig(t, 9, nil)
 	in := start(t, cfg)
@@ -63,6 +68,9 @@ func TestRatesByCarrier(t *testing.T) {
 	// carrier the receipt's MCC-MNC; each counts once by its label.
 	type tally struct{ sent, delivered, soft, hard int64 }
 	wantCountry, wantCarrier := map[string]tally{}, map[string]tally{}
+	// The dashboard's carrier rows are by country and carrier, named as
+	// it names them: "GB 23410", "FR, carrier unknown".
+	wantNetwork := map[string]tally{}
 	var sends, reports []channels.Event
 	seen := map[string]bool{}
 	for i, e := range receipts {
@@ -79,14 +87,16 @@ func TestRatesByCarrier(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", e.Recipient, err)
 		}
-		carrier := "unknown"
+		carrier, country := "unknown", phone.Country(number)
+		network := country + ", carrier unknown"
 		if e.SMS != nil && e.SMS.MCCMNC != "" {
 			carrier = e.SMS.MCCMNC
+			network = country + " " + carrier
 		}
 		for _, k := range []struct {
 			m   map[string]tally
 			key string
-		}{{wantCountry, phone.Country(number)}, {wantCarrier, carrier}} {
+		}{{wantCountry, country}, {wantCarrier, carrier}, {wantNetwork, network}} {
 			n := k.m[k.key]
 			n.sent++
 			switch outcomes[i] {
@@ -175,5 +185,90 @@ func TestRatesByCarrier(t *testing.T) {
 	want := fmt.Sprintf("GB  23410  -  %d  %d  %d  %d", gb.sent, gb.delivered, gb.soft, gb.hard)
 	if !strings.Contains(strings.Join(strings.Fields(rest), "  "), strings.Join(strings.Fields(want), "  ")) {
 		t.Errorf("rates table has no %q row:\n%s", want, out)
+	}
+
+	t.Run("dashboard", func(t *testing.T) {
+		want := map[string]map[string]pageRow{}
+		for table, rows := range map[string]map[string]tally{"Carriers": wantNetwork, "Countries": wantCountry} {
+			want[table] = map[string]pageRow{}
+			for k, n := range rows {
+				want[table][k] = pageRow{n.sent, n.soft, n.hard, n.delivered}
+			}
+		}
+		dashboardCarriers(t, in.base, want)
+	})
+}
+
+// pageRow is a row of the dashboard's rate tables: messages sent and the
+// soft, hard and delivered counts under their rates.
+type pageRow struct{ Sent, Soft, Hard, Delivered int64 }
+
+// dashboardCarriers signs in to the dashboard at base in headless
+// Chromium with the admin token, opens /ui/carriers with every network
+// and country listed (min=1) and checks that its two tables, Carriers and
+// Countries, show want's rows (by the page's labels), each rate the
+// count under it over the messages sent. It saves a screenshot of the
+// page, the issue's evidence that the dashboard shows the corpus.
+func dashboardCarriers(t *testing.T, base string, want map[string]map[string]pageRow) {
+	b := browsertest.New(t, base)
+	b.SignIn("the admin token", testToken, ".stats")
+	b.Open("/ui/carriers?min=1", "table.data")
+	// Each table under its heading; a cell is its texts ("6.67%", "2").
+	var got map[string][][][]string
+	if err := json.Unmarshal([]byte(b.Eval(`JSON.stringify(Object.fromEntries([...document.querySelectorAll("main h2")].map(h => {
+		let el = h.nextElementSibling;
+		while (el && !el.matches(".table-wrap, h2")) el = el.nextElementSibling;
+		return [h.innerText, el && el.matches(".table-wrap") ? [...el.querySelectorAll("tbody tr")].map(r => [[r.querySelector("th").innerText],
+			...[...r.querySelectorAll("td")].map(td => [...td.childNodes].map(n => n.textContent.trim()).filter(s => s))]) : []];
+	})))`)), &got); err != nil {
+		t.Fatalf("read the tables: %v", err)
+	}
+	for table, wantRows := range want {
+		gotRows := map[string]pageRow{}
+		for _, cells := range got[table] {
+			if len(cells) != 6 || len(cells[1]) != 1 || len(cells[2]) != 2 || len(cells[3]) != 2 || len(cells[4]) != 2 {
+				t.Errorf("%s: a row is not label, sent, soft, hard, delivered, complaints: %q", table, cells)
+				continue
+			}
+			var r pageRow
+			for _, c := range []struct {
+				n    *int64
+				text []string
+			}{{&r.Sent, cells[1]}, {&r.Soft, cells[2]}, {&r.Hard, cells[3]}, {&r.Delivered, cells[4]}} {
+				*c.n = pageCount(t, c.text[len(c.text)-1])
+				if len(c.text) == 2 {
+					checkRate(t, table+" "+cells[0][0], c.text[0], *c.n, r.Sent)
+				}
+			}
+			gotRows[cells[0][0]] = r
+		}
+		if diff := cmp.Diff(wantRows, gotRows); diff != "" {
+			t.Errorf("dashboard's %s table (-want +got):\n%s", table, diff)
+		}
+	}
+	b.See("carriers page", "Worst carriers", "GB 23410", "Hard rate of the 10 worst carriers",
+		fmt.Sprintf("All %d carriers received at least 1 message.", len(want["Carriers"])))
+	b.Shot("30-carriers-corpus") // logs its path
+	b.Clean()
+}
+
+// pageCount reads a count as the dashboard writes it ("1,234").
+func pageCount(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+	if err != nil {
+		t.Errorf("count %q: %v", s, err)
+	}
+	return n
+}
+
+// checkRate checks that a rate as the dashboard writes it ("6.67%",
+// "12.5%", "0%") is k of n to its precision.
+func checkRate(t *testing.T, what, s string, k, n int64) {
+	t.Helper()
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	exact := 100 * float64(k) / float64(n)
+	if err != nil || !strings.HasSuffix(s, "%") || math.Abs(v-exact) > 0.05 {
+		t.Errorf("%s: rate %q, want %d of %d (%.3f%%)", what, s, k, n, exact)
 	}
 }
