@@ -58,13 +58,21 @@ func TestNotableEvents(t *testing.T) {
 	deliveredB := event(channels.Delivered, "m2", "b@example.com", "", at("2024-01-13T10:00:00Z"))
 	softC := event(channels.Failed, "m3", "c@example.com", "4.2.2", at("2024-02-02T10:00:00Z"))
 	old := event(channels.Failed, "m9", "d@example.com", "5.1.1", at("1990-05-10T10:00:00Z"))
-	insertApply(t, s, sentA, sentB)
-	insertApply(t, s, bounceA, deliveredB, softC, old)
+	// A bounce whose Final-Recipient is not the address the message went
+	// to (a forward) is a delivery of its own, with no campaign: it counts
+	// under its message's.
+	sentG := event(channels.Sent, "m6", "g@example.com", "", at("2024-02-03T10:00:00Z"))
+	sentG.Campaign = "c2"
+	forwarded := event(channels.Failed, "m6", "h@example.net", "5.1.1", at("2024-02-04T10:00:00Z"))
+	forwarded.Campaign = ""
+	insertApply(t, s, sentA, sentB, sentG)
+	insertApply(t, s, bounceA, deliveredB, softC, old, forwarded)
 
 	want := map[string]string{
-		bounceA.ID: "c1 hard user_unknown notable_events_2024_01",
-		softC.ID:   "c1 soft mailbox_full notable_events_2024_02",
-		old.ID:     "c1 hard user_unknown notable_events_default",
+		bounceA.ID:   "c1 hard user_unknown notable_events_2024_01",
+		softC.ID:     "c1 soft mailbox_full notable_events_2024_02",
+		old.ID:       "c1 hard user_unknown notable_events_default",
+		forwarded.ID: "c2 hard user_unknown notable_events_2024_02",
 	}
 	if diff := cmp.Diff(want, notableRows(t, db)); diff != "" {
 		t.Fatalf("notable rows after the apply (-want +got):\n%s", diff)
@@ -88,6 +96,24 @@ func TestNotableEvents(t *testing.T) {
 		if got := page(q); !cmp.Equal(got, []string{bounceA.ID}) {
 			t.Errorf("%s: %v, want the bounce", name, got)
 		}
+	}
+	// An empty campaign is, as in the events path, the events that carry
+	// none themselves, whatever their message's.
+	if got := page(store.ActivityQuery{CampaignSet: true, Reason: "user_unknown", From: jan.From, To: jan.To}); !cmp.Equal(got, []string{bounceA.ID}) {
+		t.Errorf("no campaign and a reason: %v, want the bounce", got)
+	}
+	// An index row an older build's apply did not write (a rolling
+	// update) comes back with rebond migrate --backfill-notable, once.
+	if _, err := db.Exec(`DELETE FROM notable_events WHERE id = $1`, softC.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, wantN := range []int64{1, 0} {
+		if n, err := s.BackfillNotable(ctx); err != nil || n != wantN {
+			t.Fatalf("backfill %d: %d rows, %v; want %d", i+1, n, err, wantN)
+		}
+	}
+	if diff := cmp.Diff(want, notableRows(t, db)); diff != "" {
+		t.Fatalf("notable rows after the backfill (-want +got):\n%s", diff)
 	}
 	// Routine verdicts are read from events, the same way as before.
 	if got := page(store.ActivityQuery{Outcome: "pending", From: jan.From, To: jan.To}); !cmp.Equal(got, []string{sentB.ID, sentA.ID}) {
@@ -125,7 +151,10 @@ func TestNotableEvents(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM pg_class WHERE relname = 'notable_events_2024_01'`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("notable_events_2024_01: %d tables, %v; want it dropped", left, err)
 	}
-	want = map[string]string{softC.ID: "c1 soft mailbox_full notable_events_2024_02"}
+	want = map[string]string{
+		softC.ID:     "c1 soft mailbox_full notable_events_2024_02",
+		forwarded.ID: "c2 hard user_unknown notable_events_2024_02",
+	}
 	if diff := cmp.Diff(want, notableRows(t, db)); diff != "" {
 		t.Fatalf("notable rows after retention (-want +got):\n%s", diff)
 	}

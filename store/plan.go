@@ -289,3 +289,26 @@ func (s *Store) writeBuckets(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan)
 	}
 	return nil
 }
+
+// BackfillNotable writes the notable_events rows missing for the events
+// applied since an hour before migration 0023, and returns how many it
+// wrote: during a rolling update across that migration, an older build's
+// apply marks events without them, and the activity log's verdict filters
+// would never show those events. Idempotent; it reads every partition of
+// events once.
+func (s *Store) BackfillNotable(ctx context.Context) (int64, error) {
+	q, err := s.query(qBackfillNotable)
+	if err != nil {
+		return 0, err
+	}
+	reasons := make([]string, 0, len(routineReasons))
+	for r := range routineReasons {
+		reasons = append(reasons, string(r))
+	}
+	res, err := s.db.ExecContext(ctx, q, pq.Array(reasons))
+	if err != nil {
+		return 0, fmt.Errorf("backfill notable events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -62,6 +62,7 @@ var (
 	qMigrateDone                 = queryName{"migrate-done"}                  // migrate.sql
 	qMigrateRecord               = queryName{"migrate-record"}                // migrate.sql
 	qDatabaseExists              = queryName{"database-exists"}               // migrate.sql
+	qBackfillNotable             = queryName{"backfill-notable"}              // migrate.sql
 	qListEntries                 = queryName{"list-entries"}                  // operate.sql
 	qDeleteListEntry             = queryName{"delete-list-entry"}             // operate.sql
 	qReleaseRecipient            = queryName{"release-recipient"}             // operate.sql

@@ -16,13 +16,18 @@ import (
 )
 
 func newMigrateCmd(g *globals) *cobra.Command {
-	var create bool
+	var create, backfill bool
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply pending database migrations (embedded, numbered, under an advisory lock)",
 		Long: `migrate applies the embedded SQL migrations the database does not have yet, in
 one transaction under a PostgreSQL advisory lock, so several replicas may run it
-at once. serve migrates too unless --migrate=false.`,
+at once. serve migrates too unless --migrate=false.
+
+--backfill-notable, once the update is done, gives the activity log's verdict
+index (notable_events, migration 0023) the events an older build's workers
+applied without it while a rolling update across 0023 ran both builds; it
+reads every stored event once, and running it again adds nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, _, err := g.load()
@@ -53,10 +58,18 @@ at once. serve migrates too unless --migrate=false.`,
 			for _, name := range applied {
 				fmt.Fprintln(g.stdout, "applied", name)
 			}
+			if backfill {
+				n, err := st.BackfillNotable(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(g.stdout, "notable_events: %d rows added\n", n)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&create, "create-database", false, "create the database first if it does not exist")
+	cmd.Flags().BoolVar(&backfill, "backfill-notable", false, "after migrating, index the notable events applied by an older build during a rolling update (reads every event)")
 	return cmd
 }
 

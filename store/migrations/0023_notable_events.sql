@@ -14,9 +14,11 @@
 -- verdict is notable: every verdict but the routine progress of a message
 -- (outcome pending or delivered with a routine reason: sent, queued,
 -- accepted, delivered…; store.routineVerdict lists them, and the backfill
--- below repeats that list). Notable rows are the failures, complaints and
--- ignored events, a few percent of a sender's events, so the write costs
--- the ingestion little. Each row carries what the log filters on
+-- below repeats that list). Notable rows are the failures, complaints,
+-- ignored events and deferrals (a pending verdict with a failure's reason:
+-- mailbox_full, expired…), a few percent of most senders' events (more
+-- for one whose mail is greylisted a lot), so the write costs the
+-- ingestion little. Each row carries what the log filters on
 -- without reading the event, with the campaign resolved as the apply saw
 -- it: the event's own, else its message's (a bounce or receipt often
 -- names only its message). A replay that rewrites a verdict rewrites its
@@ -26,6 +28,13 @@
 -- brings the campaign, keeps the campaign it was applied with (none).
 -- events_activity with the messages join still finds it by campaign when
 -- the query names no reason or outcome.
+--
+-- Upgrading: an apply of an older build writes no row here. During a
+-- rolling update across this migration, the events the old workers apply
+-- after it ran are missing from the verdict filters until
+-- `rebond migrate --backfill-notable` is run once the old workers are
+-- gone (queries/migrate.sql, backfill-notable); stopping the old workers
+-- before migrating avoids it.
 --
 -- Partitioned by month like events, with the same key (id, month), so
 -- that retention drops a month of both together: rebond_event_partition
@@ -140,15 +149,20 @@ $fn$;
 SELECT rebond_notable_partition(lo, hi) FROM event_partitions WHERE lo IS NOT NULL ORDER BY lo;
 
 -- rebond_event_campaign is the campaign an event counts under in the
--- activity log, as the apply resolves it (store.notableCampaign): its
--- own, else its delivery's (the message's row for its recipient, else any
--- of the message's). SQL's own resolution, for the backfill below and the
--- replay's rewrite (queries/replay.sql).
+-- activity log: its own, else that of a delivery of its message that has
+-- one, its recipient's first (the activity statement's campaign filter
+-- matches any delivery of the message: a bounce's Final-Recipient may be
+-- a forwarded address, an unverified bounce or a receipt without a number
+-- names no delivery). The apply passes the campaign it resolved
+-- (store.notableCampaign) and comes here when that is empty; the backfill
+-- below, the replay's rewrite (queries/replay.sql) and rebond migrate
+-- --backfill-notable resolve with it alone.
 CREATE FUNCTION rebond_event_campaign(p_tenant text, p_channel text, p_campaign text, p_message_id text, p_recipient text)
 RETURNS text LANGUAGE sql STABLE AS $fn$
     SELECT CASE WHEN p_campaign <> '' OR p_message_id = '' THEN p_campaign
                 ELSE COALESCE((SELECT m.campaign FROM messages m
                                WHERE m.tenant = p_tenant AND m.channel = p_channel AND m.message_id = p_message_id
+                                 AND m.campaign <> ''
                                ORDER BY m.recipient = p_recipient DESC LIMIT 1), '') END
 $fn$;
 

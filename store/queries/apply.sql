@@ -108,8 +108,11 @@ WHERE EXISTS (
 -- its key (id, month); $7, the distinct months, lets the planner prune
 -- every other partition. The inbox is keyed by id alone (0012_inbox_by_id.sql).
 -- The events whose verdict is notable ($9; store.routineVerdict) get their
--- row in notable_events (0023_notable_events.sql), with the campaign the
--- apply resolved ($8), in the same statement: no round trip more.
+-- row in notable_events (0023_notable_events.sql) in the same statement:
+-- no round trip more. Their campaign is the one the apply resolved ($8:
+-- the event's own, else its delivery's as the plan leaves it), else, when
+-- that is empty, rebond_event_campaign's (any delivery of the message), as
+-- the replay and the migration's backfill resolve it.
 WITH done AS (DELETE FROM events_inbox WHERE id = ANY($1::text[])),
 marked AS (
     UPDATE events e
@@ -117,9 +120,12 @@ marked AS (
     FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[], $9::boolean[])
         AS v(id, month, outcome, reason, rule, evidence, campaign, notable)
     WHERE e.id = v.id AND e.month = v.month AND e.month = ANY($7::date[])
-    RETURNING e.tenant, e.channel, v.campaign, v.outcome, v.reason, e.occurred_at, e.id, e.month, v.notable)
+    RETURNING e.tenant, e.channel, v.campaign, e.message_id, e.recipient, v.outcome, v.reason, e.occurred_at, e.id,
+              e.month, v.notable)
 INSERT INTO notable_events (tenant, channel, campaign, outcome, reason, occurred_at, id, month)
-SELECT tenant, channel, campaign, outcome, reason, occurred_at, id, month FROM marked WHERE notable;
+SELECT tenant, channel, rebond_event_campaign(tenant, channel, campaign, message_id, recipient), outcome, reason,
+       occurred_at, id, month
+FROM marked WHERE notable;
 
 -- name: update-messages
 UPDATE messages m

@@ -126,13 +126,18 @@ LIMIT $13;
 -- each is then read by its key (id, month) for what the page shows and
 -- for the filters notable_events does not carry. Same parameters as
 -- activity; the campaign ($5) is the one the apply resolved, so no
--- second statement for events that name only their message (no $17).
+-- second statement for events that name only their message (no $17);
+-- an empty one is, as in activity, the events that carry none
+-- themselves. events comes first in FROM: PostgreSQL locks a
+-- statement's tables in that order, and every writer that takes both
+-- (the apply, retention, rebond_event_partition) locks events first, so
+-- the other order could deadlock with retention's ACCESS EXCLUSIVE locks.
 SELECT e.id, e.channel, e.type, e.message_id, e.recipient, e.campaign, e.occurred_at, e.received_at,
        COALESCE(e.payload->>'provider', '') AS provider, e.applied_at,
        COALESCE(e.payload->>'country', '') AS country, COALESCE(e.payload->'sms'->>'mcc_mnc', '') AS carrier,
        n.outcome, n.reason, COALESCE(e.rule, '') AS rule
-FROM notable_events n
-JOIN events e ON e.id = n.id AND e.month = n.month
+FROM events e
+JOIN notable_events n ON n.id = e.id AND n.month = e.month
 WHERE n.tenant = $1
   AND n.occurred_at >= $2::timestamptz AND n.occurred_at < $3::timestamptz
   AND n.month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
@@ -140,7 +145,7 @@ WHERE n.tenant = $1
   AND e.month >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC')::date
   AND e.month <= date_trunc('month', $3::timestamptz AT TIME ZONE 'UTC')::date
   AND n.channel = ANY ($4::text[])
-  AND ($5::text IS NULL OR n.campaign = $5)
+  AND ($5::text IS NULL OR CASE WHEN $5 = '' THEN e.campaign = '' ELSE n.campaign = $5 END)
   AND ($6::text IS NULL OR e.recipient = $6)
   AND ($7::text IS NULL OR e.message_id = $7)
   AND ($8::text IS NULL OR n.outcome = $8)

@@ -41,9 +41,10 @@ ORDER BY e.seq;
 -- plan).
 -- The activity log's notable_events (0023_notable_events.sql) follows in
 -- the same statement: a rewritten verdict that is notable ($7,
--- store.routineVerdict) gets its row, or has it rewritten, with the
--- campaign resolved as the apply does (the event's own, else its
--- delivery's); one that is not loses its row.
+-- store.routineVerdict) gets its row, or has it rewritten, with its
+-- campaign resolved by rebond_event_campaign (the event's own, else its
+-- delivery's, else any of its message's; the apply's last resort too);
+-- one that is not loses its row.
 WITH rewritten AS (
     UPDATE events e
     SET outcome = v.outcome, reason = v.reason, rule = v.rule, evidence = v.evidence
