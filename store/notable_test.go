@@ -97,6 +97,21 @@ func TestNotableEvents(t *testing.T) {
 			t.Errorf("%s: %v, want the bounce", name, got)
 		}
 	}
+	// A failure applied before its send: its row has no campaign until the
+	// send names one.
+	early := event(channels.Failed, "m7", "k@example.com", "5.1.1", at("2024-02-05T10:00:00Z"))
+	early.Campaign = ""
+	insertApply(t, s, early)
+	if got := notableRows(t, db)[early.ID]; got != " hard user_unknown notable_events_2024_02" {
+		t.Fatalf("a failure before its send: %q", got)
+	}
+	late := event(channels.Sent, "m7", "k@example.com", "", at("2024-02-05T09:59:00Z"))
+	late.Campaign = "c3"
+	insertApply(t, s, late)
+	want[early.ID] = "c3 hard user_unknown notable_events_2024_02"
+	if diff := cmp.Diff(want, notableRows(t, db)); diff != "" {
+		t.Fatalf("notable rows once the send named its campaign (-want +got):\n%s", diff)
+	}
 	// An empty campaign is, as in the events path, the events that carry
 	// none themselves, whatever their message's.
 	if got := page(store.ActivityQuery{CampaignSet: true, Reason: "user_unknown", From: jan.From, To: jan.To}); !cmp.Equal(got, []string{bounceA.ID}) {
@@ -154,6 +169,7 @@ func TestNotableEvents(t *testing.T) {
 	want = map[string]string{
 		softC.ID:     "c1 soft mailbox_full notable_events_2024_02",
 		forwarded.ID: "c2 hard user_unknown notable_events_2024_02",
+		early.ID:     "c3 hard user_unknown notable_events_2024_02",
 	}
 	if diff := cmp.Diff(want, notableRows(t, db)); diff != "" {
 		t.Fatalf("notable rows after retention (-want +got):\n%s", diff)

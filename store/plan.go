@@ -90,6 +90,9 @@ func (s *Store) writePlan(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, b 
 	if err := s.writeMessages(ctx, tx, p, b.created); err != nil {
 		return err
 	}
+	if err := s.recampaignNotable(ctx, tx, p, b.snap.Messages); err != nil {
+		return err
+	}
 	for _, step := range []func(context.Context, *sqlx.Tx, lifecycle.Plan) error{
 		s.writeRecipients, s.writeAudit, s.writeConsents, s.writeIncidents, s.writeBuckets,
 	} {
@@ -194,6 +197,27 @@ func (s *Store) writeMessages(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan
 		return nil
 	}
 	return s.exec(ctx, tx, qUpdateMessages, messageArgs(update)...)
+}
+
+// recampaignNotable moves the notable_events rows that took their
+// campaign from a stored delivery whose campaign the plan changes (a send
+// naming its campaign after a failure of its message was applied) to the
+// new campaign, as the activity statement's message join would see it.
+func (s *Store) recampaignNotable(ctx context.Context, tx *sqlx.Tx, p lifecycle.Plan, stored map[lifecycle.MessageKey]lifecycle.Message) error {
+	cols := make([][]string, 5)
+	for _, m := range p.Messages {
+		was, ok := stored[m.Key()]
+		if !ok || was.Campaign == m.Campaign {
+			continue
+		}
+		for i, x := range []string{m.Tenant, string(m.Channel), m.MessageID, was.Campaign, m.Campaign} {
+			cols[i] = append(cols[i], x)
+		}
+	}
+	if len(cols[0]) == 0 {
+		return nil
+	}
+	return s.exec(ctx, tx, qRecampaignNotable, arrays(cols)...)
 }
 
 // sameMessage compares two message states (times by instant).

@@ -27,6 +27,7 @@ var (
 	qLockRecipients              = queryName{"lock-recipients"}               // apply.sql
 	qAllowedRecipients           = queryName{"allowed-recipients"}            // apply.sql
 	qMarkApplied                 = queryName{"mark-applied"}                  // apply.sql
+	qRecampaignNotable           = queryName{"recampaign-notable"}            // apply.sql
 	qUpdateMessages              = queryName{"update-messages"}               // apply.sql
 	qUpdateRecipients            = queryName{"update-recipients"}             // apply.sql
 	qInsertAudit                 = queryName{"insert-audit"}                  // apply.sql

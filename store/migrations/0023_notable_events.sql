@@ -24,10 +24,10 @@
 -- names only its message). A replay that rewrites a verdict rewrites its
 -- row (queries/replay.sql).
 --
--- The edge: a failure applied before its message's "sent" event, which
--- brings the campaign, keeps the campaign it was applied with (none).
--- events_activity with the messages join still finds it by campaign when
--- the query names no reason or outcome.
+-- A failure applied before its message's "sent" event, which brings the
+-- campaign, gets the campaign its delivery had then (none); the apply that
+-- later changes a delivery's campaign moves the rows that took the old one
+-- (queries/apply.sql, recampaign-notable).
 --
 -- Upgrading: an apply of an older build writes no row here. During a
 -- rolling update across this migration, the events the old workers apply

@@ -127,6 +127,19 @@ SELECT tenant, channel, rebond_event_campaign(tenant, channel, campaign, message
        occurred_at, id, month
 FROM marked WHERE notable;
 
+-- name: recampaign-notable
+-- The deliveries whose campaign this apply changed ($1-$3 their message,
+-- $4 the campaign they had, $5 the one they have): the notable_events rows
+-- of their message's events that carry no campaign themselves, resolved to
+-- the old one, follow (0023_notable_events.sql: a failure applied before
+-- its send). Rare (a send naming its campaign after a failure of its
+-- message), so one probe of events_message per partition is no cost.
+UPDATE notable_events n
+SET campaign = v.campaign
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(tenant, channel, message_id, was, campaign)
+JOIN events e ON e.tenant = v.tenant AND e.channel = v.channel AND e.message_id = v.message_id AND e.message_id <> ''
+WHERE n.id = e.id AND n.month = e.month AND e.campaign = '' AND n.campaign = v.was;
+
 -- name: update-messages
 UPDATE messages m
 SET campaign = v.campaign, domain = v.domain,
