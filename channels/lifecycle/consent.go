@@ -179,13 +179,22 @@ func (d *decider) gatewayOptOut(e channels.Event, v channels.Verdict) {
 
 // unsubscribed flags the delivery e names as one through which its
 // recipient opted out (or clears the flag on an undo): the campaign's
-// unsubscribe count, in its send's bucket (Recount). A delivery neither
-// stored nor sent in the batch is not made up: an opt-out naming an
-// unknown message counts in no rate.
+// unsubscribe count, in its send's bucket (Recount). An opt-out naming a
+// delivery not known yet makes it, flagged and not sent: its "sent" event
+// may be applied after it (a backlog, or the two applied at once by two
+// workers, neither seeing the other's delivery), and then counts it whole
+// (CountsOf). One whose send never comes counts in no rate.
 func (d *decider) unsubscribed(e channels.Event, on bool) {
 	k := MessageKey{e.TenantName(), e.Channel, e.MessageID, e.Recipient}
 	m, ok := d.message(k)
-	if !ok || m.Unsubscribed == on {
+	if !ok {
+		if !on {
+			return // an undo of a delivery not known: nothing to clear
+		}
+		m = Message{Tenant: k.Tenant, Channel: e.Channel, MessageID: e.MessageID, Recipient: e.Recipient,
+			Campaign: e.Campaign, Domain: domainOf(e), Status: StatusPending}
+	}
+	if m.Unsubscribed == on {
 		return
 	}
 	was := m

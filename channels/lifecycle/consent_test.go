@@ -158,6 +158,33 @@ func TestConsent(t *testing.T) {
 	}
 }
 
+// TestOptOutBeforeItsSend: an opt-out applied before its delivery's
+// "sent" event (a backlog, or two workers applying both at once) makes
+// the delivery, flagged and not sent; the send applied next counts its
+// unsubscribe in its bucket, once.
+func TestOptOutBeforeItsSend(t *testing.T) {
+	t.Parallel()
+	first := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: []channels.Event{consentEv(channels.OptOut, "all", "one-click", 30, "m1")}})
+	if len(first.Messages) != 1 || !first.Messages[0].Unsubscribed || !first.Messages[0].SentAt.IsZero() {
+		t.Fatalf("after the opt-out: messages %+v, want m1 flagged and not sent", first.Messages)
+	}
+	if len(first.Buckets) != 0 {
+		t.Errorf("after the opt-out: buckets %v, want none (no send yet)", first.Buckets)
+	}
+	m := first.Messages[0]
+	second := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: []channels.Event{ev(channels.Sent, "m1", ann, 0, "")},
+		Messages: map[MessageKey]Message{m.Key(): m}})
+	m1 := BucketKey{Tenant: "default", Channel: channels.Email, Campaign: "c1", Domain: "example.com", Hour: t0}
+	if got := second.Buckets[m1]; got.Sent != 1 || got.Unsubscribed != 1 {
+		t.Errorf("after the send: m1's bucket %+v, want 1 sent, 1 unsubscribed (buckets %v)", got, second.Buckets)
+	}
+	// An undo of a delivery not known makes nothing.
+	undo := Decide(seedPolicy(), verdictOf{}, Snapshot{Events: []channels.Event{consentEv(channels.OptIn, "all", "unsubscribe", 30, "m1")}})
+	if len(undo.Messages) != 0 {
+		t.Errorf("an undo of an unknown delivery made %+v", undo.Messages)
+	}
+}
+
 // TestGatewayOptOut: a gateway that refuses a message because the number
 // opted out (Twilio 21610, Twilio SMPP 071...) opts it out, scope all,
 // source gateway-error: never quarantined, allowlisted or not, and the

@@ -150,8 +150,10 @@
 // the flag: the delivery counts once in the Unsubscribed counter of its
 // send's bucket, as a complaint does, so a campaign's unsubscribe rate is
 // unsubscribed / sent over the same sends however late the clicks come.
-// An opt-out that names no known delivery (an SMS STOP, a URL made
-// without a message id) changes the consent and counts in no rate.
+// An opt-out naming a delivery not known yet makes it, flagged: its send,
+// applied later (or at once by another worker), counts it. An opt-out
+// that names no delivery (an SMS STOP, a URL made without a message id)
+// changes the consent and counts in no rate.
 //
 // # Sender incidents
 //
