@@ -39,14 +39,27 @@ type Destination struct {
 	SMTP SMTPRelay `koanf:"smtp" json:"smtp"`
 }
 
+// The modes of SMTPRelay.TLS. Implicit TLS is named smtps as the
+// mailboxes' is imaps: the name relays and URLs (smtps://) give port 465.
+const (
+	smtpStartTLS = "starttls"
+	smtpSMTPS    = "smtps"
+	smtpNone     = "none"
+)
+
 // SMTPRelay is how an email destination reaches its recipients.
 type SMTPRelay struct {
-	// Addr is the relay's host:port (587 for submission).
+	// Addr is the relay's host:port: 587 for submission with starttls,
+	// 465 with smtps. The port is required, never assumed: a port that
+	// does not match the mode fails only when an alert is sent.
 	Addr string `koanf:"addr" json:"addr"`
 	// TLS is starttls (the default: refuse a relay without it, before
-	// any credential is sent) or none (plain text: only for a relay on
-	// the same host; a password is then refused unless Addr's host is
-	// localhost or a loopback address, net/smtp's rule).
+	// any credential is sent), smtps (implicit TLS, RFC 8314 section
+	// 3.3: TLS from the first byte, which RFC 8314 prefers for
+	// submission) or none (plain text: only for a relay on the same
+	// host; a password is then refused unless Addr's host is localhost
+	// or a loopback address, net/smtp's rule). starttls and smtps verify
+	// the certificate alike.
 	TLS string `koanf:"tls" json:"tls"`
 	// CAFile is a PEM file of the certificates that sign the relay's: a
 	// private relay whose certificate no public CA signed. Set, it
@@ -56,7 +69,8 @@ type SMTPRelay struct {
 	// sits on the path.
 	CAFile string `koanf:"ca_file" json:"ca_file"`
 	// Username and Password authenticate with AUTH PLAIN when set (AUTH
-	// LOGIN when the relay offers only that), after STARTTLS.
+	// LOGIN when the relay offers only that), over TLS only (after
+	// STARTTLS, or from the start with smtps) unless the relay is local.
 	Username string `koanf:"username" json:"username"`
 	Password string `koanf:"password" json:"password"`
 	// From is the envelope and header sender; To the recipients.
@@ -135,20 +149,22 @@ func (d Destination) validate(i int) error {
 		}
 	case DestEmail:
 		if _, _, err := net.SplitHostPort(d.SMTP.Addr); err != nil {
-			return fmt.Errorf("%s.smtp.addr: %q: want host:port", key, d.SMTP.Addr)
+			return fmt.Errorf("%s.smtp.addr: %q: want host:port (587 with tls: starttls, 465 with tls: smtps)", key, d.SMTP.Addr)
 		}
-		if d.SMTP.TLS != "" && d.SMTP.TLS != "starttls" && d.SMTP.TLS != "none" {
-			return fmt.Errorf("%s.smtp.tls: %q: want starttls or none", key, d.SMTP.TLS)
+		switch d.SMTP.TLS {
+		case "", smtpStartTLS, smtpSMTPS, smtpNone:
+		default:
+			return fmt.Errorf("%s.smtp.tls: %q: want starttls (the default), smtps (implicit TLS, usually port 465) or none", key, d.SMTP.TLS)
 		}
-		if d.SMTP.TLS == "none" && d.SMTP.CAFile != "" {
+		if d.SMTP.TLS == smtpNone && d.SMTP.CAFile != "" {
 			return fmt.Errorf("%s.smtp.ca_file: set with tls: none, which verifies no certificate", key)
 		}
 		if _, err := d.SMTP.tlsConfig(); err != nil {
 			return fmt.Errorf("%s.smtp.ca_file: %w", key, err)
 		}
-		if host, _, _ := net.SplitHostPort(d.SMTP.Addr); d.SMTP.TLS == "none" && d.SMTP.Username != "" && !localHost(host) {
+		if host, _, _ := net.SplitHostPort(d.SMTP.Addr); d.SMTP.TLS == smtpNone && d.SMTP.Username != "" && !localHost(host) {
 			return fmt.Errorf("%s.smtp: tls: none with a username would send the password in clear text to %s: "+
-				"use starttls (tls: none is for a relay on this host: localhost or a loopback address)", key, host)
+				"use starttls or smtps (tls: none is for a relay on this host: localhost or a loopback address)", key, host)
 		}
 		if _, err := mail.ParseAddress(d.SMTP.From); err != nil {
 			return fmt.Errorf("%s.smtp.from: %q: %w", key, d.SMTP.From, err)
@@ -168,9 +184,10 @@ func (d Destination) validate(i int) error {
 }
 
 // tlsConfig is how the relay's certificate is verified: against the
-// system's roots, or CAFile's certificates alone; nil with tls: none.
+// system's roots, or CAFile's certificates alone, the same for starttls
+// and smtps; nil with tls: none.
 func (r SMTPRelay) tlsConfig() (*tls.Config, error) {
-	if r.TLS == "none" {
+	if r.TLS == smtpNone {
 		return nil, nil
 	}
 	host, _, _ := net.SplitHostPort(r.Addr)

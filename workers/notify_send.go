@@ -7,6 +7,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -152,8 +153,10 @@ func (s *sender) post(ctx context.Context, url string, body []byte, headers map[
 }
 
 // mail sends the notice through relay r as a plain-text RFC 5322 message:
-// STARTTLS first (unless tls: none), then AUTH when a username is set.
-// Credentials never cross in clear text except to this host.
+// TLS first (STARTTLS, or from the first byte with smtps; not with tls:
+// none), then AUTH when a username is set. Credentials never cross in
+// clear text except to this host. Every read and write ends by ctx's
+// deadline, the relay's greeting included.
 func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, text string) error {
 	msg, err := noticeMessage(r, d, text, s.now())
 	if err != nil {
@@ -168,14 +171,28 @@ func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, t
 		return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
 	}
 	if dl, ok := ctx.Deadline(); ok {
+		conn = clampedConn{Conn: conn, end: dl}
 		_ = conn.SetDeadline(dl)
 	}
+	mode := cmp.Or(r.TLS, smtpStartTLS)
 	var c *smtp.Client
-	if tlsCfg == nil {
+	switch {
+	case tlsCfg == nil:
 		c = smtp.NewClient(conn)
-	} else if c, err = smtp.NewClientStartTLS(conn, tlsCfg); err != nil {
-		conn.Close()
-		return fmt.Errorf("smtp relay %s: starttls: %w%s", r.Addr, err, tlsHint(err))
+	case mode == smtpSMTPS:
+		// The handshake first, on its own: a certificate that fails is
+		// reported as such, and nothing, EHLO included, is sent before.
+		tc := tls.Client(conn, tlsCfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return fmt.Errorf("smtp relay %s: smtps: TLS handshake: %w%s", r.Addr, err, tlsHint(err, mode))
+		}
+		c = smtp.NewClient(tc)
+	default:
+		if c, err = smtp.NewClientStartTLS(conn, tlsCfg); err != nil {
+			conn.Close()
+			return fmt.Errorf("smtp relay %s: starttls: %w%s", r.Addr, err, tlsHint(err, mode))
+		}
 	}
 	defer c.Close()
 	// The TLS handshake happens on the first command after STARTTLS:
@@ -183,7 +200,7 @@ func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, t
 	// as such rather than as a relay without AUTH.
 	if err := c.Hello("localhost"); err != nil {
 		if tlsCfg != nil {
-			return fmt.Errorf("smtp relay %s: starttls: %w%s", r.Addr, err, tlsHint(err))
+			return fmt.Errorf("smtp relay %s: %s: %w%s", r.Addr, mode, err, tlsHint(err, mode))
 		}
 		return fmt.Errorf("smtp relay %s: %w", r.Addr, err)
 	}
@@ -207,18 +224,51 @@ func (s *sender) mail(ctx context.Context, r SMTPRelay, d store.AlertDelivery, t
 	return nil
 }
 
-// tlsHint says what to do about a failed STARTTLS: nothing was sent,
-// credentials included.
-func tlsHint(err error) string {
+// clampedConn ends every deadline by the attempt's: go-smtp sets its own
+// before each command (5 minutes for the greeting) and clears it after,
+// which would let a silent relay hold an attempt far past
+// alerts.notify.timeout (a starttls client and an smtps relay each wait
+// for the other to speak first).
+type clampedConn struct {
+	net.Conn
+	end time.Time
+}
+
+func (c clampedConn) clamp(t time.Time) time.Time {
+	if t.IsZero() || t.After(c.end) {
+		return c.end
+	}
+	return t
+}
+
+// SetDeadline is net.Conn's, ended by the attempt's deadline (go-smtp
+// would otherwise clear it).
+func (c clampedConn) SetDeadline(t time.Time) error { return c.Conn.SetDeadline(c.clamp(t)) }
+
+// SetReadDeadline is net.Conn's, ended by the attempt's deadline.
+func (c clampedConn) SetReadDeadline(t time.Time) error { return c.Conn.SetReadDeadline(c.clamp(t)) }
+
+// SetWriteDeadline is net.Conn's, ended by the attempt's deadline.
+func (c clampedConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(c.clamp(t)) }
+
+// tlsHint says what to do about a failed TLS setup (mode starttls or
+// smtps): nothing was sent, credentials included.
+func tlsHint(err error, mode string) string {
 	var unknown x509.UnknownAuthorityError
 	var name x509.HostnameError
+	var plain tls.RecordHeaderError
+	var netErr net.Error
 	switch {
 	case errors.As(err, &unknown):
 		return " (the relay's certificate is not signed by a trusted CA: for a private relay, set smtp.ca_file to its CA's PEM)"
 	case errors.As(err, &name):
 		return " (the relay's certificate does not name the host of smtp.addr: use the name it was issued for)"
+	case errors.As(err, &plain):
+		return " (the relay answered in plain text, not TLS: a relay that offers STARTTLS, usually on port 587 or 25, wants tls: starttls)"
 	case strings.Contains(err.Error(), "STARTTLS"):
 		return " (refused: the relay offers no TLS, and credentials and alerts are not sent in clear text; tls: none is for a relay on this host)"
+	case mode == smtpStartTLS && errors.As(err, &netErr) && netErr.Timeout():
+		return " (the relay sent no greeting in time: one that speaks TLS from the first byte, usually on port 465, waits silently for a handshake: set tls: smtps)"
 	}
 	return ""
 }

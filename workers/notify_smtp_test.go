@@ -1,6 +1,7 @@
 package workers
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"io"
@@ -131,6 +132,23 @@ func startRelay(t *testing.T, r *relay, cert *tls.Config, insecureAuth bool) str
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveRelay(t, r, ln, cert, insecureAuth)
+}
+
+// startRelaySMTPS serves r on a loopback port over TLS from the first
+// byte (port 465's implicit TLS, RFC 8314 section 3.3), with cert.
+func startRelaySMTPS(t *testing.T, r *relay, cert *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveRelay(t, r, ln, nil, false)
+}
+
+// serveRelay serves r on ln until the test ends; cert offers STARTTLS.
+func serveRelay(t *testing.T, r *relay, ln net.Listener, cert *tls.Config, insecureAuth bool) string {
+	t.Helper()
 	srv := smtp.NewServer(r)
 	srv.Domain = "relay.localhost"
 	srv.TLSConfig = cert
@@ -161,7 +179,9 @@ func relayCert(t *testing.T) (*tls.Config, string) {
 // password (a clear error), a relay without STARTTLS or with a
 // certificate nobody trusts (refused before any credential is sent), and
 // tls: none towards another host (refused by the configuration and by
-// the sender: a password crosses in clear text only to this host).
+// the sender: a password crosses in clear text only to this host). The
+// same with tls: smtps (TLS from the first byte), and a mode that does not
+// match the relay's, which fails within the timeout with the right hint.
 func TestAlertNoticesSMTPRelay(t *testing.T) {
 	t.Parallel()
 	cert, caFile := relayCert(t)
@@ -184,12 +204,22 @@ func TestAlertNoticesSMTPRelay(t *testing.T) {
 		}
 	}
 
-	for _, mech := range []string{sasl.Plain, sasl.Login} {
-		t.Run("starttls and auth "+mech, func(t *testing.T) {
+	// startMode serves rl as a relay of that TLS mode: STARTTLS on a
+	// plain connection, or smtps (TLS from the first byte).
+	startMode := func(t *testing.T, mode string, rl *relay) string {
+		if mode == "smtps" {
+			return startRelaySMTPS(t, rl, cert)
+		}
+		return startRelay(t, rl, cert, false)
+	}
+
+	for _, tc := range []struct{ mode, mech string }{{"", sasl.Plain}, {"", sasl.Login}, {"smtps", sasl.Plain}} {
+		mech := tc.mech
+		t.Run(cmp.Or(tc.mode, "starttls")+" and auth "+mech, func(t *testing.T) {
 			t.Parallel()
 			rl := &relay{user: "alerts", pass: "s3cret-pass", mechs: []string{mech}}
 			r := base
-			r.Addr, r.CAFile = startRelay(t, rl, cert, false), caFile
+			r.Addr, r.TLS, r.CAFile = startMode(t, tc.mode, rl), tc.mode, caFile
 			if err := send(t, r, newSender(5*time.Second)); err != nil {
 				t.Fatal(err)
 			}
@@ -232,17 +262,19 @@ func TestAlertNoticesSMTPRelay(t *testing.T) {
 		wantNothingSent(t, rl)
 	})
 
-	t.Run("certificate of an unknown authority", func(t *testing.T) {
-		t.Parallel()
-		rl := &relay{user: "alerts", pass: "s3cret-pass", mechs: []string{sasl.Plain}}
-		r := base
-		r.Addr = startRelay(t, rl, cert, false) // no ca_file: the system's roots
-		err := send(t, r, newSender(5*time.Second))
-		if err == nil || !strings.Contains(err.Error(), "starttls") || !strings.Contains(err.Error(), "set smtp.ca_file") {
-			t.Errorf("error %v: want the failed verification and the ca_file hint", err)
-		}
-		wantNothingSent(t, rl)
-	})
+	for _, mode := range []string{"", "smtps"} {
+		t.Run(strings.TrimPrefix(mode+" with a certificate of an unknown authority", " with a "), func(t *testing.T) {
+			t.Parallel()
+			rl := &relay{user: "alerts", pass: "s3cret-pass", mechs: []string{sasl.Plain}}
+			r := base
+			r.Addr, r.TLS = startMode(t, mode, rl), mode // no ca_file: the system's roots
+			err := send(t, r, newSender(5*time.Second))
+			if err == nil || !strings.Contains(err.Error(), cmp.Or(mode, "starttls")+":") || !strings.Contains(err.Error(), "set smtp.ca_file") {
+				t.Errorf("error %v: want the failed verification and the ca_file hint", err)
+			}
+			wantNothingSent(t, rl)
+		})
+	}
 
 	t.Run("tls none towards another host", func(t *testing.T) {
 		t.Parallel()
@@ -280,10 +312,59 @@ func TestAlertNoticesSMTPRelay(t *testing.T) {
 		}
 	})
 
+	// A mode that does not match the relay's fails with a hint, nothing
+	// sent. starttls towards smtps: each side waits for the other to
+	// speak first, and the attempt must end at the sender's timeout
+	// (go-smtp alone waits 5 minutes for a greeting). smtps towards
+	// starttls: the relay's plain-text greeting fails the handshake at
+	// once.
+	for _, tc := range []struct {
+		mode, relay string
+		timeout     time.Duration
+		want        []string
+	}{
+		{"", "smtps", time.Second, []string{"starttls: ", "i/o timeout", "set tls: smtps"}},
+		{"smtps", "starttls", 5 * time.Second, []string{"smtps: TLS handshake", "answered in plain text", "wants tls: starttls"}},
+	} {
+		t.Run(cmp.Or(tc.mode, "starttls")+" towards a relay of "+tc.relay, func(t *testing.T) {
+			t.Parallel()
+			rl := &relay{user: "alerts", pass: "s3cret-pass", mechs: []string{sasl.Plain}}
+			r := base
+			r.Addr, r.TLS, r.CAFile = startMode(t, tc.relay, rl), tc.mode, caFile
+			start := time.Now()
+			err := send(t, r, newSender(tc.timeout))
+			if took := time.Since(start); took > tc.timeout+3*time.Second/2 || (tc.relay == "starttls" && took > time.Second) {
+				t.Errorf("the attempt took %s, want it ended by the %s timeout", took, tc.timeout)
+			}
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v: want %q", err, w)
+				}
+			}
+			wantNothingSent(t, rl)
+		})
+	}
+
+	t.Run("tls and addr checked at startup", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct{ addr, tls, want string }{
+			{"smtp.example.org:465", "implicit", "want starttls (the default), smtps (implicit TLS, usually port 465) or none"},
+			{"smtp.example.org", "smtps", "want host:port (587 with tls: starttls, 465 with tls: smtps)"},
+			{"relay.example.org:25", "none", "use starttls or smtps"},
+		} {
+			r := base
+			r.Addr, r.TLS = tc.addr, tc.tls
+			if err := (Destination{Name: "ops-mail", Kind: DestEmail, SMTP: r}).validate(0); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("addr %q tls %q: %v, want %q", tc.addr, tc.tls, err, tc.want)
+			}
+		}
+	})
+
 	t.Run("ca_file checked at startup", func(t *testing.T) {
 		t.Parallel()
 		for _, tc := range []struct{ tls, caFile, want string }{
 			{"", filepath.Join(t.TempDir(), "missing.pem"), "no such file"},
+			{"smtps", filepath.Join(t.TempDir(), "missing.pem"), "no such file"},
 			{"", "notify_smtp_test.go", "no PEM certificate"},
 			{"none", caFile, "verifies no certificate"},
 		} {
