@@ -70,19 +70,7 @@ type deliveryRow struct {
 	CreatedAt     time.Time    `db:"created_at"`
 	LastAttemptAt sql.NullTime `db:"last_attempt_at"`
 	SentAt        sql.NullTime `db:"sent_at"`
-	Channel       string       `db:"channel"`
-	Campaign      string       `db:"campaign"`
-	Provider      string       `db:"provider"`
-	Metric        string       `db:"metric"`
-	From          string       `db:"from_state"`
-	To            string       `db:"to_state"`
-	At            time.Time    `db:"at"`
-	Sent          int64        `db:"sent"`
-	Hits          int64        `db:"hits"`
-	Rate          float64      `db:"rate"`
-	Low           float64      `db:"rate_low"`
-	High          float64      `db:"rate_high"`
-	Threshold     float64      `db:"threshold"`
+	alertColumns
 }
 
 func nullTime(t sql.NullTime) *time.Time {
@@ -94,9 +82,7 @@ func nullTime(t sql.NullTime) *time.Time {
 }
 
 func (r deliveryRow) delivery() AlertDelivery {
-	c := alertRow{ID: r.ChangeID, Tenant: r.Tenant, Channel: r.Channel, Campaign: r.Campaign, Provider: r.Provider,
-		Metric: r.Metric, From: r.From, To: r.To, At: r.At, Sent: r.Sent, Hits: r.Hits, Rate: r.Rate, Low: r.Low,
-		High: r.High, Threshold: r.Threshold}.change()
+	c := alertRow{ID: r.ChangeID, Tenant: r.Tenant, alertColumns: r.alertColumns}.change()
 	return AlertDelivery{ID: r.ID, Tenant: r.Tenant, Destination: r.Destination, Kind: r.Kind, Notice: r.Notice,
 		Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: r.CreatedAt.UTC(),
 		LastAttemptAt: nullTime(r.LastAttemptAt), SentAt: nullTime(r.SentAt), Change: c}

@@ -13,22 +13,28 @@ import (
 )
 
 type alertRow struct {
-	ID          int64        `db:"id"`
-	Tenant      string       `db:"tenant"`
-	Channel     string       `db:"channel"`
-	Campaign    string       `db:"campaign"`
-	Provider    string       `db:"provider"`
-	Metric      string       `db:"metric"`
-	From        string       `db:"from_state"`
-	To          string       `db:"to_state"`
-	At          time.Time    `db:"at"`
-	Sent        int64        `db:"sent"`
-	Hits        int64        `db:"hits"`
-	Rate        float64      `db:"rate"`
-	Low         float64      `db:"rate_low"`
-	High        float64      `db:"rate_high"`
-	Threshold   float64      `db:"threshold"`
+	ID     int64  `db:"id"`
+	Tenant string `db:"tenant"`
+	alertColumns
 	PublishedAt sql.NullTime `db:"published_at"`
+}
+
+// alertColumns are an alert change's own columns in alert_changes, which
+// the delivery log reads with each delivery (deliveryRow).
+type alertColumns struct {
+	Channel   string    `db:"channel"`
+	Campaign  string    `db:"campaign"`
+	Provider  string    `db:"provider"`
+	Metric    string    `db:"metric"`
+	From      string    `db:"from_state"`
+	To        string    `db:"to_state"`
+	At        time.Time `db:"at"`
+	Sent      int64     `db:"sent"`
+	Hits      int64     `db:"hits"`
+	Rate      float64   `db:"rate"`
+	Low       float64   `db:"rate_low"`
+	High      float64   `db:"rate_high"`
+	Threshold float64   `db:"threshold"`
 }
 
 func (r alertRow) change() channels.AlertChange {
